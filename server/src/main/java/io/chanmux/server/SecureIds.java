@@ -1,0 +1,30 @@
+package io.chanmux.server;
+
+import io.chanmux.protocol.wire.Datagram;
+import io.chanmux.protocol.wire.Hex;
+
+import java.security.SecureRandom;
+
+/** Unguessable channel ids, session ids and bind tokens, all drawn from one {@link SecureRandom}. Thread-safe. */
+public final class SecureIds {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private SecureIds() {
+    }
+
+    /** {@code bytes} random bytes as lowercase hex. */
+    public static String hex(int bytes) {
+        return Hex.encode(randomBytes(bytes));
+    }
+
+    /** A new 16-byte bind token. */
+    public static byte[] token() {
+        return randomBytes(Datagram.TOKEN_BYTES);
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+}

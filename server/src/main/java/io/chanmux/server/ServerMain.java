@@ -1,0 +1,157 @@
+package io.chanmux.server;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code java -jar} entry point: parses the command line into a {@link ServerConfig}, sizes the
+ * virtual-thread scheduler to the pool count, starts the server and waits; SIGTERM (or Ctrl-C)
+ * closes it. {@link #run} returns the exit status, so tests can call it without exiting.
+ */
+@Command(name = "chanmux-server", mixinStandardHelpOptions = true, versionProvider = ServerMain.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "UDP channel relay: peers join a channel over TCP and every datagram one sends to the "
+                + "channel's UDP port is forwarded to all the others.")
+public final class ServerMain implements Callable<Integer> {
+    private static final String SCHEDULER_PARALLELISM = "jdk.virtualThreadScheduler.parallelism";
+
+    @Option(names = "--control-port", paramLabel = "PORT", defaultValue = "7700",
+            description = "TCP control port; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    int controlPort;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "Address for the control port and every channel port (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--udp-ports", paramLabel = "LOW-HIGH", defaultValue = "40000-40999",
+            description = "UDP port range for channels, one port each (default: ${DEFAULT-VALUE}).")
+    String udpPorts;
+
+    @Option(names = "--pools", paramLabel = "N",
+            description = "Channel pools and virtual-thread carrier threads (default: cores - 1, at least 1; here "
+                    + "${sys:chanmux.defaultPools}).")
+    Integer pools;
+
+    @Option(names = "--peer-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Evict a bound peer silent this long (default: ${DEFAULT-VALUE}).")
+    String peerTimeout;
+
+    @Option(names = "--bind-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Evict a joined peer that has not bound within this (default: ${DEFAULT-VALUE}).")
+    String bindTimeout;
+
+    @Option(names = "--max-datagram", paramLabel = "BYTES", defaultValue = "1500",
+            description = "Drop datagrams longer than this (default: ${DEFAULT-VALUE}).")
+    int maxDatagram;
+
+    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "256",
+            description = "Most peers a channel may have (default: ${DEFAULT-VALUE}).")
+    int maxPeers;
+
+    @Option(names = "--udp-rcvbuf", paramLabel = "BYTES", defaultValue = "0",
+            description = "SO_RCVBUF of channel sockets; 0 keeps the system default (default: ${DEFAULT-VALUE}).")
+    int udpReceiveBuffer;
+
+    /** Runs the server until it is stopped; exits with the status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Parses {@code args} and runs the server; returns the exit status (2 for bad options). */
+    public static int run(String[] args) {
+        System.setProperty("chanmux.defaultPools", String.valueOf(ServerConfig.defaultPools()));
+        return new CommandLine(new ServerMain())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof IllegalArgumentException) {
+                        cmd.getErr().println("chanmux-server: " + e.getMessage());
+                        return 2;
+                    }
+                    throw e;
+                })
+                .execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = toConfig();
+        if (System.getProperty(SCHEDULER_PARALLELISM) == null) {
+            // Read once, when the first virtual thread starts; nothing before this line starts one.
+            System.setProperty(SCHEDULER_PARALLELISM, String.valueOf(config.pools()));
+        }
+        ChanmuxServer server = ChanmuxServer.start(config);
+        Thread hook = new Thread(server::close, "chanmux-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.awaitTermination();
+        return 0;
+    }
+
+    ServerConfig toConfig() {
+        int[] range = parsePortRange(udpPorts);
+        return ServerConfig.builder()
+                .bindAddress(parseAddress(bind))
+                .controlPort(controlPort)
+                .udpPorts(range[0], range[1])
+                .pools(pools != null ? pools : ServerConfig.defaultPools())
+                .peerTimeout(parseDuration("--peer-timeout", peerTimeout))
+                .bindTimeout(parseDuration("--bind-timeout", bindTimeout))
+                .maxDatagramBytes(maxDatagram)
+                .maxPeersPerChannel(maxPeers)
+                .udpReceiveBufferBytes(udpReceiveBuffer)
+                .build();
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern PORT_RANGE = Pattern.compile("(\\d{1,5})-(\\d{1,5})");
+
+    /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, or ISO-8601 such as {@code PT30S}. */
+    static Duration parseDuration(String option, String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofHours(amount);
+            };
+        }
+        try {
+            return Duration.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not a duration such as 30s, 500ms or 2m");
+        }
+    }
+
+    private static int[] parsePortRange(String text) {
+        Matcher m = PORT_RANGE.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--udp-ports: '" + text + "' is not a range such as 40000-40999");
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
+    private static InetAddress parseAddress(String text) {
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--bind: '" + text + "' is not an address of this host");
+        }
+    }
+
+    /** Reports the build's version for {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"chanmux-server " + ChanmuxServer.VERSION};
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.chanmux.server.channel;
+
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+
+/**
+ * An immutable snapshot of a channel's members, sorted by peer id, that the channel thread reads
+ * without a lock. The pool builds a new table on every change and publishes it with a volatile
+ * write ({@link RelayChannel#publish}); the channel thread picks it up on its next datagram.
+ *
+ * <p>Lookups are a binary search over an {@code int[]}, and fan-out walks a parallel array of
+ * bound addresses, so the hot path allocates nothing.
+ */
+public final class PeerTable {
+    /** A table with no members. */
+    public static final PeerTable EMPTY = new PeerTable(new int[0], new Peer[0]);
+
+    private final int[] ids;
+    private final Peer[] peers;
+    private final InetSocketAddress[] addresses;
+
+    private PeerTable(int[] ids, Peer[] peers) {
+        this.ids = ids;
+        this.peers = peers;
+        this.addresses = new InetSocketAddress[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            addresses[i] = peers[i].address();
+        }
+    }
+
+    /** Members, bound or not. */
+    public int size() {
+        return ids.length;
+    }
+
+    /** The index of {@code peerId}, or a negative number when it is not a member. */
+    public int indexOf(int peerId) {
+        return Arrays.binarySearch(ids, peerId);
+    }
+
+    /** The member at {@code index}. */
+    public Peer peer(int index) {
+        return peers[index];
+    }
+
+    /** The bound address of the member at {@code index}, or null while unbound. */
+    public InetSocketAddress address(int index) {
+        return addresses[index];
+    }
+
+    /** The member with {@code peerId}, or null. */
+    public Peer find(int peerId) {
+        int i = indexOf(peerId);
+        return i < 0 ? null : peers[i];
+    }
+
+    /** A table with {@code peer} added, or replacing the member with the same id. */
+    public PeerTable with(Peer peer) {
+        int i = indexOf(peer.id());
+        if (i >= 0) {
+            Peer[] replaced = peers.clone();
+            replaced[i] = peer;
+            return new PeerTable(ids, replaced);
+        }
+        int at = -i - 1;
+        int[] newIds = new int[ids.length + 1];
+        Peer[] newPeers = new Peer[peers.length + 1];
+        System.arraycopy(ids, 0, newIds, 0, at);
+        System.arraycopy(peers, 0, newPeers, 0, at);
+        newIds[at] = peer.id();
+        newPeers[at] = peer;
+        System.arraycopy(ids, at, newIds, at + 1, ids.length - at);
+        System.arraycopy(peers, at, newPeers, at + 1, peers.length - at);
+        return new PeerTable(newIds, newPeers);
+    }
+
+    /** A table without the member {@code peerId} (this table if it is not a member). */
+    public PeerTable without(int peerId) {
+        int at = indexOf(peerId);
+        if (at < 0) {
+            return this;
+        }
+        int[] newIds = new int[ids.length - 1];
+        Peer[] newPeers = new Peer[peers.length - 1];
+        System.arraycopy(ids, 0, newIds, 0, at);
+        System.arraycopy(peers, 0, newPeers, 0, at);
+        System.arraycopy(ids, at + 1, newIds, at, ids.length - at - 1);
+        System.arraycopy(peers, at + 1, newPeers, at, peers.length - at - 1);
+        return new PeerTable(newIds, newPeers);
+    }
+}

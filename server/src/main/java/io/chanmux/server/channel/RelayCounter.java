@@ -1,0 +1,66 @@
+package io.chanmux.server.channel;
+
+import java.util.Locale;
+
+/**
+ * What a channel thread counts. Drop reasons are counters too, so one array holds everything a
+ * channel thread writes and the {@code stats} op reads.
+ */
+public enum RelayCounter {
+    /** Datagrams received on the channel's port, valid or not. */
+    DATAGRAMS_IN("datagramsIn"),
+    /** Bytes of those datagrams. */
+    BYTES_IN("bytesIn"),
+    /** Copies of DATA datagrams sent to peers (one datagram to k peers counts k). */
+    FORWARDED("forwarded"),
+    /** Bytes of those copies. */
+    BYTES_FORWARDED("bytesForwarded"),
+    /** BIND_OK answers sent. */
+    BIND_OK("bindOk"),
+    /** PONG answers sent. */
+    PONGS("pongs"),
+    /** Receives that failed without the socket being closed (e.g. an ICMP error surfacing). */
+    RECEIVE_ERRORS("receiveErrors"),
+    /** Sends that failed (the peer's address refused or the buffer was full); forwarding went on. */
+    SEND_ERRORS("sendErrors"),
+    /** Dropped: shorter than the 5-byte header. */
+    DROP_TOO_SHORT("too_short"),
+    /** Dropped: longer than the configured maximum datagram. */
+    DROP_OVERSIZE("oversize"),
+    /** Dropped: a type byte that clients may not send. */
+    DROP_UNKNOWN_TYPE("unknown_type"),
+    /** Dropped: the peer id is not a member of this channel. */
+    DROP_UNKNOWN_PEER("unknown_peer"),
+    /** Dropped: a BIND or PING whose length is not the fixed length of its type. */
+    DROP_BAD_LENGTH("bad_length"),
+    /** Dropped: a BIND whose token does not match the peer's. */
+    DROP_BAD_TOKEN("bad_token"),
+    /** Dropped: DATA or PING from a peer that has not bound an address yet. */
+    DROP_NOT_BOUND("not_bound"),
+    /** Dropped: DATA or PING from an address other than the one bound to the peer. */
+    DROP_WRONG_SOURCE("wrong_source"),
+    /** Dropped: a BIND the channel's pool could not take because its command queue was full. */
+    DROP_BUSY("busy");
+
+    private final String wireName;
+
+    RelayCounter(String wireName) {
+        this.wireName = wireName;
+    }
+
+    /** The name used in the {@code stats} reply. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Whether this counter is a drop reason. */
+    public boolean isDrop() {
+        return name().startsWith("DROP_");
+    }
+
+    /** The lowercase name used in logs. */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

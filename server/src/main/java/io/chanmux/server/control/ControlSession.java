@@ -1,0 +1,348 @@
+package io.chanmux.server.control;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.LineReader;
+import io.chanmux.protocol.control.LineTooLongException;
+import io.chanmux.protocol.control.Request;
+import io.chanmux.protocol.control.RequestException;
+import io.chanmux.protocol.wire.Hex;
+import io.chanmux.server.ChanmuxServer;
+import io.chanmux.server.SecureIds;
+import io.chanmux.server.ServerConfig;
+import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.pool.ChannelDirectory;
+import io.chanmux.server.pool.ChannelEntry;
+import io.chanmux.server.pool.ChannelPool;
+import io.chanmux.server.pool.JoinResult;
+import io.chanmux.server.pool.PoolCommand;
+import io.chanmux.server.pool.SessionHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.StructuredTaskScope;
+import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One control connection. The session's thread owns a small scope with two parts: a forked reader
+ * that decodes request lines and answers each in order, and the writer loop, run by the session
+ * thread itself, that drains a bounded outbound queue of replies and events to the socket.
+ *
+ * <p>Requests that change channels are sent to the channel's pool as commands, and the reader
+ * waits for the pool's answer; the session itself holds no channel state. Pools push events
+ * through {@link #deliver}, which never blocks: a client that lets its queue overflow is
+ * disconnected. When the connection ends, every pool is told, and removes the session's peers
+ * and channels.
+ */
+final class ControlSession implements SessionHandle {
+    private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
+    private static final byte[] END_OF_OUTPUT = new byte[0];
+    private static final Duration POOL_REPLY_TIMEOUT = Duration.ofSeconds(10);
+    private static final int MAX_NAME_CHARS = 64;
+    private static final int MAX_KEY_CHARS = 256;
+    private static final int MAX_CLIENT_CHARS = 256;
+
+    private final SocketChannel connection;
+    private final ControlListener listener;
+    private final ServerConfig config;
+    private final ChannelDirectory directory;
+    private final String id = SecureIds.hex(8);
+    private final BlockingQueue<byte[]> outbound;
+    private volatile String clientName = "?";
+
+    ControlSession(SocketChannel connection, ControlListener listener) {
+        this.connection = connection;
+        this.listener = listener;
+        this.config = listener.config();
+        this.directory = listener.directory();
+        this.outbound = new ArrayBlockingQueue<>(config.sessionQueueCapacity());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void deliver(byte[] eventLine) {
+        if (!outbound.offer(eventLine)) {
+            log.info("session {} closed: outbound queue of {} lines overflowed", id, config.sessionQueueCapacity());
+            closeConnection();
+        }
+    }
+
+    /** Closes the socket; the reader and writer then end. Any thread. */
+    void closeConnection() {
+        try {
+            connection.close();
+        } catch (IOException e) {
+            log.debug("session {}: close failed", id, e);
+        }
+    }
+
+    /** The session thread. */
+    void run() {
+        log.debug("session {} opened from {}", id, remoteAddress());
+        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + id))) {
+            scope.fork(this::readRequests);
+            try {
+                writeOutput();
+            } catch (IOException e) {
+                log.debug("session {}: write failed: {}", id, e.toString());
+            } finally {
+                closeConnection();
+            }
+            scope.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeConnection();
+            releaseChannelState();
+            listener.sessionEnded(this);
+            log.debug("session {} ({}) closed", id, clientName);
+        }
+    }
+
+    private void writeOutput() throws IOException, InterruptedException {
+        OutputStream out = new BufferedOutputStream(connection.socket().getOutputStream(), 8192);
+        while (true) {
+            byte[] line = outbound.take();
+            while (line != null) {
+                if (line == END_OF_OUTPUT) {
+                    out.flush();
+                    return;
+                }
+                out.write(line);
+                line = outbound.poll();
+            }
+            out.flush();
+        }
+    }
+
+    private void readRequests() {
+        try {
+            LineReader lines = new LineReader(connection.socket().getInputStream(), ControlCodec.MAX_LINE_BYTES);
+            byte[] line;
+            while ((line = lines.readLine()) != null) {
+                if (!isBlank(line) && !queueReply(answer(line))) {
+                    return;
+                }
+            }
+        } catch (LineTooLongException e) {
+            outbound.offer(ControlCodec.encodeError(null, ErrorCode.LIMIT,
+                    "line longer than " + e.limitBytes() + " bytes; closing the connection"));
+        } catch (IOException e) {
+            log.debug("session {}: read ended: {}", id, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!outbound.offer(END_OF_OUTPUT)) {
+                closeConnection();
+            }
+        }
+    }
+
+    /** Waits for room for a reply; false when the connection closed meanwhile (the writer is gone). */
+    private boolean queueReply(byte[] reply) throws InterruptedException {
+        while (!outbound.offer(reply, 1, TimeUnit.SECONDS)) {
+            if (!connection.isOpen()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Decodes one request line and returns the reply line; never throws for bad input. */
+    private byte[] answer(byte[] line) throws InterruptedException {
+        Request request = null;
+        try {
+            request = ControlCodec.decodeRequest(line);
+            return ControlCodec.encodeReply(request.id(), dispatch(request));
+        } catch (RequestException e) {
+            return ControlCodec.encodeError(e.id() != null ? e.id() : request == null ? null : request.id(),
+                    e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("session {}: request failed", id, e);
+            return ControlCodec.encodeError(request == null ? null : request.id(), ErrorCode.INTERNAL,
+                    "the server failed on this request: " + e);
+        }
+    }
+
+    private ObjectNode dispatch(Request request) throws RequestException, InterruptedException {
+        return switch (request.op()) {
+            case "hello" -> hello(request);
+            case "create" -> create(request);
+            case "join" -> join(request);
+            case "leave" -> leave(request);
+            case "delete" -> delete(request);
+            case "list" -> list();
+            case "stats" -> stats();
+            case "ping" -> null;
+            default -> throw request.error(ErrorCode.UNKNOWN_OP, "unknown op '" + request.op() + "'");
+        };
+    }
+
+    private ObjectNode hello(Request request) throws RequestException {
+        String client = request.optionalString("client", MAX_CLIENT_CHARS);
+        if (client != null) {
+            clientName = client;
+        }
+        return ControlCodec.object()
+                .put("server", "chanmux/" + ChanmuxServer.VERSION)
+                .put("protocol", ControlCodec.PROTOCOL_VERSION)
+                .put("session", id);
+    }
+
+    private ObjectNode create(Request request) throws RequestException, InterruptedException {
+        String name = request.optionalString("name", MAX_NAME_CHARS);
+        int maxPeers = request.optionalInt("maxPeers", 1, config.maxPeersPerChannel(), config.maxPeersPerChannel());
+        String key = request.optionalString("key", MAX_KEY_CHARS);
+        ChannelEntry entry = await(request, directory.create(this, name, maxPeers, key));
+        return ControlCodec.object()
+                .put("channel", entry.id())
+                .put("port", entry.port())
+                .put("maxPeers", entry.maxPeers());
+    }
+
+    private ObjectNode join(Request request) throws RequestException, InterruptedException {
+        ChannelEntry entry = existingChannel(request);
+        String key = request.optionalString("key", MAX_KEY_CHARS);
+        CompletableFuture<JoinResult> joined = new CompletableFuture<>();
+        submit(request, entry.pool(), new PoolCommand.JoinPeer(entry.id(), this, key, joined));
+        JoinResult result = await(request, joined);
+        return ControlCodec.object()
+                .put("channel", result.channel())
+                .put("port", result.port())
+                .put("peer", Integer.toUnsignedLong(result.peer()))
+                .put("token", Hex.encode(result.token()));
+    }
+
+    private ObjectNode leave(Request request) throws RequestException, InterruptedException {
+        ChannelEntry entry = existingChannel(request);
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        submit(request, entry.pool(), new PoolCommand.LeavePeer(entry.id(), this, left));
+        await(request, left);
+        return null;
+    }
+
+    private ObjectNode delete(Request request) throws RequestException, InterruptedException {
+        ChannelEntry entry = existingChannel(request);
+        CompletableFuture<Void> deleted = new CompletableFuture<>();
+        submit(request, entry.pool(), new PoolCommand.DeleteChannel(entry.id(), this, deleted));
+        await(request, deleted);
+        return null;
+    }
+
+    /** Channels without a key, plus this session's own; keyed channels of others stay unlisted. */
+    private ObjectNode list() {
+        ArrayNode channels = ControlCodec.object().arrayNode();
+        for (ChannelEntry entry : directory.channels()) {
+            if (entry.key() == null || entry.owner() == this) {
+                ObjectNode c = channels.addObject()
+                        .put("channel", entry.id())
+                        .put("port", entry.port())
+                        .put("peers", entry.peerCount())
+                        .put("maxPeers", entry.maxPeers());
+                c.put("name", entry.name());
+            }
+        }
+        ObjectNode result = ControlCodec.object();
+        result.set("channels", channels);
+        return result;
+    }
+
+    private ObjectNode stats() {
+        long[] totals = directory.counterTotals();
+        ObjectNode result = ControlCodec.object();
+        ObjectNode dropped = ControlCodec.object();
+        long droppedTotal = 0;
+        for (RelayCounter counter : RelayCounter.values()) {
+            long value = totals[counter.ordinal()];
+            if (counter.isDrop()) {
+                dropped.put(counter.wireName(), value);
+                droppedTotal += value;
+            } else {
+                result.put(counter.wireName(), value);
+            }
+        }
+        dropped.put("total", droppedTotal);
+        result.set("dropped", dropped);
+        result.put("sessions", listener.sessionCount());
+        result.put("channels", directory.channels().size());
+        result.put("peers", directory.peerCount());
+        return result;
+    }
+
+    private ChannelEntry existingChannel(Request request) throws RequestException {
+        String channel = request.requiredString("channel", 64);
+        ChannelEntry entry = directory.find(channel);
+        if (entry == null) {
+            throw request.error(ErrorCode.NOT_FOUND, "no channel " + channel);
+        }
+        return entry;
+    }
+
+    private static void submit(Request request, ChannelPool pool, PoolCommand command) throws RequestException {
+        if (!pool.submit(command)) {
+            throw request.error(ErrorCode.LIMIT, "pool " + pool.index() + " is too busy; try again");
+        }
+    }
+
+    private <T> T await(Request request, CompletableFuture<T> reply) throws RequestException, InterruptedException {
+        try {
+            return reply.get(POOL_REPLY_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RequestException refused) {
+                throw refused.withId(request.id());
+            }
+            throw request.error(ErrorCode.INTERNAL, "the pool failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw request.error(ErrorCode.INTERNAL, "the pool did not answer within " + POOL_REPLY_TIMEOUT);
+        }
+    }
+
+    private void releaseChannelState() {
+        PoolCommand closed = new PoolCommand.SessionClosed(this);
+        for (ChannelPool pool : directory.pools()) {
+            try {
+                if (!pool.submit(closed, POOL_REPLY_TIMEOUT)) {
+                    log.error("session {}: pool {} did not take the session's end; its peers stay until they time out",
+                            id, pool.index());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return; // shutting down: the pools are closing every channel anyway
+            }
+        }
+    }
+
+    private String remoteAddress() {
+        try {
+            return String.valueOf(connection.getRemoteAddress());
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (b != ' ' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

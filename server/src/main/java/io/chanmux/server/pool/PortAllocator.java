@@ -1,0 +1,88 @@
+package io.chanmux.server.pool;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+import java.util.BitSet;
+
+/**
+ * Hands out UDP ports from the configured range, each as a bound {@link DatagramChannel}. Ports are
+ * tried round-robin from where the last search stopped, so a released port is available at once
+ * but is not the first to be reused. A port another process holds is skipped.
+ *
+ * <p>Thread-safe: called by control sessions (open) and pool threads (release).
+ */
+public final class PortAllocator {
+    private final InetAddress bindAddress;
+    private final int lowPort;
+    private final int highPort;
+    private final int receiveBufferBytes;
+    private final BitSet inUse;
+    private int cursor;
+
+    public PortAllocator(InetAddress bindAddress, int lowPort, int highPort, int receiveBufferBytes) {
+        this.bindAddress = bindAddress;
+        this.lowPort = lowPort;
+        this.highPort = highPort;
+        this.receiveBufferBytes = receiveBufferBytes;
+        this.inUse = new BitSet(highPort - lowPort + 1);
+    }
+
+    /** A bound socket on a free port of the range, or null when every port is taken. */
+    public synchronized DatagramChannel open() {
+        int size = highPort - lowPort + 1;
+        for (int tried = 0; tried < size; tried++) {
+            int slot = (cursor + tried) % size;
+            if (inUse.get(slot)) {
+                continue;
+            }
+            DatagramChannel socket = tryBind(lowPort + slot);
+            if (socket != null) {
+                inUse.set(slot);
+                cursor = (slot + 1) % size;
+                return socket;
+            }
+        }
+        return null;
+    }
+
+    /** Returns a port to the range. Call after its socket is closed. */
+    public synchronized void release(int port) {
+        inUse.clear(port - lowPort);
+    }
+
+    /** Ports handed out and not yet released. */
+    public synchronized int inUse() {
+        return inUse.cardinality();
+    }
+
+    private DatagramChannel tryBind(int port) {
+        DatagramChannel socket = null;
+        try {
+            socket = bindAddress instanceof java.net.Inet6Address
+                    ? DatagramChannel.open(StandardProtocolFamily.INET6)
+                    : DatagramChannel.open(StandardProtocolFamily.INET);
+            if (receiveBufferBytes > 0) {
+                socket.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
+            }
+            socket.bind(new InetSocketAddress(bindAddress, port));
+            return socket;
+        } catch (IOException e) {
+            closeQuietly(socket);
+            return null;
+        }
+    }
+
+    private static void closeQuietly(DatagramChannel socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing was bound; nothing to undo
+            }
+        }
+    }
+}
