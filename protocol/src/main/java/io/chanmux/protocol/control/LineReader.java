@@ -36,6 +36,9 @@ public final class LineReader {
         while (true) {
             for (int i = scanned; i < end; i++) {
                 if (buffer[i] == '\n') {
+                    if (i - start > maxLineBytes) {
+                        throw new LineTooLongException(maxLineBytes);
+                    }
                     int lineEnd = (i > start && buffer[i - 1] == '\r') ? i - 1 : i;
                     byte[] line = Arrays.copyOfRange(buffer, start, lineEnd);
                     start = i + 1;

@@ -51,6 +51,8 @@ final class ControlSession implements SessionHandle {
     private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
     private static final byte[] END_OF_OUTPUT = new byte[0];
     private static final Duration POOL_REPLY_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration LINGER = Duration.ofSeconds(2);
+    private static final long LINGER_BYTES = 1 << 20;
     private static final int MAX_NAME_CHARS = 64;
     private static final int MAX_KEY_CHARS = 256;
     private static final int MAX_CLIENT_CHARS = 256;
@@ -100,9 +102,11 @@ final class ControlSession implements SessionHandle {
             scope.fork(this::readRequests);
             try {
                 writeOutput();
+                // The reader has finished; send FIN rather than close, so a client whose unread
+                // request bytes are still arriving (an oversized line) gets our last line, not a reset.
+                connection.shutdownOutput();
             } catch (IOException e) {
                 log.debug("session {}: write failed: {}", id, e.toString());
-            } finally {
                 closeConnection();
             }
             scope.join();
@@ -144,6 +148,8 @@ final class ControlSession implements SessionHandle {
         } catch (LineTooLongException e) {
             outbound.offer(ControlCodec.encodeError(null, ErrorCode.LIMIT,
                     "line longer than " + e.limitBytes() + " bytes; closing the connection"));
+            outbound.offer(END_OF_OUTPUT);
+            discardInput();
         } catch (IOException e) {
             log.debug("session {}: read ended: {}", id, e.toString());
         } catch (InterruptedException e) {
@@ -152,6 +158,25 @@ final class ControlSession implements SessionHandle {
             if (!outbound.offer(END_OF_OUTPUT)) {
                 closeConnection();
             }
+        }
+    }
+
+    /**
+     * Reads and drops what the client still sends, for a bounded time and amount, so that closing
+     * the socket does not reset the connection before the client has read our error line.
+     */
+    private void discardInput() {
+        try {
+            connection.socket().setSoTimeout((int) LINGER.toMillis());
+            var in = connection.socket().getInputStream();
+            byte[] sink = new byte[8192];
+            long budget = LINGER_BYTES;
+            int n;
+            while (budget > 0 && (n = in.read(sink)) >= 0) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            log.debug("session {}: discarding input ended: {}", id, e.toString());
         }
     }
 

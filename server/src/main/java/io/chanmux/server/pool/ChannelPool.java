@@ -136,6 +136,15 @@ public final class ChannelPool implements BindRequests {
         }
     }
 
+    /** Applies every queued command; for tests that drive the pool without its thread. Returns how many. */
+    int applyPending() {
+        int applied = 0;
+        for (PoolCommand command; (command = commands.poll()) != null; applied++) {
+            apply(command);
+        }
+        return applied;
+    }
+
     /** Replaces how channel threads are started; for tests that drive {@link #apply} directly. */
     void startChannelsWith(Consumer<RelayChannel> starter) {
         this.channelStarter = starter;

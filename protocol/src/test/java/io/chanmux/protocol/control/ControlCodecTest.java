@@ -1,0 +1,90 @@
+package io.chanmux.protocol.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ControlCodecTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldDecodeOpIdAndArgumentsWhenTheRequestIsWellFormed() throws Exception {
+        Request r = ControlCodec.decodeRequest(utf8("{\"id\":7,\"op\":\"join\",\"channel\":\"abc\",\"extra\":1}"));
+
+        assertEquals("join", r.op());
+        assertEquals(7, r.id().asInt());
+        assertEquals("abc", r.requiredString("channel", 16));
+        assertNull(r.optionalString("key", 10));
+        assertEquals(5, r.optionalInt("maxPeers", 1, 10, 5));
+    }
+
+    @Test
+    void shouldRejectWithBadRequestAndKeepTheIdWhenAFieldIsMistyped() throws Exception {
+        Request r = ControlCodec.decodeRequest(utf8("{\"id\":\"x\",\"op\":\"create\",\"maxPeers\":2.5,\"name\":3}"));
+
+        RequestException maxPeers = assertThrows(RequestException.class, () -> r.optionalInt("maxPeers", 1, 10, 5));
+        RequestException name = assertThrows(RequestException.class, () -> r.optionalString("name", 64));
+
+        assertEquals(ErrorCode.BAD_REQUEST, maxPeers.code());
+        assertEquals("x", maxPeers.id().asText());
+        assertTrue(name.getMessage().contains("'name'"));
+    }
+
+    @Test
+    void shouldNeverThrowAnythingButRequestExceptionWhenFedRandomBytes() {
+        Random random = new Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bytes = new byte[random.nextInt(64)];
+            random.nextBytes(bytes);
+            if (i % 2 == 0 && bytes.length > 2) {
+                bytes[0] = '{';
+                bytes[bytes.length - 1] = '}';
+            }
+            try {
+                Request r = ControlCodec.decodeRequest(bytes);
+                assertTrue(r.op() != null);
+            } catch (RequestException e) {
+                assertEquals(ErrorCode.BAD_REQUEST, e.code());
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteRepliesErrorsAndEventsAsSingleJsonLines() throws Exception {
+        JsonNode id = JSON.readTree("7");
+        byte[] reply = ControlCodec.encodeReply(id, ControlCodec.object().put("port", 40000));
+        byte[] error = ControlCodec.encodeError(id, ErrorCode.NOT_FOUND, "no channel \"x\"\n");
+        byte[] event = ControlCodec.encodeEvent("peer_left", ControlCodec.object().put("peer", 3));
+
+        for (byte[] line : new byte[][] {reply, error, event}) {
+            assertEquals('\n', line[line.length - 1]);
+            for (int i = 0; i < line.length - 1; i++) {
+                assertTrue(line[i] != '\n', "a newline inside the line");
+            }
+        }
+        assertEquals("{\"id\":7,\"ok\":true,\"port\":40000}\n", new String(reply, StandardCharsets.UTF_8));
+        assertEquals("not_found", JSON.readTree(error).path("error").asText());
+        assertEquals("peer_left", JSON.readTree(event).path("event").asText());
+    }
+
+    @Test
+    void shouldMapWireNamesBothWays() {
+        for (ErrorCode code : ErrorCode.values()) {
+            assertEquals(code, ErrorCode.fromWireName(code.wireName()));
+        }
+        assertEquals("no_ports", ErrorCode.NO_PORTS.wireName());
+        assertEquals(ErrorCode.INTERNAL, ErrorCode.fromWireName("something_new"));
+    }
+}

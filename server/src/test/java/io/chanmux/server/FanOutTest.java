@@ -1,0 +1,107 @@
+package io.chanmux.server;
+
+import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.client.PeerHandle;
+import io.chanmux.protocol.wire.Datagram;
+import io.chanmux.server.channel.RelayCounter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(60)
+class FanOutTest {
+    private final TestRelay relay = TestRelay.start();
+
+    @AfterEach
+    void stop() {
+        relay.close();
+    }
+
+    @ParameterizedTest(name = "{0} peers")
+    @ValueSource(ints = {3, 20})
+    void shouldDeliverEachDatagramToEveryOtherPeerAndNeverBackWhenAllPeersSend(int peerCount) throws Exception {
+        ChannelInfo channel = relay.client("owner").create();
+        List<TestPeer> peers = new ArrayList<>();
+        for (int i = 0; i < peerCount; i++) {
+            peers.add(relay.client("peer" + i).join(channel.channel()));
+        }
+
+        for (TestPeer sender : peers) {
+            sender.send("from-" + sender.id());
+        }
+
+        for (TestPeer receiver : peers) {
+            Set<String> received = new HashSet<>();
+            for (int i = 0; i < peerCount - 1; i++) {
+                assertTrue(received.add(receiver.receivePayload()), "a duplicate reached peer " + receiver.id());
+            }
+            Set<String> expected = new HashSet<>();
+            peers.stream().filter(p -> p != receiver).forEach(p -> expected.add("from-" + p.id()));
+            assertEquals(expected, received);
+        }
+        for (TestPeer peer : peers) {
+            assertTrue(peer.nothingPending(), "peer " + peer.id() + " got an extra datagram (its own?)");
+        }
+        assertEquals((long) peerCount * (peerCount - 1), relay.counter(RelayCounter.FORWARDED));
+    }
+
+    @Test
+    void shouldForwardTheWholeDatagramUnchangedWhenRelaying() throws Exception {
+        ChannelInfo channel = relay.client("owner").create();
+        TestPeer a = relay.client("a").join(channel.channel());
+        TestPeer b = relay.client("b").join(channel.channel());
+
+        byte[] payload = new byte[1000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 31);
+        }
+        a.handle().send(payload);
+
+        byte[] got = b.receive(Duration.ofSeconds(5));
+        assertNotNull(got);
+        assertEquals(Datagram.HEADER_BYTES + payload.length, got.length);
+        assertEquals(Datagram.DATA, got[0]);
+        assertEquals(a.id(), TestPeer.senderOf(got));
+        assertArrayEquals(payload, Arrays.copyOfRange(got, Datagram.HEADER_BYTES, got.length));
+    }
+
+    @Test
+    void shouldForwardToTheNewAddressWhenAPeerRebinds() throws Exception {
+        ChannelInfo channel = relay.client("owner").create();
+        PeerHandle moving = relay.client("mobile").control().join(channel.channel());
+        moving.bind(Duration.ofSeconds(5));
+        TestPeer other = relay.client("other").join(channel.channel());
+
+        // The same peer id and token from a second socket, as after a NAT rebinding.
+        try (DatagramChannel newSocket = DatagramChannel.open()) {
+            newSocket.connect(moving.relayAddress());
+            newSocket.write(Datagram.encodeBind(ByteBuffer.allocate(Datagram.BIND_BYTES), moving.peer(), moving.token()));
+            ByteBuffer reply = ByteBuffer.allocate(64);
+            newSocket.read(reply);
+            assertEquals(Datagram.BIND_OK, reply.get(0));
+
+            other.send("to-new-address");
+            ByteBuffer data = ByteBuffer.allocate(64);
+            newSocket.read(data);
+            assertEquals("to-new-address", new String(data.array(), Datagram.HEADER_BYTES,
+                    data.position() - Datagram.HEADER_BYTES));
+        }
+        assertEquals(3, relay.counter(RelayCounter.BIND_OK));
+    }
+}

@@ -1,0 +1,63 @@
+package io.chanmux.server;
+
+import io.chanmux.protocol.client.ChanmuxException;
+import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.control.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+@Timeout(60)
+class PortsAndPoolsTest {
+
+    @Test
+    void shouldAnswerNoPortsWhenTheRangeIsExhaustedAndReuseADeletedChannelsPort() throws Exception {
+        int low = TestRelay.UDP_HIGH - 1;
+        try (TestRelay relay = TestRelay.start(b -> b.udpPorts(low, TestRelay.UDP_HIGH))) {
+            TestClient owner = relay.client("owner");
+            ChannelInfo first = owner.create();
+            ChannelInfo second = owner.create();
+            assertEquals(Set.of(low, TestRelay.UDP_HIGH), Set.of(first.port(), second.port()));
+
+            ChanmuxException refused = assertThrows(ChanmuxException.class, owner::create);
+            assertEquals(ErrorCode.NO_PORTS, refused.error());
+
+            owner.control().delete(first.channel());
+            ChannelInfo third = owner.create();
+            assertEquals(first.port(), third.port());
+            // The reused port really serves the new channel.
+            TestPeer a = relay.client("a").join(third.channel());
+            TestPeer b = relay.client("b").join(third.channel());
+            a.send("reused");
+            assertEquals("reused", b.receivePayload());
+        }
+    }
+
+    @Test
+    void shouldSpreadChannelsEvenlyOverThePools() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.pools(4))) {
+            TestClient owner = relay.client("owner");
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < 100; i++) {
+                ids.add(owner.create().channel());
+            }
+            assertEquals(100, ids.size());
+            assertArrayEquals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads());
+
+            // Deleting from one pool makes it the least loaded: the next channel goes there.
+            String any = ids.iterator().next();
+            int pool = relay.server().directory().find(any).pool().index();
+            owner.control().delete(any);
+            owner.create();
+            int[] loads = relay.server().directory().poolLoads();
+            assertEquals(25, loads[pool], Arrays.toString(loads));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.chanmux.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A control connection that writes raw bytes, for feeding the server malformed input. */
+final class RawControlConnection implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final BufferedReader in;
+
+    RawControlConnection(InetSocketAddress address) throws IOException {
+        socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(10_000);
+        out = socket.getOutputStream();
+        in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    void sendLine(String line) throws IOException {
+        send((line + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The next line the server sent, parsed; null when the server closed the connection. */
+    JsonNode readMessage() throws IOException {
+        String line = in.readLine();
+        return line == null ? null : JSON.readTree(line);
+    }
+
+    /** Sends one line and reads the next message. */
+    JsonNode request(String line) throws IOException {
+        sendLine(line);
+        return readMessage();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

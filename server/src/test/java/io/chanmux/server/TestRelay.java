@@ -1,0 +1,69 @@
+package io.chanmux.server;
+
+import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.server.channel.RelayCounter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/** A real server on loopback for one test: control port 0, a UDP range of its own. */
+public final class TestRelay implements AutoCloseable {
+    /** UDP range for test servers; a test that needs a tiny range narrows it. */
+    public static final int UDP_LOW = 41_000;
+    public static final int UDP_HIGH = 41_999;
+
+    private final ChanmuxServer server;
+
+    private TestRelay(ChanmuxServer server) {
+        this.server = server;
+    }
+
+    public static TestRelay start() {
+        return start(b -> b);
+    }
+
+    public static TestRelay start(UnaryOperator<ServerConfig.Builder> customize) {
+        ServerConfig.Builder builder = ServerConfig.builder()
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .controlPort(0)
+                .udpPorts(UDP_LOW, UDP_HIGH)
+                .pools(2);
+        try {
+            return new TestRelay(ChanmuxServer.start(customize.apply(builder).build()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public ChanmuxServer server() {
+        return server;
+    }
+
+    public InetSocketAddress control() {
+        return server.controlAddress();
+    }
+
+    /** A connected client that has said hello and records its events. */
+    public TestClient client(String name) {
+        return TestClient.connect(control(), name);
+    }
+
+    /** A bare client with no hello, no event recording. */
+    public ChanmuxClient rawClient() throws IOException {
+        return ChanmuxClient.connect(control(), e -> { }, Duration.ofSeconds(5));
+    }
+
+    /** A server-wide relay counter, summed over live and deleted channels. */
+    public long counter(RelayCounter counter) {
+        return server.directory().counterTotals()[counter.ordinal()];
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

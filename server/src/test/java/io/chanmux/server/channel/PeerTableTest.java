@@ -1,0 +1,54 @@
+package io.chanmux.server.channel;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PeerTableTest {
+
+    private static Peer peer(int id) {
+        return new Peer(id, new byte[16], null, new PeerLiveness(0));
+    }
+
+    @Test
+    void shouldKeepPeersSortedAndFindThemWhenAddedInAnyOrder() {
+        PeerTable table = PeerTable.EMPTY.with(peer(30)).with(peer(10)).with(peer(20)).with(peer(-5));
+
+        assertEquals(4, table.size());
+        assertEquals(-5, table.peer(0).id());
+        assertEquals(30, table.peer(3).id());
+        assertEquals(20, table.find(20).id());
+        assertTrue(table.indexOf(15) < 0);
+    }
+
+    @Test
+    void shouldReplaceAPeerAndExposeItsAddressWhenItBinds() {
+        PeerTable table = PeerTable.EMPTY.with(peer(1)).with(peer(2));
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", 4000);
+
+        PeerTable bound = table.with(table.find(2).boundTo(address));
+
+        assertEquals(2, bound.size());
+        assertEquals(address, bound.address(bound.indexOf(2)));
+        assertNull(table.address(table.indexOf(2)), "the old snapshot changed");
+        assertSame(table.find(2).liveness(), bound.find(2).liveness());
+    }
+
+    @Test
+    void shouldRemoveOnlyTheGivenPeerAndIgnoreAnUnknownOne() {
+        PeerTable table = PeerTable.EMPTY.with(peer(1)).with(peer(2)).with(peer(3));
+
+        PeerTable removed = table.without(2);
+
+        assertEquals(2, removed.size());
+        assertNull(removed.find(2));
+        assertEquals(3, removed.find(3).id());
+        assertSame(removed, removed.without(99));
+        assertEquals(0, removed.without(1).without(3).size());
+    }
+}
