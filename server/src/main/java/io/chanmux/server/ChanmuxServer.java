@@ -53,7 +53,7 @@ public final class ChanmuxServer implements AutoCloseable {
             throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
                     + config.controlPort() + ": " + e.getMessage(), e);
         }
-        this.listener = new ControlListener(controlSocket, config, directory);
+        this.listener = new ControlListener(controlSocket, config, directory, clock);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
@@ -90,9 +90,9 @@ public final class ChanmuxServer implements AutoCloseable {
         return directory;
     }
 
-    /** Open control sessions. */
-    public int sessionCount() {
-        return listener.sessionCount();
+    /** The control listener (session count, close counters). */
+    public ControlListener listener() {
+        return listener;
     }
 
     /** Waits until every server thread has ended. */

@@ -22,6 +22,15 @@ import java.util.List;
  * @param poolQueueCapacity    commands a pool's queue holds before requests answer {@code limit}
  * @param sessionQueueCapacity lines a session's outbound queue holds before the session is closed
  * @param udpReceiveBufferBytes SO_RCVBUF for channel sockets, 0 for the system default
+ * @param maxSessions          control connections at once; more are answered {@code limit} and closed
+ * @param maxChannels          channels at once, server-wide
+ * @param maxChannelsPerSession channels one session may own at once
+ * @param requestsPerSecond    a session's sustained request rate; the burst is twice this
+ * @param lineTimeout          the first line must arrive, and any started line must end, within this
+ * @param writeTimeout         a session whose client does not take our output for this long is closed
+ * @param peerPacketsPerSecond a peer's datagram rate limit (burst: one second's worth)
+ * @param peerBytesPerSecond   a peer's byte rate limit (burst: one second's worth)
+ * @param secret               when set, {@code hello} must authenticate with it before any other op
  */
 public record ServerConfig(
         InetAddress bindAddress,
@@ -35,7 +44,29 @@ public record ServerConfig(
         int maxPeersPerChannel,
         int poolQueueCapacity,
         int sessionQueueCapacity,
-        int udpReceiveBufferBytes) {
+        int udpReceiveBufferBytes,
+        int maxSessions,
+        int maxChannels,
+        int maxChannelsPerSession,
+        int requestsPerSecond,
+        Duration lineTimeout,
+        Duration writeTimeout,
+        int peerPacketsPerSecond,
+        int peerBytesPerSecond,
+        String secret) {
+
+    /** Everything but the secret, which must not reach logs. */
+    @Override
+    public String toString() {
+        return "ServerConfig[bind=" + bindAddress.getHostAddress() + ", controlPort=" + controlPort + ", udpPorts="
+                + udpPortLow + "-" + udpPortHigh + ", pools=" + pools + ", peerTimeout=" + peerTimeout
+                + ", bindTimeout=" + bindTimeout + ", maxDatagram=" + maxDatagramBytes + ", maxPeers="
+                + maxPeersPerChannel + ", maxSessions=" + maxSessions + ", maxChannels=" + maxChannels
+                + ", maxChannelsPerSession=" + maxChannelsPerSession + ", requestRate=" + requestsPerSecond
+                + ", lineTimeout=" + lineTimeout + ", writeTimeout=" + writeTimeout + ", peerRate="
+                + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
+                + "]";
+    }
 
     /** The default control port. */
     public static final int DEFAULT_CONTROL_PORT = 7700;
@@ -92,6 +123,17 @@ public record ServerConfig(
         if (udpReceiveBufferBytes < 0) {
             problems.add("--udp-rcvbuf: " + udpReceiveBufferBytes + " is negative");
         }
+        checkAtLeast(problems, "--max-sessions", maxSessions, 1);
+        checkAtLeast(problems, "--max-channels", maxChannels, 1);
+        checkAtLeast(problems, "--max-channels-per-session", maxChannelsPerSession, 1);
+        checkAtLeast(problems, "--request-rate", requestsPerSecond, 1);
+        checkPositive(problems, "--line-timeout", lineTimeout);
+        checkPositive(problems, "--write-timeout", writeTimeout);
+        checkAtLeast(problems, "--peer-rate-pps", peerPacketsPerSecond, 1);
+        checkAtLeast(problems, "--peer-rate-bytes", peerBytesPerSecond, maxDatagramBytes);
+        if (secret != null && secret.isEmpty()) {
+            problems.add("--secret: must not be empty");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -103,6 +145,21 @@ public record ServerConfig(
         Duration shorter = peerTimeout.compareTo(bindTimeout) < 0 ? peerTimeout : bindTimeout;
         long millis = Math.clamp(shorter.toMillis() / 4, 10, 1000);
         return Duration.ofMillis(millis);
+    }
+
+    /**
+     * How often the control listener checks sessions for stalled lines and writes: a quarter of
+     * the shorter timeout, within 10 ms to 1 s.
+     */
+    public Duration sessionCheckInterval() {
+        Duration shorter = lineTimeout.compareTo(writeTimeout) < 0 ? lineTimeout : writeTimeout;
+        return Duration.ofMillis(Math.clamp(shorter.toMillis() / 4, 10, 1000));
+    }
+
+    private static void checkAtLeast(List<String> problems, String option, long value, long minimum) {
+        if (value < minimum) {
+            problems.add(option + ": " + value + " is below " + minimum);
+        }
     }
 
     private static void checkPositive(List<String> problems, String option, Duration value) {
@@ -125,6 +182,15 @@ public record ServerConfig(
         private int poolQueueCapacity = 16_384;
         private int sessionQueueCapacity = 1024;
         private int udpReceiveBufferBytes = 0;
+        private int maxSessions = 10_000;
+        private int maxChannels = 10_000;
+        private int maxChannelsPerSession = 16;
+        private int requestsPerSecond = 100;
+        private Duration lineTimeout = Duration.ofSeconds(10);
+        private Duration writeTimeout = Duration.ofSeconds(10);
+        private int peerPacketsPerSecond = 500;
+        private int peerBytesPerSecond = 1_000_000;
+        private String secret;
 
         private Builder() {
         }
@@ -142,6 +208,15 @@ public record ServerConfig(
             poolQueueCapacity = c.poolQueueCapacity;
             sessionQueueCapacity = c.sessionQueueCapacity;
             udpReceiveBufferBytes = c.udpReceiveBufferBytes;
+            maxSessions = c.maxSessions;
+            maxChannels = c.maxChannels;
+            maxChannelsPerSession = c.maxChannelsPerSession;
+            requestsPerSecond = c.requestsPerSecond;
+            lineTimeout = c.lineTimeout;
+            writeTimeout = c.writeTimeout;
+            peerPacketsPerSecond = c.peerPacketsPerSecond;
+            peerBytesPerSecond = c.peerBytesPerSecond;
+            secret = c.secret;
         }
 
         public Builder bindAddress(InetAddress value) {
@@ -200,11 +275,57 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder maxSessions(int value) {
+            maxSessions = value;
+            return this;
+        }
+
+        public Builder maxChannels(int value) {
+            maxChannels = value;
+            return this;
+        }
+
+        public Builder maxChannelsPerSession(int value) {
+            maxChannelsPerSession = value;
+            return this;
+        }
+
+        public Builder requestsPerSecond(int value) {
+            requestsPerSecond = value;
+            return this;
+        }
+
+        public Builder lineTimeout(Duration value) {
+            lineTimeout = value;
+            return this;
+        }
+
+        public Builder writeTimeout(Duration value) {
+            writeTimeout = value;
+            return this;
+        }
+
+        public Builder peerPacketsPerSecond(int value) {
+            peerPacketsPerSecond = value;
+            return this;
+        }
+
+        public Builder peerBytesPerSecond(int value) {
+            peerBytesPerSecond = value;
+            return this;
+        }
+
+        public Builder secret(String value) {
+            secret = value;
+            return this;
+        }
+
         /** The validated config. */
         public ServerConfig build() {
             return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
-                    udpReceiveBufferBytes).validate();
+                    udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
+                    lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret).validate();
         }
     }
 }

@@ -61,6 +61,46 @@ public final class ServerMain implements Callable<Integer> {
             description = "SO_RCVBUF of channel sockets; 0 keeps the system default (default: ${DEFAULT-VALUE}).")
     int udpReceiveBuffer;
 
+    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "10000",
+            description = "Most control connections at once; more get a 'limit' error and are closed "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxSessions;
+
+    @Option(names = "--max-channels", paramLabel = "N", defaultValue = "10000",
+            description = "Most channels at once, server-wide (default: ${DEFAULT-VALUE}).")
+    int maxChannels;
+
+    @Option(names = "--max-channels-per-session", paramLabel = "N", defaultValue = "16",
+            description = "Most channels one control connection may own (default: ${DEFAULT-VALUE}).")
+    int maxChannelsPerSession;
+
+    @Option(names = "--request-rate", paramLabel = "N", defaultValue = "100",
+            description = "Requests per second per control connection, burst twice that; more are answered "
+                    + "'limit' (default: ${DEFAULT-VALUE}).")
+    int requestRate;
+
+    @Option(names = "--line-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Close a connection whose first line, or any started line, takes longer "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String lineTimeout;
+
+    @Option(names = "--write-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Close a connection that does not take our output for this long (default: ${DEFAULT-VALUE}).")
+    String writeTimeout;
+
+    @Option(names = "--peer-rate-pps", paramLabel = "N", defaultValue = "500",
+            description = "Datagrams per second one peer may send; excess is dropped (default: ${DEFAULT-VALUE}).")
+    int peerRatePackets;
+
+    @Option(names = "--peer-rate-bytes", paramLabel = "BYTES", defaultValue = "1000000",
+            description = "Bytes per second one peer may send; excess is dropped (default: ${DEFAULT-VALUE}).")
+    int peerRateBytes;
+
+    @Option(names = "--secret", paramLabel = "SECRET",
+            description = "Require 'hello' to authenticate with this secret, or with an HMAC credential "
+                    + "derived from it (default: none).")
+    String secret;
+
     /** Runs the server until it is stopped; exits with the status. */
     public static void main(String[] args) {
         System.exit(run(args));
@@ -106,6 +146,15 @@ public final class ServerMain implements Callable<Integer> {
                 .maxDatagramBytes(maxDatagram)
                 .maxPeersPerChannel(maxPeers)
                 .udpReceiveBufferBytes(udpReceiveBuffer)
+                .maxSessions(maxSessions)
+                .maxChannels(maxChannels)
+                .maxChannelsPerSession(maxChannelsPerSession)
+                .requestsPerSecond(requestRate)
+                .lineTimeout(parseDuration("--line-timeout", lineTimeout))
+                .writeTimeout(parseDuration("--write-timeout", writeTimeout))
+                .peerPacketsPerSecond(peerRatePackets)
+                .peerBytesPerSecond(peerRateBytes)
+                .secret(secret)
                 .build();
     }
 

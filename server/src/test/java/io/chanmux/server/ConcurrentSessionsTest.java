@@ -80,8 +80,8 @@ class ConcurrentSessionsTest {
                 }
             }
             assertEquals(SESSIONS, relay.server().directory().channels().size());
-            assertEquals((long) SESSIONS * DATAGRAMS_EACH * (GROUP - 1),
-                    relay.counter(io.chanmux.server.channel.RelayCounter.FORWARDED));
+            relay.awaitCounter(io.chanmux.server.channel.RelayCounter.FORWARDED,
+                    (long) SESSIONS * DATAGRAMS_EACH * (GROUP - 1));
         }
     }
 }

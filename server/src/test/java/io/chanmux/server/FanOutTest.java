@@ -58,7 +58,7 @@ class FanOutTest {
         for (TestPeer peer : peers) {
             assertTrue(peer.nothingPending(), "peer " + peer.id() + " got an extra datagram (its own?)");
         }
-        assertEquals((long) peerCount * (peerCount - 1), relay.counter(RelayCounter.FORWARDED));
+        relay.awaitCounter(RelayCounter.FORWARDED, (long) peerCount * (peerCount - 1));
     }
 
     @Test
@@ -102,6 +102,6 @@ class FanOutTest {
             assertEquals("to-new-address", new String(data.array(), Datagram.HEADER_BYTES,
                     data.position() - Datagram.HEADER_BYTES));
         }
-        assertEquals(3, relay.counter(RelayCounter.BIND_OK));
+        relay.awaitCounter(RelayCounter.BIND_OK, 3);
     }
 }

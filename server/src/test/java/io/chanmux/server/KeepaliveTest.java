@@ -61,6 +61,6 @@ class KeepaliveTest {
         Duration rtt = peer.handle().ping(Duration.ofSeconds(5));
 
         assertTrue(rtt.compareTo(Duration.ofSeconds(5)) < 0);
-        assertEquals(1, relay.counter(io.chanmux.server.channel.RelayCounter.PONGS));
+        relay.awaitCounter(io.chanmux.server.channel.RelayCounter.PONGS, 1);
     }
 }

@@ -42,7 +42,7 @@ class PortsAndPoolsTest {
 
     @Test
     void shouldSpreadChannelsEvenlyOverThePools() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.pools(4))) {
+        try (TestRelay relay = TestRelay.start(b -> b.pools(4).maxChannelsPerSession(200).requestsPerSecond(1000))) {
             TestClient owner = relay.client("owner");
             Set<String> ids = new HashSet<>();
             for (int i = 0; i < 100; i++) {

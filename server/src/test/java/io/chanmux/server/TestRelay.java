@@ -62,6 +62,15 @@ public final class TestRelay implements AutoCloseable {
         return server.directory().counterTotals()[counter.ordinal()];
     }
 
+    /**
+     * Waits until {@code counter} reaches {@code expected} and stays there: a channel thread
+     * counts a forwarded copy or an answer just after sending it, so a receiver can be faster.
+     */
+    public void awaitCounter(RelayCounter counter, long expected) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> counter(counter) >= expected);
+        org.junit.jupiter.api.Assertions.assertEquals(expected, counter(counter), counter.wireName());
+    }
+
     @Override
     public void close() {
         server.close();

@@ -18,6 +18,8 @@ public enum ErrorCode {
     LIMIT,
     /** Every UDP port in the server's range is taken. */
     NO_PORTS,
+    /** The server requires authentication and {@code hello} has not provided it (or provided a wrong one). */
+    UNAUTHORIZED,
     /** The server failed in a way the client could not cause; the message says how. */
     INTERNAL;
 

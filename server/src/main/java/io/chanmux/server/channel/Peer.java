@@ -4,20 +4,22 @@ import java.net.InetSocketAddress;
 
 /**
  * A channel member as the channel thread sees it: id, bind token, bound address (null until the
- * first valid BIND) and liveness. Immutable apart from the liveness timestamp; a re-bind makes a
- * new {@code Peer} that shares the old one's {@link PeerLiveness}.
+ * first valid BIND), liveness and rate limit. Immutable apart from those last two; a re-bind makes
+ * a new {@code Peer} that shares the old one's.
  */
 public final class Peer {
     private final int id;
     private final byte[] token;
     private final InetSocketAddress address;
     private final PeerLiveness liveness;
+    private final PeerRateLimit rateLimit;
 
-    public Peer(int id, byte[] token, InetSocketAddress address, PeerLiveness liveness) {
+    public Peer(int id, byte[] token, InetSocketAddress address, PeerLiveness liveness, PeerRateLimit rateLimit) {
         this.id = id;
         this.token = token;
         this.address = address;
         this.liveness = liveness;
+        this.rateLimit = rateLimit;
     }
 
     /** The peer id from the datagram header. */
@@ -40,8 +42,13 @@ public final class Peer {
         return liveness;
     }
 
-    /** The same peer bound to {@code newAddress}. */
+    /** The peer's rate limit; only the channel thread uses it. */
+    public PeerRateLimit rateLimit() {
+        return rateLimit;
+    }
+
+    /** The same peer bound to {@code newAddress}, keeping its liveness and rate limit. */
     public Peer boundTo(InetSocketAddress newAddress) {
-        return new Peer(id, token, newAddress, liveness);
+        return new Peer(id, token, newAddress, liveness, rateLimit);
     }
 }

@@ -122,8 +122,9 @@ public final class RelayChannel {
             counters.increment(RelayCounter.DROP_UNKNOWN_PEER);
             return;
         }
+        Peer peer = table.peer(sender);
         if (type == Datagram.BIND) {
-            onBind(buffer, length, source, table.peer(sender));
+            onBind(buffer, length, source, peer);
             return;
         }
         InetSocketAddress bound = table.address(sender);
@@ -131,16 +132,16 @@ public final class RelayChannel {
             counters.increment(RelayCounter.DROP_NOT_BOUND);
         } else if (!bound.equals(source)) {
             counters.increment(RelayCounter.DROP_WRONG_SOURCE);
-        } else if (type == Datagram.DATA) {
-            table.peer(sender).liveness().touch(clock.nanoTime());
-            fanOut(buffer, length, table, sender);
-        } else if (length != Datagram.PING_BYTES) {
+        } else if (type == Datagram.PING && length != Datagram.PING_BYTES) {
             counters.increment(RelayCounter.DROP_BAD_LENGTH);
-        } else {
-            table.peer(sender).liveness().touch(clock.nanoTime());
-            buffer.put(0, Datagram.PONG);
-            if (send(buffer, length, bound)) {
-                counters.increment(RelayCounter.PONGS);
+        } else if (admitted(peer, length)) {
+            if (type == Datagram.DATA) {
+                fanOut(buffer, length, table, sender);
+            } else {
+                buffer.put(0, Datagram.PONG);
+                if (send(buffer, length, bound)) {
+                    counters.increment(RelayCounter.PONGS);
+                }
             }
         }
     }
@@ -150,9 +151,20 @@ public final class RelayChannel {
             counters.increment(RelayCounter.DROP_BAD_LENGTH);
         } else if (!Datagram.tokenMatches(buffer, Datagram.HEADER_BYTES, peer.token())) {
             counters.increment(RelayCounter.DROP_BAD_TOKEN);
-        } else if (!bindRequests.requestBind(this, peer.id(), source)) {
+        } else if (admitted(peer, length) && !bindRequests.requestBind(this, peer.id(), source)) {
             counters.increment(RelayCounter.DROP_BUSY);
         }
+    }
+
+    /** Charges a verified datagram to its peer's rate limit and, if within it, refreshes liveness. */
+    private boolean admitted(Peer peer, int length) {
+        long now = clock.nanoTime();
+        if (!peer.rateLimit().admit(length, now)) {
+            counters.increment(RelayCounter.DROP_RATE_LIMITED);
+            return false;
+        }
+        peer.liveness().touch(now);
+        return true;
     }
 
     private void fanOut(ByteBuffer buffer, int length, PeerTable table, int sender) {

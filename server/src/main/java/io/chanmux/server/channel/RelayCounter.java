@@ -39,6 +39,8 @@ public enum RelayCounter {
     DROP_NOT_BOUND("not_bound"),
     /** Dropped: DATA or PING from an address other than the one bound to the peer. */
     DROP_WRONG_SOURCE("wrong_source"),
+    /** Dropped: over the peer's packets-per-second or bytes-per-second limit. */
+    DROP_RATE_LIMITED("rate_limited"),
     /** Dropped: a BIND the channel's pool could not take because its command queue was full. */
     DROP_BUSY("busy");
 

@@ -1,23 +1,33 @@
 package io.chanmux.server.control;
 
+import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.NanoClock;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The control port's accept loop. Each accepted connection becomes a {@link ControlSession} on its
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
- * lifetime.
+ * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
+ * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
+ * closes sessions whose line or write deadline has passed.
  *
  * <p>{@link #run} is the listener thread. It ends when the server socket is closed or the thread is
  * interrupted; it then closes every session's connection and waits for the sessions to finish.
@@ -28,17 +38,31 @@ public final class ControlListener {
     private final ServerSocketChannel server;
     private final ServerConfig config;
     private final ChannelDirectory directory;
+    private final NanoClock clock;
+    private final SharedSecret secret;
+    private final Semaphore admission;
     private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
-    public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory) {
+    public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
+                           NanoClock clock) {
         this.server = server;
         this.config = config;
         this.directory = directory;
+        this.clock = clock;
+        this.secret = config.secret() == null ? null : new SharedSecret(config.secret());
+        this.admission = new Semaphore(config.maxSessions());
     }
 
     /** Sessions whose connection is open. */
     public int sessionCount() {
         return sessions.size();
+    }
+
+    /** Connections the server ended for {@code reason} since it started. */
+    public long closedBy(SessionCloseReason reason) {
+        return closes.get(reason.ordinal());
     }
 
     ServerConfig config() {
@@ -49,8 +73,23 @@ public final class ControlListener {
         return directory;
     }
 
+    NanoClock clock() {
+        return clock;
+    }
+
+    /** The shared secret hello must present, or null when the server has none. */
+    SharedSecret secret() {
+        return secret;
+    }
+
+    void count(SessionCloseReason reason) {
+        closes.incrementAndGet(reason.ordinal());
+    }
+
     void sessionEnded(ControlSession session) {
-        sessions.remove(session);
+        if (sessions.remove(session)) {
+            admission.release();
+        }
     }
 
     /** The listener thread: accepts until the server socket closes. */
@@ -58,9 +97,11 @@ public final class ControlListener {
         var threads = Thread.ofVirtual().name("session-", 0).factory();
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("control-sessions").withThreadFactory(threads))) {
+            scope.fork(this::checkDeadlines);
             try {
                 acceptUntilClosed(scope);
             } finally {
+                stopped.countDown();
                 sessions.forEach(ControlSession::closeConnection);
             }
             scope.join();
@@ -84,9 +125,42 @@ public final class ControlListener {
                 }
                 continue;
             }
+            if (!admission.tryAcquire()) {
+                reject(connection);
+                continue;
+            }
             ControlSession session = new ControlSession(connection, this);
             sessions.add(session);
             scope.fork(session::run);
+        }
+    }
+
+    /** Tells a connection over the limit why, then closes it. A fresh socket's buffer takes the line at once. */
+    private void reject(SocketChannel connection) {
+        count(SessionCloseReason.REJECTED);
+        try (connection) {
+            connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT,
+                    "the server has its maximum of " + config.maxSessions() + " control connections")));
+            connection.shutdownOutput();
+        } catch (IOException e) {
+            log.debug("rejecting a connection failed: {}", e.toString());
+        }
+    }
+
+    /** The checker thread: closes sessions past a deadline, until the listener stops. */
+    private void checkDeadlines() {
+        long periodMs = config.sessionCheckInterval().toMillis();
+        long lineTimeoutNs = config.lineTimeout().toNanos();
+        long writeTimeoutNs = config.writeTimeout().toNanos();
+        try {
+            while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
+                long now = clock.nanoTime();
+                for (ControlSession session : sessions) {
+                    session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs);
+                }
+            }
+        } catch (InterruptedException e) {
+            // the listener is closing
         }
     }
 

@@ -10,6 +10,8 @@ import io.chanmux.protocol.control.Request;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.wire.Hex;
 import io.chanmux.server.ChanmuxServer;
+import io.chanmux.server.NanoClock;
+import io.chanmux.server.TokenBucket;
 import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.RelayCounter;
@@ -23,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
@@ -35,6 +39,7 @@ import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One control connection. The session's thread owns a small scope with two parts: a forked reader
@@ -50,6 +55,7 @@ import java.util.concurrent.TimeoutException;
 final class ControlSession implements SessionHandle {
     private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
     private static final byte[] END_OF_OUTPUT = new byte[0];
+    private static final long IDLE = Long.MIN_VALUE;
     private static final Duration POOL_REPLY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
@@ -63,7 +69,15 @@ final class ControlSession implements SessionHandle {
     private final ChannelDirectory directory;
     private final String id = SecureIds.hex(8);
     private final BlockingQueue<byte[]> outbound;
+    private final NanoClock clock;
+    private final TokenBucket requests;
+    private final AtomicBoolean closedByServer = new AtomicBoolean();
+    /** When the line being read started (the connection's start for the first line); IDLE between lines. */
+    private volatile long lineStartedNs;
+    /** When the write in progress started; IDLE when the writer waits for output. */
+    private volatile long writeStartedNs = IDLE;
     private volatile String clientName = "?";
+    private boolean authenticated;
 
     ControlSession(SocketChannel connection, ControlListener listener) {
         this.connection = connection;
@@ -71,6 +85,10 @@ final class ControlSession implements SessionHandle {
         this.config = listener.config();
         this.directory = listener.directory();
         this.outbound = new ArrayBlockingQueue<>(config.sessionQueueCapacity());
+        this.clock = listener.clock();
+        this.lineStartedNs = clock.nanoTime();
+        this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), lineStartedNs);
+        this.authenticated = listener.secret() == null;
     }
 
     @Override
@@ -81,9 +99,28 @@ final class ControlSession implements SessionHandle {
     @Override
     public void deliver(byte[] eventLine) {
         if (!outbound.offer(eventLine)) {
-            log.info("session {} closed: outbound queue of {} lines overflowed", id, config.sessionQueueCapacity());
-            closeConnection();
+            closeFor(SessionCloseReason.OUTBOUND_OVERFLOW);
         }
+    }
+
+    /** Closes the session if its current line or write has taken too long. Called by the listener's checker. */
+    void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs) {
+        long line = lineStartedNs;
+        long write = writeStartedNs;
+        if (line != IDLE && nowNs - line > lineTimeoutNs) {
+            closeFor(SessionCloseReason.LINE_TIMEOUT);
+        } else if (write != IDLE && nowNs - write > writeTimeoutNs) {
+            closeFor(SessionCloseReason.WRITE_TIMEOUT);
+        }
+    }
+
+    /** Ends the session for a reason of the server's, counting it once. */
+    private void closeFor(SessionCloseReason reason) {
+        if (closedByServer.compareAndSet(false, true)) {
+            listener.count(reason);
+            log.info("session {} ({}) closed: {}", id, clientName, reason.wireName());
+        }
+        closeConnection();
     }
 
     /** Closes the socket; the reader and writer then end. Any thread. */
@@ -124,6 +161,7 @@ final class ControlSession implements SessionHandle {
         OutputStream out = new BufferedOutputStream(connection.socket().getOutputStream(), 8192);
         while (true) {
             byte[] line = outbound.take();
+            writeStartedNs = clock.nanoTime();
             while (line != null) {
                 if (line == END_OF_OUTPUT) {
                     out.flush();
@@ -133,19 +171,24 @@ final class ControlSession implements SessionHandle {
                 line = outbound.poll();
             }
             out.flush();
+            writeStartedNs = IDLE;
         }
     }
 
     private void readRequests() {
         try {
-            LineReader lines = new LineReader(connection.socket().getInputStream(), ControlCodec.MAX_LINE_BYTES);
+            LineReader lines = new LineReader(new LineTimer(connection.socket().getInputStream()),
+                    ControlCodec.MAX_LINE_BYTES);
             byte[] line;
             while ((line = lines.readLine()) != null) {
                 if (!isBlank(line) && !queueReply(answer(line))) {
                     return;
                 }
+                lineStartedNs = lines.hasPartialLine() ? clock.nanoTime() : IDLE;
             }
         } catch (LineTooLongException e) {
+            closedByServer.set(true);
+            listener.count(SessionCloseReason.LINE_TOO_LONG);
             outbound.offer(ControlCodec.encodeError(null, ErrorCode.LIMIT,
                     "line longer than " + e.limitBytes() + " bytes; closing the connection"));
             outbound.offer(END_OF_OUTPUT);
@@ -207,6 +250,13 @@ final class ControlSession implements SessionHandle {
     }
 
     private ObjectNode dispatch(Request request) throws RequestException, InterruptedException {
+        if (!requests.tryTake(1, clock.nanoTime())) {
+            throw request.error(ErrorCode.LIMIT, "more than " + config.requestsPerSecond()
+                    + " requests per second; slow down");
+        }
+        if (!authenticated && !request.op().equals("hello")) {
+            throw request.error(ErrorCode.UNAUTHORIZED, "this server needs 'hello' with 'auth' first");
+        }
         return switch (request.op()) {
             case "hello" -> hello(request);
             case "create" -> create(request);
@@ -224,6 +274,15 @@ final class ControlSession implements SessionHandle {
         String client = request.optionalString("client", MAX_CLIENT_CHARS);
         if (client != null) {
             clientName = client;
+        }
+        SharedSecret secret = listener.secret();
+        if (secret != null) {
+            String refusal = secret.check(request.optionalString("user", MAX_CLIENT_CHARS),
+                    request.optionalString("auth", MAX_KEY_CHARS), System.currentTimeMillis() / 1000);
+            if (refusal != null) {
+                throw request.error(ErrorCode.UNAUTHORIZED, refusal);
+            }
+            authenticated = true;
         }
         return ControlCodec.object()
                 .put("server", "chanmux/" + ChanmuxServer.VERSION)
@@ -306,6 +365,11 @@ final class ControlSession implements SessionHandle {
         dropped.put("total", droppedTotal);
         result.set("dropped", dropped);
         result.put("sessions", listener.sessionCount());
+        ObjectNode closed = ControlCodec.object();
+        for (SessionCloseReason reason : SessionCloseReason.values()) {
+            closed.put(reason.wireName(), listener.closedBy(reason));
+        }
+        result.set("sessionsClosed", closed);
         result.put("channels", directory.channels().size());
         result.put("peers", directory.peerCount());
         return result;
@@ -359,6 +423,22 @@ final class ControlSession implements SessionHandle {
             return String.valueOf(connection.getRemoteAddress());
         } catch (IOException e) {
             return "?";
+        }
+    }
+
+    /** Starts the line clock when the first byte of a line arrives, so the checker can see stalled lines. */
+    private final class LineTimer extends FilterInputStream {
+        LineTimer(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && lineStartedNs == IDLE) {
+                lineStartedNs = clock.nanoTime();
+            }
+            return n;
         }
     }
 

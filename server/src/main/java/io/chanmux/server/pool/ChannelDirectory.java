@@ -15,7 +15,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +42,8 @@ public final class ChannelDirectory {
     private final ConcurrentHashMap<String, ChannelEntry> channels = new ConcurrentHashMap<>();
     private final AtomicInteger lastPeerId = new AtomicInteger();
     private final long[] retiredCounters = new long[RelayCounter.values().length];
+    private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
+    private int channelCount;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
         this.config = config;
@@ -69,8 +73,10 @@ public final class ChannelDirectory {
      */
     public CompletableFuture<ChannelEntry> create(SessionHandle owner, String name, int maxPeers, String key)
             throws RequestException {
+        reserveFor(owner);
         DatagramChannel socket = ports.open();
         if (socket == null) {
+            release(owner);
             throw new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow() + "-"
                     + config.udpPortHigh() + " is in use");
         }
@@ -156,6 +162,27 @@ public final class ChannelDirectory {
         synchronized (this) {
             poolLoads[entry.pool().index()]--;
         }
+        release(entry.owner());
+    }
+
+    /** Counts a channel against the server's and the owner's limits before it is opened. */
+    private synchronized void reserveFor(SessionHandle owner) throws RequestException {
+        if (channelCount >= config.maxChannels()) {
+            throw new RequestException(ErrorCode.LIMIT, "the server has its maximum of " + config.maxChannels()
+                    + " channels");
+        }
+        int owned = channelsByOwner.getOrDefault(owner, 0);
+        if (owned >= config.maxChannelsPerSession()) {
+            throw new RequestException(ErrorCode.LIMIT, "a session may own at most " + config.maxChannelsPerSession()
+                    + " channels");
+        }
+        channelsByOwner.put(owner, owned + 1);
+        channelCount++;
+    }
+
+    private synchronized void release(SessionHandle owner) {
+        channelCount--;
+        channelsByOwner.computeIfPresent(owner, (o, owned) -> owned == 1 ? null : owned - 1);
     }
 
     private synchronized ChannelPool placeOnLeastLoadedPool() {

@@ -10,6 +10,7 @@ import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerLiveness;
+import io.chanmux.server.channel.PeerRateLimit;
 import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.channel.RelayChannel;
 import org.slf4j.Logger;
@@ -200,7 +201,9 @@ public final class ChannelPool implements BindRequests {
                     "channel " + entry.id() + " has its maximum of " + entry.maxPeers() + " peers"));
             return;
         }
-        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerLiveness(clock.nanoTime()));
+        long now = clock.nanoTime();
+        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerLiveness(now),
+                new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
         Member member = new Member(c.session(), peer);
         channel.members.put(peer.id(), member);
         channel.publish(channel.table.with(peer));
@@ -230,7 +233,6 @@ public final class ChannelPool implements BindRequests {
             member.peer = member.peer.boundTo(c.address());
             channel.publish(channel.table.with(member.peer));
         }
-        member.peer.liveness().touch(clock.nanoTime());
         c.channel().sendBindOk(c.peer(), c.address());
     }
 

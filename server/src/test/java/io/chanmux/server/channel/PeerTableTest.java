@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerTableTest {
 
     private static Peer peer(int id) {
-        return new Peer(id, new byte[16], null, new PeerLiveness(0));
+        return new Peer(id, new byte[16], null, new PeerLiveness(0), new PeerRateLimit(10, 10_000, 0));
     }
 
     @Test

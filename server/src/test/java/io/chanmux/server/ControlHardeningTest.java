@@ -1,0 +1,173 @@
+package io.chanmux.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chanmux.protocol.client.ChanmuxException;
+import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.control.SessionCloseReason;
+import io.chanmux.server.control.SharedSecret;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every control-plane limit, hit on purpose: the offender gets a clear answer, nobody else notices. */
+@Timeout(60)
+class ControlHardeningTest {
+    private static final Duration SHORT = Duration.ofMillis(300);
+
+    @Test
+    void shouldCloseAConnectionThatSendsNoLineWithinTheLineTimeout() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+             RawControlConnection silent = new RawControlConnection(relay.control())) {
+            assertNull(silent.readMessage(), "the silent connection was kept");
+            assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.LINE_TIMEOUT));
+        }
+    }
+
+    @Test
+    void shouldCloseASlowlorisWhoseLineNeverEndsWhileKeepingAnIdleSession() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+             RawControlConnection idle = new RawControlConnection(relay.control());
+             RawControlConnection slowloris = new RawControlConnection(relay.control())) {
+            assertTrue(idle.request("{\"id\":1,\"op\":\"hello\"}").path("ok").asBoolean());
+            slowloris.send("{\"id\":1,\"op\":\"pi".getBytes(StandardCharsets.UTF_8));
+
+            // One more byte per poll: bytes keep coming, but the line never ends.
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                try {
+                    slowloris.send(new byte[] {'n'});
+                    return false;
+                } catch (IOException closed) {
+                    return true;
+                }
+            });
+
+            assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.LINE_TIMEOUT));
+            // The idle session has been silent longer than the slowloris lived, and is still served.
+            assertTrue(idle.request("{\"id\":2,\"op\":\"ping\"}").path("ok").asBoolean());
+        }
+    }
+
+    @Test
+    void shouldCloseAClientThatNeverReadsWithoutSlowingOthers() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.writeTimeout(SHORT).requestsPerSecond(10_000)
+                .maxChannelsPerSession(200));
+             RawControlConnection deaf = new RawControlConnection(relay.control());
+             TestClient bystander = relay.client("bystander")) {
+            for (int i = 0; i < 200; i++) {
+                bystander.control().create(new io.chanmux.protocol.client.CreateOptions("x".repeat(60), 0, null));
+            }
+            // Each list reply is ~20 KB; the deaf client reads none of them.
+            byte[] list = "{\"op\":\"list\"}\n".repeat(200).getBytes(StandardCharsets.UTF_8);
+            deaf.send(list);
+
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    relay.server().listener().closedBy(SessionCloseReason.WRITE_TIMEOUT)
+                            + relay.server().listener().closedBy(SessionCloseReason.OUTBOUND_OVERFLOW) == 1);
+            bystander.control().ping();
+            assertEquals(1, relay.server().listener().sessionCount());
+        }
+    }
+
+    @Test
+    void shouldAnswerLimitAndCloseWhenTheServerHasItsMaximumOfConnections() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.maxSessions(2))) {
+            TestClient first = relay.client("1");
+            relay.client("2");
+            try (RawControlConnection third = new RawControlConnection(relay.control())) {
+                JsonNode refusal = third.readMessage();
+                assertEquals("limit", refusal.path("error").asText());
+                assertNull(third.readMessage());
+            }
+            first.close();
+            await().until(() -> relay.server().listener().sessionCount() == 1);
+            relay.client("3").control().ping();
+            assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.REJECTED));
+        }
+    }
+
+    @Test
+    void shouldAnswerLimitWhenASessionOrTheServerHasTooManyChannels() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.maxChannelsPerSession(2).maxChannels(3))) {
+            TestClient alice = relay.client("alice");
+            alice.create();
+            alice.create();
+            assertEquals(ErrorCode.LIMIT, assertThrows(ChanmuxException.class, alice::create).error());
+
+            TestClient bob = relay.client("bob");
+            bob.create();
+            assertEquals(ErrorCode.LIMIT, assertThrows(ChanmuxException.class, bob::create).error());
+
+            alice.close();
+            await().until(() -> relay.server().directory().channels().size() == 1);
+            bob.create();
+        }
+    }
+
+    @Test
+    void shouldAnswerLimitWhenASessionSendsTooFastAndServeItAgainLater() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(5));
+             RawControlConnection eager = new RawControlConnection(relay.control())) {
+            eager.send("{\"op\":\"ping\"}\n".repeat(30).getBytes(StandardCharsets.UTF_8));
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                JsonNode reply = eager.readMessage();
+                answers.add(reply.path("ok").asBoolean() ? "ok" : reply.path("error").asText());
+            }
+
+            assertTrue(answers.stream().filter("ok"::equals).count() >= 10, answers.toString());
+            assertTrue(answers.contains("limit"), answers.toString());
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> eager.request("{\"op\":\"ping\"}").path("ok").asBoolean());
+        }
+    }
+
+    @Test
+    void shouldAnswerUnauthorizedUntilHelloCarriesTheSecretOrAValidCredential() throws Exception {
+        SharedSecret secret = new SharedSecret("s3cret");
+        try (TestRelay relay = TestRelay.start(b -> b.secret("s3cret"));
+             RawControlConnection conn = new RawControlConnection(relay.control())) {
+            assertEquals("unauthorized", conn.request("{\"id\":1,\"op\":\"list\"}").path("error").asText());
+            assertEquals("unauthorized", conn.request("{\"id\":2,\"op\":\"ping\"}").path("error").asText());
+            assertEquals("unauthorized",
+                    conn.request("{\"id\":3,\"op\":\"hello\",\"auth\":\"guess\"}").path("error").asText());
+            assertTrue(conn.request("{\"id\":4,\"op\":\"hello\",\"auth\":\"s3cret\"}").path("ok").asBoolean());
+            assertTrue(conn.request("{\"id\":5,\"op\":\"list\"}").path("ok").asBoolean());
+
+            long future = System.currentTimeMillis() / 1000 + 60;
+            assertTrue(helloWith(relay, "app:" + future, secret.sign("app:" + future)).path("ok").asBoolean());
+            long past = System.currentTimeMillis() / 1000 - 1;
+            assertEquals("unauthorized", helloWith(relay, "app:" + past, secret.sign("app:" + past))
+                    .path("error").asText());
+            assertEquals("unauthorized", helloWith(relay, "app:" + future, secret.sign("other:" + future))
+                    .path("error").asText());
+        }
+    }
+
+    private static JsonNode helloWith(TestRelay relay, String user, String auth) throws IOException {
+        try (RawControlConnection conn = new RawControlConnection(relay.control())) {
+            var hello = ControlCodec.object().put("id", 1).put("op", "hello").put("user", user).put("auth", auth);
+            return conn.request(new String(ControlCodec.encodeLine(hello), StandardCharsets.UTF_8).trim());
+        }
+    }
+
+    @Test
+    void shouldIgnoreUnknownFieldsInARequest() throws Exception {
+        try (TestRelay relay = TestRelay.start();
+             RawControlConnection conn = new RawControlConnection(relay.control())) {
+            JsonNode reply = conn.request("{\"id\":1,\"op\":\"create\",\"color\":\"blue\",\"nested\":{\"a\":[1]}}");
+            assertTrue(reply.path("ok").asBoolean(), reply.toString());
+        }
+    }
+}
