@@ -7,7 +7,10 @@ import picocli.CommandLine.Option;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +26,11 @@ import java.util.regex.Pattern;
                 + "channel's UDP port is forwarded to all the others.")
 public final class ServerMain implements Callable<Integer> {
     private static final String SCHEDULER_PARALLELISM = "jdk.virtualThreadScheduler.parallelism";
+
+    @Option(names = ConfigSources.CONFIG_OPTION, paramLabel = "FILE",
+            description = "JSON file of settings named like the options, e.g. {\"peer-timeout\": \"30s\"}. "
+                    + "Flags win over environment variables (CHANMUX_PEER_TIMEOUT), which win over the file.")
+    String configFile;
 
     @Option(names = "--control-port", paramLabel = "PORT", defaultValue = "7700",
             description = "TCP control port; 0 picks a free port (default: ${DEFAULT-VALUE}).")
@@ -108,16 +116,36 @@ public final class ServerMain implements Callable<Integer> {
 
     /** Parses {@code args} and runs the server; returns the exit status (2 for bad options). */
     public static int run(String[] args) {
+        return run(args, System.getenv());
+    }
+
+    static int run(String[] args, Map<String, String> environment) {
+        CommandLine cmd;
+        try {
+            cmd = commandLine(args, environment);
+        } catch (IllegalArgumentException e) {
+            System.err.println("chanmux-server: " + e.getMessage());
+            return 2;
+        }
+        return cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                failed.getErr().println("chanmux-server: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        }).execute(args);
+    }
+
+    /** The command line with its environment and config-file sources attached. */
+    static CommandLine commandLine(String[] args, Map<String, String> environment) {
         System.setProperty("chanmux.defaultPools", String.valueOf(ServerConfig.defaultPools()));
-        return new CommandLine(new ServerMain())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof IllegalArgumentException) {
-                        cmd.getErr().println("chanmux-server: " + e.getMessage());
-                        return 2;
-                    }
-                    throw e;
-                })
-                .execute(args);
+        ConfigSources sources = ConfigSources.from(args, environment);
+        CommandLine cmd = new CommandLine(new ServerMain()).setDefaultValueProvider(sources);
+        List<String> unknown = sources.unknownFileKeys(Set.copyOf(cmd.getCommandSpec().optionsMap().keySet()));
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("--config: unknown settings " + unknown);
+        }
+        return cmd;
     }
 
     @Override

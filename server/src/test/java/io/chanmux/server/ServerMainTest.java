@@ -3,7 +3,12 @@ package io.chanmux.server;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import java.io.StringWriter;
 import java.time.Duration;
 
@@ -84,5 +89,61 @@ class ServerMainTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, main::toConfig);
         err.write(e.getMessage());
         return err.toString();
+    }
+
+    @Test
+    void shouldLetFlagsWinOverEnvironmentAndEnvironmentOverTheConfigFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("chanmux.json");
+        Files.writeString(file, "{\"peer-timeout\": \"5s\", \"bind-timeout\": \"6s\", \"max-peers\": 12,"
+                + " \"control-port\": 7001}");
+        Map<String, String> env = Map.of("CHANMUX_PEER_TIMEOUT", "7s", "CHANMUX_BIND_TIMEOUT", "8s");
+
+        ServerConfig config = configFrom(env, "--config", file.toString(), "--peer-timeout", "9s");
+
+        assertEquals(Duration.ofSeconds(9), config.peerTimeout(), "flag over env and file");
+        assertEquals(Duration.ofSeconds(8), config.bindTimeout(), "env over file");
+        assertEquals(12, config.maxPeersPerChannel(), "file over default");
+        assertEquals(7001, config.controlPort());
+        assertEquals(1500, config.maxDatagramBytes(), "default when nobody sets it");
+    }
+
+    @Test
+    void shouldFindTheConfigFileThroughTheEnvironment(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("c.json");
+        Files.writeString(file, "{\"udp-ports\": \"6000-6001\"}");
+
+        ServerConfig config = configFrom(Map.of("CHANMUX_CONFIG", file.toString()));
+
+        assertEquals(6000, config.udpPortLow());
+    }
+
+    @Test
+    void shouldRefuseAConfigFileWithAnUnknownSettingOrBadJson(@TempDir Path dir) throws IOException {
+        Path typo = dir.resolve("typo.json");
+        Files.writeString(typo, "{\"peer-timout\": \"5s\"}");
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{peer-timeout: 5s");
+
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ServerMain.commandLine(new String[] {"--config", typo.toString()}, Map.of()));
+        IllegalArgumentException unreadable = assertThrows(IllegalArgumentException.class,
+                () -> ServerMain.commandLine(new String[] {"--config", broken.toString()}, Map.of()));
+
+        assertTrue(unknown.getMessage().contains("peer-timout"), unknown.getMessage());
+        assertTrue(unreadable.getMessage().startsWith("--config: cannot read"), unreadable.getMessage());
+        assertEquals(2, ServerMain.run(new String[] {"--config", typo.toString()}, Map.of()));
+    }
+
+    @Test
+    void shouldNameTheEnvironmentValueWhenItIsInvalid() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of("CHANMUX_PEER_TIMEOUT", "forever")));
+        assertTrue(e.getMessage().contains("--peer-timeout: 'forever'"), e.getMessage());
+    }
+
+    private static ServerConfig configFrom(Map<String, String> env, String... args) {
+        CommandLine cmd = ServerMain.commandLine(args, env);
+        cmd.parseArgs(args);
+        return ((ServerMain) cmd.getCommand()).toConfig();
     }
 }
