@@ -1,6 +1,9 @@
 package io.chanmux.server;
 
+import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.server.control.ControlListener;
+import io.chanmux.server.metrics.MetricsEndpoint;
+import io.chanmux.server.metrics.ServerMetrics;
 import io.chanmux.server.pool.ChannelDirectory;
 import io.chanmux.server.pool.ChannelPool;
 import org.slf4j.Logger;
@@ -12,11 +15,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running chanmux server: the control listener and the channel pools, each on its own virtual
@@ -34,13 +40,17 @@ public final class ChanmuxServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChanmuxServer.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration DRAIN_POLL = Duration.ofMillis(50);
 
     private final ServerConfig config;
     private final ServerSocketChannel controlSocket;
     private final ChannelDirectory directory;
     private final ControlListener listener;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicBoolean draining = new AtomicBoolean();
     private final Thread root;
+    private final MetricsEndpoint metrics;
+    private volatile boolean failedUnexpectedly;
 
     private ChanmuxServer(ServerConfig config, NanoClock clock) throws IOException {
         this.config = config;
@@ -53,8 +63,22 @@ public final class ChanmuxServer implements AutoCloseable {
             throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
                     + config.controlPort() + ": " + e.getMessage(), e);
         }
-        this.listener = new ControlListener(controlSocket, config, directory, clock);
+        this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain);
+        this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
+    }
+
+    private static MetricsEndpoint startMetrics(ServerConfig config, ChannelDirectory directory,
+                                                ControlListener listener, ServerSocketChannel controlSocket)
+            throws IOException {
+        try {
+            return MetricsEndpoint.start(config.bindAddress(), config.metricsPort(),
+                    ServerMetrics.register(directory, listener), listener::isDraining);
+        } catch (IOException e) {
+            controlSocket.close();
+            throw new IOException("cannot bind the metrics port " + config.bindAddress().getHostAddress() + ":"
+                    + config.metricsPort() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Binds the control port and starts every thread. */
@@ -66,8 +90,10 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}", VERSION,
-                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh());
+        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", VERSION,
+                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
+                server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
+                        + server.metrics.address().getPort() + "/metrics");
         return server;
     }
 
@@ -95,6 +121,55 @@ public final class ChanmuxServer implements AutoCloseable {
         return listener;
     }
 
+    /** The metrics endpoint's address, or null when metrics are off. */
+    public InetSocketAddress metricsAddress() {
+        return metrics == null ? null : metrics.address();
+    }
+
+    /** Whether a drain has started. */
+    public boolean isDraining() {
+        return draining.get();
+    }
+
+    /**
+     * Starts a graceful drain and returns at once: new connections are refused, {@code create} is
+     * answered {@code limit}, every session gets a {@code draining} event, and the server closes
+     * when its last channel is gone or {@link ServerConfig#drainTimeout()} has passed.
+     */
+    public void drain() {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = config.drainTimeout();
+        log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
+        closeControlSocket();
+        listener.beginDrain(ControlCodec.encodeEvent("draining",
+                ControlCodec.object().put("timeoutMs", timeout.toMillis())));
+        Thread.ofVirtual().name("chanmux-drain").start(() -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                while (!directory.channels().isEmpty() && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(DRAIN_POLL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("drain finished with {} channels left", directory.channels().size());
+            close();
+        });
+    }
+
+    /** Drains, waits for the drain to finish, then makes sure everything is closed (SIGTERM). */
+    public void drainAndClose() {
+        drain();
+        try {
+            awaitTermination(config.drainTimeout().plus(CLOSE_TIMEOUT));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
     /** Waits until every server thread has ended. */
     public void awaitTermination() throws InterruptedException {
         terminated.await();
@@ -108,12 +183,11 @@ public final class ChanmuxServer implements AutoCloseable {
     /** Stops the server: every thread ends and every socket closes, normally within milliseconds. */
     @Override
     public void close() {
-        try {
-            controlSocket.close();
-        } catch (IOException e) {
-            log.warn("closing the control socket failed", e);
-        }
+        closeControlSocket();
         root.interrupt();
+        if (metrics != null) {
+            metrics.close();
+        }
         try {
             if (!awaitTermination(CLOSE_TIMEOUT)) {
                 log.warn("server threads still running {} after close", CLOSE_TIMEOUT);
@@ -123,20 +197,47 @@ public final class ChanmuxServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The root thread. The listener and the pools run until the server closes; if any of them ends
+     * on its own (a bug, an Error), the scope is cancelled and the whole server stops, rather than
+     * running on without a listener or with a pool whose queue nobody drains.
+     */
     private void runRoot() {
         var threads = Thread.ofVirtual().name("chanmux-", 0).factory();
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
+        List<StructuredTaskScope.Subtask<Object>> parts = new ArrayList<>();
+        try (var scope = StructuredTaskScope.open(Joiner.allUntil(part -> true),
                 cfg -> cfg.withName("chanmux").withThreadFactory(threads))) {
-            scope.fork(listener::run);
+            parts.add(scope.fork(listener::run));
             for (ChannelPool pool : directory.pools()) {
-                scope.fork(pool::run);
+                parts.add(scope.fork(pool::run));
             }
             scope.join();
+            failedUnexpectedly = true;
+            for (var part : parts) {
+                if (part.state() == StructuredTaskScope.Subtask.State.FAILED) {
+                    log.error("a server thread failed; stopping the server", part.exception());
+                }
+            }
+            log.error("a server thread ended on its own; stopping the server");
         } catch (InterruptedException e) {
             log.debug("server shutting down");
         } finally {
+            closeControlSocket();
             terminated.countDown();
             log.info("chanmux stopped");
+        }
+    }
+
+    /** Whether the server stopped because a part of it failed, not because it was closed. */
+    public boolean failedUnexpectedly() {
+        return failedUnexpectedly;
+    }
+
+    private void closeControlSocket() {
+        try {
+            controlSocket.close();
+        } catch (IOException e) {
+            log.warn("closing the control socket failed", e);
         }
     }
 

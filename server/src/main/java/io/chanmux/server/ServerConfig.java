@@ -31,6 +31,10 @@ import java.util.List;
  * @param peerPacketsPerSecond a peer's datagram rate limit (burst: one second's worth)
  * @param peerBytesPerSecond   a peer's byte rate limit (burst: one second's worth)
  * @param secret               when set, {@code hello} must authenticate with it before any other op
+ * @param adminSecret          when set, a {@code hello} carrying it as {@code admin} unlocks the admin ops
+ * @param metricsPort          HTTP port for {@code /metrics} and {@code /healthz}; 0 picks one, -1 turns it off
+ * @param drainTimeout         how long a drain (admin {@code drain}, SIGTERM) waits for channels to empty
+ * @param summaryInterval      how often one INFO line sums up the counters
  */
 public record ServerConfig(
         InetAddress bindAddress,
@@ -53,7 +57,11 @@ public record ServerConfig(
         Duration writeTimeout,
         int peerPacketsPerSecond,
         int peerBytesPerSecond,
-        String secret) {
+        String secret,
+        String adminSecret,
+        int metricsPort,
+        Duration drainTimeout,
+        Duration summaryInterval) {
 
     /** Everything but the secret, which must not reach logs. */
     @Override
@@ -65,11 +73,14 @@ public record ServerConfig(
                 + ", maxChannelsPerSession=" + maxChannelsPerSession + ", requestRate=" + requestsPerSecond
                 + ", lineTimeout=" + lineTimeout + ", writeTimeout=" + writeTimeout + ", peerRate="
                 + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
-                + "]";
+                + ", adminSecret=" + (adminSecret == null ? "none" : "set") + ", metricsPort=" + metricsPort
+                + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval + "]";
     }
 
     /** The default control port. */
     public static final int DEFAULT_CONTROL_PORT = 7700;
+    /** The default metrics port. */
+    public static final int DEFAULT_METRICS_PORT = 9700;
 
     /** {@code max(1, cores - 1)}: one core is left for the kernel's network work and everything else. */
     public static int defaultPools() {
@@ -134,6 +145,16 @@ public record ServerConfig(
         if (secret != null && secret.isEmpty()) {
             problems.add("--secret: must not be empty");
         }
+        if (adminSecret != null && adminSecret.isEmpty()) {
+            problems.add("--admin-secret: must not be empty");
+        }
+        if (metricsPort < -1 || metricsPort > 65535) {
+            problems.add("--metrics-port: " + metricsPort + " is not a port (0-65535, or -1 for none)");
+        }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            problems.add("--drain-timeout: " + drainTimeout + " must not be negative");
+        }
+        checkPositive(problems, "--summary-interval", summaryInterval);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -191,6 +212,10 @@ public record ServerConfig(
         private int peerPacketsPerSecond = 500;
         private int peerBytesPerSecond = 1_000_000;
         private String secret;
+        private String adminSecret;
+        private int metricsPort = DEFAULT_METRICS_PORT;
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private Duration summaryInterval = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -217,6 +242,10 @@ public record ServerConfig(
             peerPacketsPerSecond = c.peerPacketsPerSecond;
             peerBytesPerSecond = c.peerBytesPerSecond;
             secret = c.secret;
+            adminSecret = c.adminSecret;
+            metricsPort = c.metricsPort;
+            drainTimeout = c.drainTimeout;
+            summaryInterval = c.summaryInterval;
         }
 
         public Builder bindAddress(InetAddress value) {
@@ -320,12 +349,33 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder adminSecret(String value) {
+            adminSecret = value;
+            return this;
+        }
+
+        public Builder metricsPort(int value) {
+            metricsPort = value;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration value) {
+            drainTimeout = value;
+            return this;
+        }
+
+        public Builder summaryInterval(Duration value) {
+            summaryInterval = value;
+            return this;
+        }
+
         /** The validated config. */
         public ServerConfig build() {
             return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
-                    lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret).validate();
+                    lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,
+                    drainTimeout, summaryInterval).validate();
         }
     }
 }

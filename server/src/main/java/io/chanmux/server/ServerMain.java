@@ -109,6 +109,25 @@ public final class ServerMain implements Callable<Integer> {
                     + "derived from it (default: none).")
     String secret;
 
+    @Option(names = "--admin-secret", paramLabel = "SECRET",
+            description = "Unlock the admin ops (channels, peers, kick, close, drain) for sessions whose 'hello' "
+                    + "carries it as 'admin' (default: none, admin ops refused).")
+    String adminSecret;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9700",
+            description = "HTTP port for /metrics (Prometheus) and /healthz; 0 picks a free port, -1 turns it off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "On SIGTERM or the admin 'drain' op: stop taking new sessions and channels, then exit when "
+                    + "channels are empty or after this long (default: ${DEFAULT-VALUE}; 0s exits at once).")
+    String drainTimeout;
+
+    @Option(names = "--summary-interval", paramLabel = "DURATION", defaultValue = "60s",
+            description = "How often one log line sums up the counters (default: ${DEFAULT-VALUE}).")
+    String summaryInterval;
+
     /** Runs the server until it is stopped; exits with the status. */
     public static void main(String[] args) {
         System.exit(run(args));
@@ -156,10 +175,10 @@ public final class ServerMain implements Callable<Integer> {
             System.setProperty(SCHEDULER_PARALLELISM, String.valueOf(config.pools()));
         }
         ChanmuxServer server = ChanmuxServer.start(config);
-        Thread hook = new Thread(server::close, "chanmux-shutdown");
+        Thread hook = new Thread(server::drainAndClose, "chanmux-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.awaitTermination();
-        return 0;
+        return server.failedUnexpectedly() ? 1 : 0;
     }
 
     ServerConfig toConfig() {
@@ -183,6 +202,10 @@ public final class ServerMain implements Callable<Integer> {
                 .peerPacketsPerSecond(peerRatePackets)
                 .peerBytesPerSecond(peerRateBytes)
                 .secret(secret)
+                .adminSecret(adminSecret)
+                .metricsPort(metricsPort)
+                .drainTimeout(parseDuration("--drain-timeout", drainTimeout))
+                .summaryInterval(parseDuration("--summary-interval", summaryInterval))
                 .build();
     }
 

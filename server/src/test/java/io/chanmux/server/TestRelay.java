@@ -31,7 +31,8 @@ public final class TestRelay implements AutoCloseable {
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .controlPort(0)
                 .udpPorts(UDP_LOW, UDP_HIGH)
-                .pools(2);
+                .pools(2)
+                .metricsPort(-1);
         try {
             return new TestRelay(ChanmuxServer.start(customize.apply(builder).build()));
         } catch (IOException e) {

@@ -139,13 +139,22 @@ public final class ChanmuxClient implements AutoCloseable {
         call("delete", ControlCodec.object().put("channel", channel));
     }
 
-    /** {@code list} the channels this session may see. */
+    /** {@code list} the channels this session may see, following the server's pages to the end. */
     public List<ChannelInfo> list() throws IOException {
         List<ChannelInfo> channels = new ArrayList<>();
-        for (JsonNode c : call("list", null).path("channels")) {
-            channels.add(new ChannelInfo(c.path("channel").asText(), c.path("name").textValue(),
-                    c.path("port").asInt(), c.path("peers").asInt(), c.path("maxPeers").asInt()));
-        }
+        String after = null;
+        do {
+            ObjectNode args = ControlCodec.object();
+            if (after != null) {
+                args.put("after", after);
+            }
+            ObjectNode page = call("list", args);
+            for (JsonNode c : page.path("channels")) {
+                channels.add(new ChannelInfo(c.path("channel").asText(), c.path("name").textValue(),
+                        c.path("port").asInt(), c.path("peers").asInt(), c.path("maxPeers").asInt()));
+            }
+            after = page.path("next").textValue();
+        } while (after != null);
         return channels;
     }
 
@@ -227,16 +236,31 @@ public final class ChanmuxClient implements AutoCloseable {
             failure = e;
         } finally {
             closedBy = failure;
+            closeQuietly();
             for (CompletableFuture<ObjectNode> waiting : pending.values()) {
                 waiting.completeExceptionally(failure);
             }
         }
     }
 
+    /** The reader has stopped: close the socket too, so the server ends the session. */
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed or broken; nothing more to release
+        }
+    }
+
     private void dispatch(ObjectNode message) {
         JsonNode event = message.get("event");
         if (event != null) {
-            listener.accept(new ControlEvent(event.asText(), message));
+            try {
+                listener.accept(new ControlEvent(event.asText(), message));
+            } catch (RuntimeException e) {
+                // The application's listener failed; the connection must not.
+                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+            }
             return;
         }
         JsonNode id = message.get("id");

@@ -52,6 +52,18 @@ public record Request(JsonNode id, String op, ObjectNode body) {
         return node.intValue();
     }
 
+    /** An integer argument in {@code [min, max]} that must be present (e.g. a u32 peer id). */
+    public long requiredLong(String field, long min, long max) throws RequestException {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            throw bad("missing field '" + field + "'");
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < min || node.longValue() > max) {
+            throw bad("field '" + field + "' must be an integer from " + min + " to " + max);
+        }
+        return node.longValue();
+    }
+
     /** A bad-request error that echoes this request's id. */
     public RequestException bad(String message) {
         return new RequestException(ErrorCode.BAD_REQUEST, message, id);

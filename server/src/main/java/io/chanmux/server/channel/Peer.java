@@ -4,21 +4,21 @@ import java.net.InetSocketAddress;
 
 /**
  * A channel member as the channel thread sees it: id, bind token, bound address (null until the
- * first valid BIND), liveness and rate limit. Immutable apart from those last two; a re-bind makes
+ * first valid BIND), activity and rate limit. Immutable apart from those last two; a re-bind makes
  * a new {@code Peer} that shares the old one's.
  */
 public final class Peer {
     private final int id;
     private final byte[] token;
     private final InetSocketAddress address;
-    private final PeerLiveness liveness;
+    private final PeerActivity activity;
     private final PeerRateLimit rateLimit;
 
-    public Peer(int id, byte[] token, InetSocketAddress address, PeerLiveness liveness, PeerRateLimit rateLimit) {
+    public Peer(int id, byte[] token, InetSocketAddress address, PeerActivity activity, PeerRateLimit rateLimit) {
         this.id = id;
         this.token = token;
         this.address = address;
-        this.liveness = liveness;
+        this.activity = activity;
         this.rateLimit = rateLimit;
     }
 
@@ -37,9 +37,9 @@ public final class Peer {
         return address;
     }
 
-    /** The peer's liveness record. */
-    public PeerLiveness liveness() {
-        return liveness;
+    /** What the peer has sent and when it was last heard. */
+    public PeerActivity activity() {
+        return activity;
     }
 
     /** The peer's rate limit; only the channel thread uses it. */
@@ -47,8 +47,8 @@ public final class Peer {
         return rateLimit;
     }
 
-    /** The same peer bound to {@code newAddress}, keeping its liveness and rate limit. */
+    /** The same peer bound to {@code newAddress}, keeping its activity and rate limit. */
     public Peer boundTo(InetSocketAddress newAddress) {
-        return new Peer(id, token, newAddress, liveness, rateLimit);
+        return new Peer(id, token, newAddress, activity, rateLimit);
     }
 }

@@ -4,7 +4,7 @@ import io.chanmux.server.TokenBucket;
 
 /**
  * A peer's datagram budget: packets per second and bytes per second, each with one second's worth
- * of burst. Owned by the channel thread (its only user); survives re-binds like the liveness.
+ * of burst. Owned by the channel thread (its only user); survives re-binds like its activity.
  */
 public final class PeerRateLimit {
     private final TokenBucket packets;

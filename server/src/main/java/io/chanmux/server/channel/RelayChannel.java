@@ -156,14 +156,14 @@ public final class RelayChannel {
         }
     }
 
-    /** Charges a verified datagram to its peer's rate limit and, if within it, refreshes liveness. */
+    /** Charges a verified datagram to its peer's rate limit and, if within it, records it as the peer's activity. */
     private boolean admitted(Peer peer, int length) {
         long now = clock.nanoTime();
         if (!peer.rateLimit().admit(length, now)) {
             counters.increment(RelayCounter.DROP_RATE_LIMITED);
             return false;
         }
-        peer.liveness().touch(now);
+        peer.activity().record(now, length);
         return true;
     }
 

@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
  * closes sessions whose line or write deadline has passed.
  *
- * <p>{@link #run} is the listener thread. It ends when the server socket is closed or the thread is
- * interrupted; it then closes every session's connection and waits for the sessions to finish.
+ * <p>{@link #run} is the listener thread. When the server socket closes it stops accepting but keeps
+ * its sessions (a drain); when the thread is interrupted (shutdown) it closes every session's
+ * connection and waits for the sessions to finish.
  */
 public final class ControlListener {
     private static final Logger log = LoggerFactory.getLogger(ControlListener.class);
@@ -44,10 +45,17 @@ public final class ControlListener {
     private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final RequestCounts requests = new RequestCounts();
+    private final Runnable drainTrigger;
+    private volatile boolean draining;
 
+    /**
+     * @param drainTrigger what the admin {@code drain} op runs: the server's drain
+     */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock) {
+                           NanoClock clock, Runnable drainTrigger) {
         this.server = server;
+        this.drainTrigger = drainTrigger;
         this.config = config;
         this.directory = directory;
         this.clock = clock;
@@ -63,6 +71,30 @@ public final class ControlListener {
     /** Connections the server ended for {@code reason} since it started. */
     public long closedBy(SessionCloseReason reason) {
         return closes.get(reason.ordinal());
+    }
+
+    /** Control requests answered, by op and result. */
+    public RequestCounts requests() {
+        return requests;
+    }
+
+    /** Whether the server is draining: no new sessions or channels. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Starts draining: marks the listener so {@code create} is refused and tells every session with
+     * a {@code draining} event. The caller closes the server socket, which stops new sessions.
+     */
+    public void beginDrain(byte[] drainingEvent) {
+        draining = true;
+        sessions.forEach(session -> session.deliver(drainingEvent));
+    }
+
+    /** Runs the server's drain; the admin {@code drain} op calls it. */
+    void triggerDrain() {
+        drainTrigger.run();
     }
 
     ServerConfig config() {
@@ -100,6 +132,10 @@ public final class ControlListener {
             scope.fork(this::checkDeadlines);
             try {
                 acceptUntilClosed(scope);
+                // The socket closed: a drain (sessions go on) or a shutdown, which interrupts us.
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                log.debug("control listener shutting down");
             } finally {
                 stopped.countDown();
                 sessions.forEach(ControlSession::closeConnection);

@@ -14,7 +14,10 @@ import io.chanmux.server.NanoClock;
 import io.chanmux.server.TokenBucket;
 import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.channel.Peer;
+import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.channel.RelayCounters;
 import io.chanmux.server.pool.ChannelDirectory;
 import io.chanmux.server.pool.ChannelEntry;
 import io.chanmux.server.pool.ChannelPool;
@@ -29,9 +32,17 @@ import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -39,6 +50,8 @@ import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,6 +69,10 @@ final class ControlSession implements SessionHandle {
     private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
     private static final byte[] END_OF_OUTPUT = new byte[0];
     private static final long IDLE = Long.MIN_VALUE;
+    /** What an op returns when its reply went out with the pool's answer (see {@link PoolReply}). */
+    private static final ObjectNode REPLY_QUEUED = ControlCodec.object();
+    private static final int MAX_PAGE = 200;
+    private static final int MAX_ADMIN_PAGE = 100;
     private static final Duration POOL_REPLY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
@@ -77,7 +94,9 @@ final class ControlSession implements SessionHandle {
     /** When the write in progress started; IDLE when the writer waits for output. */
     private volatile long writeStartedNs = IDLE;
     private volatile String clientName = "?";
-    private boolean authenticated;
+    private final long openedNs;
+    private volatile boolean authenticated;
+    private boolean admin;
 
     ControlSession(SocketChannel connection, ControlListener listener) {
         this.connection = connection;
@@ -86,7 +105,8 @@ final class ControlSession implements SessionHandle {
         this.directory = listener.directory();
         this.outbound = new ArrayBlockingQueue<>(config.sessionQueueCapacity());
         this.clock = listener.clock();
-        this.lineStartedNs = clock.nanoTime();
+        this.openedNs = clock.nanoTime();
+        this.lineStartedNs = openedNs;
         this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), lineStartedNs);
         this.authenticated = listener.secret() == null;
     }
@@ -107,7 +127,9 @@ final class ControlSession implements SessionHandle {
     void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs) {
         long line = lineStartedNs;
         long write = writeStartedNs;
-        if (line != IDLE && nowNs - line > lineTimeoutNs) {
+        if (!authenticated && nowNs - openedNs > lineTimeoutNs) {
+            closeFor(SessionCloseReason.AUTH_TIMEOUT);
+        } else if (line != IDLE && nowNs - line > lineTimeoutNs) {
             closeFor(SessionCloseReason.LINE_TIMEOUT);
         } else if (write != IDLE && nowNs - write > writeTimeoutNs) {
             closeFor(SessionCloseReason.WRITE_TIMEOUT);
@@ -134,7 +156,7 @@ final class ControlSession implements SessionHandle {
 
     /** The session thread. */
     void run() {
-        log.debug("session {} opened from {}", id, remoteAddress());
+        log.info("session {} opened from {}", id, remoteAddress());
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + id))) {
             scope.fork(this::readRequests);
             try {
@@ -153,7 +175,7 @@ final class ControlSession implements SessionHandle {
             closeConnection();
             releaseChannelState();
             listener.sessionEnded(this);
-            log.debug("session {} ({}) closed", id, clientName);
+            log.info("session {} ({}) closed", id, clientName);
         }
     }
 
@@ -181,10 +203,14 @@ final class ControlSession implements SessionHandle {
                     ControlCodec.MAX_LINE_BYTES);
             byte[] line;
             while ((line = lines.readLine()) != null) {
-                if (!isBlank(line) && !queueReply(answer(line))) {
+                lineStartedNs = IDLE; // time spent answering is not the client's
+                byte[] reply = isBlank(line) ? null : answer(line);
+                if (reply != null && !queueReply(reply)) {
                     return;
                 }
-                lineStartedNs = lines.hasPartialLine() ? clock.nanoTime() : IDLE;
+                if (lines.hasPartialLine()) {
+                    lineStartedNs = clock.nanoTime();
+                }
             }
         } catch (LineTooLongException e) {
             closedByServer.set(true);
@@ -233,17 +259,28 @@ final class ControlSession implements SessionHandle {
         return true;
     }
 
-    /** Decodes one request line and returns the reply line; never throws for bad input. */
+    /**
+     * Decodes one request line and returns the reply line, or null when the reply is already queued
+     * (by the pool thread that answered it). Never throws for bad input.
+     */
     private byte[] answer(byte[] line) throws InterruptedException {
         Request request = null;
         try {
             request = ControlCodec.decodeRequest(line);
-            return ControlCodec.encodeReply(request.id(), dispatch(request));
+            ObjectNode result = dispatch(request);
+            if (result == REPLY_QUEUED) {
+                return null;
+            }
+            byte[] reply = ControlCodec.encodeReply(request.id(), result);
+            listener.requests().record(request.op(), "ok");
+            return reply;
         } catch (RequestException e) {
+            listener.requests().record(request == null ? null : request.op(), e.code().wireName());
             return ControlCodec.encodeError(e.id() != null ? e.id() : request == null ? null : request.id(),
                     e.code(), e.getMessage());
         } catch (RuntimeException e) {
             log.error("session {}: request failed", id, e);
+            listener.requests().record(request == null ? null : request.op(), ErrorCode.INTERNAL.wireName());
             return ControlCodec.encodeError(request == null ? null : request.id(), ErrorCode.INTERNAL,
                     "the server failed on this request: " + e);
         }
@@ -263,9 +300,14 @@ final class ControlSession implements SessionHandle {
             case "join" -> join(request);
             case "leave" -> leave(request);
             case "delete" -> delete(request);
-            case "list" -> list();
+            case "list" -> list(request);
             case "stats" -> stats();
             case "ping" -> null;
+            case "channels" -> adminChannels(request);
+            case "peers" -> adminPeers(request);
+            case "kick" -> adminKick(request);
+            case "close" -> adminClose(request);
+            case "drain" -> adminDrain(request);
             default -> throw request.error(ErrorCode.UNKNOWN_OP, "unknown op '" + request.op() + "'");
         };
     }
@@ -284,6 +326,14 @@ final class ControlSession implements SessionHandle {
             }
             authenticated = true;
         }
+        String adminSecret = request.optionalString("admin", MAX_KEY_CHARS);
+        if (adminSecret != null) {
+            if (config.adminSecret() == null || !MessageDigest.isEqual(adminSecret.getBytes(StandardCharsets.UTF_8),
+                    config.adminSecret().getBytes(StandardCharsets.UTF_8))) {
+                throw request.error(ErrorCode.UNAUTHORIZED, "wrong admin secret");
+            }
+            admin = true;
+        }
         return ControlCodec.object()
                 .put("server", "chanmux/" + ChanmuxServer.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)
@@ -294,57 +344,81 @@ final class ControlSession implements SessionHandle {
         String name = request.optionalString("name", MAX_NAME_CHARS);
         int maxPeers = request.optionalInt("maxPeers", 1, config.maxPeersPerChannel(), config.maxPeersPerChannel());
         String key = request.optionalString("key", MAX_KEY_CHARS);
-        ChannelEntry entry = await(request, directory.create(this, name, maxPeers, key));
-        return ControlCodec.object()
+        if (listener.isDraining()) {
+            throw request.error(ErrorCode.LIMIT, "the server is draining: no new channels");
+        }
+        PoolReply<ChannelEntry> reply = new PoolReply<>(request, entry -> ControlCodec.object()
                 .put("channel", entry.id())
                 .put("port", entry.port())
-                .put("maxPeers", entry.maxPeers());
+                .put("maxPeers", entry.maxPeers()));
+        directory.create(this, name, maxPeers, key).whenComplete(reply::complete);
+        return reply.await();
     }
 
     private ObjectNode join(Request request) throws RequestException, InterruptedException {
         ChannelEntry entry = existingChannel(request);
         String key = request.optionalString("key", MAX_KEY_CHARS);
-        CompletableFuture<JoinResult> joined = new CompletableFuture<>();
-        submit(request, entry.pool(), new PoolCommand.JoinPeer(entry.id(), this, key, joined));
-        JoinResult result = await(request, joined);
-        return ControlCodec.object()
-                .put("channel", result.channel())
-                .put("port", result.port())
-                .put("peer", Integer.toUnsignedLong(result.peer()))
-                .put("token", Hex.encode(result.token()));
+        PoolReply<JoinResult> reply = new PoolReply<>(request, joined -> ControlCodec.object()
+                .put("channel", joined.channel())
+                .put("port", joined.port())
+                .put("peer", Integer.toUnsignedLong(joined.peer()))
+                .put("token", Hex.encode(joined.token())));
+        submit(request, entry.pool(), new PoolCommand.JoinPeer(entry.id(), this, key, reply.result()));
+        return reply.await();
     }
 
     private ObjectNode leave(Request request) throws RequestException, InterruptedException {
         ChannelEntry entry = existingChannel(request);
-        CompletableFuture<Void> left = new CompletableFuture<>();
-        submit(request, entry.pool(), new PoolCommand.LeavePeer(entry.id(), this, left));
-        await(request, left);
-        return null;
+        PoolReply<Void> reply = new PoolReply<>(request, done -> null);
+        submit(request, entry.pool(), new PoolCommand.LeavePeer(entry.id(), this, reply.result()));
+        return reply.await();
     }
 
     private ObjectNode delete(Request request) throws RequestException, InterruptedException {
         ChannelEntry entry = existingChannel(request);
-        CompletableFuture<Void> deleted = new CompletableFuture<>();
-        submit(request, entry.pool(), new PoolCommand.DeleteChannel(entry.id(), this, deleted));
-        await(request, deleted);
-        return null;
+        PoolReply<Void> reply = new PoolReply<>(request, done -> null);
+        submit(request, entry.pool(), new PoolCommand.DeleteChannel(entry.id(), this, reply.result()));
+        return reply.await();
     }
 
-    /** Channels without a key, plus this session's own; keyed channels of others stay unlisted. */
-    private ObjectNode list() {
-        ArrayNode channels = ControlCodec.object().arrayNode();
+    /**
+     * Channels without a key, plus this session's own; keyed channels of others stay unlisted.
+     * Paged by channel id ({@code after}, {@code limit}) so a reply always fits in one line.
+     */
+    private ObjectNode list(Request request) throws RequestException {
+        return page(request, MAX_PAGE, entry -> entry.key() == null || entry.owner() == this, (entry, c) -> {
+            c.put("channel", entry.id())
+                    .put("port", entry.port())
+                    .put("peers", entry.peerCount())
+                    .put("maxPeers", entry.maxPeers())
+                    .put("name", entry.name());
+        });
+    }
+
+    /**
+     * One page of channels in id order: those after {@code after}, at most {@code limit} (up to
+     * {@code maxPage}); {@code next} is set when more remain.
+     */
+    private ObjectNode page(Request request, int maxPage, Predicate<ChannelEntry> visible,
+                            BiConsumer<ChannelEntry, ObjectNode> describe) throws RequestException {
+        int limit = request.optionalInt("limit", 1, maxPage, maxPage);
+        String after = request.optionalString("after", 64);
+        List<ChannelEntry> entries = new ArrayList<>();
         for (ChannelEntry entry : directory.channels()) {
-            if (entry.key() == null || entry.owner() == this) {
-                ObjectNode c = channels.addObject()
-                        .put("channel", entry.id())
-                        .put("port", entry.port())
-                        .put("peers", entry.peerCount())
-                        .put("maxPeers", entry.maxPeers());
-                c.put("name", entry.name());
+            if (visible.test(entry) && (after == null || entry.id().compareTo(after) > 0)) {
+                entries.add(entry);
             }
+        }
+        entries.sort(Comparator.comparing(ChannelEntry::id));
+        ArrayNode channels = ControlCodec.object().arrayNode();
+        for (ChannelEntry entry : entries.subList(0, Math.min(limit, entries.size()))) {
+            describe.accept(entry, channels.addObject());
         }
         ObjectNode result = ControlCodec.object();
         result.set("channels", channels);
+        if (entries.size() > limit) {
+            result.put("next", entries.get(limit - 1).id());
+        }
         return result;
     }
 
@@ -370,9 +444,102 @@ final class ControlSession implements SessionHandle {
             closed.put(reason.wireName(), listener.closedBy(reason));
         }
         result.set("sessionsClosed", closed);
+        result.put("draining", listener.isDraining());
         result.put("channels", directory.channels().size());
         result.put("peers", directory.peerCount());
         return result;
+    }
+
+    /** Admin: every channel, keyed ones included, with its traffic counters. */
+    private ObjectNode adminChannels(Request request) throws RequestException {
+        requireAdmin(request);
+        return page(request, MAX_ADMIN_PAGE, entry -> true, (entry, c) -> {
+            RelayCounters counters = entry.relay().counters();
+            long dropped = 0;
+            for (RelayCounter counter : RelayCounter.values()) {
+                dropped += counter.isDrop() ? counters.get(counter) : 0;
+            }
+            c.put("channel", entry.id())
+                    .put("port", entry.port())
+                    .put("pool", entry.pool().index())
+                    .put("owner", entry.owner().id())
+                    .put("keyed", entry.key() != null)
+                    .put("peers", entry.peerCount())
+                    .put("maxPeers", entry.maxPeers())
+                    .put("datagramsIn", counters.get(RelayCounter.DATAGRAMS_IN))
+                    .put("bytesIn", counters.get(RelayCounter.BYTES_IN))
+                    .put("forwarded", counters.get(RelayCounter.FORWARDED))
+                    .put("bytesForwarded", counters.get(RelayCounter.BYTES_FORWARDED))
+                    .put("dropped", dropped)
+                    .put("name", entry.name());
+        });
+    }
+
+    /** Admin: one channel's peers with their bound address, last activity and counters. */
+    private ObjectNode adminPeers(Request request) throws RequestException {
+        requireAdmin(request);
+        ChannelEntry entry = existingChannel(request);
+        int limit = request.optionalInt("limit", 1, MAX_PAGE, MAX_PAGE);
+        long after = request.body().has("after") ? request.requiredLong("after", 0, 0xFFFF_FFFFL) : -1;
+        PeerTable table = entry.relay().peers();
+        List<Peer> chosen = new ArrayList<>();
+        for (int i = 0; i < table.size(); i++) {
+            if (Integer.toUnsignedLong(table.peer(i).id()) > after) {
+                chosen.add(table.peer(i));
+            }
+        }
+        chosen.sort(Comparator.comparingLong(peer -> Integer.toUnsignedLong(peer.id())));
+        long now = clock.nanoTime();
+        ArrayNode peers = ControlCodec.object().arrayNode();
+        for (Peer peer : chosen.subList(0, Math.min(limit, chosen.size()))) {
+            ObjectNode p = peers.addObject().put("peer", Integer.toUnsignedLong(peer.id()));
+            InetSocketAddress address = peer.address();
+            p.put("address", address == null ? null : address.getAddress().getHostAddress() + ":" + address.getPort());
+            p.put("lastSeenMsAgo", Math.max(0, (now - peer.activity().lastSeenNs()) / 1_000_000));
+            p.put("datagrams", peer.activity().datagrams());
+            p.put("bytes", peer.activity().bytes());
+        }
+        ObjectNode result = ControlCodec.object().put("channel", entry.id());
+        result.set("peers", peers);
+        if (chosen.size() > limit) {
+            result.put("next", Integer.toUnsignedLong(chosen.get(limit - 1).id()));
+        }
+        return result;
+    }
+
+    /** Admin: removes a peer from a channel ({@code peer_left} with reason {@code kicked}). */
+    private ObjectNode adminKick(Request request) throws RequestException, InterruptedException {
+        requireAdmin(request);
+        ChannelEntry entry = existingChannel(request);
+        int peer = (int) request.requiredLong("peer", 0, 0xFFFF_FFFFL);
+        PoolReply<Void> reply = new PoolReply<>(request, done -> null);
+        submit(request, entry.pool(), new PoolCommand.KickPeer(entry.id(), peer, reply.result()));
+        return reply.await();
+    }
+
+    /** Admin: deletes any channel ({@code channel_deleted} with reason {@code closed}). */
+    private ObjectNode adminClose(Request request) throws RequestException, InterruptedException {
+        requireAdmin(request);
+        ChannelEntry entry = existingChannel(request);
+        PoolReply<Void> reply = new PoolReply<>(request, done -> null);
+        submit(request, entry.pool(), new PoolCommand.DeleteChannel(entry.id(), null, reply.result()));
+        return reply.await();
+    }
+
+    /** Admin: starts a graceful drain of the whole server. */
+    private ObjectNode adminDrain(Request request) throws RequestException {
+        requireAdmin(request);
+        listener.triggerDrain();
+        return ControlCodec.object().put("draining", true).put("timeoutMs", config.drainTimeout().toMillis());
+    }
+
+    private void requireAdmin(Request request) throws RequestException {
+        if (config.adminSecret() == null) {
+            throw request.error(ErrorCode.FORBIDDEN, "admin ops are off: the server has no --admin-secret");
+        }
+        if (!admin) {
+            throw request.error(ErrorCode.FORBIDDEN, "'" + request.op() + "' needs 'hello' with the admin secret");
+        }
     }
 
     private ChannelEntry existingChannel(Request request) throws RequestException {
@@ -390,16 +557,66 @@ final class ControlSession implements SessionHandle {
         }
     }
 
-    private <T> T await(Request request, CompletableFuture<T> reply) throws RequestException, InterruptedException {
-        try {
-            return reply.get(POOL_REPLY_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RequestException refused) {
-                throw refused.withId(request.id());
+    /**
+     * The reply to a request a pool answers. The reply line is queued by whichever thread completes
+     * the pool's future — the pool thread — so it reaches the client in order with the events that
+     * pool sends this session (a {@code join} reply never arrives after that channel's
+     * {@code channel_deleted}). The reader only waits for it to be queued.
+     */
+    private final class PoolReply<T> {
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private final CompletableFuture<Void> queued;
+        private final Request request;
+
+        PoolReply(Request request, Function<T, ObjectNode> toResult) {
+            this.request = request;
+            this.queued = result.handle((value, failure) -> {
+                if (answered.compareAndSet(false, true)) {
+                    deliver(replyLine(value, failure, toResult));
+                }
+                return null;
+            });
+        }
+
+        /** The future the pool completes. */
+        CompletableFuture<T> result() {
+            return result;
+        }
+
+        /** Completes {@link #result()} from another stage's outcome. */
+        void complete(T value, Throwable failure) {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(value);
             }
-            throw request.error(ErrorCode.INTERNAL, "the pool failed: " + e.getCause());
-        } catch (TimeoutException e) {
-            throw request.error(ErrorCode.INTERNAL, "the pool did not answer within " + POOL_REPLY_TIMEOUT);
+        }
+
+        /** Waits until the reply is queued; an error reply if the pool does not answer in time. */
+        ObjectNode await() throws RequestException, InterruptedException {
+            try {
+                queued.get(POOL_REPLY_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (answered.compareAndSet(false, true)) {
+                    throw request.error(ErrorCode.INTERNAL, "the pool did not answer within " + POOL_REPLY_TIMEOUT);
+                }
+            } catch (ExecutionException e) {
+                throw request.error(ErrorCode.INTERNAL, "the reply failed: " + e.getCause());
+            }
+            return REPLY_QUEUED;
+        }
+
+        private byte[] replyLine(T value, Throwable failure, Function<T, ObjectNode> toResult) {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            if (cause == null) {
+                listener.requests().record(request.op(), "ok");
+                return ControlCodec.encodeReply(request.id(), toResult.apply(value));
+            }
+            ErrorCode code = cause instanceof RequestException refused ? refused.code() : ErrorCode.INTERNAL;
+            listener.requests().record(request.op(), code.wireName());
+            return ControlCodec.encodeError(request.id(), code,
+                    cause instanceof RequestException ? cause.getMessage() : "the pool failed: " + cause);
         }
     }
 
@@ -407,10 +624,7 @@ final class ControlSession implements SessionHandle {
         PoolCommand closed = new PoolCommand.SessionClosed(this);
         for (ChannelPool pool : directory.pools()) {
             try {
-                if (!pool.submit(closed, POOL_REPLY_TIMEOUT)) {
-                    log.error("session {}: pool {} did not take the session's end; its peers stay until they time out",
-                            id, pool.index());
-                }
+                pool.submitWaiting(closed); // never dropped: it is what frees the session's channels
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return; // shutting down: the pools are closing every channel anyway

@@ -10,6 +10,8 @@ public enum SessionCloseReason {
     LINE_TOO_LONG,
     /** No complete line within the line timeout of connecting, or a started line stalled. */
     LINE_TIMEOUT,
+    /** The server has a secret and the connection did not authenticate within the line timeout. */
+    AUTH_TIMEOUT,
     /** The client did not take our output for the write timeout. */
     WRITE_TIMEOUT,
     /** The client let its outbound queue of replies and events overflow. */

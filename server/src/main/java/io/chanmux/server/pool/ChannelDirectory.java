@@ -134,14 +134,14 @@ public final class ChannelDirectory {
 
     /** Every relay counter summed over live and deleted channels, indexed by ordinal. */
     public long[] counterTotals() {
-        long[] totals;
+        // Under the same lock as remove(), so a channel being retired is counted exactly once.
         synchronized (retiredCounters) {
-            totals = retiredCounters.clone();
+            long[] totals = retiredCounters.clone();
+            for (ChannelEntry entry : channels.values()) {
+                entry.relay().counters().addTo(totals);
+            }
+            return totals;
         }
-        for (ChannelEntry entry : channels.values()) {
-            entry.relay().counters().addTo(totals);
-        }
-        return totals;
     }
 
     /** A new peer id, unique among live peers (a u32 that wraps after 2^32 joins, skipping 0). */
@@ -152,10 +152,10 @@ public final class ChannelDirectory {
 
     /** Forgets a channel whose socket its pool has closed, and frees its port. Pool thread only. */
     void remove(ChannelEntry entry) {
-        if (!channels.remove(entry.id(), entry)) {
-            return;
-        }
         synchronized (retiredCounters) {
+            if (!channels.remove(entry.id(), entry)) {
+                return;
+            }
             entry.relay().counters().addTo(retiredCounters);
         }
         ports.release(entry.port());

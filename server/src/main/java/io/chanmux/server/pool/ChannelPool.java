@@ -9,7 +9,7 @@ import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
-import io.chanmux.server.channel.PeerLiveness;
+import io.chanmux.server.channel.PeerActivity;
 import io.chanmux.server.channel.PeerRateLimit;
 import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.channel.RelayChannel;
@@ -19,16 +19,17 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.StructuredTaskScope;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.function.Consumer;
 
@@ -54,6 +55,9 @@ public final class ChannelPool implements BindRequests {
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
     private final Map<String, ChannelState> channels = new HashMap<>();
+    private final Map<SessionHandle, Set<ChannelState>> channelsBySession = new HashMap<>();
+    private final AtomicLong unboundEvictions = new AtomicLong();
+    private final AtomicLong silentEvictions = new AtomicLong();
     private Consumer<RelayChannel> channelStarter = relay -> {
         throw new IllegalStateException("the pool is not running");
     };
@@ -78,18 +82,24 @@ public final class ChannelPool implements BindRequests {
         return commands.size();
     }
 
+    /** Peers evicted for not binding within the bind timeout. */
+    public long unboundEvictions() {
+        return unboundEvictions.get();
+    }
+
+    /** Bound peers evicted for silence longer than the peer timeout. */
+    public long silentEvictions() {
+        return silentEvictions.get();
+    }
+
     /** Queues a command without blocking; false when the queue is full. Any thread. */
     public boolean submit(PoolCommand command) {
         return commands.offer(command);
     }
 
-    /**
-     * Queues a command that must not be lost, waiting up to {@code timeout} for room.
-     *
-     * @return false when the queue stayed full (the pool is stuck or gone)
-     */
-    public boolean submit(PoolCommand command, Duration timeout) throws InterruptedException {
-        return commands.offer(command, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    /** Queues a command that must not be lost, waiting for room as long as it takes. */
+    public void submitWaiting(PoolCommand command) throws InterruptedException {
+        commands.put(command);
     }
 
     @Override
@@ -128,6 +138,7 @@ public final class ChannelPool implements BindRequests {
                 case PoolCommand.DeleteChannel c -> onDeleteChannel(c);
                 case PoolCommand.JoinPeer c -> onJoinPeer(c);
                 case PoolCommand.LeavePeer c -> onLeavePeer(c);
+                case PoolCommand.KickPeer c -> onKickPeer(c);
                 case PoolCommand.BindPeer c -> onBindPeer(c);
                 case PoolCommand.SessionClosed c -> onSessionClosed(c.session());
                 case PoolCommand.SweepKeepalives c -> onSweepKeepalives();
@@ -161,7 +172,9 @@ public final class ChannelPool implements BindRequests {
             c.done().completeExceptionally(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
             return;
         }
-        channels.put(entry.id(), new ChannelState(entry));
+        ChannelState channel = new ChannelState(entry);
+        channels.put(entry.id(), channel);
+        link(entry.owner(), channel);
         c.done().complete(null);
     }
 
@@ -169,11 +182,11 @@ public final class ChannelPool implements BindRequests {
         ChannelState channel = channels.get(c.channel());
         if (channel == null) {
             c.done().completeExceptionally(notFound(c.channel()));
-        } else if (channel.entry.owner() != c.requester()) {
+        } else if (c.requester() != null && channel.entry.owner() != c.requester()) {
             c.done().completeExceptionally(new RequestException(ErrorCode.FORBIDDEN,
                     "only the session that created channel " + c.channel() + " may delete it"));
         } else {
-            retire(channel, "deleted");
+            retire(channel, c.requester() == null ? "closed" : "deleted");
             c.done().complete(null);
         }
     }
@@ -202,10 +215,11 @@ public final class ChannelPool implements BindRequests {
             return;
         }
         long now = clock.nanoTime();
-        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerLiveness(now),
+        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
                 new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
         Member member = new Member(c.session(), peer);
-        channel.members.put(peer.id(), member);
+        channel.add(member);
+        link(c.session(), channel);
         channel.publish(channel.table.with(peer));
         channel.tellMembers(member, peerEvent("peer_joined", entry.id(), peer.id(), null));
         c.done().complete(new JoinResult(entry.id(), entry.port(), peer.id(), peer.token().clone()));
@@ -223,6 +237,18 @@ public final class ChannelPool implements BindRequests {
         c.done().complete(null);
     }
 
+    private void onKickPeer(PoolCommand.KickPeer c) {
+        ChannelState channel = channels.get(c.channel());
+        Member member = channel == null ? null : channel.members.get(c.peer());
+        if (member == null) {
+            c.done().completeExceptionally(new RequestException(ErrorCode.NOT_FOUND,
+                    "no peer " + Integer.toUnsignedString(c.peer()) + " in channel " + c.channel()));
+            return;
+        }
+        removeMember(channel, member, "kicked");
+        c.done().complete(null);
+    }
+
     private void onBindPeer(PoolCommand.BindPeer c) {
         ChannelState channel = channels.get(c.channel().id());
         Member member = channel == null || channel.entry.relay() != c.channel() ? null : channel.members.get(c.peer());
@@ -237,7 +263,11 @@ public final class ChannelPool implements BindRequests {
     }
 
     private void onSessionClosed(SessionHandle session) {
-        for (ChannelState channel : List.copyOf(channels.values())) {
+        Set<ChannelState> linked = channelsBySession.remove(session);
+        if (linked == null) {
+            return;
+        }
+        for (ChannelState channel : List.copyOf(linked)) {
             if (channel.entry.owner() == session) {
                 retire(channel, "owner_left");
                 continue;
@@ -249,12 +279,26 @@ public final class ChannelPool implements BindRequests {
         }
     }
 
+    /** Notes that {@code session} owns or belongs to {@code channel}, so its end finds the channel at once. */
+    private void link(SessionHandle session, ChannelState channel) {
+        channelsBySession.computeIfAbsent(session, s -> new HashSet<>()).add(channel);
+    }
+
+    /** Forgets that link once the session neither owns nor belongs to the channel. */
+    private void unlink(SessionHandle session, ChannelState channel) {
+        Set<ChannelState> linked = channelsBySession.get(session);
+        if (linked != null && linked.remove(channel) && linked.isEmpty()) {
+            channelsBySession.remove(session);
+        }
+    }
+
     private void onSweepKeepalives() {
         long now = clock.nanoTime();
         for (ChannelState channel : List.copyOf(channels.values())) {
             for (Member member : List.copyOf(channel.members.values())) {
-                long timeoutNs = member.peer.address() == null ? bindTimeoutNs : peerTimeoutNs;
-                if (now - member.peer.liveness().lastSeenNs() > timeoutNs) {
+                boolean bound = member.peer.address() != null;
+                if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
+                    (bound ? silentEvictions : unboundEvictions).incrementAndGet();
                     removeMember(channel, member, "timeout");
                 }
             }
@@ -262,11 +306,14 @@ public final class ChannelPool implements BindRequests {
     }
 
     private void removeMember(ChannelState channel, Member member, String reason) {
-        channel.members.remove(member.peer.id());
+        channel.remove(member);
+        if (channel.entry.owner() != member.session) {
+            unlink(member.session, channel);
+        }
         channel.publish(channel.table.without(member.peer.id()));
         byte[] event = peerEvent("peer_left", channel.entry.id(), member.peer.id(), reason);
         channel.tellMembers(member, event);
-        if (reason.equals("timeout")) {
+        if (reason.equals("timeout") || reason.equals("kicked")) {
             member.session.deliver(event);
         }
     }
@@ -275,19 +322,30 @@ public final class ChannelPool implements BindRequests {
         channels.remove(channel.entry.id());
         ChannelDirectory.closeQuietly(channel.entry.relay());
         directory.remove(channel.entry);
+        unlink(channel.entry.owner(), channel);
         ObjectNode fields = ControlCodec.object().put("channel", channel.entry.id()).put("reason", reason);
         byte[] event = ControlCodec.encodeEvent("channel_deleted", fields);
         for (Member member : channel.members.values()) {
+            unlink(member.session, channel);
             member.session.deliver(event);
         }
         log.info("channel {} closed ({}), port {} free", channel.entry.id(), reason, channel.entry.port());
     }
 
+    /** Shutdown: closes every channel, including ones whose {@code AddChannel} is still queued. */
     private void retireAll() {
         for (ChannelState channel : List.copyOf(channels.values())) {
             channels.remove(channel.entry.id());
             ChannelDirectory.closeQuietly(channel.entry.relay());
             directory.remove(channel.entry);
+        }
+        channelsBySession.clear();
+        for (PoolCommand command; (command = commands.poll()) != null; ) {
+            if (command instanceof PoolCommand.AddChannel add) {
+                ChannelDirectory.closeQuietly(add.channel().relay());
+                directory.remove(add.channel());
+                add.done().completeExceptionally(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
+            }
         }
     }
 
@@ -325,6 +383,7 @@ public final class ChannelPool implements BindRequests {
     private static final class ChannelState {
         final ChannelEntry entry;
         final Map<Integer, Member> members = new LinkedHashMap<>();
+        private final Map<SessionHandle, Member> membersBySession = new HashMap<>();
         PeerTable table = PeerTable.EMPTY;
 
         ChannelState(ChannelEntry entry) {
@@ -336,13 +395,18 @@ public final class ChannelPool implements BindRequests {
             entry.relay().publish(newTable);
         }
 
+        void add(Member member) {
+            members.put(member.peer.id(), member);
+            membersBySession.put(member.session, member);
+        }
+
+        void remove(Member member) {
+            members.remove(member.peer.id());
+            membersBySession.remove(member.session);
+        }
+
         Member memberOf(SessionHandle session) {
-            for (Member member : members.values()) {
-                if (member.session == session) {
-                    return member;
-                }
-            }
-            return null;
+            return membersBySession.get(session);
         }
 
         /** Sends {@code event} to every member's session except {@code about}'s. */

@@ -17,7 +17,7 @@ public sealed interface PoolCommand {
     record AddChannel(ChannelEntry channel, CompletableFuture<Void> done) implements PoolCommand {
     }
 
-    /** Delete a channel; {@code requester} must be its owner. */
+    /** Delete a channel; {@code requester} must be its owner, or null for an admin's {@code close}. */
     record DeleteChannel(String channel, SessionHandle requester, CompletableFuture<Void> done)
             implements PoolCommand {
     }
@@ -29,6 +29,10 @@ public sealed interface PoolCommand {
 
     /** Remove the peer that {@code session} holds in {@code channel}. */
     record LeavePeer(String channel, SessionHandle session, CompletableFuture<Void> done) implements PoolCommand {
+    }
+
+    /** An admin removes a peer ({@code kicked}); the peer's own session is told too. */
+    record KickPeer(String channel, int peer, CompletableFuture<Void> done) implements PoolCommand {
     }
 
     /** Bind a peer to the source address of a BIND whose token the channel thread verified. */

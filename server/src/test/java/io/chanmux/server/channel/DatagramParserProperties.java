@@ -45,9 +45,9 @@ class DatagramParserProperties {
             return true;
         }, System::nanoTime);
         relay.publish(PeerTable.EMPTY
-                .with(new Peer(1, TOKEN_A, (InetSocketAddress) sinkA.getLocalAddress(), new PeerLiveness(0),
+                .with(new Peer(1, TOKEN_A, (InetSocketAddress) sinkA.getLocalAddress(), new PeerActivity(0),
                         new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime())))
-                .with(new Peer(2, TOKEN_B, (InetSocketAddress) sinkB.getLocalAddress(), new PeerLiveness(0),
+                .with(new Peer(2, TOKEN_B, (InetSocketAddress) sinkB.getLocalAddress(), new PeerActivity(0),
                         new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime()))));
     }
 

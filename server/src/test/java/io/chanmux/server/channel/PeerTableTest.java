@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerTableTest {
 
     private static Peer peer(int id) {
-        return new Peer(id, new byte[16], null, new PeerLiveness(0), new PeerRateLimit(10, 10_000, 0));
+        return new Peer(id, new byte[16], null, new PeerActivity(0), new PeerRateLimit(10, 10_000, 0));
     }
 
     @Test
@@ -36,7 +36,7 @@ class PeerTableTest {
         assertEquals(2, bound.size());
         assertEquals(address, bound.address(bound.indexOf(2)));
         assertNull(table.address(table.indexOf(2)), "the old snapshot changed");
-        assertSame(table.find(2).liveness(), bound.find(2).liveness());
+        assertSame(table.find(2).activity(), bound.find(2).activity());
     }
 
     @Test

@@ -104,7 +104,7 @@ class ChannelPoolTest {
 
         for (int i = 0; i < 10; i++) {
             nowNs += Duration.ofSeconds(20).toNanos();
-            channel.relay().peers().find(a.peer()).liveness().touch(nowNs);
+            channel.relay().peers().find(a.peer()).activity().record(nowNs, 10);
             pool.apply(new PoolCommand.SweepKeepalives());
         }
 
@@ -119,11 +119,11 @@ class ChannelPoolTest {
         InetSocketAddress second = new InetSocketAddress("127.0.0.1", 6666);
 
         pool.apply(new PoolCommand.BindPeer(channel.relay(), a.peer(), first));
-        var liveness = channel.relay().peers().find(a.peer()).liveness();
+        var liveness = channel.relay().peers().find(a.peer()).activity();
         pool.apply(new PoolCommand.BindPeer(channel.relay(), a.peer(), second));
 
         assertEquals(second, channel.relay().peers().find(a.peer()).address());
-        assertEquals(liveness, channel.relay().peers().find(a.peer()).liveness());
+        assertEquals(liveness, channel.relay().peers().find(a.peer()).activity());
     }
 
     @Test

@@ -1,0 +1,125 @@
+package io.chanmux.server.metrics;
+
+import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.control.ControlListener;
+import io.chanmux.server.control.SessionCloseReason;
+import io.chanmux.server.pool.ChannelDirectory;
+import io.chanmux.server.pool.ChannelPool;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The server's counters as Prometheus metrics. Every metric is a callback that reads the counters
+ * the server keeps anyway (channel counters, pool and listener counts) at scrape time, so metrics
+ * add nothing to the datagram path and can never disagree with {@code stats}. Labels are bounded:
+ * drop reason, pool index, op and result, close reason; never a channel or a peer.
+ */
+public final class ServerMetrics {
+    private ServerMetrics() {
+    }
+
+    /** A registry holding the chanmux and JVM metrics of one server. */
+    public static PrometheusRegistry register(ChannelDirectory directory, ControlListener listener) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        relayCounter(registry, directory, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
+                RelayCounter.DATAGRAMS_IN);
+        relayCounter(registry, directory, "chanmux_received_bytes", "Bytes of datagrams received on channel ports.",
+                RelayCounter.BYTES_IN);
+        relayCounter(registry, directory, "chanmux_datagrams_forwarded", "Copies of DATA datagrams sent to peers.",
+                RelayCounter.FORWARDED);
+        relayCounter(registry, directory, "chanmux_forwarded_bytes", "Bytes of forwarded copies.",
+                RelayCounter.BYTES_FORWARDED);
+        relayCounter(registry, directory, "chanmux_bind_ok", "BIND_OK answers sent.", RelayCounter.BIND_OK);
+        relayCounter(registry, directory, "chanmux_pongs", "PONG answers sent.", RelayCounter.PONGS);
+        relayCounter(registry, directory, "chanmux_send_errors", "Sends to peers that failed.", RelayCounter.SEND_ERRORS);
+        relayCounter(registry, directory, "chanmux_receive_errors", "Receives that failed.", RelayCounter.RECEIVE_ERRORS);
+        CounterWithCallback.builder()
+                .name("chanmux_datagrams_dropped")
+                .help("Datagrams dropped, by reason.")
+                .labelNames("reason")
+                .callback(callback -> {
+                    long[] totals = directory.counterTotals();
+                    for (RelayCounter counter : RelayCounter.values()) {
+                        if (counter.isDrop()) {
+                            callback.call(totals[counter.ordinal()], counter.wireName());
+                        }
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_sessions").help("Open control connections.")
+                .callback(callback -> callback.call(listener.sessionCount()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_channels").help("Live channels.")
+                .callback(callback -> callback.call(directory.channels().size()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_peers").help("Members of live channels, bound or not.")
+                .callback(callback -> callback.call(directory.peerCount()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_draining").help("1 while the server drains, else 0.")
+                .callback(callback -> callback.call(listener.isDraining() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_pool_queue_depth").help("Commands waiting in each pool's queue.")
+                .labelNames("pool")
+                .callback(callback -> {
+                    for (ChannelPool pool : directory.pools()) {
+                        callback.call(pool.queueDepth(), String.valueOf(pool.index()));
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_pool_channels").help("Channels placed on each pool.")
+                .labelNames("pool")
+                .callback(callback -> {
+                    int[] loads = directory.poolLoads();
+                    for (int i = 0; i < loads.length; i++) {
+                        callback.call(loads[i], String.valueOf(i));
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_peer_evictions").help("Peers evicted by the keepalive sweep, by reason.")
+                .labelNames("reason")
+                .callback(callback -> {
+                    long unbound = 0;
+                    long silent = 0;
+                    for (ChannelPool pool : directory.pools()) {
+                        unbound += pool.unboundEvictions();
+                        silent += pool.silentEvictions();
+                    }
+                    callback.call(unbound, "bind_timeout");
+                    callback.call(silent, "peer_timeout");
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_control_requests").help("Control requests answered, by op and result.")
+                .labelNames("op", "result")
+                .callback(callback -> listener.requests().forEach((op, result, count) -> callback.call(count, op, result)))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_sessions_closed").help("Control connections the server ended, by reason.")
+                .labelNames("reason")
+                .callback(callback -> {
+                    for (SessionCloseReason reason : SessionCloseReason.values()) {
+                        callback.call(listener.closedBy(reason), reason.wireName());
+                    }
+                })
+                .register(registry);
+        JvmMetrics.builder().register(registry);
+        return registry;
+    }
+
+    private static void relayCounter(PrometheusRegistry registry, ChannelDirectory directory, String name, String help,
+                                     RelayCounter counter) {
+        CounterWithCallback.builder()
+                .name(name).help(help)
+                .callback(callback -> callback.call(directory.counterTotals()[counter.ordinal()]))
+                .register(registry);
+    }
+}
