@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
@@ -25,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running chanmux server: the control listener and the channel pools, each on its own virtual
- * thread, forked in one root {@link StructuredTaskScope} that a root thread owns. Nested scopes
+ * A running chanmux server: the control listener, the channel pools and the summary logger, each on
+ * its own virtual thread, forked in one root {@link StructuredTaskScope} that a root thread owns. Nested scopes
  * hang below it: the listener's (one thread per session) and each pool's (one thread per channel,
  * plus the keepalive ticker).
  *
@@ -211,6 +212,7 @@ public final class ChanmuxServer implements AutoCloseable {
             for (ChannelPool pool : directory.pools()) {
                 parts.add(scope.fork(pool::run));
             }
+            parts.add(scope.fork(this::logSummaries));
             scope.join();
             failedUnexpectedly = true;
             for (var part : parts) {
@@ -226,6 +228,34 @@ public final class ChanmuxServer implements AutoCloseable {
             terminated.countDown();
             log.info("chanmux stopped");
         }
+    }
+
+    /** The summary thread: one INFO line of counters per summary interval, until the server closes. */
+    private void logSummaries() {
+        long periodMs = config.summaryInterval().toMillis();
+        long[] last = directory.counterTotals();
+        try {
+            while (true) {
+                Thread.sleep(periodMs);
+                long[] now = directory.counterTotals();
+                long dropped = 0;
+                for (RelayCounter counter : RelayCounter.values()) {
+                    dropped += counter.isDrop() ? now[counter.ordinal()] - last[counter.ordinal()] : 0;
+                }
+                double seconds = periodMs / 1000.0;
+                log.info("summary: sessions={} channels={} peers={} in={}/s forwarded={}/s dropped={} in {}s",
+                        listener.sessionCount(), directory.channels().size(), directory.peerCount(),
+                        Math.round(delta(now, last, RelayCounter.DATAGRAMS_IN) / seconds),
+                        Math.round(delta(now, last, RelayCounter.FORWARDED) / seconds), dropped, Math.round(seconds));
+                last = now;
+            }
+        } catch (InterruptedException e) {
+            // the server is closing
+        }
+    }
+
+    private static long delta(long[] now, long[] last, RelayCounter counter) {
+        return now[counter.ordinal()] - last[counter.ordinal()];
     }
 
     /** Whether the server stopped because a part of it failed, not because it was closed. */

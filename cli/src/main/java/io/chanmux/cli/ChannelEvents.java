@@ -1,0 +1,55 @@
+package io.chanmux.cli;
+
+import io.chanmux.protocol.client.ControlEvent;
+
+import java.io.PrintStream;
+import java.util.function.Consumer;
+
+/**
+ * Prints control events on stderr ({@code * peer 18 joined}) and ends the session when the
+ * channel is deleted (status 0) or when this CLI's own peer is evicted (status 3).
+ *
+ * <p>Runs on the client library's reader thread, so it only prints and reports; it never blocks.
+ */
+final class ChannelEvents implements Consumer<ControlEvent> {
+    private final PrintStream err;
+    private final SessionEnd end;
+    private volatile long ownPeer = -1;
+
+    ChannelEvents(PrintStream err, SessionEnd end) {
+        this.err = err;
+        this.end = end;
+    }
+
+    /** From now on, a {@code peer_left} about {@code peer} means this CLI was evicted. */
+    void ownPeer(long peer) {
+        this.ownPeer = peer;
+    }
+
+    @Override
+    public void accept(ControlEvent event) {
+        boolean own = event.peer() >= 0 && event.peer() == ownPeer;
+        switch (event.name()) {
+            case "peer_left" -> {
+                if (own) {
+                    end.complete(new SessionEnd.Outcome(ChanmuxCli.CONNECTION_FAILED, SessionEnd.Outcome.Step.NONE,
+                            evicted(event)));
+                } else {
+                    err.println(OutputFormat.event(event));
+                }
+            }
+            case "channel_deleted" -> end.complete(
+                    new SessionEnd.Outcome(ChanmuxCli.OK, SessionEnd.Outcome.Step.NONE, OutputFormat.event(event)));
+            default -> err.println(OutputFormat.event(event));
+        }
+    }
+
+    private static String evicted(ControlEvent event) {
+        String message = "* you (peer " + event.peer() + ") were removed from the channel (" + event.reason() + ")";
+        if ("timeout".equals(event.reason())) {
+            message += ": the server heard nothing from this peer within its peer timeout (UDP blocked, or "
+                    + "a timeout shorter than the " + ChannelMember.KEEPALIVE.toSeconds() + " s keepalive?)";
+        }
+        return message;
+    }
+}
