@@ -97,37 +97,36 @@ class FaultsTest {
         TestRelay relay = TestRelay.start(b -> b.peerPacketsPerSecond(1_000_000).peerBytesPerSecond(1_000_000_000));
         AtomicBoolean sending = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
-        List<Thread> senders = new ArrayList<>();
+        List<TestPeer> senders = new ArrayList<>();
         for (int c = 0; c < 5; c++) {
             ChannelInfo channel = relay.client("owner" + c).create();
-            TestPeer sender = relay.client("sender" + c).join(channel.channel());
+            senders.add(relay.client("sender" + c).join(channel.channel()));
             for (int p = 0; p < 3; p++) {
                 relay.client("p" + c + p).join(channel.channel());
             }
-            {
-                TestPeer peer = sender;
-                // Platform threads: a virtual thread spinning on non-blocking sends would starve the server's.
-                senders.add(Thread.ofPlatform().start(() -> {
-                    while (sending.get()) {
-                        try {
-                            peer.handle().send(new byte[200]);
-                            sent.incrementAndGet();
-                        } catch (IOException e) {
-                            return;
-                        }
-                    }
-                }));
-            }
         }
+        // One platform thread sends round-robin as fast as it can: a virtual thread spinning on
+        // non-blocking sends would starve the server's, and one thread leaves the server a core.
+        Thread load = Thread.ofPlatform().start(() -> {
+            byte[] payload = new byte[200];
+            while (sending.get()) {
+                for (TestPeer sender : senders) {
+                    try {
+                        sender.handle().send(payload);
+                        sent.incrementAndGet();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }
+        });
         await().until(() -> sent.get() > 20_000);
 
         long started = System.nanoTime();
         relay.close();
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         sending.set(false);
-        for (Thread sender : senders) {
-            sender.join();
-        }
+        load.join();
 
         assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "close took " + took);
         assertTrue(relay.server().awaitTermination(Duration.ZERO));

@@ -1,0 +1,443 @@
+package io.chanmux.loadtest;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every load-test setting, validated once. Each component has a command-line option of the same
+ * meaning (see {@link LoadTestMain}); {@link #builder()} starts from the defaults, a
+ * {@link Scenario} may replace some of them, and explicit options win over both.
+ *
+ * @param server                 the server's control address ({@code --server}); null with {@code --embedded}
+ * @param embedded               start a server inside this JVM on 127.0.0.1 ({@code --embedded})
+ * @param scenario               the preset the settings started from ({@code --scenario}), or null
+ * @param channels               channels to create ({@code --channels})
+ * @param peersPerChannel        peers that join each channel ({@code --peers-per-channel})
+ * @param sendersPerChannel      of those, how many send DATA; the others only listen ({@code --senders-per-channel})
+ * @param ratePerSecond          DATA datagrams per second offered by all senders together ({@code --rate});
+ *                               {@link Double#POSITIVE_INFINITY} for {@code max}
+ * @param payloadBytes           DATA body bytes after the 5-byte chanmux header ({@code --payload})
+ * @param duration               the measured window ({@code --duration})
+ * @param warmup                 traffic before the measured window, not counted ({@code --warmup})
+ * @param rampPeersPerSecond     peers started per second while connecting ({@code --ramp})
+ * @param maxDrain               the longest wait for late datagrams after sending stops ({@code --drain})
+ * @param jsonFile               where to write the JSON report ({@code --json}), or null
+ * @param htmlFile               where to write the HTML report ({@code --html}), or null
+ * @param maxLossPercent         the most loss, in percent of expected copies, that still passes ({@code --max-loss})
+ * @param serverPid              the server's pid for CPU and memory figures ({@code --server-pid}), or -1;
+ *                               this JVM's pid with {@code --embedded}
+ * @param joinConcurrency        the most peer connects outstanding at once ({@code --join-concurrency})
+ * @param keepalive              how often a peer with nothing to send PINGs ({@code --keepalive})
+ * @param peerReceiveBufferBytes SO_RCVBUF of each peer's UDP socket, 0 for the system default ({@code --peer-rcvbuf})
+ */
+public record LoadTestConfig(
+        InetSocketAddress server,
+        boolean embedded,
+        String scenario,
+        int channels,
+        int peersPerChannel,
+        int sendersPerChannel,
+        double ratePerSecond,
+        int payloadBytes,
+        Duration duration,
+        Duration warmup,
+        double rampPeersPerSecond,
+        Duration maxDrain,
+        Path jsonFile,
+        Path htmlFile,
+        double maxLossPercent,
+        long serverPid,
+        int joinConcurrency,
+        Duration keepalive,
+        int peerReceiveBufferBytes) {
+
+    /** The smallest payload: the load test's own header (sender, sequence, send time, check). */
+    public static final int MIN_PAYLOAD_BYTES = 24;
+    /** The largest payload that fits a UDP datagram with the chanmux header. */
+    public static final int MAX_PAYLOAD_BYTES = 65_507 - 5;
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Peers in the whole run. */
+    public int totalPeers() {
+        return channels * peersPerChannel;
+    }
+
+    /** Sending peers in the whole run. */
+    public int totalSenders() {
+        return channels * sendersPerChannel;
+    }
+
+    /** Whether senders send as fast as they can. */
+    public boolean isMaxRate() {
+        return Double.isInfinite(ratePerSecond);
+    }
+
+    /** Datagrams per second each sender offers (infinite for {@code max}). */
+    public double ratePerSender() {
+        return ratePerSecond / totalSenders();
+    }
+
+    /** Copies the relay should deliver per second: each datagram goes to every other peer. */
+    public double expectedCopiesPerSecond() {
+        return ratePerSecond * (peersPerChannel - 1);
+    }
+
+    /** The rate as the command line spells it: a number or {@code max}. */
+    public String rateText() {
+        return isMaxRate() ? "max" : formatNumber(ratePerSecond);
+    }
+
+    /**
+     * Checks every setting.
+     *
+     * @throws IllegalArgumentException naming each bad setting and its value
+     */
+    public LoadTestConfig validate() {
+        List<String> problems = new ArrayList<>();
+        if (embedded == (server != null)) {
+            problems.add("give exactly one of --server HOST:PORT and --embedded");
+        }
+        if (channels < 1 || channels > 100_000) {
+            problems.add("--channels: " + channels + " is not from 1 to 100000");
+        }
+        if (peersPerChannel < 2 || peersPerChannel > 65_536) {
+            problems.add("--peers-per-channel: " + peersPerChannel + " is not from 2 to 65536");
+        }
+        if (sendersPerChannel < 1 || sendersPerChannel > peersPerChannel) {
+            problems.add("--senders-per-channel: " + sendersPerChannel + " is not from 1 to --peers-per-channel ("
+                    + peersPerChannel + ")");
+        }
+        if (!(ratePerSecond > 0) || Double.isNaN(ratePerSecond)) {
+            problems.add("--rate: " + ratePerSecond + " is not a positive number of datagrams per second or 'max'");
+        }
+        if (payloadBytes < MIN_PAYLOAD_BYTES || payloadBytes > MAX_PAYLOAD_BYTES) {
+            problems.add("--payload: " + payloadBytes + " is not from " + MIN_PAYLOAD_BYTES + " (the load test's header) to "
+                    + MAX_PAYLOAD_BYTES + " bytes");
+        }
+        checkPositive(problems, "--duration", duration);
+        if (warmup == null || warmup.isNegative()) {
+            problems.add("--warmup: " + warmup + " must not be negative");
+        }
+        if (!(rampPeersPerSecond > 0)) {
+            problems.add("--ramp: " + rampPeersPerSecond + " peers per second must be positive");
+        }
+        checkPositive(problems, "--drain", maxDrain);
+        if (!(maxLossPercent >= 0 && maxLossPercent <= 100)) {
+            problems.add("--max-loss: " + maxLossPercent + " is not a percentage from 0 to 100");
+        }
+        if (embedded && serverPid > 0) {
+            problems.add("--server-pid: not used with --embedded, where the server is this process");
+        }
+        if (joinConcurrency < 1 || joinConcurrency > 10_000) {
+            problems.add("--join-concurrency: " + joinConcurrency + " is not from 1 to 10000");
+        }
+        if (keepalive == null || keepalive.compareTo(Duration.ofMillis(100)) < 0
+                || keepalive.compareTo(Duration.ofSeconds(10)) > 0) {
+            problems.add("--keepalive: " + keepalive + " is not from 100ms to 10s (the server evicts peers silent for 30 s)");
+        }
+        if (peerReceiveBufferBytes < 0) {
+            problems.add("--peer-rcvbuf: " + peerReceiveBufferBytes + " is negative");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return this;
+    }
+
+    /** The settings as name/value pairs for reports, in a stable order. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("server", server == null ? null : server.getHostString() + ":" + server.getPort());
+        map.put("embedded", embedded);
+        map.put("scenario", scenario);
+        map.put("channels", channels);
+        map.put("peersPerChannel", peersPerChannel);
+        map.put("sendersPerChannel", sendersPerChannel);
+        map.put("totalPeers", totalPeers());
+        map.put("totalSenders", totalSenders());
+        map.put("rate", rateText());
+        map.put("ratePerSender", isMaxRate() ? "max" : ratePerSender());
+        map.put("payloadBytes", payloadBytes);
+        map.put("durationSeconds", seconds(duration));
+        map.put("warmupSeconds", seconds(warmup));
+        map.put("rampPeersPerSecond", rampPeersPerSecond);
+        map.put("maxDrainSeconds", seconds(maxDrain));
+        map.put("maxLossPercent", maxLossPercent);
+        map.put("serverPid", serverPid > 0 ? serverPid : null);
+        map.put("joinConcurrency", joinConcurrency);
+        map.put("keepaliveSeconds", seconds(keepalive));
+        map.put("peerReceiveBufferBytes", peerReceiveBufferBytes);
+        map.put("jsonFile", jsonFile == null ? null : jsonFile.toString());
+        map.put("htmlFile", htmlFile == null ? null : htmlFile.toString());
+        return map;
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+
+    private static void checkPositive(List<String> problems, String option, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            problems.add(option + ": " + value + " must be a positive duration");
+        }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
+    private static final Pattern HOST_PORT = Pattern.compile("(?:\\[(.+)]|([^:]+)):(\\d{1,5})");
+
+    /** Parses {@code 10} (seconds), {@code 2.5s}, {@code 500ms}, {@code 2m}, {@code 1h}, or ISO-8601 such as {@code PT30S}. */
+    public static Duration parseDuration(String option, String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            double amount = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            double nanos = switch (unit) {
+                case "ms" -> amount * 1e6;
+                case "s" -> amount * 1e9;
+                case "m" -> amount * 60e9;
+                default -> amount * 3600e9;
+            };
+            return Duration.ofNanos(Math.round(nanos));
+        }
+        try {
+            return Duration.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not a duration such as 10, 10s, 500ms or 2m");
+        }
+    }
+
+    /** Parses {@code max} or a positive number of datagrams per second. */
+    public static double parseRate(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("max")) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            double rate = Double.parseDouble(t.endsWith("/s") ? t.substring(0, t.length() - 2) : t);
+            if (rate > 0 && !Double.isInfinite(rate)) {
+                return rate;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new IllegalArgumentException("--rate: '" + text + "' is not a positive number of datagrams per second or 'max'");
+    }
+
+    /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving a name that is already an address. */
+    public static InetSocketAddress parseServer(String text) {
+        Matcher m = HOST_PORT.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--server: '" + text + "' is not HOST:PORT, such as 127.0.0.1:7700");
+        }
+        int port = Integer.parseInt(m.group(3));
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("--server: port " + port + " is not from 1 to 65535");
+        }
+        String host = m.group(1) != null ? m.group(1) : m.group(2);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("--server: cannot resolve host '" + host + "'");
+        }
+        return address;
+    }
+
+    private static String formatNumber(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    /**
+     * Mutable holder for building a {@link LoadTestConfig}; starts from the defaults. The rate
+     * and the ramp may each be given two ways; the total rate wins over a per-sender rate, and a
+     * ramp duration is turned into peers per second once the peer count is known.
+     */
+    public static final class Builder {
+        private InetSocketAddress server;
+        private boolean embedded;
+        private String scenario;
+        private int channels = 100;
+        private int peersPerChannel = 4;
+        private Integer sendersPerChannel;
+        private Double ratePerSecond;
+        private double ratePerSender = 5;
+        private int payloadBytes = 64;
+        private Duration duration = Duration.ofSeconds(10);
+        private Duration warmup = Duration.ofSeconds(2);
+        private Double rampPeersPerSecond = 500.0;
+        private Duration rampDuration;
+        private Duration maxDrain = Duration.ofSeconds(10);
+        private Path jsonFile;
+        private Path htmlFile;
+        private double maxLossPercent = 0.1;
+        private long serverPid = -1;
+        private int joinConcurrency = 64;
+        private Duration keepalive = Duration.ofSeconds(2);
+        private int peerReceiveBufferBytes = 1 << 20;
+
+        private Builder() {
+        }
+
+        /** Takes every value the scenario sets. */
+        public Builder apply(Scenario preset) {
+            scenario = preset.name();
+            if (preset.channels() != null) {
+                channels = preset.channels();
+            }
+            if (preset.peersPerChannel() != null) {
+                peersPerChannel = preset.peersPerChannel();
+            }
+            if (preset.sendersPerChannel() != null) {
+                sendersPerChannel = preset.sendersPerChannel();
+            }
+            if (preset.ratePerSender() != null) {
+                ratePerSender = preset.ratePerSender();
+                ratePerSecond = null;
+            }
+            if (preset.payloadBytes() != null) {
+                payloadBytes = preset.payloadBytes();
+            }
+            if (preset.duration() != null) {
+                duration = parseDuration("scenario " + preset.name() + " duration", preset.duration());
+            }
+            if (preset.warmup() != null) {
+                warmup = parseDuration("scenario " + preset.name() + " warmup", preset.warmup());
+            }
+            return this;
+        }
+
+        public Builder server(InetSocketAddress value) {
+            server = value;
+            return this;
+        }
+
+        public Builder embedded(boolean value) {
+            embedded = value;
+            return this;
+        }
+
+        public Builder channels(int value) {
+            channels = value;
+            return this;
+        }
+
+        public Builder peersPerChannel(int value) {
+            peersPerChannel = value;
+            return this;
+        }
+
+        /** Senders per channel; unset means every peer sends. */
+        public Builder sendersPerChannel(int value) {
+            sendersPerChannel = value;
+            return this;
+        }
+
+        /** The total rate of all senders ({@link Double#POSITIVE_INFINITY} for max). */
+        public Builder ratePerSecond(double value) {
+            ratePerSecond = value;
+            return this;
+        }
+
+        /** The rate of each sender, used when no total rate is given. */
+        public Builder ratePerSender(double value) {
+            ratePerSender = value;
+            ratePerSecond = null;
+            return this;
+        }
+
+        public Builder payloadBytes(int value) {
+            payloadBytes = value;
+            return this;
+        }
+
+        public Builder duration(Duration value) {
+            duration = value;
+            return this;
+        }
+
+        public Builder warmup(Duration value) {
+            warmup = value;
+            return this;
+        }
+
+        /** Peers started per second while connecting. */
+        public Builder rampPeersPerSecond(double value) {
+            rampPeersPerSecond = value;
+            rampDuration = null;
+            return this;
+        }
+
+        /** Start all peers evenly over this duration. */
+        public Builder rampDuration(Duration value) {
+            rampDuration = value;
+            rampPeersPerSecond = null;
+            return this;
+        }
+
+        public Builder maxDrain(Duration value) {
+            maxDrain = value;
+            return this;
+        }
+
+        public Builder jsonFile(Path value) {
+            jsonFile = value;
+            return this;
+        }
+
+        public Builder htmlFile(Path value) {
+            htmlFile = value;
+            return this;
+        }
+
+        public Builder maxLossPercent(double value) {
+            maxLossPercent = value;
+            return this;
+        }
+
+        public Builder serverPid(long value) {
+            serverPid = value;
+            return this;
+        }
+
+        public Builder joinConcurrency(int value) {
+            joinConcurrency = value;
+            return this;
+        }
+
+        public Builder keepalive(Duration value) {
+            keepalive = value;
+            return this;
+        }
+
+        public Builder peerReceiveBufferBytes(int value) {
+            peerReceiveBufferBytes = value;
+            return this;
+        }
+
+        /** The validated config. */
+        public LoadTestConfig build() {
+            int senders = sendersPerChannel != null ? sendersPerChannel : peersPerChannel;
+            double rate = ratePerSecond != null ? ratePerSecond : ratePerSender * channels * senders;
+            double ramp;
+            if (rampDuration != null) {
+                ramp = rampDuration.isZero() || rampDuration.isNegative()
+                        ? -1 : (double) channels * peersPerChannel / (rampDuration.toNanos() / 1e9);
+            } else {
+                ramp = rampPeersPerSecond;
+            }
+            return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
+                    payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent, serverPid,
+                    joinConcurrency, keepalive, peerReceiveBufferBytes).validate();
+        }
+    }
+}

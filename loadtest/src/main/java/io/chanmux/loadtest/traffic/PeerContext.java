@@ -1,0 +1,23 @@
+package io.chanmux.loadtest.traffic;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * What every simulated peer of a run shares: where the server is, the payload format, the
+ * counters, the run's signals and connect tracker, and the timing settings.
+ *
+ * @param control            the server's control address
+ * @param format             the DATA body format
+ * @param counters           counters and latency recorders
+ * @param signals            traffic start and stop
+ * @param connects           bounds and counts connects
+ * @param keepalive          an idle peer sends a PING this often, well inside the server's peer timeout
+ * @param requestTimeout     how long a control request waits for its reply
+ * @param bindTimeout        how long a peer retries BIND before giving up
+ * @param receiveBufferBytes SO_RCVBUF of each peer's UDP socket, 0 for the system default
+ */
+public record PeerContext(InetSocketAddress control, PayloadFormat format, TrafficCounters counters,
+                          TrafficSignals signals, ConnectTracker connects, Duration keepalive,
+                          Duration requestTimeout, Duration bindTimeout, int receiveBufferBytes) {
+}

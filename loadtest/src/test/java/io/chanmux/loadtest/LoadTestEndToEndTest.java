@@ -1,0 +1,97 @@
+package io.chanmux.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chanmux.loadtest.probe.RelayStats;
+import io.chanmux.loadtest.report.JsonReport;
+import io.chanmux.server.ChanmuxServer;
+import io.chanmux.server.ServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Whole runs against a real server on loopback: a few hundred peers, a low rate, a short window. */
+@Timeout(60)
+class LoadTestEndToEndTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldDeliverEveryDatagramAndWriteCompleteReportsWhenRunAgainstAnEmbeddedServer() throws Exception {
+        Path json = dir.resolve("run.json");
+        Path html = dir.resolve("run.html");
+
+        int status = run("--embedded", "--channels", "60", "--peers-per-channel", "4", "--rate", "600",
+                "--duration", "2s", "--warmup", "1s", "--ramp", "1000", "--json", json.toString(),
+                "--html", html.toString());
+
+        assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        for (String key : JsonReport.REQUIRED_KEYS) {
+            assertFalse(report.at(key).isMissingNode(), "missing " + key);
+        }
+        assertEquals(240, report.at("/connect/peersConnected").asInt());
+        assertEquals(0, report.at("/traffic/lost").asLong());
+        assertEquals(0, report.at("/traffic/duplicates").asLong());
+        assertEquals(0, report.at("/traffic/echoed").asLong());
+        assertEquals(0, report.at("/traffic/corruptTotal").asLong());
+        long expected = report.at("/traffic/expected").asLong();
+        assertEquals(1200 * 3, expected, 3 * 240, "about 2 s x 600/s datagrams, each to 3 receivers");
+        assertEquals(expected, report.at("/traffic/delivered").asLong());
+        assertTrue(report.at("/latencyUs/count").asLong() > 0);
+        assertTrue(report.at("/timeSeries").size() >= 2);
+        assertTrue(report.at("/server/memory/rssBytesPerPeer").isNumber());
+        assertTrue(report.at("/server/memory/heapBytesPerPeer").isNumber());
+        assertTrue(Files.readString(html).contains("<svg"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("PASS"));
+    }
+
+    @Test
+    void shouldLeaveNoSessionBehindWhenRunAgainstAServerItDidNotStart() throws Exception {
+        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
+                .controlPort(0).metricsPort(0).udpPorts(36_000, 36_099).build();
+        try (ChanmuxServer server = ChanmuxServer.start(config)) {
+            int port = server.controlAddress().getPort();
+
+            int status = run("--server", "127.0.0.1:" + port, "--channels", "10", "--peers-per-channel", "3",
+                    "--senders-per-channel", "1", "--rate", "100", "--duration", "1s", "--warmup", "0s");
+
+            assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
+            try (RelayStats stats = RelayStats.connect(server.controlAddress(), Duration.ofSeconds(5))) {
+                // Only the asking session itself is left, and every channel went with its owner.
+                await().atMost(Duration.ofSeconds(10)).until(() -> stats.snapshot().counter("sessions") == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> stats.snapshot().counter("channels") == 0);
+                assertEquals(0, stats.snapshot().counter("peers"));
+            }
+        }
+    }
+
+    @Test
+    void shouldExitWithStatusThreeWhenNoServerListens() {
+        int status = run("--server", "127.0.0.1:1", "--channels", "1", "--duration", "1s");
+
+        assertEquals(LoadTestMain.EXIT_ABORTED, status);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("cannot reach the chanmux server"), err.toString());
+    }
+
+    private int run(String... args) {
+        return LoadTestMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,102 @@
+package io.chanmux.loadtest;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LoadTestMainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "--embedded --payload 10",
+            "--embedded --server 127.0.0.1:7700",
+            "--channels 3",
+            "--embedded --scenario no-such-preset",
+            "--embedded --rate fast",
+            "--embedded --rate 0",
+            "--embedded --peers-per-channel 1",
+            "--embedded --peers-per-channel 4 --senders-per-channel 5",
+            "--embedded --duration soon",
+            "--embedded --max-loss 150",
+            "--embedded --keepalive 60s",
+            "--embedded --server-pid 42",
+            "--server nohost",
+            "--embedded --no-such-option"})
+    void shouldExitWithStatusTwoWhenAnOptionIsBad(String args) {
+        int status = run(args.split(" "));
+
+        assertEquals(LoadTestMain.EXIT_USAGE, status, "stderr: " + err);
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("chanmux-loadtest: "), "stderr: " + err);
+    }
+
+    @Test
+    void shouldListThePresetsWhenAsked() {
+        assertEquals(0, run("--list-scenarios"));
+
+        String listing = out.toString(StandardCharsets.UTF_8);
+        for (String name : new String[] {"voice-small", "fanout-large", "pairs", "scale-8000"}) {
+            assertTrue(listing.contains(name), listing);
+        }
+    }
+
+    @Test
+    void shouldTakeThePresetAndLetExplicitOptionsOverrideItWhenAScenarioIsGiven() {
+        LoadTestConfig config = parse("--embedded", "--scenario", "voice-small", "--channels", "10", "--duration", "3");
+
+        assertEquals("voice-small", config.scenario());
+        assertEquals(10, config.channels());
+        assertEquals(4, config.peersPerChannel());
+        assertEquals(160, config.payloadBytes());
+        assertEquals(Duration.ofSeconds(3), config.duration());
+        assertEquals(Duration.ofSeconds(5), config.warmup());
+        assertEquals(10 * 4 * 50, config.ratePerSecond(), 1e-9, "the preset's rate is per sender");
+    }
+
+    @Test
+    void shouldUseTheTotalRateWhenRateIsGivenExplicitly() {
+        LoadTestConfig config = parse("--embedded", "--scenario", "voice-small", "--rate", "1234");
+
+        assertEquals(1234, config.ratePerSecond(), 1e-9);
+    }
+
+    @Test
+    void shouldSendAsFastAsPossibleWhenRateIsMax() {
+        assertTrue(parse("--embedded", "--rate", "max").isMaxRate());
+    }
+
+    @Test
+    void shouldSpreadThePeersOverTheDurationWhenRampIsADuration() {
+        LoadTestConfig config = parse("--embedded", "--channels", "100", "--peers-per-channel", "4", "--ramp", "20s");
+
+        assertEquals(20.0, config.rampPeersPerSecond(), 1e-9);
+        assertEquals(250.0, parse("--embedded", "--ramp", "250").rampPeersPerSecond(), 1e-9);
+    }
+
+    @Test
+    void shouldLetEveryPeerSendWhenSendersPerChannelIsNotGiven() {
+        LoadTestConfig config = parse("--server", "127.0.0.1:7700", "--peers-per-channel", "6");
+
+        assertEquals(6, config.sendersPerChannel());
+        assertEquals("127.0.0.1", config.server().getAddress().getHostAddress());
+        assertEquals(7700, config.server().getPort());
+    }
+
+    private int run(String... args) {
+        return LoadTestMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private static LoadTestConfig parse(String... args) {
+        return LoadTestMain.parseConfig(args);
+    }
+}
