@@ -247,7 +247,9 @@ public final class LoadTest {
             ConnectSummary connect = new ConnectSummary(owners.size(), peersRequested, connected, connects.failedCount(),
                     connects.firstError(), channelsSeconds, peersSeconds, LatencySummary.of(totals.joinLatency()));
             TrafficSummary traffic = trafficSummary(peers, atMeasure, atEnd, drainSeconds);
-            RelayStatsSnapshot serverDelta = atEnd.stats().since(atMeasure.stats());
+            // Without both boundary snapshots there is no difference to report (not totals since the server started).
+            RelayStatsSnapshot serverDelta = atMeasure.stats().counters().isEmpty() || atEnd.stats().counters().isEmpty()
+                    ? RelayStatsSnapshot.EMPTY : atEnd.stats().since(atMeasure.stats());
             MemorySummary memory = new MemorySummary(rssBefore, rssConnected, atEnd.rssBytes(),
                     perPeer(rssBefore, rssConnected, connected), heapBefore, heapConnected,
                     perPeer(heapBefore, heapConnected, connected), config.embedded());
@@ -256,6 +258,9 @@ public final class LoadTest {
                     atMeasure.cpu().ownPercentUntil(cpuAtEnd), memory);
             if (atStart.counters().isEmpty()) {
                 out.println("note: the server's stats could not be read; server counters are missing");
+            } else if (serverDelta.counters().isEmpty()) {
+                out.println("note: the server did not answer stats in time at a window boundary; server counters "
+                        + "and relay-in are missing for this run");
             }
             return new LoadTestResult(title(), target, startedAt, config.toMap(), environment(), connect, traffic,
                     LatencySummary.of(totals.measuredLatency()), LatencySummary.of(totals.measuredLag()),
@@ -560,8 +565,12 @@ public final class LoadTest {
     }
 
     private static Observation observe(RelayStats stats, ServerProbe server) {
+        // /proc first, at the boundary itself: a saturated server may take seconds to answer
+        // stats, and the host's drop counters read after that wait would miss the window's drops.
         CpuSample cpu = CpuSample.take(server);
-        return new Observation(snapshot(stats), ServerProbe.hostUdpCounters(), server.residentBytes().orElse(-1), cpu);
+        Map<String, Long> hostUdp = ServerProbe.hostUdpCounters();
+        long rssBytes = server.residentBytes().orElse(-1);
+        return new Observation(snapshot(stats), hostUdp, rssBytes, cpu);
     }
 
     private static RelayStatsSnapshot snapshot(RelayStats stats) {

@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  * @param joinConcurrency        the most peer connects outstanding at once ({@code --join-concurrency})
  * @param keepalive              how often a peer with nothing to send PINGs ({@code --keepalive})
  * @param peerReceiveBufferBytes SO_RCVBUF of each peer's UDP socket, 0 for the system default ({@code --peer-rcvbuf})
+ * @param sweepRates             total rates to measure one after the other ({@code --sweep}), strictly increasing;
+ *                               empty for a single run at {@code ratePerSecond}. In a sweep, {@code ratePerSecond}
+ *                               is the first of them and each step runs with {@link #withRate}
  */
 public record LoadTestConfig(
         InetSocketAddress server,
@@ -57,12 +60,20 @@ public record LoadTestConfig(
         long serverPid,
         int joinConcurrency,
         Duration keepalive,
-        int peerReceiveBufferBytes) {
+        int peerReceiveBufferBytes,
+        List<Double> sweepRates) {
 
     /** The smallest payload: the load test's own header (sender, sequence, send time, check). */
     public static final int MIN_PAYLOAD_BYTES = 24;
     /** The largest payload that fits a UDP datagram with the chanmux header. */
     public static final int MAX_PAYLOAD_BYTES = 65_507 - 5;
+    /** The most steps a sweep may have. */
+    public static final int MAX_SWEEP_STEPS = 50;
+
+    /** Copies the list of sweep rates (null means no sweep). */
+    public LoadTestConfig {
+        sweepRates = sweepRates == null ? List.of() : List.copyOf(sweepRates);
+    }
 
     /** A builder holding the defaults. */
     public static Builder builder() {
@@ -77,6 +88,18 @@ public record LoadTestConfig(
     /** Sending peers in the whole run. */
     public int totalSenders() {
         return channels * sendersPerChannel;
+    }
+
+    /** Whether this is a rate sweep: one run per rate of {@link #sweepRates}. */
+    public boolean isSweep() {
+        return !sweepRates.isEmpty();
+    }
+
+    /** The same settings at another total rate: one step of a sweep. */
+    public LoadTestConfig withRate(double rate) {
+        return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, sendersPerChannel, rate,
+                payloadBytes, duration, warmup, rampPeersPerSecond, maxDrain, jsonFile, htmlFile, maxLossPercent,
+                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
     }
 
     /** Whether senders send as fast as they can. */
@@ -150,6 +173,7 @@ public record LoadTestConfig(
         if (peerReceiveBufferBytes < 0) {
             problems.add("--peer-rcvbuf: " + peerReceiveBufferBytes + " is negative");
         }
+        checkSweep(problems, sweepRates);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -179,6 +203,7 @@ public record LoadTestConfig(
         map.put("joinConcurrency", joinConcurrency);
         map.put("keepaliveSeconds", seconds(keepalive));
         map.put("peerReceiveBufferBytes", peerReceiveBufferBytes);
+        map.put("sweepRates", isSweep() ? sweepRates : null);
         map.put("jsonFile", jsonFile == null ? null : jsonFile.toString());
         map.put("htmlFile", htmlFile == null ? null : htmlFile.toString());
         return map;
@@ -186,6 +211,22 @@ public record LoadTestConfig(
 
     private static double seconds(Duration d) {
         return d.toNanos() / 1e9;
+    }
+
+    private static void checkSweep(List<String> problems, List<Double> rates) {
+        if (rates.size() > MAX_SWEEP_STEPS) {
+            problems.add("--sweep: " + rates.size() + " rates is more than " + MAX_SWEEP_STEPS);
+        }
+        for (int i = 0; i < rates.size(); i++) {
+            double rate = rates.get(i);
+            if (!(rate > 0) || Double.isInfinite(rate)) {
+                problems.add("--sweep: " + rate + " is not a positive number of datagrams per second");
+            } else if (i > 0 && !(rate > rates.get(i - 1))) {
+                // The knee is the first step above --max-loss, and the charts draw rate on x: both need order.
+                problems.add("--sweep: the rates must increase, but " + formatNumber(rate) + " follows "
+                        + formatNumber(rates.get(i - 1)));
+            }
+        }
     }
 
     private static void checkPositive(List<String> problems, String option, Duration value) {
@@ -233,6 +274,31 @@ public record LoadTestConfig(
             // fall through to the message
         }
         throw new IllegalArgumentException("--rate: '" + text + "' is not a positive number of datagrams per second or 'max'");
+    }
+
+    /**
+     * Parses {@code --sweep}: total rates separated by commas, each a positive number of datagrams
+     * per second (optionally followed by {@code /s}), such as {@code 2000,5000,10000}. Order and
+     * count are checked by {@link #validate}.
+     */
+    public static List<Double> parseSweep(String text) {
+        List<Double> rates = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            String t = part.trim().toLowerCase(Locale.ROOT);
+            double rate;
+            try {
+                rate = Double.parseDouble(t.endsWith("/s") ? t.substring(0, t.length() - 2) : t);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--sweep: '" + part.trim() + "' in '" + text + "' is not a number of "
+                        + "datagrams per second; give rates separated by commas, such as 2000,5000,10000");
+            }
+            if (!(rate > 0) || Double.isInfinite(rate)) {
+                throw new IllegalArgumentException("--sweep: '" + part.trim() + "' is not a positive number of datagrams "
+                        + "per second");
+            }
+            rates.add(rate);
+        }
+        return rates;
     }
 
     /** Parses {@code HOST:PORT} or {@code [IPV6]:PORT} without resolving a name that is already an address. */
@@ -284,6 +350,7 @@ public record LoadTestConfig(
         private int joinConcurrency = 64;
         private Duration keepalive = Duration.ofSeconds(2);
         private int peerReceiveBufferBytes = 1 << 20;
+        private List<Double> sweepRates = List.of();
 
         private Builder() {
         }
@@ -424,10 +491,17 @@ public record LoadTestConfig(
             return this;
         }
 
+        /** Rates for a sweep; when not empty, they replace any other rate, and the first is the config's rate. */
+        public Builder sweepRates(List<Double> value) {
+            sweepRates = List.copyOf(value);
+            return this;
+        }
+
         /** The validated config. */
         public LoadTestConfig build() {
             int senders = sendersPerChannel != null ? sendersPerChannel : peersPerChannel;
-            double rate = ratePerSecond != null ? ratePerSecond : ratePerSender * channels * senders;
+            double rate = !sweepRates.isEmpty() ? sweepRates.getFirst()
+                    : ratePerSecond != null ? ratePerSecond : ratePerSender * channels * senders;
             double ramp;
             if (rampDuration != null) {
                 ramp = rampDuration.isZero() || rampDuration.isNegative()
@@ -437,7 +511,7 @@ public record LoadTestConfig(
             }
             return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
                     payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent, serverPid,
-                    joinConcurrency, keepalive, peerReceiveBufferBytes).validate();
+                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
         }
     }
 }

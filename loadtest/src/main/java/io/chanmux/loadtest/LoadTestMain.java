@@ -4,6 +4,10 @@ import io.chanmux.loadtest.report.HtmlReport;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.loadtest.report.LoadTestResult;
 import io.chanmux.loadtest.report.SummaryReport;
+import io.chanmux.loadtest.report.SweepHtmlReport;
+import io.chanmux.loadtest.report.SweepJsonReport;
+import io.chanmux.loadtest.report.SweepResult;
+import io.chanmux.loadtest.report.SweepTable;
 import io.chanmux.server.ChanmuxServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +24,8 @@ import java.util.regex.Pattern;
 /**
  * The {@code java -jar chanmux-loadtest.jar} entry point: parses the command line into a
  * {@link LoadTestConfig} (a {@link Scenario} first, explicit options over it), runs a
- * {@link LoadTest}, prints the summary and writes the reports. {@link #run} returns the exit
+ * {@link LoadTest} (or, with {@code --sweep}, a {@link RateSweep}), prints the summary and writes
+ * the reports. {@link #run} returns the exit
  * status, so tests call it without exiting.
  */
 @Command(name = "chanmux-loadtest", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -32,6 +37,9 @@ import java.util.regex.Pattern;
                 "Exit status: 0 passed; 1 an integrity check failed (echo, corruption, duplicate), loss above "
                         + "--max-loss, or a peer could not connect; 2 bad options; 3 the run could not take place "
                         + "(open-files limit, server unreachable, channels refused).",
+                "With --sweep: 0 every step ran (loss above --max-loss marks the knee, it does not fail the sweep); "
+                        + "1 an integrity check failed at some step; 3 a step could not take place (the steps before "
+                        + "it are still reported).",
                 "",
                 "The server needs one UDP port per channel. Its default range 40000-40999 holds 1000 channels: for "
                         + "more, start it with e.g. --udp-ports 20000-29999. --embedded picks a wide enough range itself.",
@@ -75,6 +83,12 @@ public final class LoadTestMain implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "R|max", description = "DATA datagrams per second offered by all senders "
             + "together, split evenly; 'max' sends as fast as possible (default: 5 per sender).")
     String rate;
+
+    @Option(names = "--sweep", paramLabel = "RATES", description = "Find the knee: run once per total rate, "
+            + "e.g. 2000,5000,10000 (increasing), each a fresh run with --warmup and --duration; print a table with a "
+            + "row per rate and mark the first whose loss exceeds --max-loss. --json and --html then describe the "
+            + "sweep. Replaces --rate.")
+    String sweep;
 
     @Option(names = "--payload", paramLabel = "BYTES", description = "DATA body bytes after the 5-byte header, at "
             + "least 24 (default: 64).")
@@ -171,6 +185,9 @@ public final class LoadTestMain implements Callable<Integer> {
             err.println("Try --help for the options.");
             return EXIT_USAGE;
         }
+        if (config.isSweep()) {
+            return runSweep(config);
+        }
         LoadTestResult result;
         try {
             result = new LoadTest(config, out).run();
@@ -194,6 +211,36 @@ public final class LoadTestMain implements Callable<Integer> {
             return EXIT_ABORTED;
         }
         return result.verdict().exitStatus();
+    }
+
+    private int runSweep(LoadTestConfig config) throws InterruptedException {
+        SweepResult result;
+        try {
+            result = new RateSweep(config, out).run();
+        } catch (LoadTestException e) {
+            err.println("chanmux-loadtest: " + e.getMessage());
+            return EXIT_ABORTED;
+        }
+        out.println();
+        out.print(SweepTable.render(result));
+        try {
+            if (config.jsonFile() != null) {
+                SweepJsonReport.write(result, config.jsonFile(), ChanmuxServer.VERSION);
+                out.println("JSON report: " + config.jsonFile());
+            }
+            if (config.htmlFile() != null) {
+                SweepHtmlReport.write(result, config.htmlFile());
+                out.println("HTML report: " + config.htmlFile());
+            }
+        } catch (IOException e) {
+            err.println("chanmux-loadtest: cannot write a report: " + e);
+            return EXIT_ABORTED;
+        }
+        if (!result.completed()) {
+            err.println("chanmux-loadtest: the sweep stopped early: " + result.abortedReason());
+            return EXIT_ABORTED;
+        }
+        return result.exitStatus();
     }
 
     /** Parses {@code args} into the settings without running anything (for tests). */
@@ -227,6 +274,13 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         if (rate != null) {
             builder.ratePerSecond(LoadTestConfig.parseRate(rate));
+        }
+        if (sweep != null) {
+            if (rate != null) {
+                throw new IllegalArgumentException("--sweep: give either --rate or --sweep, not both (the sweep's "
+                        + "rates replace --rate)");
+            }
+            builder.sweepRates(LoadTestConfig.parseSweep(sweep));
         }
         if (payload != null) {
             builder.payloadBytes(payload);

@@ -3,6 +3,8 @@
  * {@link io.chanmux.loadtest.LoadTestConfig} (every setting, validated once) with its presets
  * ({@link io.chanmux.loadtest.Scenarios}), and {@link io.chanmux.loadtest.LoadTest}, which runs the
  * phases: create channels, connect peers at the ramp rate, warm up, measure, drain, evaluate.
+ * {@link io.chanmux.loadtest.RateSweep} runs one such load test per rate of {@code --sweep} to find
+ * the knee, the first rate whose loss exceeds {@code --max-loss}.
  * Sub-packages hold the simulated peers and their accounting ({@code traffic}), the server probes
  * ({@code probe}) and the reports ({@code report}).
  *

@@ -83,6 +83,35 @@ class LoadTestEndToEndTest {
     }
 
     @Test
+    void shouldRunAStepPerRateAndReportEveryStepWhenASweepIsGiven() throws Exception {
+        Path json = dir.resolve("sweep.json");
+        Path html = dir.resolve("sweep.html");
+
+        int status = run("--embedded", "--channels", "4", "--peers-per-channel", "3", "--sweep", "60,120",
+                "--duration", "1s", "--warmup", "0s", "--ramp", "1000", "--json", json.toString(),
+                "--html", html.toString());
+
+        assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertEquals("sweep", report.at("/kind").asText());
+        assertTrue(report.at("/completed").asBoolean());
+        JsonNode steps = report.at("/steps");
+        assertEquals(2, steps.size());
+        assertEquals(60.0, steps.get(0).at("/rate").asDouble());
+        assertEquals(120.0, steps.get(1).at("/rate").asDouble());
+        for (JsonNode step : steps) {
+            assertEquals(12, step.at("/run/connect/peersConnected").asInt(), "each step is a full run");
+            assertTrue(step.at("/deliveredPerSecond").asDouble() > 0);
+            assertFalse(step.at("/integrityFailed").asBoolean());
+        }
+        assertTrue(steps.get(1).at("/offeredPerSecond").asDouble() > steps.get(0).at("/offeredPerSecond").asDouble());
+        assertTrue(Files.readString(html).contains("<svg"));
+        String console = out.toString(StandardCharsets.UTF_8);
+        assertTrue(console.contains("chanmux rate sweep:"), console);
+        assertTrue(console.contains("sweep step 2 of 2"), console);
+    }
+
+    @Test
     void shouldExitWithStatusThreeWhenNoServerListens() {
         int status = run("--server", "127.0.0.1:1", "--channels", "1", "--duration", "1s");
 

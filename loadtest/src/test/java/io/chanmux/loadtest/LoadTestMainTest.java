@@ -8,8 +8,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoadTestMainTest {
@@ -31,6 +34,13 @@ class LoadTestMainTest {
             "--embedded --keepalive 60s",
             "--embedded --server-pid 42",
             "--server nohost",
+            "--embedded --sweep 1000,fast",
+            "--embedded --sweep 1000,,2000",
+            "--embedded --sweep 2000,1000",
+            "--embedded --sweep 1000,1000",
+            "--embedded --sweep 0,1000",
+            "--embedded --sweep max",
+            "--embedded --sweep 1000,2000 --rate 500",
             "--embedded --no-such-option"})
     void shouldExitWithStatusTwoWhenAnOptionIsBad(String args) {
         int status = run(args.split(" "));
@@ -89,6 +99,47 @@ class LoadTestMainTest {
         assertEquals(6, config.sendersPerChannel());
         assertEquals("127.0.0.1", config.server().getAddress().getHostAddress());
         assertEquals(7700, config.server().getPort());
+    }
+
+    @Test
+    void shouldTakeTheSweepRatesInOrderAndStartAtTheFirstWhenSweepIsGiven() {
+        LoadTestConfig config = parse("--embedded", "--scenario", "pairs", "--sweep", "2000, 5000,10000/s,2e4",
+                "--duration", "5", "--warmup", "2");
+
+        assertTrue(config.isSweep());
+        assertEquals(List.of(2000.0, 5000.0, 10000.0, 20000.0), config.sweepRates());
+        assertEquals(2000, config.ratePerSecond(), 1e-9, "the sweep replaces the preset's rate");
+        assertEquals(Duration.ofSeconds(5), config.duration(), "each step keeps --duration");
+        assertEquals(Duration.ofSeconds(2), config.warmup());
+        LoadTestConfig step = config.withRate(10000);
+        assertEquals(10000, step.ratePerSecond(), 1e-9);
+        assertEquals(5.0, step.ratePerSender(), 1e-9, "1000 channels x 2 senders");
+        assertEquals(config.channels(), step.channels());
+    }
+
+    @Test
+    void shouldNotSweepWhenSweepIsNotGiven() {
+        LoadTestConfig config = parse("--embedded", "--rate", "100");
+
+        assertFalse(config.isSweep());
+        assertEquals(List.of(), config.sweepRates());
+    }
+
+    @Test
+    void shouldNameTheBadRateWhenASweepRateIsNotANumber() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoadTestConfig.parseSweep("1000, 2k"));
+
+        assertTrue(e.getMessage().startsWith("--sweep: '2k'"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayTheRatesMustIncreaseWhenTheyDoNot() {
+        int status = run("--embedded", "--sweep", "5000,2000");
+
+        assertEquals(LoadTestMain.EXIT_USAGE, status);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("the rates must increase, but 2000 follows 5000"),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     private int run(String... args) {

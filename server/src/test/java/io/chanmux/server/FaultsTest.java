@@ -71,6 +71,7 @@ class FaultsTest {
             await().until(() -> relay.server().listener().sessionCount() == 0);
             long fds = openFileDescriptors();
             int threads = liveThreads();
+            long heap = heapUsedAfterGc();
 
             int cycles = 2000;
             try (var scope = StructuredTaskScope.open(Joiner.<Void>awaitAllSuccessfulOrThrow())) {
@@ -89,6 +90,8 @@ class FaultsTest {
                     && relay.server().directory().peerCount() == 0);
             await().atMost(Duration.ofSeconds(20)).until(() -> openFileDescriptors() <= fds + 2);
             await().atMost(Duration.ofSeconds(20)).until(() -> liveThreads() <= threads + 2);
+            // 2,000 cycles of sessions, channels and peers; a leak of even 10 KiB each would show.
+            await().atMost(Duration.ofSeconds(20)).until(() -> heapUsedAfterGc() <= heap + 16 * 1024 * 1024);
         }
     }
 
@@ -155,6 +158,11 @@ class FaultsTest {
                 String.valueOf(relay.control().getPort()), channel)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
+    }
+
+    private static long heapUsedAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static long openFileDescriptors() throws IOException {

@@ -18,7 +18,8 @@ import java.util.Map;
  * <p>Stateless: every method is safe from any thread.
  */
 public final class HtmlReport {
-    private static final String STYLE = """
+    /** The page style, shared with the sweep page. */
+    static final String STYLE = """
             body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1000px; }
             h1 { font-size: 20px; margin-bottom: 4px; }
             h2 { font-size: 16px; margin-top: 28px; }

@@ -64,9 +64,13 @@ public final class SummaryReport {
         LatencySummary lag = r.schedulerLag();
         rows.add(new Row("scheduler lag p99 / max", Units.millis(lag.p99Ns()) + " / " + Units.millis(lag.maxNs()), "",
                 "send time behind schedule (load generator)"));
-        rows.add(new Row("server drops", Units.count(s.droppedTotal()), "", nonZero(s.dropped())));
-        rows.add(new Row("server send errors", Units.count(s.counters().getOrDefault("sendErrors", 0L)), "",
-                "receive errors " + Units.count(s.counters().getOrDefault("receiveErrors", 0L))));
+        if (s.counters().isEmpty()) {
+            rows.add(new Row("server drops", "n/a", "", "the server's stats were not read at both window boundaries"));
+        } else {
+            rows.add(new Row("server drops", Units.count(s.droppedTotal()), "", nonZero(s.dropped())));
+            rows.add(new Row("server send errors", Units.count(s.counters().getOrDefault("sendErrors", 0L)), "",
+                    "receive errors " + Units.count(s.counters().getOrDefault("receiveErrors", 0L))));
+        }
         rows.add(new Row("host UDP buffer drops", t.hostRcvbufErrors() < 0 ? "n/a" : Units.count(t.hostRcvbufErrors()), "",
                 "kernel RcvbufErrors, any socket on this host (sndbuf " + (t.hostSndbufErrors() < 0 ? "n/a"
                 : Units.count(t.hostSndbufErrors())) + ")"));

@@ -25,9 +25,14 @@ public final class SvgLineChart {
     private final String xLabel;
     private final String yLabel;
     private final List<Series> series = new ArrayList<>();
+    private final List<Marker> markers = new ArrayList<>();
     private Map<Double, String> xTicks;
+    private boolean dots;
 
     private record Series(String name, String color, double[] xs, double[] ys) {
+    }
+
+    private record Marker(double x, String label, String color) {
     }
 
     /**
@@ -53,6 +58,21 @@ public final class SvgLineChart {
     /** Replaces the automatic x ticks with these positions and labels. */
     public SvgLineChart xTicks(Map<Double, String> ticks) {
         this.xTicks = new LinkedHashMap<>(ticks);
+        return this;
+    }
+
+    /**
+     * Marks {@code x} with a dashed vertical line and a label, such as a sweep's knee. A mark
+     * outside the data's x range is not drawn.
+     */
+    public SvgLineChart markX(double x, String label, String color) {
+        markers.add(new Marker(x, label, color));
+        return this;
+    }
+
+    /** Also draws a dot at every point: for series of a few measured points, such as a sweep's steps. */
+    public SvgLineChart dots() {
+        this.dots = true;
         return this;
     }
 
@@ -115,9 +135,23 @@ public final class SvgLineChart {
         svg.append(String.format(Locale.ROOT,
                 "<text x=\"14\" y=\"%.1f\" class=\"ylabel\" transform=\"rotate(-90 14 %.1f)\">%s</text>%n",
                 TOP + plotH / 2, TOP + plotH / 2, escape(yLabel)));
+        for (Marker mark : markers) {
+            if (!Double.isFinite(mark.x) || mark.x < xMin - 1e-9 || mark.x > xMax + 1e-9) {
+                continue;
+            }
+            double px = LEFT + (mark.x - x0) / xSpan * plotW;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                    + "stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>%n", px, TOP, px, TOP + plotH, escape(mark.color)));
+            // Right of the line, below the legend row; left of it when the line is near the right edge.
+            boolean leftOfLine = px > LEFT + plotW - 8 * mark.label.length() - 10;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"%s\" font-size=\"12\"%s>%s</text>%n",
+                    leftOfLine ? px - 5 : px + 5, TOP + 30, escape(mark.color),
+                    leftOfLine ? " text-anchor=\"end\"" : "", escape(mark.label)));
+        }
         int legendX = LEFT + 10;
         for (Series s : series) {
             StringBuilder points = new StringBuilder();
+            StringBuilder circles = new StringBuilder();
             for (int i = 0; i < s.xs.length; i++) {
                 if (!usable(s.ys[i]) || !Double.isFinite(s.xs[i])) {
                     continue;
@@ -125,10 +159,15 @@ public final class SvgLineChart {
                 double px = LEFT + (s.xs[i] - x0) / xSpan * plotW;
                 double py = TOP + plotH - Math.min(s.ys[i], yTop) / yTop * plotH;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
+                if (dots) {
+                    circles.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>%n",
+                            px, py, escape(s.color)));
+                }
             }
             svg.append(String.format(Locale.ROOT,
                     "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"><title>%s</title></polyline>%n",
                     escape(s.color), points.toString().trim(), escape(s.name)));
+            svg.append(circles);
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>%n",
                     legendX, TOP + 8, escape(s.color)));
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"legend\">%s</text>%n",

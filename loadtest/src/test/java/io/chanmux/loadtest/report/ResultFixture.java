@@ -11,6 +11,11 @@ final class ResultFixture {
     }
 
     static LoadTestResult sample(String title, long relayIn) {
+        return sample(title, relayIn, 0, 0);
+    }
+
+    /** A run whose measured window lost {@code lost} of 240 expected copies and saw {@code duplicates}. */
+    static LoadTestResult sample(String title, long relayIn, long lost, long duplicates) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("server", null);
         config.put("embedded", true);
@@ -31,7 +36,8 @@ final class ResultFixture {
         environment.put("openFilesLimit", 20000L);
         LatencySummary latency = new LatencySummary(240, 150_000, 120_000, 200_000, 900_000, 1_500_000, 2_000_000);
         ConnectSummary connect = new ConnectSummary(2, 6, 6, 0, null, 0.1, 0.2, latency);
-        TrafficSummary traffic = new TrafficSummary(1, 2, 0.1, 120, relayIn, 240, 240, 0, 0, 0.1, 60, 120, 0, 0, 0, 0,
+        TrafficSummary traffic = new TrafficSummary(1, 2, 0.1, 120, relayIn, 240 - lost, 240, lost, 100.0 * lost / 240,
+                0.1, 60, 120, 0, duplicates, 0, 0,
                 Map.of("bad_length", 0L, "beyond_end", 0L), 0, 4, 4, 0, 0, -1, -1);
         MemorySummary memory = new MemorySummary(80_000_000, 90_000_000, 91_000_000, 1_666_666.7, 5_000_000, 6_000_000,
                 166_666.7, true);
