@@ -77,6 +77,12 @@ public final class ChanmuxCli implements Callable<Integer> {
                     + "Prefer the variable: command lines are visible to other local users.")
     String secret;
 
+    @Option(names = "--admin-secret", paramLabel = "S", scope = ScopeType.INHERIT,
+            defaultValue = "${env:CHANMUX_ADMIN_SECRET}",
+            description = "The server's --admin-secret, sent as 'admin' in hello so admin ops (channels, peers, "
+                    + "kick, close, drain) are allowed (default: $CHANMUX_ADMIN_SECRET).")
+    String adminSecret;
+
     private ChanmuxCli(InputStream in, PrintStream out, PrintStream err) {
         this.in = in;
         this.out = out;
@@ -167,11 +173,17 @@ public final class ChanmuxCli implements Callable<Integer> {
         }
     }
 
-    /** The arguments of every {@code hello}: this client's name, and {@code auth} when a secret is given. */
+    /**
+     * The arguments of every {@code hello}: this client's name, {@code auth} when a secret is given
+     * and {@code admin} when an admin secret is.
+     */
     private ObjectNode hello() {
         ObjectNode arguments = ControlCodec.object().put("client", CLIENT_NAME);
         if (secret != null) {
             arguments.put("auth", secret);
+        }
+        if (adminSecret != null) {
+            arguments.put("admin", adminSecret);
         }
         return arguments;
     }

@@ -30,7 +30,7 @@ class ChanmuxCliTest {
 
     private void startServer(ServerConfig.Builder config) throws IOException {
         server = ChanmuxServer.start(config.bindAddress(InetAddress.getLoopbackAddress())
-                .controlPort(0).udpPorts(43000, 43099).pools(1).build());
+                .controlPort(0).udpPorts(43000, 43099).pools(1).metricsPort(-1).build());
         address = "127.0.0.1:" + server.controlAddress().getPort();
     }
 
@@ -159,6 +159,24 @@ class ChanmuxCliTest {
         assertEquals(ChanmuxCli.OK, admin.awaitStatus(), admin.toString());
         assertTrue(admin.out().matches("\\{\"id\":\\d+,\"ok\":true,\"channel\":\"[0-9a-f]{16}\",.*\"maxPeers\":3}\n"),
                 admin.out());
+    }
+
+    @Test
+    void shouldRunAdminOpsWithTheAdminSecretAndBeRefusedWithout() throws IOException {
+        server.close();
+        startServer(ServerConfig.builder().adminSecret("ops"));
+        CliRun create = start("create", "--name", "watched");
+        create.awaitOut(CHANNEL_LINE);
+
+        CliRun refused = complete("admin", "channels");
+        CliRun channels = complete("admin", "channels", "--admin-secret", "ops");
+
+        assertEquals(ChanmuxCli.SERVER_ERROR, refused.awaitStatus(), refused.toString());
+        assertTrue(refused.err().startsWith("error: forbidden: "), refused.err());
+        assertEquals(ChanmuxCli.OK, channels.awaitStatus(), channels.toString());
+        assertTrue(channels.out().contains("\"name\":\"watched\""), channels.out());
+        create.endInput();
+        assertEquals(ChanmuxCli.OK, create.awaitStatus(), create.toString());
     }
 
     @Test

@@ -126,10 +126,10 @@ public record ServerConfig(
             problems.add("--max-peers: " + maxPeersPerChannel + " is not from 2 to 65536");
         }
         if (poolQueueCapacity < 16) {
-            problems.add("--pool-queue: " + poolQueueCapacity + " is below 16");
+            problems.add("pool queue capacity: " + poolQueueCapacity + " is below 16");
         }
         if (sessionQueueCapacity < 16) {
-            problems.add("--session-queue: " + sessionQueueCapacity + " is below 16");
+            problems.add("session queue capacity: " + sessionQueueCapacity + " is below 16");
         }
         if (udpReceiveBufferBytes < 0) {
             problems.add("--udp-rcvbuf: " + udpReceiveBufferBytes + " is negative");

@@ -36,6 +36,20 @@ class ControlHardeningTest {
     }
 
     @Test
+    void shouldKeepAJavaClientThatWaitsLongBeforeItsFirstRequest() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+             var client = relay.rawClient();
+             RawControlConnection silent = new RawControlConnection(relay.control())) {
+            // The silent connection opened after the client; once it is closed, the client has
+            // been quiet longer than the line timeout.
+            assertNull(silent.readMessage());
+
+            client.ping();
+            assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.LINE_TIMEOUT));
+        }
+    }
+
+    @Test
     void shouldCloseASlowlorisWhoseLineNeverEndsWhileKeepingAnIdleSession() throws Exception {
         try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
              RawControlConnection idle = new RawControlConnection(relay.control());

@@ -73,11 +73,24 @@ public final class ChanmuxClient implements AutoCloseable {
                                         Duration requestTimeout) throws IOException {
         SocketChannel socket = SocketChannel.open(control);
         try {
-            return new ChanmuxClient(socket, listener, requestTimeout);
+            ChanmuxClient client = new ChanmuxClient(socket, listener, requestTimeout);
+            client.greet();
+            return client;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * Sends a first {@code hello} without waiting for its reply, so the connection has sent its
+     * first line at once (servers close connections that stay silent past their line timeout)
+     * however long the application takes before its first request. An explicit {@link #hello}
+     * later names the client or authenticates.
+     */
+    private void greet() throws IOException {
+        write(ControlCodec.encodeRequest(nextId.getAndIncrement(), "hello",
+                ControlCodec.object().put("client", "chanmux-java")));
     }
 
     /** The server's control address this client is connected to. */
