@@ -1,0 +1,49 @@
+package io.chanmux.server;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The token bucket with a manual clock: burst, refill, cap, and no charge on refusal. */
+class TokenBucketTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    @Test
+    void shouldAllowTheBurstThenRefuseUntilTimeRefills() {
+        TokenBucket bucket = new TokenBucket(10, 5, 0);
+
+        for (int i = 0; i < 5; i++) {
+            assertTrue(bucket.tryTake(1, 0), "burst token " + i);
+        }
+        assertFalse(bucket.tryTake(1, 0));
+        assertFalse(bucket.tryTake(1, SECOND / 20), "half a token after 50 ms at 10/s");
+        assertTrue(bucket.tryTake(1, SECOND / 10), "one token after 100 ms");
+    }
+
+    @Test
+    void shouldNeverHoldMoreThanTheBurstHoweverLongItIdles() {
+        TokenBucket bucket = new TokenBucket(1000, 3, 0);
+
+        assertTrue(bucket.tryTake(3, 3600 * SECOND));
+        assertFalse(bucket.tryTake(1, 3600 * SECOND));
+    }
+
+    @Test
+    void shouldChargeNothingWhenItRefusesACost() {
+        TokenBucket bucket = new TokenBucket(100, 100, 0);
+
+        assertFalse(bucket.tryTake(150, 0));
+        assertTrue(bucket.has(100, 0), "a refused take must not spend tokens");
+        assertTrue(bucket.tryTake(100, 0));
+    }
+
+    @Test
+    void shouldIgnoreAClockThatStepsBackwards() {
+        TokenBucket bucket = new TokenBucket(10, 1, 5 * SECOND);
+
+        assertTrue(bucket.tryTake(1, 5 * SECOND));
+        assertFalse(bucket.tryTake(1, 4 * SECOND));
+        assertTrue(bucket.tryTake(1, 5 * SECOND + SECOND / 10));
+    }
+}
