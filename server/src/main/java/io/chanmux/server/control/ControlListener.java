@@ -46,6 +46,7 @@ public final class ControlListener {
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final RequestCounts requests = new RequestCounts();
+    private final ServerViews views;
     private final Runnable drainTrigger;
     private volatile boolean draining;
 
@@ -61,6 +62,7 @@ public final class ControlListener {
         this.clock = clock;
         this.secret = config.secret() == null ? null : new SharedSecret(config.secret());
         this.admission = new Semaphore(config.maxSessions());
+        this.views = new ServerViews(directory, this, clock);
     }
 
     /** Sessions whose connection is open. */
@@ -103,6 +105,10 @@ public final class ControlListener {
 
     ChannelDirectory directory() {
         return directory;
+    }
+
+    ServerViews views() {
+        return views;
     }
 
     NanoClock clock() {

@@ -1,6 +1,5 @@
 package io.chanmux.server.control;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
@@ -14,10 +13,6 @@ import io.chanmux.server.NanoClock;
 import io.chanmux.server.TokenBucket;
 import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
-import io.chanmux.server.channel.Peer;
-import io.chanmux.server.channel.PeerTable;
-import io.chanmux.server.channel.RelayCounter;
-import io.chanmux.server.channel.RelayCounters;
 import io.chanmux.server.pool.ChannelDirectory;
 import io.chanmux.server.pool.ChannelEntry;
 import io.chanmux.server.pool.ChannelPool;
@@ -32,17 +27,11 @@ import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.function.BiConsumer;
-import java.util.function.Predicate;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -71,8 +60,6 @@ final class ControlSession implements SessionHandle {
     private static final long IDLE = Long.MIN_VALUE;
     /** What an op returns when its reply went out with the pool's answer (see {@link PoolReply}). */
     private static final ObjectNode REPLY_QUEUED = ControlCodec.object();
-    private static final int MAX_PAGE = 200;
-    private static final int MAX_ADMIN_PAGE = 100;
     private static final Duration POOL_REPLY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
@@ -87,6 +74,7 @@ final class ControlSession implements SessionHandle {
     private final String id = SecureIds.hex(8);
     private final BlockingQueue<byte[]> outbound;
     private final NanoClock clock;
+    private final ServerViews views;
     private final TokenBucket requests;
     private final AtomicBoolean closedByServer = new AtomicBoolean();
     /** When the line being read started (the connection's start for the first line); IDLE between lines. */
@@ -105,6 +93,7 @@ final class ControlSession implements SessionHandle {
         this.directory = listener.directory();
         this.outbound = new ArrayBlockingQueue<>(config.sessionQueueCapacity());
         this.clock = listener.clock();
+        this.views = listener.views();
         this.openedNs = clock.nanoTime();
         this.lineStartedNs = openedNs;
         this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), lineStartedNs);
@@ -301,7 +290,7 @@ final class ControlSession implements SessionHandle {
             case "leave" -> leave(request);
             case "delete" -> delete(request);
             case "list" -> list(request);
-            case "stats" -> stats();
+            case "stats" -> views.stats();
             case "ping" -> null;
             case "channels" -> adminChannels(request);
             case "peers" -> adminPeers(request);
@@ -381,130 +370,21 @@ final class ControlSession implements SessionHandle {
         return reply.await();
     }
 
-    /**
-     * Channels without a key, plus this session's own; keyed channels of others stay unlisted.
-     * Paged by channel id ({@code after}, {@code limit}) so a reply always fits in one line.
-     */
+    /** Channels without a key, plus this session's own (see {@link ServerViews#list}). */
     private ObjectNode list(Request request) throws RequestException {
-        return page(request, MAX_PAGE, entry -> entry.key() == null || entry.owner() == this, (entry, c) -> {
-            c.put("channel", entry.id())
-                    .put("port", entry.port())
-                    .put("peers", entry.peerCount())
-                    .put("maxPeers", entry.maxPeers())
-                    .put("name", entry.name());
-        });
-    }
-
-    /**
-     * One page of channels in id order: those after {@code after}, at most {@code limit} (up to
-     * {@code maxPage}); {@code next} is set when more remain.
-     */
-    private ObjectNode page(Request request, int maxPage, Predicate<ChannelEntry> visible,
-                            BiConsumer<ChannelEntry, ObjectNode> describe) throws RequestException {
-        int limit = request.optionalInt("limit", 1, maxPage, maxPage);
-        String after = request.optionalString("after", 64);
-        List<ChannelEntry> entries = new ArrayList<>();
-        for (ChannelEntry entry : directory.channels()) {
-            if (visible.test(entry) && (after == null || entry.id().compareTo(after) > 0)) {
-                entries.add(entry);
-            }
-        }
-        entries.sort(Comparator.comparing(ChannelEntry::id));
-        ArrayNode channels = ControlCodec.object().arrayNode();
-        for (ChannelEntry entry : entries.subList(0, Math.min(limit, entries.size()))) {
-            describe.accept(entry, channels.addObject());
-        }
-        ObjectNode result = ControlCodec.object();
-        result.set("channels", channels);
-        if (entries.size() > limit) {
-            result.put("next", entries.get(limit - 1).id());
-        }
-        return result;
-    }
-
-    private ObjectNode stats() {
-        long[] totals = directory.counterTotals();
-        ObjectNode result = ControlCodec.object();
-        ObjectNode dropped = ControlCodec.object();
-        long droppedTotal = 0;
-        for (RelayCounter counter : RelayCounter.values()) {
-            long value = totals[counter.ordinal()];
-            if (counter.isDrop()) {
-                dropped.put(counter.wireName(), value);
-                droppedTotal += value;
-            } else {
-                result.put(counter.wireName(), value);
-            }
-        }
-        dropped.put("total", droppedTotal);
-        result.set("dropped", dropped);
-        result.put("sessions", listener.sessionCount());
-        ObjectNode closed = ControlCodec.object();
-        for (SessionCloseReason reason : SessionCloseReason.values()) {
-            closed.put(reason.wireName(), listener.closedBy(reason));
-        }
-        result.set("sessionsClosed", closed);
-        result.put("draining", listener.isDraining());
-        result.put("channels", directory.channels().size());
-        result.put("peers", directory.peerCount());
-        return result;
+        return views.list(request, this);
     }
 
     /** Admin: every channel, keyed ones included, with its traffic counters. */
     private ObjectNode adminChannels(Request request) throws RequestException {
         requireAdmin(request);
-        return page(request, MAX_ADMIN_PAGE, entry -> true, (entry, c) -> {
-            RelayCounters counters = entry.relay().counters();
-            long dropped = 0;
-            for (RelayCounter counter : RelayCounter.values()) {
-                dropped += counter.isDrop() ? counters.get(counter) : 0;
-            }
-            c.put("channel", entry.id())
-                    .put("port", entry.port())
-                    .put("pool", entry.pool().index())
-                    .put("owner", entry.owner().id())
-                    .put("keyed", entry.key() != null)
-                    .put("peers", entry.peerCount())
-                    .put("maxPeers", entry.maxPeers())
-                    .put("datagramsIn", counters.get(RelayCounter.DATAGRAMS_IN))
-                    .put("bytesIn", counters.get(RelayCounter.BYTES_IN))
-                    .put("forwarded", counters.get(RelayCounter.FORWARDED))
-                    .put("bytesForwarded", counters.get(RelayCounter.BYTES_FORWARDED))
-                    .put("dropped", dropped)
-                    .put("name", entry.name());
-        });
+        return views.channels(request);
     }
 
     /** Admin: one channel's peers with their bound address, last activity and counters. */
     private ObjectNode adminPeers(Request request) throws RequestException {
         requireAdmin(request);
-        ChannelEntry entry = existingChannel(request);
-        int limit = request.optionalInt("limit", 1, MAX_PAGE, MAX_PAGE);
-        long after = request.body().has("after") ? request.requiredLong("after", 0, 0xFFFF_FFFFL) : -1;
-        PeerTable table = entry.relay().peers();
-        List<Peer> chosen = new ArrayList<>();
-        for (int i = 0; i < table.size(); i++) {
-            if (Integer.toUnsignedLong(table.peer(i).id()) > after) {
-                chosen.add(table.peer(i));
-            }
-        }
-        chosen.sort(Comparator.comparingLong(peer -> Integer.toUnsignedLong(peer.id())));
-        long now = clock.nanoTime();
-        ArrayNode peers = ControlCodec.object().arrayNode();
-        for (Peer peer : chosen.subList(0, Math.min(limit, chosen.size()))) {
-            ObjectNode p = peers.addObject().put("peer", Integer.toUnsignedLong(peer.id()));
-            InetSocketAddress address = peer.address();
-            p.put("address", address == null ? null : address.getAddress().getHostAddress() + ":" + address.getPort());
-            p.put("lastSeenMsAgo", Math.max(0, (now - peer.activity().lastSeenNs()) / 1_000_000));
-            p.put("datagrams", peer.activity().datagrams());
-            p.put("bytes", peer.activity().bytes());
-        }
-        ObjectNode result = ControlCodec.object().put("channel", entry.id());
-        result.set("peers", peers);
-        if (chosen.size() > limit) {
-            result.put("next", Integer.toUnsignedLong(chosen.get(limit - 1).id()));
-        }
-        return result;
+        return views.peers(request, existingChannel(request));
     }
 
     /** Admin: removes a peer from a channel ({@code peer_left} with reason {@code kicked}). */
