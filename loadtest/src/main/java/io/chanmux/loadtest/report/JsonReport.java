@@ -58,11 +58,16 @@ public final class JsonReport {
 
     /** Writes the report to {@code file}, creating parent directories. */
     public static void write(LoadTestResult result, Path file, String chanmuxVersion) throws IOException {
+        writeTree(toJson(result, chanmuxVersion), file);
+    }
+
+    /** Writes any report tree to {@code file}, indented, creating parent directories. */
+    static void writeTree(ObjectNode tree, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        MAPPER.writeValue(file.toFile(), toJson(result, chanmuxVersion));
+        MAPPER.writeValue(file.toFile(), tree);
     }
 
     /** The report as a JSON tree. */
@@ -195,13 +200,13 @@ public final class JsonReport {
         return node;
     }
 
-    private static ObjectNode objectOf(Map<String, Object> values) {
+    static ObjectNode objectOf(Map<String, Object> values) {
         ObjectNode node = MAPPER.createObjectNode();
         values.forEach((key, value) -> node.set(key, MAPPER.valueToTree(value)));
         return node;
     }
 
-    private static void putKnown(ObjectNode node, String key, long value) {
+    static void putKnown(ObjectNode node, String key, long value) {
         if (value < 0) {
             node.putNull(key);
         } else {
@@ -217,7 +222,7 @@ public final class JsonReport {
         }
     }
 
-    private static void putKnown(ObjectNode node, String key, double value) {
+    static void putKnown(ObjectNode node, String key, double value) {
         if (value < 0 || Double.isNaN(value) || Double.isInfinite(value)) {
             node.putNull(key);
         } else {

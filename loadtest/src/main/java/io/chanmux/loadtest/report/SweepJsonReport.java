@@ -1,15 +1,12 @@
 package io.chanmux.loadtest.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The machine-readable report of a rate sweep: the shared settings, the knee, and one entry per
@@ -35,31 +32,25 @@ public final class SweepJsonReport {
             "/loadGeneratorCpuPercent", "/serverDrops", "/hostRcvbufDrops", "/peersFailed", "/integrityFailed",
             "/failures", "/run");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private SweepJsonReport() {
     }
 
     /** Writes the report to {@code file}, creating parent directories. */
     public static void write(SweepResult sweep, Path file, String chanmuxVersion) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        MAPPER.writeValue(file.toFile(), toJson(sweep, chanmuxVersion));
+        JsonReport.writeTree(toJson(sweep, chanmuxVersion), file);
     }
 
     /** The report as a JSON tree. */
     public static ObjectNode toJson(SweepResult r, String chanmuxVersion) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("tool", "chanmux-loadtest");
         root.put("kind", "sweep");
         root.put("chanmuxVersion", chanmuxVersion);
         root.put("title", r.title());
         root.put("target", r.target());
         root.put("startedAt", r.startedAt().toString());
-        root.set("config", objectOf(r.config()));
-        root.set("environment", objectOf(r.environment()));
+        root.set("config", JsonReport.objectOf(r.config()));
+        root.set("environment", JsonReport.objectOf(r.environment()));
         root.put("maxLossPercent", r.maxLossPercent());
         ArrayNode rates = root.putArray("rates");
         r.rates().forEach(rates::add);
@@ -88,7 +79,7 @@ public final class SweepJsonReport {
             step.put("step", i + 1);
             step.put("rate", s.rate());
             step.put("offeredPerSecond", s.offeredPerSecond());
-            putKnown(step, "relayInPerSecond", s.relayInPerSecond());
+            JsonReport.putKnown(step, "relayInPerSecond", s.relayInPerSecond());
             step.put("deliveredPerSecond", s.deliveredPerSecond());
             step.put("expectedPerSecond", s.expectedPerSecond());
             step.put("lossPercent", s.lossPercent());
@@ -100,10 +91,10 @@ public final class SweepJsonReport {
                     .put("p99", l.p99Ns() / 1e3)
                     .put("p99_9", l.p999Ns() / 1e3)
                     .put("max", l.maxNs() / 1e3);
-            putKnown(step, "serverCpuPercent", s.serverCpuPercent());
-            putKnown(step, "loadGeneratorCpuPercent", s.loadGeneratorCpuPercent());
-            putKnown(step, "serverDrops", s.serverDrops());
-            putKnown(step, "hostRcvbufDrops", s.hostRcvbufDrops());
+            JsonReport.putKnown(step, "serverCpuPercent", s.serverCpuPercent());
+            JsonReport.putKnown(step, "loadGeneratorCpuPercent", s.loadGeneratorCpuPercent());
+            JsonReport.putKnown(step, "serverDrops", s.serverDrops());
+            JsonReport.putKnown(step, "hostRcvbufDrops", s.hostRcvbufDrops());
             step.put("peersFailed", s.peersFailed());
             step.put("integrityFailed", s.integrityFailed());
             ArrayNode failures = step.putArray("failures");
@@ -111,27 +102,5 @@ public final class SweepJsonReport {
             step.set("run", JsonReport.toJson(s.run(), chanmuxVersion));
         }
         return root;
-    }
-
-    private static ObjectNode objectOf(Map<String, Object> values) {
-        ObjectNode node = MAPPER.createObjectNode();
-        values.forEach((key, value) -> node.set(key, MAPPER.valueToTree(value)));
-        return node;
-    }
-
-    private static void putKnown(ObjectNode node, String key, long value) {
-        if (value < 0) {
-            node.putNull(key);
-        } else {
-            node.put(key, value);
-        }
-    }
-
-    private static void putKnown(ObjectNode node, String key, double value) {
-        if (value < 0 || !Double.isFinite(value)) {
-            node.putNull(key);
-        } else {
-            node.put(key, value);
-        }
     }
 }
