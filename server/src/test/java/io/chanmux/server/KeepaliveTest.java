@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class KeepaliveTest {
     private final TestRelay relay = TestRelay.start(b -> b
-            .peerTimeout(Duration.ofMillis(400))
-            .bindTimeout(Duration.ofMillis(400)));
+            .peerTimeout(Duration.ofMillis(1000))
+            .bindTimeout(Duration.ofMillis(1000)));
 
     @AfterEach
     void stop() {
