@@ -118,6 +118,9 @@ class ControlProtocolTest {
         assertTrue(hello.path("server").asText().startsWith("chanmux/"));
         assertEquals(1, hello.path("protocol").asInt());
         assertFalse(hello.path("session").asText().isEmpty());
+        assertEquals(30_000, hello.path("peerTimeoutMs").asLong());
+        assertEquals(30_000, hello.path("bindTimeoutMs").asLong());
+        assertEquals(1500, hello.path("maxDatagram").asInt());
     }
 
     @Test

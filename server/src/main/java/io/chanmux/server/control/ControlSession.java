@@ -326,7 +326,10 @@ final class ControlSession implements SessionHandle {
         return ControlCodec.object()
                 .put("server", "chanmux/" + ChanmuxServer.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)
-                .put("session", id);
+                .put("session", id)
+                .put("peerTimeoutMs", config.peerTimeout().toMillis())
+                .put("bindTimeoutMs", config.bindTimeout().toMillis())
+                .put("maxDatagram", config.maxDatagramBytes());
     }
 
     private ObjectNode create(Request request) throws RequestException, InterruptedException {
