@@ -35,6 +35,7 @@ import java.util.List;
  * @param metricsPort          HTTP port for {@code /metrics} and {@code /healthz}; 0 picks one, -1 turns it off
  * @param drainTimeout         how long a drain (admin {@code drain}, SIGTERM) waits for channels to empty
  * @param summaryInterval      how often one INFO line sums up the counters
+ * @param maxSessionsPerAddress control connections from one IP address at once; 0 for no limit
  */
 public record ServerConfig(
         InetAddress bindAddress,
@@ -61,7 +62,8 @@ public record ServerConfig(
         String adminSecret,
         int metricsPort,
         Duration drainTimeout,
-        Duration summaryInterval) {
+        Duration summaryInterval,
+        int maxSessionsPerAddress) {
 
     /** Everything but the secret, which must not reach logs. */
     @Override
@@ -74,7 +76,8 @@ public record ServerConfig(
                 + ", lineTimeout=" + lineTimeout + ", writeTimeout=" + writeTimeout + ", peerRate="
                 + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
                 + ", adminSecret=" + (adminSecret == null ? "none" : "set") + ", metricsPort=" + metricsPort
-                + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval + "]";
+                + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval
+                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + "]";
     }
 
     /** The default control port. */
@@ -155,6 +158,7 @@ public record ServerConfig(
             problems.add("--drain-timeout: " + drainTimeout + " must not be negative");
         }
         checkPositive(problems, "--summary-interval", summaryInterval);
+        checkAtLeast(problems, "--max-sessions-per-address", maxSessionsPerAddress, 0);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -216,6 +220,7 @@ public record ServerConfig(
         private int metricsPort = DEFAULT_METRICS_PORT;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration summaryInterval = Duration.ofSeconds(60);
+        private int maxSessionsPerAddress = 0;
 
         private Builder() {
         }
@@ -246,6 +251,7 @@ public record ServerConfig(
             metricsPort = c.metricsPort;
             drainTimeout = c.drainTimeout;
             summaryInterval = c.summaryInterval;
+            maxSessionsPerAddress = c.maxSessionsPerAddress;
         }
 
         public Builder bindAddress(InetAddress value) {
@@ -369,13 +375,18 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder maxSessionsPerAddress(int value) {
+            maxSessionsPerAddress = value;
+            return this;
+        }
+
         /** The validated config. */
         public ServerConfig build() {
             return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
                     lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,
-                    drainTimeout, summaryInterval).validate();
+                    drainTimeout, summaryInterval, maxSessionsPerAddress).validate();
         }
     }
 }

@@ -74,6 +74,11 @@ public final class ServerMain implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxSessions;
 
+    @Option(names = "--max-sessions-per-address", paramLabel = "N", defaultValue = "0",
+            description = "Most control connections from one IP address at once; more get a 'limit' error and are "
+                    + "closed; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    int maxSessionsPerAddress;
+
     @Option(names = "--max-channels", paramLabel = "N", defaultValue = "10000",
             description = "Most channels at once, server-wide (default: ${DEFAULT-VALUE}).")
     int maxChannels;
@@ -194,6 +199,7 @@ public final class ServerMain implements Callable<Integer> {
                 .maxPeersPerChannel(maxPeers)
                 .udpReceiveBufferBytes(udpReceiveBuffer)
                 .maxSessions(maxSessions)
+                .maxSessionsPerAddress(maxSessionsPerAddress)
                 .maxChannels(maxChannels)
                 .maxChannelsPerSession(maxChannelsPerSession)
                 .requestsPerSecond(requestRate)

@@ -9,10 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +46,7 @@ public final class ControlListener {
     private final SharedSecret secret;
     private final Semaphore admission;
     private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final RequestCounts requests = new RequestCounts();
@@ -127,7 +131,22 @@ public final class ControlListener {
     void sessionEnded(ControlSession session) {
         if (sessions.remove(session)) {
             admission.release();
+            sessionsByAddress.computeIfPresent(session.address(), (address, open) -> open == 1 ? null : open - 1);
         }
+    }
+
+    /**
+     * Counts a new connection against its address's limit; false (and nothing counted) when that
+     * address already has {@code maxSessionsPerAddress} open. Listener thread only.
+     */
+    private boolean admitFrom(InetAddress address) {
+        int limit = config.maxSessionsPerAddress();
+        int open = sessionsByAddress.merge(address, 1, Integer::sum);
+        if (limit > 0 && open > limit) {
+            sessionsByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+            return false;
+        }
+        return true;
     }
 
     /** The listener thread: accepts until the server socket closes. */
@@ -167,22 +186,28 @@ public final class ControlListener {
                 }
                 continue;
             }
+            InetAddress address = remoteAddress(connection);
             if (!admission.tryAcquire()) {
-                reject(connection);
+                reject(connection, "the server has its maximum of " + config.maxSessions() + " control connections");
                 continue;
             }
-            ControlSession session = new ControlSession(connection, this);
+            if (!admitFrom(address)) {
+                admission.release();
+                reject(connection, "your address has its maximum of " + config.maxSessionsPerAddress()
+                        + " control connections");
+                continue;
+            }
+            ControlSession session = new ControlSession(connection, this, address);
             sessions.add(session);
             scope.fork(session::run);
         }
     }
 
     /** Tells a connection over the limit why, then closes it. A fresh socket's buffer takes the line at once. */
-    private void reject(SocketChannel connection) {
+    private void reject(SocketChannel connection, String why) {
         count(SessionCloseReason.REJECTED);
         try (connection) {
-            connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT,
-                    "the server has its maximum of " + config.maxSessions() + " control connections")));
+            connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT, why)));
             connection.shutdownOutput();
         } catch (IOException e) {
             log.debug("rejecting a connection failed: {}", e.toString());
@@ -203,6 +228,14 @@ public final class ControlListener {
             }
         } catch (InterruptedException e) {
             // the listener is closing
+        }
+    }
+
+    private static InetAddress remoteAddress(SocketChannel connection) {
+        try {
+            return ((InetSocketAddress) connection.getRemoteAddress()).getAddress();
+        } catch (IOException e) {
+            return InetAddress.getLoopbackAddress(); // already gone; the session ends at once
         }
     }
 

@@ -27,6 +27,7 @@ import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.nio.channels.SocketChannel;
@@ -68,6 +69,7 @@ final class ControlSession implements SessionHandle {
     private static final int MAX_CLIENT_CHARS = 256;
 
     private final SocketChannel connection;
+    private final InetAddress address;
     private final ControlListener listener;
     private final ServerConfig config;
     private final ChannelDirectory directory;
@@ -86,8 +88,9 @@ final class ControlSession implements SessionHandle {
     private volatile boolean authenticated;
     private boolean admin;
 
-    ControlSession(SocketChannel connection, ControlListener listener) {
+    ControlSession(SocketChannel connection, ControlListener listener, InetAddress address) {
         this.connection = connection;
+        this.address = address;
         this.listener = listener;
         this.config = listener.config();
         this.directory = listener.directory();
@@ -103,6 +106,11 @@ final class ControlSession implements SessionHandle {
     @Override
     public String id() {
         return id;
+    }
+
+    /** The client's IP address, for the per-address connection limit. */
+    InetAddress address() {
+        return address;
     }
 
     @Override
