@@ -2,7 +2,7 @@ package io.chanmux.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.concurrent.Callable;
@@ -24,17 +24,14 @@ final class JoinCommand implements Callable<Integer> {
     @ParentCommand
     ChanmuxCli cli;
 
-    @Parameters(index = "0", paramLabel = "CHANNEL", description = "The channel id (16 hex characters).")
-    String channel;
-
-    @Option(names = "--key", paramLabel = "K", description = "The channel's join key, if it has one.")
-    String key;
+    @Mixin
+    ChannelArguments target;
 
     @Option(names = "--send", description = "Also send each line of standard input as one datagram.")
     boolean send;
 
     @Override
     public Integer call() throws Exception {
-        return new PeerSession(cli, channel, key, true, send).run();
+        return new PeerSession(cli, target.channel, target.key, true, send).run();
     }
 }

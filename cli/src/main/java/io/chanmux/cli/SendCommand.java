@@ -1,8 +1,7 @@
 package io.chanmux.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.concurrent.Callable;
@@ -20,14 +19,11 @@ final class SendCommand implements Callable<Integer> {
     @ParentCommand
     ChanmuxCli cli;
 
-    @Parameters(index = "0", paramLabel = "CHANNEL", description = "The channel id (16 hex characters).")
-    String channel;
-
-    @Option(names = "--key", paramLabel = "K", description = "The channel's join key, if it has one.")
-    String key;
+    @Mixin
+    ChannelArguments target;
 
     @Override
     public Integer call() throws Exception {
-        return new PeerSession(cli, channel, key, false, true).run();
+        return new PeerSession(cli, target.channel, target.key, false, true).run();
     }
 }

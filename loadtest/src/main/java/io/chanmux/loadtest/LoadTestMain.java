@@ -197,17 +197,8 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         out.println();
         out.print(SummaryReport.render(result));
-        try {
-            if (config.jsonFile() != null) {
-                JsonReport.write(result, config.jsonFile(), ChanmuxServer.VERSION);
-                out.println("JSON report: " + config.jsonFile());
-            }
-            if (config.htmlFile() != null) {
-                HtmlReport.write(result, config.htmlFile());
-                out.println("HTML report: " + config.htmlFile());
-            }
-        } catch (IOException e) {
-            err.println("chanmux-loadtest: cannot write a report: " + e);
+        if (!writeReports(config, file -> JsonReport.write(result, file, ChanmuxServer.VERSION),
+                file -> HtmlReport.write(result, file))) {
             return EXIT_ABORTED;
         }
         return result.verdict().exitStatus();
@@ -223,17 +214,8 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         out.println();
         out.print(SweepTable.render(result));
-        try {
-            if (config.jsonFile() != null) {
-                SweepJsonReport.write(result, config.jsonFile(), ChanmuxServer.VERSION);
-                out.println("JSON report: " + config.jsonFile());
-            }
-            if (config.htmlFile() != null) {
-                SweepHtmlReport.write(result, config.htmlFile());
-                out.println("HTML report: " + config.htmlFile());
-            }
-        } catch (IOException e) {
-            err.println("chanmux-loadtest: cannot write a report: " + e);
+        if (!writeReports(config, file -> SweepJsonReport.write(result, file, ChanmuxServer.VERSION),
+                file -> SweepHtmlReport.write(result, file))) {
             return EXIT_ABORTED;
         }
         if (!result.completed()) {
@@ -338,5 +320,29 @@ public final class LoadTestMain implements Callable<Integer> {
         public String[] getVersion() {
             return new String[] {"chanmux-loadtest " + ChanmuxServer.VERSION};
         }
+    }
+
+    /** Writes the JSON and HTML reports the options ask for; false (after saying why) when one fails. */
+    private boolean writeReports(LoadTestConfig config, ReportWriter json, ReportWriter html) {
+        try {
+            if (config.jsonFile() != null) {
+                json.write(config.jsonFile());
+                out.println("JSON report: " + config.jsonFile());
+            }
+            if (config.htmlFile() != null) {
+                html.write(config.htmlFile());
+                out.println("HTML report: " + config.htmlFile());
+            }
+            return true;
+        } catch (IOException e) {
+            err.println("chanmux-loadtest: cannot write a report: " + e);
+            return false;
+        }
+    }
+
+    /** Writes one report to a file. */
+    @FunctionalInterface
+    private interface ReportWriter {
+        void write(Path file) throws IOException;
     }
 }
