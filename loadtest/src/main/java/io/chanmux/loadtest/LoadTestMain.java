@@ -8,7 +8,6 @@ import io.chanmux.loadtest.report.SweepHtmlReport;
 import io.chanmux.loadtest.report.SweepJsonReport;
 import io.chanmux.loadtest.report.SweepResult;
 import io.chanmux.loadtest.report.SweepTable;
-import io.chanmux.server.ChanmuxServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -197,7 +196,7 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         out.println();
         out.print(SummaryReport.render(result));
-        if (!writeReports(config, file -> JsonReport.write(result, file, ChanmuxServer.VERSION),
+        if (!writeReports(config, file -> JsonReport.write(result, file, io.chanmux.server.base.Version.VERSION),
                 file -> HtmlReport.write(result, file))) {
             return EXIT_ABORTED;
         }
@@ -214,7 +213,7 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         out.println();
         out.print(SweepTable.render(result));
-        if (!writeReports(config, file -> SweepJsonReport.write(result, file, ChanmuxServer.VERSION),
+        if (!writeReports(config, file -> SweepJsonReport.write(result, file, io.chanmux.server.base.Version.VERSION),
                 file -> SweepHtmlReport.write(result, file))) {
             return EXIT_ABORTED;
         }
@@ -318,7 +317,7 @@ public final class LoadTestMain implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"chanmux-loadtest " + ChanmuxServer.VERSION};
+            return new String[] {"chanmux-loadtest " + io.chanmux.server.base.Version.VERSION};
         }
     }
 

@@ -1,6 +1,8 @@
 package io.chanmux.server;
 
-import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.metrics.MetricsEndpoint;
@@ -11,14 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
@@ -36,9 +36,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and channels' sockets, and every thread ends. Thread-safe.
  */
 public final class ChanmuxServer implements AutoCloseable {
-    /** The version from the build, as {@code hello} reports it. */
-    public static final String VERSION = readVersion();
-
     private static final Logger log = LoggerFactory.getLogger(ChanmuxServer.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration DRAIN_POLL = Duration.ofMillis(50);
@@ -91,7 +88,7 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", VERSION,
+        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
                 server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
@@ -144,8 +141,7 @@ public final class ChanmuxServer implements AutoCloseable {
         Duration timeout = config.drainTimeout();
         log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
-        listener.beginDrain(ControlCodec.encodeEvent("draining",
-                ControlCodec.object().put("timeoutMs", timeout.toMillis())));
+        listener.beginDrain(new ServerEvent.Draining(timeout.toMillis()));
         Thread.ofVirtual().name("chanmux-drain").start(() -> {
             long deadline = System.nanoTime() + timeout.toNanos();
             try {
@@ -209,6 +205,7 @@ public final class ChanmuxServer implements AutoCloseable {
         try (var scope = StructuredTaskScope.open(Joiner.allUntil(part -> true),
                 cfg -> cfg.withName("chanmux").withThreadFactory(threads))) {
             parts.add(scope.fork(listener::run));
+            parts.add(scope.fork(directory::run));
             for (ChannelPool pool : directory.pools()) {
                 parts.add(scope.fork(pool::run));
             }
@@ -238,10 +235,7 @@ public final class ChanmuxServer implements AutoCloseable {
             while (true) {
                 Thread.sleep(periodMs);
                 long[] now = directory.counterTotals();
-                long dropped = 0;
-                for (RelayCounter counter : RelayCounter.values()) {
-                    dropped += counter.isDrop() ? now[counter.ordinal()] - last[counter.ordinal()] : 0;
-                }
+                long dropped = RelayCounter.totalDrops(now) - RelayCounter.totalDrops(last);
                 double seconds = periodMs / 1000.0;
                 log.info("summary: sessions={} channels={} peers={} in={}/s forwarded={}/s dropped={} in {}s",
                         listener.sessionCount(), directory.channels().size(), directory.peerCount(),
@@ -268,18 +262,6 @@ public final class ChanmuxServer implements AutoCloseable {
             controlSocket.close();
         } catch (IOException e) {
             log.warn("closing the control socket failed", e);
-        }
-    }
-
-    private static String readVersion() {
-        try (InputStream in = ChanmuxServer.class.getResourceAsStream("/chanmux-version.properties")) {
-            Properties properties = new Properties();
-            if (in != null) {
-                properties.load(in);
-            }
-            return properties.getProperty("version", "dev");
-        } catch (IOException e) {
-            return "dev";
         }
     }
 }

@@ -257,7 +257,7 @@ public final class ServerMain implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"chanmux-server " + ChanmuxServer.VERSION};
+            return new String[] {"chanmux-server " + io.chanmux.server.base.Version.VERSION};
         }
     }
 }

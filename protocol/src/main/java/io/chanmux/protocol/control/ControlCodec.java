@@ -111,12 +111,17 @@ public final class ControlCodec {
         return encodeLine(reply);
     }
 
-    /** An event line: {@code {"event": name, ...fields}}. */
-    public static byte[] encodeEvent(String name, ObjectNode fields) {
-        ObjectNode event = object();
-        event.put("event", name);
-        event.setAll(fields);
-        return encodeLine(event);
+    /** An event's line: {@code {"event": name, ...fields}}. */
+    public static byte[] encodeEvent(ServerEvent event) {
+        ObjectNode line = object().put("event", event.type().wireName());
+        switch (event) {
+            case ServerEvent.PeerJoined e -> line.put("channel", e.channel()).put("peer", Integer.toUnsignedLong(e.peer()));
+            case ServerEvent.PeerLeft e -> line.put("channel", e.channel()).put("peer", Integer.toUnsignedLong(e.peer()))
+                    .put("reason", e.reason().wireName());
+            case ServerEvent.ChannelDeleted e -> line.put("channel", e.channel()).put("reason", e.reason().wireName());
+            case ServerEvent.Draining e -> line.put("timeoutMs", e.timeoutMs());
+        }
+        return encodeLine(line);
     }
 
     /** A request line with a numeric id. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * One decoded control request: its optional {@code id} (a number or string node, echoed in the
+ * One control request line as JSON, before it is typed by {@link ControlRequest#from}: its optional {@code id} (a number or string node, echoed in the
  * reply), its {@code op}, and typed accessors for its arguments that throw {@link RequestException}
  * with {@link ErrorCode#BAD_REQUEST} and a message naming the field. Unknown fields are ignored.
  *
@@ -48,6 +48,18 @@ public record Request(JsonNode id, String op, ObjectNode body) {
         if (!node.isIntegralNumber() || !node.canConvertToLong()
                 || node.longValue() < min || node.longValue() > max) {
             throw bad("field '" + field + "' must be an integer from " + min + " to " + max);
+        }
+        return node.intValue();
+    }
+
+    /** An integer argument, or null when absent or JSON null (the caller checks its range). */
+    public Integer optionalInteger(String field) throws RequestException {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw bad("field '" + field + "' must be an integer");
         }
         return node.intValue();
     }

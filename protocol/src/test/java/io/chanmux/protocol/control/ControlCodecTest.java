@@ -66,7 +66,7 @@ class ControlCodecTest {
         JsonNode id = JSON.readTree("7");
         byte[] reply = ControlCodec.encodeReply(id, ControlCodec.object().put("port", 40000));
         byte[] error = ControlCodec.encodeError(id, ErrorCode.NOT_FOUND, "no channel \"x\"\n");
-        byte[] event = ControlCodec.encodeEvent("peer_left", ControlCodec.object().put("peer", 3));
+        byte[] event = ControlCodec.encodeEvent(new ServerEvent.PeerLeft("9f2c61d0a4b3e871", -1, EventReason.TIMEOUT));
 
         for (byte[] line : new byte[][] {reply, error, event}) {
             assertEquals('\n', line[line.length - 1]);
@@ -76,7 +76,8 @@ class ControlCodecTest {
         }
         assertEquals("{\"id\":7,\"ok\":true,\"port\":40000}\n", new String(reply, StandardCharsets.UTF_8));
         assertEquals("not_found", JSON.readTree(error).path("error").asText());
-        assertEquals("peer_left", JSON.readTree(event).path("event").asText());
+        assertEquals("{\"event\":\"peer_left\",\"channel\":\"9f2c61d0a4b3e871\",\"peer\":4294967295,"
+                + "\"reason\":\"timeout\"}\n", new String(event, StandardCharsets.UTF_8));
     }
 
     @Test

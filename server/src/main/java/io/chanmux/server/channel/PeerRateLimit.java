@@ -1,6 +1,6 @@
 package io.chanmux.server.channel;
 
-import io.chanmux.server.TokenBucket;
+import io.chanmux.server.base.TokenBucket;
 
 /**
  * A peer's datagram budget: packets per second and bytes per second, each with one second's worth

@@ -1,7 +1,7 @@
 package io.chanmux.server.channel;
 
 import io.chanmux.protocol.wire.Datagram;
-import io.chanmux.server.NanoClock;
+import io.chanmux.server.base.NanoClock;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -60,6 +60,15 @@ public enum RelayCounter {
         return name().startsWith("DROP_");
     }
 
+    /** The sum of every drop reason in {@code values}, indexed by ordinal. */
+    public static long totalDrops(long[] values) {
+        long dropped = 0;
+        for (RelayCounter counter : values()) {
+            dropped += counter.isDrop() ? values[counter.ordinal()] : 0;
+        }
+        return dropped;
+    }
+
     /** The lowercase name used in logs. */
     @Override
     public String toString() {

@@ -31,6 +31,13 @@ public final class RelayCounters {
         return (long) SLOTS.getOpaque(slots, counter.ordinal());
     }
 
+    /** Every value, indexed by ordinal. */
+    public long[] snapshot() {
+        long[] values = new long[ALL.length];
+        addTo(values);
+        return values;
+    }
+
     /** Adds every value of this set into {@code totals}, indexed by ordinal. */
     public void addTo(long[] totals) {
         for (int i = 0; i < ALL.length; i++) {

@@ -2,7 +2,8 @@ package io.chanmux.server.control;
 
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
-import io.chanmux.server.NanoClock;
+import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
@@ -24,9 +25,10 @@ import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The control port's accept loop. Each accepted connection becomes a {@link ControlSession} on its
+ * The control port's accept loop. Each accepted connection becomes a {@link ControlConnection} on its
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
@@ -45,12 +47,13 @@ public final class ControlListener {
     private final NanoClock clock;
     private final SharedSecret secret;
     private final Semaphore admission;
-    private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final RequestCounts requests = new RequestCounts();
-    private final ServerViews views;
+    private final ReadOnlyOps readOnlyOps;
+    private final LongAdder droppedEvents = new LongAdder();
     private final Runnable drainTrigger;
     private volatile boolean draining;
 
@@ -66,7 +69,7 @@ public final class ControlListener {
         this.clock = clock;
         this.secret = config.secret() == null ? null : new SharedSecret(config.secret());
         this.admission = new Semaphore(config.maxSessions());
-        this.views = new ServerViews(directory, this, clock);
+        this.readOnlyOps = new ReadOnlyOps(directory, this, clock);
     }
 
     /** Sessions whose connection is open. */
@@ -93,9 +96,9 @@ public final class ControlListener {
      * Starts draining: marks the listener so {@code create} is refused and tells every session with
      * a {@code draining} event. The caller closes the server socket, which stops new sessions.
      */
-    public void beginDrain(byte[] drainingEvent) {
+    public void beginDrain(ServerEvent.Draining event) {
         draining = true;
-        sessions.forEach(session -> session.deliver(drainingEvent));
+        sessions.forEach(connection -> connection.tell(event));
     }
 
     /** Runs the server's drain; the admin {@code drain} op calls it. */
@@ -111,8 +114,17 @@ public final class ControlListener {
         return directory;
     }
 
-    ServerViews views() {
-        return views;
+    ReadOnlyOps readOnlyOps() {
+        return readOnlyOps;
+    }
+
+    /** Churn events dropped because their session's outbox was half full, since the server started. */
+    public long droppedEvents() {
+        return droppedEvents.sum();
+    }
+
+    void countDroppedEvent() {
+        droppedEvents.increment();
     }
 
     NanoClock clock() {
@@ -128,7 +140,7 @@ public final class ControlListener {
         closes.incrementAndGet(reason.ordinal());
     }
 
-    void sessionEnded(ControlSession session) {
+    void sessionEnded(ControlConnection session) {
         if (sessions.remove(session)) {
             admission.release();
             sessionsByAddress.computeIfPresent(session.address(), (address, open) -> open == 1 ? null : open - 1);
@@ -163,7 +175,7 @@ public final class ControlListener {
                 log.debug("control listener shutting down");
             } finally {
                 stopped.countDown();
-                sessions.forEach(ControlSession::closeConnection);
+                sessions.forEach(ControlConnection::closeSocket);
             }
             scope.join();
         } catch (InterruptedException e) {
@@ -197,7 +209,7 @@ public final class ControlListener {
                         + " control connections");
                 continue;
             }
-            ControlSession session = new ControlSession(connection, this, address);
+            ControlConnection session = new ControlConnection(connection, this, address);
             sessions.add(session);
             scope.fork(session::run);
         }
@@ -222,7 +234,7 @@ public final class ControlListener {
         try {
             while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();
-                for (ControlSession session : sessions) {
+                for (ControlConnection session : sessions) {
                     session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs);
                 }
             }

@@ -1,25 +1,24 @@
 package io.chanmux.server.control;
 
+import io.chanmux.protocol.control.Op;
+
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Control requests answered, by op and result ({@code ok} or an error code). Ops the server does
- * not know are counted as {@code other}, so the number of distinct keys stays bounded. Thread-safe:
- * every session's reader records; metrics and {@code stats} read.
+ * Control requests answered, by op and result ({@code ok} or an error code). Requests whose op the
+ * server does not know are counted as {@code other}, so the number of distinct keys stays bounded.
+ * Thread-safe: every session's reader and writer record; metrics and {@code stats} read.
  */
 public final class RequestCounts {
-    /** Every op the server answers. */
-    public static final Set<String> KNOWN_OPS = Set.of("hello", "create", "join", "leave", "delete", "list",
-            "stats", "ping", "channels", "peers", "kick", "close", "drain");
+    private static final String OTHER = "other";
 
     private final Map<Key, LongAdder> counts = new ConcurrentHashMap<>();
 
-    /** One answered request. */
-    public void record(String op, String result) {
-        Key key = new Key(op != null && KNOWN_OPS.contains(op) ? op : "other", result);
+    /** One answered request; {@code op} is null when it was unknown or unreadable. */
+    public void record(Op op, String result) {
+        Key key = new Key(op != null ? op.wireName() : OTHER, result);
         counts.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 

@@ -2,9 +2,9 @@ package io.chanmux.server.pool;
 
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
-import io.chanmux.server.NanoClock;
-import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.slf4j.Logger;
@@ -18,44 +18,51 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The server's channels as a whole: which pool each lives in (a new channel goes to the
- * least-loaded pool), their ids and ports, server-wide peer ids, and counter totals that outlive
- * deleted channels. The per-channel state itself (members, bindings) belongs to each channel's
- * {@link ChannelPool}.
+ * The owner of channel lifecycle, in the manner of Aeron's conductor: creating a channel (limits,
+ * its port, its id, its pool) and forgetting it when its thread has ended (freeing the port,
+ * keeping its counters) happen only on the directory's own thread, in {@link #run}, fed by a
+ * bounded queue of {@link DirectoryCommand}s. Pools own what happens to a channel in between.
  *
- * <p>Thread-safe: control sessions call {@link #create} and the lookups; pool threads call
- * {@link #remove}.
+ * <p>Other threads only read what the directory publishes: the live channels (a map only this
+ * thread writes), pool loads and ports in use (immutable snapshots behind volatile fields), and
+ * counter totals that outlive deleted channels (read consistently with the live channels through
+ * a version number, so a channel being retired is counted exactly once).
  */
 public final class ChannelDirectory {
     private static final Logger log = LoggerFactory.getLogger(ChannelDirectory.class);
 
     private final ServerConfig config;
-    private final NanoClock clock;
-    private final PortAllocator ports;
     private final List<ChannelPool> pools;
+    private final BlockingQueue<DirectoryCommand> commands;
+    // Directory thread only:
+    private final PortAllocator ports;
     private final int[] poolLoads;
-    private final ConcurrentHashMap<String, ChannelEntry> channels = new ConcurrentHashMap<>();
-    private final AtomicInteger lastPeerId = new AtomicInteger();
-    private final long[] retiredCounters = new long[RelayCounter.values().length];
     private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
-    private int channelCount;
+    // Written by the directory thread, read by any:
+    private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    private volatile int[] publishedPoolLoads;
+    private volatile int portsInUse;
+    private volatile long[] retiredTotals = new long[RelayCounter.values().length];
+    /** Odd while a channel moves from the live map to the retired totals. */
+    private volatile long retireVersion;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
         this.config = config;
-        this.clock = clock;
+        this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
         this.ports = new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
                 config.udpReceiveBufferBytes());
         List<ChannelPool> created = new ArrayList<>();
         for (int i = 0; i < config.pools(); i++) {
-            created.add(new ChannelPool(i, this, config, clock));
+            created.add(new ChannelPool(i, config.pools(), this, config, clock));
         }
         this.pools = List.copyOf(created);
         this.poolLoads = new int[pools.size()];
+        this.publishedPoolLoads = poolLoads.clone();
     }
 
     /** The pools, indexed by {@link ChannelPool#index()}. */
@@ -64,135 +71,182 @@ public final class ChannelDirectory {
     }
 
     /**
-     * Opens a port for a new channel, places it on the least-loaded pool and asks that pool to
-     * start serving it.
+     * Asks for a new channel; {@code answer} gets the result from the directory thread (refused) or
+     * from the chosen pool once it serves the channel. Any thread.
      *
-     * @return completes with the entry once the pool serves the channel
-     * @throws RequestException {@code no_ports} when the range is exhausted, {@code limit} when the
-     *                          pool's queue is full
+     * @return false when the directory's queue is full (nothing was queued)
      */
-    public CompletableFuture<ChannelEntry> create(SessionHandle owner, String name, int maxPeers, String key)
-            throws RequestException {
-        reserveFor(owner);
-        DatagramChannel socket = ports.open();
-        if (socket == null) {
-            release(owner);
-            throw new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow() + "-"
-                    + config.udpPortHigh() + " is in use");
-        }
-        int port = localPort(socket);
-        ChannelPool pool = placeOnLeastLoadedPool();
-        String id;
-        ChannelEntry entry;
-        do {
-            id = SecureIds.hex(8);
-            RelayChannel relay = new RelayChannel(id, socket, port, config.maxDatagramBytes(), pool, clock);
-            entry = new ChannelEntry(id, name, maxPeers, key, owner, pool, relay);
-        } while (channels.putIfAbsent(id, entry) != null);
-        CompletableFuture<Void> started = new CompletableFuture<>();
-        if (!pool.submit(new PoolCommand.AddChannel(entry, started))) {
-            closeQuietly(entry.relay());
-            remove(entry);
-            throw new RequestException(ErrorCode.LIMIT, "pool " + pool.index() + " is too busy to add a channel");
-        }
-        ChannelEntry created = entry;
-        return started.thenApply(ignored -> {
-            log.info("channel {} created on port {} in pool {} by session {}", created.id(), port, pool.index(),
-                    owner.id());
-            return created;
-        });
+    public boolean requestCreate(SessionHandle owner, String name, int maxPeers, String key,
+                                 Answer<ChannelCreated> answer) {
+        return commands.offer(new DirectoryCommand.CreateChannel(owner, name, maxPeers, key, answer));
     }
 
-    /** The live channel with this id, or null. */
-    public ChannelEntry find(String id) {
+    /** The live channel with this id, or null. Any thread. */
+    public Channel find(String id) {
         return id == null ? null : channels.get(id);
     }
 
-    /** Every live channel, in no particular order. */
-    public Collection<ChannelEntry> channels() {
+    /** Every live channel, in no particular order (a live view). Any thread. */
+    public Collection<Channel> channels() {
         return channels.values();
     }
 
-    /** Channels placed on each pool, indexed by pool. */
-    public synchronized int[] poolLoads() {
-        return poolLoads.clone();
+    /** Channels placed on each pool, indexed by pool. Any thread. */
+    public int[] poolLoads() {
+        return publishedPoolLoads.clone();
     }
 
-    /** UDP ports in use by channels. */
+    /** UDP ports in use by channels. Any thread. */
     public int portsInUse() {
-        return ports.inUse();
+        return portsInUse;
     }
 
-    /** Members of all live channels. */
+    /** Members of all live channels. Any thread. */
     public int peerCount() {
         int peers = 0;
-        for (ChannelEntry entry : channels.values()) {
-            peers += entry.peerCount();
+        for (Channel channel : channels.values()) {
+            peers += channel.peerCount();
         }
         return peers;
     }
 
-    /** Every relay counter summed over live and deleted channels, indexed by ordinal. */
+    /** Every relay counter summed over live and deleted channels, indexed by ordinal. Any thread. */
     public long[] counterTotals() {
-        // Under the same lock as remove(), so a channel being retired is counted exactly once.
-        synchronized (retiredCounters) {
-            long[] totals = retiredCounters.clone();
-            for (ChannelEntry entry : channels.values()) {
-                entry.relay().counters().addTo(totals);
+        while (true) {
+            long version = retireVersion;
+            if ((version & 1) == 0) {
+                long[] totals = retiredTotals.clone();
+                for (Channel channel : channels.values()) {
+                    channel.relay().counters().addTo(totals);
+                }
+                if (retireVersion == version) {
+                    return totals;
+                }
             }
-            return totals;
+            Thread.onSpinWait();
         }
     }
 
-    /** A new peer id, unique among live peers (a u32 that wraps after 2^32 joins, skipping 0). */
-    int nextPeerId() {
-        int id = lastPeerId.incrementAndGet();
-        return id != 0 ? id : lastPeerId.incrementAndGet();
+    /**
+     * Tells the directory that a channel's thread has ended and its socket is closed. Called by
+     * the channel's thread as its last act; waits for room, since a lost notice would leak a port.
+     */
+    void channelEnded(Channel channel) throws InterruptedException {
+        commands.put(new DirectoryCommand.ChannelEnded(channel));
     }
 
-    /** Forgets a channel whose socket its pool has closed, and frees its port. Pool thread only. */
-    void remove(ChannelEntry entry) {
-        synchronized (retiredCounters) {
-            if (!channels.remove(entry.id(), entry)) {
-                return;
+    /** Like {@link #channelEnded}, for a channel whose thread never started; never blocks (shutdown only). */
+    void channelEndedUnstarted(Channel channel) {
+        commands.offer(new DirectoryCommand.ChannelEnded(channel));
+    }
+
+    /** The directory thread: applies commands until interrupted. */
+    public void run() {
+        try {
+            while (true) {
+                apply(commands.take());
             }
-            entry.relay().counters().addTo(retiredCounters);
+        } catch (InterruptedException e) {
+            // Shutdown: refuse creates still queued, so no session waits for an answer.
+            for (DirectoryCommand command; (command = commands.poll()) != null; ) {
+                if (command instanceof DirectoryCommand.CreateChannel create) {
+                    create.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
+                }
+            }
         }
-        ports.release(entry.port());
-        synchronized (this) {
-            poolLoads[entry.pool().index()]--;
-        }
-        release(entry.owner());
     }
 
-    /** Counts a channel against the server's and the owner's limits before it is opened. */
-    private synchronized void reserveFor(SessionHandle owner) throws RequestException {
-        if (channelCount >= config.maxChannels()) {
-            throw new RequestException(ErrorCode.LIMIT, "the server has its maximum of " + config.maxChannels()
-                    + " channels");
+    /** Applies one command. Directory thread only (or a test driving it without the thread). */
+    void apply(DirectoryCommand command) {
+        try {
+            switch (command) {
+                case DirectoryCommand.CreateChannel c -> onCreateChannel(c);
+                case DirectoryCommand.ChannelEnded c -> onChannelEnded(c.channel());
+            }
+        } catch (RuntimeException e) {
+            log.error("the directory failed to apply {}", command, e);
         }
-        int owned = channelsByOwner.getOrDefault(owner, 0);
+    }
+
+    /** Applies every queued command; for tests that drive the directory without its thread. Returns how many. */
+    int applyPending() {
+        int applied = 0;
+        for (DirectoryCommand command; (command = commands.poll()) != null; applied++) {
+            apply(command);
+        }
+        return applied;
+    }
+
+    private void onCreateChannel(DirectoryCommand.CreateChannel c) {
+        int owned = channelsByOwner.getOrDefault(c.owner(), 0);
+        if (channels.size() >= config.maxChannels()) {
+            c.answer().refuse(new RequestException(ErrorCode.LIMIT, "the server has its maximum of "
+                    + config.maxChannels() + " channels"));
+            return;
+        }
         if (owned >= config.maxChannelsPerSession()) {
-            throw new RequestException(ErrorCode.LIMIT, "a session may own at most " + config.maxChannelsPerSession()
-                    + " channels");
+            c.answer().refuse(new RequestException(ErrorCode.LIMIT, "a session may own at most "
+                    + config.maxChannelsPerSession() + " channels"));
+            return;
         }
-        channelsByOwner.put(owner, owned + 1);
-        channelCount++;
+        DatagramChannel socket = ports.open();
+        if (socket == null) {
+            c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow()
+                    + "-" + config.udpPortHigh() + " is in use"));
+            return;
+        }
+        ChannelPool pool = leastLoadedPool();
+        String id;
+        do {
+            id = SecureIds.hex(8);
+        } while (channels.containsKey(id));
+        Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool,
+                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), pool, pool.clock()));
+        // Listed before the pool answers, so the creator's next request finds it.
+        channels.put(id, channel);
+        if (!pool.submit(new PoolCommand.AddChannel(channel, c.answer()))) {
+            channels.remove(id);
+            closeQuietly(channel.relay());
+            ports.release(channel.port());
+            c.answer().refuse(new RequestException(ErrorCode.LIMIT, "pool " + pool.index()
+                    + " is too busy to add a channel"));
+            return;
+        }
+        channelsByOwner.put(c.owner(), owned + 1);
+        poolLoads[pool.index()]++;
+        publish();
+        log.info("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
+                c.owner().id());
     }
 
-    private synchronized void release(SessionHandle owner) {
-        channelCount--;
-        channelsByOwner.computeIfPresent(owner, (o, owned) -> owned == 1 ? null : owned - 1);
+    private void onChannelEnded(Channel channel) {
+        if (channels.get(channel.id()) != channel) {
+            return;
+        }
+        long[] totals = retiredTotals.clone();
+        channel.relay().counters().addTo(totals);
+        retireVersion++;
+        retiredTotals = totals;
+        channels.remove(channel.id());
+        retireVersion++;
+        ports.release(channel.port());
+        poolLoads[channel.pool().index()]--;
+        channelsByOwner.computeIfPresent(channel.owner(), (owner, owned) -> owned == 1 ? null : owned - 1);
+        publish();
     }
 
-    private synchronized ChannelPool placeOnLeastLoadedPool() {
+    private void publish() {
+        publishedPoolLoads = poolLoads.clone();
+        portsInUse = ports.inUse();
+    }
+
+    private ChannelPool leastLoadedPool() {
         int best = 0;
         for (int i = 1; i < poolLoads.length; i++) {
             if (poolLoads[i] < poolLoads[best]) {
                 best = i;
             }
         }
-        poolLoads[best]++;
         return pools.get(best);
     }
 

@@ -1,68 +1,76 @@
 package io.chanmux.server.pool;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
-import io.chanmux.server.NanoClock;
-import io.chanmux.server.SecureIds;
+import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.base.ConstantTime;
+import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerActivity;
 import io.chanmux.server.channel.PeerRateLimit;
-import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.channel.RelayChannel;
+import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.StructuredTaskScope;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * A group of channels that one virtual thread owns: their members, bindings and keepalives. The
- * pool's state changes only in {@link #apply}, on the pool's own thread, fed by a bounded queue
- * of {@link PoolCommand}s; other threads {@link #submit} commands and never touch the state.
+ * A pool of channels (not of threads): a group of channels whose members, bindings and keepalives
+ * one virtual thread owns. The pool's state changes only in {@link #apply}, on the pool's own
+ * thread, fed by a bounded queue of {@link PoolCommand}s; other threads {@link #submit} commands
+ * and never touch the state. Requests are answered through the {@link Answer} they carry, from
+ * this thread, so a reply reaches its session in order with this pool's events.
  *
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
- * virtual thread per channel and a ticker that queues {@link PoolCommand.SweepKeepalives}; when
- * the pool thread is interrupted (server shutdown cancels the parent scope), it closes every
- * channel socket, which ends the channel threads, and the scope closes.
+ * virtual thread per channel and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
+ * channel's thread, as its last act, tells the {@link ChannelDirectory} it has ended, which frees
+ * its port. When the pool thread is interrupted (server shutdown cancels the parent scope), it
+ * closes every channel socket, which ends the channel threads, refuses every queued request, and
+ * the scope closes.
  */
 public final class ChannelPool implements BindRequests {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
 
     private final int index;
+    private final int poolCount;
     private final ChannelDirectory directory;
     private final NanoClock clock;
     private final ServerConfig config;
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
-    private final Map<String, ChannelState> channels = new HashMap<>();
-    private final Map<SessionHandle, Set<ChannelState>> channelsBySession = new HashMap<>();
+    private final Map<String, ChannelMembers> channels = new HashMap<>();
+    private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
-    private Consumer<RelayChannel> channelStarter = relay -> {
+    /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
+    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    private int peerSequence;
+    private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
 
-    ChannelPool(int index, ChannelDirectory directory, ServerConfig config, NanoClock clock) {
+    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock) {
         this.index = index;
+        this.poolCount = poolCount;
         this.directory = directory;
         this.config = config;
         this.clock = clock;
@@ -74,6 +82,11 @@ public final class ChannelPool implements BindRequests {
     /** This pool's position in {@link ChannelDirectory#pools()}. */
     public int index() {
         return index;
+    }
+
+    /** The server's clock. */
+    NanoClock clock() {
+        return clock;
     }
 
     /** Commands waiting in the queue. */
@@ -111,7 +124,7 @@ public final class ChannelPool implements BindRequests {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
-            channelStarter = relay -> scope.fork(relay::run);
+            channelStarter = channel -> scope.fork(() -> runChannel(channel));
             scope.fork(this::tickKeepalives);
             try {
                 while (true) {
@@ -126,6 +139,20 @@ public final class ChannelPool implements BindRequests {
             scope.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A channel's thread: relays until its socket closes, then hands the channel back to the directory. */
+    private void runChannel(Channel channel) {
+        try {
+            channel.relay().run();
+        } finally {
+            ChannelDirectory.closeQuietly(channel.relay());
+            try {
+                directory.channelEnded(channel);
+            } catch (InterruptedException e) {
+                // shutdown: the directory is stopping too
+            }
         }
     }
 
@@ -157,195 +184,217 @@ public final class ChannelPool implements BindRequests {
     }
 
     /** Replaces how channel threads are started; for tests that drive {@link #apply} directly. */
-    void startChannelsWith(Consumer<RelayChannel> starter) {
+    void startChannelsWith(Consumer<Channel> starter) {
         this.channelStarter = starter;
     }
 
     private void onAddChannel(PoolCommand.AddChannel c) {
-        ChannelEntry entry = c.channel();
+        Channel channel = c.channel();
         try {
-            channelStarter.accept(entry.relay());
+            channelStarter.accept(channel);
         } catch (RuntimeException e) {
-            ChannelDirectory.closeQuietly(entry.relay());
-            directory.remove(entry);
-            c.done().completeExceptionally(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
+            // Not started (the server is shutting down), so no channel thread will report its end.
+            ChannelDirectory.closeQuietly(channel.relay());
+            directory.channelEndedUnstarted(channel);
+            c.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
             return;
         }
-        ChannelState channel = new ChannelState(entry);
-        channels.put(entry.id(), channel);
-        link(entry.owner(), channel);
-        c.done().complete(null);
+        ChannelMembers members = new ChannelMembers(channel);
+        channels.put(channel.id(), members);
+        link(channel.owner(), members);
+        c.answer().ok(new ChannelCreated(channel.id(), channel.port(), channel.maxPeers()));
+        if (!channel.owner().isOpen()) {
+            // The owner left while the create was on its way; its SessionClosed has come and gone.
+            retire(members, EventReason.OWNER_LEFT);
+        }
     }
 
     private void onDeleteChannel(PoolCommand.DeleteChannel c) {
-        ChannelState channel = channels.get(c.channel());
-        if (channel == null) {
-            c.done().completeExceptionally(notFound(c.channel()));
-        } else if (c.requester() != null && channel.entry.owner() != c.requester()) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.FORBIDDEN,
+        ChannelMembers members = channels.get(c.channel());
+        if (members == null) {
+            c.answer().refuse(notFound(c.channel()));
+        } else if (c.requester() != null && members.channel.owner() != c.requester()) {
+            c.answer().refuse(new RequestException(ErrorCode.FORBIDDEN,
                     "only the session that created channel " + c.channel() + " may delete it"));
         } else {
-            retire(channel, c.requester() == null ? "closed" : "deleted");
-            c.done().complete(null);
+            retire(members, c.requester() == null ? EventReason.CLOSED : EventReason.DELETED);
+            c.answer().ok(null);
         }
     }
 
     private void onJoinPeer(PoolCommand.JoinPeer c) {
-        ChannelState channel = channels.get(c.channel());
-        if (channel == null) {
-            c.done().completeExceptionally(notFound(c.channel()));
+        ChannelMembers members = channels.get(c.channel());
+        if (members == null) {
+            c.answer().refuse(notFound(c.channel()));
             return;
         }
-        ChannelEntry entry = channel.entry;
-        if (entry.key() != null && !keysMatch(entry.key(), c.key())) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.FORBIDDEN,
-                    c.key() == null ? "channel " + entry.id() + " needs a key" : "wrong key for channel " + entry.id()));
+        Channel channel = members.channel;
+        if (channel.key() != null && !ConstantTime.equal(channel.key(), c.key())) {
+            c.answer().refuse(new RequestException(ErrorCode.FORBIDDEN,
+                    c.key() == null ? "channel " + channel.id() + " needs a key" : "wrong key for channel " + channel.id()));
             return;
         }
-        Member existing = channel.memberOf(c.session());
+        Member existing = members.memberOf(c.session());
         if (existing != null) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.BAD_REQUEST, "this session already holds peer "
-                    + Integer.toUnsignedString(existing.peer.id()) + " in channel " + entry.id()));
+            c.answer().refuse(new RequestException(ErrorCode.BAD_REQUEST, "this session already holds peer "
+                    + Integer.toUnsignedString(existing.peer.id()) + " in channel " + channel.id()));
             return;
         }
-        if (channel.members.size() >= entry.maxPeers()) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.FULL,
-                    "channel " + entry.id() + " has its maximum of " + entry.maxPeers() + " peers"));
+        if (members.byPeer.size() >= channel.maxPeers()) {
+            c.answer().refuse(new RequestException(ErrorCode.FULL,
+                    "channel " + channel.id() + " has its maximum of " + channel.maxPeers() + " peers"));
             return;
         }
         long now = clock.nanoTime();
-        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
                 new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
         Member member = new Member(c.session(), peer);
-        channel.add(member);
-        link(c.session(), channel);
-        channel.publish(channel.table.with(peer));
-        channel.tellMembers(member, peerEvent("peer_joined", entry.id(), peer.id(), null));
-        c.done().complete(new JoinResult(entry.id(), entry.port(), peer.id(), peer.token().clone()));
+        members.add(member);
+        link(c.session(), members);
+        c.answer().ok(new Joined(channel.id(), channel.port(), peer.id(), peer.token().clone()));
+        members.tellMembers(member, new ServerEvent.PeerJoined(channel.id(), peer.id()));
     }
 
     private void onLeavePeer(PoolCommand.LeavePeer c) {
-        ChannelState channel = channels.get(c.channel());
-        Member member = channel == null ? null : channel.memberOf(c.session());
+        ChannelMembers members = channels.get(c.channel());
+        Member member = members == null ? null : members.memberOf(c.session());
         if (member == null) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.NOT_FOUND,
+            c.answer().refuse(new RequestException(ErrorCode.NOT_FOUND,
                     "this session is not a member of channel " + c.channel()));
             return;
         }
-        removeMember(channel, member, "left");
-        c.done().complete(null);
+        removeMember(members, member, EventReason.LEFT);
+        c.answer().ok(null);
     }
 
     private void onKickPeer(PoolCommand.KickPeer c) {
-        ChannelState channel = channels.get(c.channel());
-        Member member = channel == null ? null : channel.members.get(c.peer());
+        ChannelMembers members = channels.get(c.channel());
+        Member member = members == null ? null : members.byPeer.get(c.peer());
         if (member == null) {
-            c.done().completeExceptionally(new RequestException(ErrorCode.NOT_FOUND,
+            c.answer().refuse(new RequestException(ErrorCode.NOT_FOUND,
                     "no peer " + Integer.toUnsignedString(c.peer()) + " in channel " + c.channel()));
             return;
         }
-        removeMember(channel, member, "kicked");
-        c.done().complete(null);
+        removeMember(members, member, EventReason.KICKED);
+        c.answer().ok(null);
     }
 
     private void onBindPeer(PoolCommand.BindPeer c) {
-        ChannelState channel = channels.get(c.channel().id());
-        Member member = channel == null || channel.entry.relay() != c.channel() ? null : channel.members.get(c.peer());
+        ChannelMembers members = channels.get(c.channel().id());
+        Member member = members == null || members.channel.relay() != c.channel() ? null : members.byPeer.get(c.peer());
         if (member == null) {
             return; // left or evicted while the BIND was queued
         }
         if (!c.address().equals(member.peer.address())) {
             member.peer = member.peer.boundTo(c.address());
-            channel.publish(channel.table.with(member.peer));
+            members.publish(members.table.with(member.peer));
         }
         c.channel().sendBindOk(c.peer(), c.address());
     }
 
     private void onSessionClosed(SessionHandle session) {
-        Set<ChannelState> linked = channelsBySession.remove(session);
+        Set<ChannelMembers> linked = channelsBySession.remove(session);
         if (linked == null) {
             return;
         }
-        for (ChannelState channel : List.copyOf(linked)) {
-            if (channel.entry.owner() == session) {
-                retire(channel, "owner_left");
+        for (ChannelMembers members : List.copyOf(linked)) {
+            if (members.channel.owner() == session) {
+                retire(members, EventReason.OWNER_LEFT);
                 continue;
             }
-            Member member = channel.memberOf(session);
+            Member member = members.memberOf(session);
             if (member != null) {
-                removeMember(channel, member, "disconnected");
+                removeMember(members, member, EventReason.DISCONNECTED);
             }
         }
     }
 
-    /** Notes that {@code session} owns or belongs to {@code channel}, so its end finds the channel at once. */
-    private void link(SessionHandle session, ChannelState channel) {
-        channelsBySession.computeIfAbsent(session, s -> new HashSet<>()).add(channel);
+    /** Notes that {@code session} owns or belongs to a channel, so its end finds the channel at once. */
+    private void link(SessionHandle session, ChannelMembers members) {
+        channelsBySession.computeIfAbsent(session, s -> new HashSet<>()).add(members);
     }
 
     /** Forgets that link once the session neither owns nor belongs to the channel. */
-    private void unlink(SessionHandle session, ChannelState channel) {
-        Set<ChannelState> linked = channelsBySession.get(session);
-        if (linked != null && linked.remove(channel) && linked.isEmpty()) {
+    private void unlink(SessionHandle session, ChannelMembers members) {
+        Set<ChannelMembers> linked = channelsBySession.get(session);
+        if (linked != null && linked.remove(members) && linked.isEmpty()) {
             channelsBySession.remove(session);
         }
     }
 
     private void onSweepKeepalives() {
+        sweepQueued.set(false);
         long now = clock.nanoTime();
-        for (ChannelState channel : List.copyOf(channels.values())) {
-            for (Member member : List.copyOf(channel.members.values())) {
+        for (ChannelMembers members : List.copyOf(channels.values())) {
+            for (Member member : List.copyOf(members.byPeer.values())) {
                 boolean bound = member.peer.address() != null;
                 if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
                     (bound ? silentEvictions : unboundEvictions).incrementAndGet();
-                    removeMember(channel, member, "timeout");
+                    removeMember(members, member, EventReason.TIMEOUT);
                 }
             }
         }
     }
 
-    private void removeMember(ChannelState channel, Member member, String reason) {
-        channel.remove(member);
-        if (channel.entry.owner() != member.session) {
-            unlink(member.session, channel);
+    private void removeMember(ChannelMembers members, Member member, EventReason reason) {
+        members.remove(member);
+        if (members.channel.owner() != member.session) {
+            unlink(member.session, members);
         }
-        channel.publish(channel.table.without(member.peer.id()));
-        byte[] event = peerEvent("peer_left", channel.entry.id(), member.peer.id(), reason);
-        channel.tellMembers(member, event);
-        if (reason.equals("timeout") || reason.equals("kicked")) {
-            member.session.deliver(event);
+        ServerEvent event = new ServerEvent.PeerLeft(members.channel.id(), member.peer.id(), reason);
+        members.tellMembers(member, event);
+        if (reason == EventReason.TIMEOUT || reason == EventReason.KICKED) {
+            member.session.tell(event, true);
         }
     }
 
-    private void retire(ChannelState channel, String reason) {
-        channels.remove(channel.entry.id());
-        ChannelDirectory.closeQuietly(channel.entry.relay());
-        directory.remove(channel.entry);
-        unlink(channel.entry.owner(), channel);
-        ObjectNode fields = ControlCodec.object().put("channel", channel.entry.id()).put("reason", reason);
-        byte[] event = ControlCodec.encodeEvent("channel_deleted", fields);
-        for (Member member : channel.members.values()) {
-            unlink(member.session, channel);
-            member.session.deliver(event);
+    /** Deletes a channel: closes its socket (its thread then ends and tells the directory) and tells its members. */
+    private void retire(ChannelMembers members, EventReason reason) {
+        Channel channel = members.channel;
+        channels.remove(channel.id());
+        ChannelDirectory.closeQuietly(channel.relay());
+        unlink(channel.owner(), members);
+        ServerEvent event = new ServerEvent.ChannelDeleted(channel.id(), reason);
+        for (Member member : members.byPeer.values()) {
+            unlink(member.session, members);
+            member.session.tell(event, true);
         }
-        log.info("channel {} closed ({}), port {} free", channel.entry.id(), reason, channel.entry.port());
+        log.info("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
     }
 
-    /** Shutdown: closes every channel, including ones whose {@code AddChannel} is still queued. */
+    /** Shutdown: closes every channel and refuses every queued request, so no session waits for an answer. */
     private void retireAll() {
-        for (ChannelState channel : List.copyOf(channels.values())) {
-            channels.remove(channel.entry.id());
-            ChannelDirectory.closeQuietly(channel.entry.relay());
-            directory.remove(channel.entry);
+        for (ChannelMembers members : channels.values()) {
+            ChannelDirectory.closeQuietly(members.channel.relay());
         }
+        channels.clear();
         channelsBySession.clear();
+        RequestException shuttingDown = new RequestException(ErrorCode.INTERNAL, "the server is shutting down");
         for (PoolCommand command; (command = commands.poll()) != null; ) {
-            if (command instanceof PoolCommand.AddChannel add) {
-                ChannelDirectory.closeQuietly(add.channel().relay());
-                directory.remove(add.channel());
-                add.done().completeExceptionally(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
+            switch (command) {
+                case PoolCommand.AddChannel c -> {
+                    ChannelDirectory.closeQuietly(c.channel().relay());
+                    c.answer().refuse(shuttingDown);
+                }
+                case PoolCommand.DeleteChannel c -> c.answer().refuse(shuttingDown);
+                case PoolCommand.JoinPeer c -> c.answer().refuse(shuttingDown);
+                case PoolCommand.LeavePeer c -> c.answer().refuse(shuttingDown);
+                case PoolCommand.KickPeer c -> c.answer().refuse(shuttingDown);
+                case PoolCommand.BindPeer c -> { }
+                case PoolCommand.SessionClosed c -> { }
+                case PoolCommand.SweepKeepalives c -> { }
             }
         }
+    }
+
+    /**
+     * A new peer id: this pool's ids are {@code index + 1 + k × pools}, so pools never hand out the
+     * same id and need no shared counter; unique among live peers until 2^32 joins (a u32 that
+     * wraps, skipping 0).
+     */
+    private int nextPeerId() {
+        int id = index + 1 + peerSequence++ * poolCount;
+        return id != 0 ? id : nextPeerId();
     }
 
     /** The ticker thread: queues a sweep every sweep interval until the pool's scope is cancelled. */
@@ -354,78 +403,17 @@ public final class ChannelPool implements BindRequests {
         try {
             while (true) {
                 Thread.sleep(periodMs);
-                submit(SWEEP);
+                if (sweepQueued.compareAndSet(false, true)) {
+                    // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
+                    commands.put(SWEEP);
+                }
             }
         } catch (InterruptedException e) {
             // the pool is closing
         }
     }
 
-    private static byte[] peerEvent(String name, String channel, int peer, String reason) {
-        ObjectNode fields = ControlCodec.object().put("channel", channel).put("peer", Integer.toUnsignedLong(peer));
-        if (reason != null) {
-            fields.put("reason", reason);
-        }
-        return ControlCodec.encodeEvent(name, fields);
-    }
-
     private static RequestException notFound(String channel) {
         return new RequestException(ErrorCode.NOT_FOUND, "no channel " + channel);
-    }
-
-    private static boolean keysMatch(String expected, String offered) {
-        return offered != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                offered.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** One channel's members, as the pool thread keeps them. */
-    private static final class ChannelState {
-        final ChannelEntry entry;
-        final Map<Integer, Member> members = new LinkedHashMap<>();
-        private final Map<SessionHandle, Member> membersBySession = new HashMap<>();
-        PeerTable table = PeerTable.EMPTY;
-
-        ChannelState(ChannelEntry entry) {
-            this.entry = entry;
-        }
-
-        void publish(PeerTable newTable) {
-            table = newTable;
-            entry.relay().publish(newTable);
-        }
-
-        void add(Member member) {
-            members.put(member.peer.id(), member);
-            membersBySession.put(member.session, member);
-        }
-
-        void remove(Member member) {
-            members.remove(member.peer.id());
-            membersBySession.remove(member.session);
-        }
-
-        Member memberOf(SessionHandle session) {
-            return membersBySession.get(session);
-        }
-
-        /** Sends {@code event} to every member's session except {@code about}'s. */
-        void tellMembers(Member about, byte[] event) {
-            for (Member member : members.values()) {
-                if (member != about) {
-                    member.session.deliver(event);
-                }
-            }
-        }
-    }
-
-    /** A member: the session that holds it and its current data-plane view. */
-    private static final class Member {
-        final SessionHandle session;
-        Peer peer;
-
-        Member(SessionHandle session, Peer peer) {
-            this.session = session;
-            this.peer = peer;
-        }
     }
 }

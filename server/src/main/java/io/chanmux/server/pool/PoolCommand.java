@@ -3,36 +3,32 @@ package io.chanmux.server.pool;
 import io.chanmux.server.channel.RelayChannel;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * The system commands that change a pool's state. Other threads send them through {@link
+ * The commands that change a pool's state. Other threads send them through {@link
  * ChannelPool#submit}; the pool's thread applies them one at a time in {@link ChannelPool#apply}.
- * Commands that answer carry a future, completed by the pool thread with the result or with a
- * {@link io.chanmux.protocol.control.RequestException}.
+ * A command that a client asked for carries the {@link Answer} the pool completes exactly once.
  */
 public sealed interface PoolCommand {
 
-    /** Start serving a channel whose socket the directory has opened. */
-    record AddChannel(ChannelEntry channel, CompletableFuture<Void> done) implements PoolCommand {
+    /** Start serving a channel the directory has opened a port for, and answer its creator. */
+    record AddChannel(Channel channel, Answer<ChannelCreated> answer) implements PoolCommand {
     }
 
     /** Delete a channel; {@code requester} must be its owner, or null for an admin's {@code close}. */
-    record DeleteChannel(String channel, SessionHandle requester, CompletableFuture<Void> done)
-            implements PoolCommand {
+    record DeleteChannel(String channel, SessionHandle requester, Answer<Void> answer) implements PoolCommand {
     }
 
     /** Add {@code session} as a new peer of {@code channel}, checking the key and member limit. */
-    record JoinPeer(String channel, SessionHandle session, String key, CompletableFuture<JoinResult> done)
-            implements PoolCommand {
+    record JoinPeer(String channel, SessionHandle session, String key, Answer<Joined> answer) implements PoolCommand {
     }
 
     /** Remove the peer that {@code session} holds in {@code channel}. */
-    record LeavePeer(String channel, SessionHandle session, CompletableFuture<Void> done) implements PoolCommand {
+    record LeavePeer(String channel, SessionHandle session, Answer<Void> answer) implements PoolCommand {
     }
 
     /** An admin removes a peer ({@code kicked}); the peer's own session is told too. */
-    record KickPeer(String channel, int peer, CompletableFuture<Void> done) implements PoolCommand {
+    record KickPeer(String channel, int peer, Answer<Void> answer) implements PoolCommand {
     }
 
     /** Bind a peer to the source address of a BIND whose token the channel thread verified. */

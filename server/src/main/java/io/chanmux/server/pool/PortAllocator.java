@@ -13,7 +13,7 @@ import java.util.BitSet;
  * tried round-robin from where the last search stopped, so a released port is available at once
  * but is not the first to be reused. A port another process holds is skipped.
  *
- * <p>Thread-safe: called by control sessions (open) and pool threads (release).
+ * <p>Not thread-safe: owned by the {@link ChannelDirectory}'s thread.
  */
 public final class PortAllocator {
     private final InetAddress bindAddress;
@@ -32,7 +32,7 @@ public final class PortAllocator {
     }
 
     /** A bound socket on a free port of the range, or null when every port is taken. */
-    public synchronized DatagramChannel open() {
+    public DatagramChannel open() {
         int size = highPort - lowPort + 1;
         for (int tried = 0; tried < size; tried++) {
             int slot = (cursor + tried) % size;
@@ -50,12 +50,12 @@ public final class PortAllocator {
     }
 
     /** Returns a port to the range. Call after its socket is closed. */
-    public synchronized void release(int port) {
+    public void release(int port) {
         inUse.clear(port - lowPort);
     }
 
     /** Ports handed out and not yet released. */
-    public synchronized int inUse() {
+    public int inUse() {
         return inUse.cardinality();
     }
 

@@ -1,36 +1,27 @@
 package io.chanmux.server.pool;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
+import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.PeerTable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The pool's owner logic driven directly, with a manual clock and no pool or channel threads. */
+/** The pool's and the directory's owner logic driven directly, with a manual clock and no threads. */
 class ChannelPoolTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private long nowNs = 1_000_000_000L;
     private ChannelDirectory directory;
     private ChannelPool pool;
@@ -54,14 +45,14 @@ class ChannelPoolTest {
 
     @AfterEach
     void tearDown() {
-        directory.channels().forEach(entry -> ChannelDirectory.closeQuietly(entry.relay()));
+        directory.channels().forEach(channel -> ChannelDirectory.closeQuietly(channel.relay()));
     }
 
     @Test
     void shouldPublishTheNewPeerAndTellOtherMembersWhenAPeerJoins() throws Exception {
-        ChannelEntry channel = create();
-        JoinResult a = join(channel, alice, null);
-        JoinResult b = join(channel, bob, null);
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        Joined b = join(channel, bob, null);
 
         PeerTable table = channel.relay().peers();
         assertEquals(2, table.size());
@@ -73,9 +64,9 @@ class ChannelPoolTest {
 
     @Test
     void shouldEvictAnUnboundPeerAfterTheBindTimeoutAndABoundOneAfterThePeerTimeout() throws Exception {
-        ChannelEntry channel = create();
-        JoinResult a = join(channel, alice, null);
-        JoinResult b = join(channel, bob, null);
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        Joined b = join(channel, bob, null);
         pool.apply(new PoolCommand.BindPeer(channel.relay(), b.peer(), new InetSocketAddress("127.0.0.1", 5555)));
         alice.events.clear();
         bob.events.clear();
@@ -98,8 +89,8 @@ class ChannelPoolTest {
 
     @Test
     void shouldKeepABoundPeerAliveWhileItIsHeardFrom() throws Exception {
-        ChannelEntry channel = create();
-        JoinResult a = join(channel, alice, null);
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
         pool.apply(new PoolCommand.BindPeer(channel.relay(), a.peer(), new InetSocketAddress("127.0.0.1", 5555)));
 
         for (int i = 0; i < 10; i++) {
@@ -113,8 +104,8 @@ class ChannelPoolTest {
 
     @Test
     void shouldBindToTheSourceAddressAndKeepTheLivenessWhenRebinding() throws Exception {
-        ChannelEntry channel = create();
-        JoinResult a = join(channel, alice, null);
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
         InetSocketAddress first = new InetSocketAddress("127.0.0.1", 5555);
         InetSocketAddress second = new InetSocketAddress("127.0.0.1", 6666);
 
@@ -128,17 +119,18 @@ class ChannelPoolTest {
 
     @Test
     void shouldDeleteOwnedChannelsAndRemovePeersWhenASessionCloses() throws Exception {
-        ChannelEntry owned = create();
-        CompletableFuture<ChannelEntry> created = directory.create(alice, null, 10, null);
-        pool.applyPending();
-        ChannelEntry other = created.get();
+        Channel owned = create();
+        Channel other = create(alice, null, 10, null);
         join(owned, bob, null);
-        JoinResult ownerAsPeer = join(other, owner, null);
+        Joined ownerAsPeer = join(other, owner, null);
         join(other, bob, null);
         bob.events.clear();
 
         pool.apply(new PoolCommand.SessionClosed(owner));
 
+        assertNotNull(directory.find(owned.id()), "listed until its thread reports its end");
+        directory.channelEnded(owned);
+        directory.applyPending();
         assertNull(directory.find(owned.id()));
         assertNotNull(directory.find(other.id()));
         assertEquals(1, other.relay().peers().size());
@@ -149,9 +141,7 @@ class ChannelPoolTest {
 
     @Test
     void shouldRefuseWithTheRightCodeWhenJoinBreaksARule() throws Exception {
-        CompletableFuture<ChannelEntry> created = directory.create(owner, null, 1, "k");
-        pool.applyPending();
-        ChannelEntry keyed = created.get();
+        Channel keyed = create(owner, null, 1, "k");
 
         assertEquals(ErrorCode.FORBIDDEN, refusal(keyed, alice, null));
         assertEquals(ErrorCode.FORBIDDEN, refusal(keyed, alice, "K"));
@@ -162,45 +152,64 @@ class ChannelPoolTest {
 
     @Test
     void shouldIgnoreABindForAPeerThatLeftMeanwhile() throws Exception {
-        ChannelEntry channel = create();
-        JoinResult a = join(channel, alice, null);
-        CompletableFuture<Void> left = new CompletableFuture<>();
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        RecordingAnswer<Void> left = new RecordingAnswer<>();
         pool.apply(new PoolCommand.LeavePeer(channel.id(), alice, left));
-        left.get();
+        assertNull(left.refusal);
 
         pool.apply(new PoolCommand.BindPeer(channel.relay(), a.peer(), new InetSocketAddress("127.0.0.1", 5555)));
 
         assertEquals(0, channel.relay().peers().size());
     }
 
-    private ChannelEntry create() throws Exception {
-        CompletableFuture<ChannelEntry> created;
-        try {
-            created = directory.create(owner, "test", 10, null);
-        } catch (RequestException e) {
-            throw new AssertionError(e);
-        }
+    private Channel create() throws Exception {
+        return create(owner, "test", 10, null);
+    }
+
+    private Channel create(SessionHandle session, String name, int maxPeers, String key) {
+        RecordingAnswer<ChannelCreated> created = new RecordingAnswer<>();
+        assertTrue(directory.requestCreate(session, name, maxPeers, key, created));
+        assertEquals(1, directory.applyPending());
         assertEquals(1, pool.applyPending());
-        return created.get();
+        assertNull(created.refusal);
+        return directory.find(created.result.channel());
     }
 
-    private JoinResult join(ChannelEntry channel, SessionHandle session, String key) throws Exception {
-        CompletableFuture<JoinResult> joined = new CompletableFuture<>();
+    private Joined join(Channel channel, SessionHandle session, String key) {
+        RecordingAnswer<Joined> joined = new RecordingAnswer<>();
         pool.apply(new PoolCommand.JoinPeer(channel.id(), session, key, joined));
-        return joined.get();
+        assertNull(joined.refusal);
+        return joined.result;
     }
 
-    private ErrorCode refusal(ChannelEntry channel, SessionHandle session, String key) {
-        CompletableFuture<JoinResult> joined = new CompletableFuture<>();
+    private ErrorCode refusal(Channel channel, SessionHandle session, String key) {
+        RecordingAnswer<Joined> joined = new RecordingAnswer<>();
         pool.apply(new PoolCommand.JoinPeer(channel.id(), session, key, joined));
-        ExecutionException e = assertThrows(ExecutionException.class, joined::get);
-        return assertInstanceOf(RequestException.class, e.getCause()).code();
+        assertNotNull(joined.refusal);
+        return joined.refusal.code();
+    }
+
+    /** An answer that keeps what it was told. */
+    private static final class RecordingAnswer<T> implements Answer<T> {
+        T result;
+        RequestException refusal;
+
+        @Override
+        public void ok(T value) {
+            result = value;
+        }
+
+        @Override
+        public void refuse(RequestException e) {
+            refusal = e;
+        }
     }
 
     /** A session that keeps the events pushed to it. */
     private static final class RecordingSession implements SessionHandle {
         private final String id;
-        final List<JsonNode> events = new ArrayList<>();
+        final List<ServerEvent> events = new ArrayList<>();
 
         RecordingSession(String id) {
             this.id = id;
@@ -212,25 +221,25 @@ class ChannelPoolTest {
         }
 
         @Override
-        public void deliver(byte[] eventLine) {
-            try {
-                events.add(JSON.readTree(eventLine));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void tell(ServerEvent event, boolean essential) {
+            events.add(event);
         }
 
         List<String> eventSummaries() {
             List<String> summaries = new ArrayList<>();
-            for (JsonNode e : events) {
-                StringBuilder s = new StringBuilder(e.path("event").asText());
-                if (e.has("peer")) {
-                    s.append(':').append(e.path("peer").asLong());
-                }
-                if (e.has("reason")) {
-                    s.append(':').append(e.path("reason").asText());
-                }
-                summaries.add(s.toString());
+            for (ServerEvent e : events) {
+                summaries.add(switch (e) {
+                    case ServerEvent.PeerJoined j -> "peer_joined:" + Integer.toUnsignedLong(j.peer());
+                    case ServerEvent.PeerLeft l -> "peer_left:" + Integer.toUnsignedLong(l.peer()) + ":"
+                            + l.reason().wireName();
+                    case ServerEvent.ChannelDeleted d -> "channel_deleted:" + d.reason().wireName();
+                    case ServerEvent.Draining d -> "draining";
+                });
             }
             return summaries;
         }

@@ -1,4 +1,4 @@
-package io.chanmux.server;
+package io.chanmux.server.base;
 
 import org.junit.jupiter.api.Test;
 

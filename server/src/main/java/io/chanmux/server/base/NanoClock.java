@@ -1,4 +1,4 @@
-package io.chanmux.server;
+package io.chanmux.server.base;
 
 /**
  * The server's monotonic clock in nanoseconds. Injected so that owner logic (keepalive sweeps) can

@@ -1,4 +1,4 @@
-package io.chanmux.server;
+package io.chanmux.server.base;
 
 /**
  * A token bucket: {@code ratePerSecond} tokens accrue continuously up to {@code burst}; an action

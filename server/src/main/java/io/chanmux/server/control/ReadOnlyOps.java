@@ -3,15 +3,13 @@ package io.chanmux.server.control;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
-import io.chanmux.protocol.control.Request;
-import io.chanmux.protocol.control.RequestException;
-import io.chanmux.server.NanoClock;
+import io.chanmux.protocol.control.ControlRequest;
+import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.channel.RelayCounter;
-import io.chanmux.server.channel.RelayCounters;
 import io.chanmux.server.pool.ChannelDirectory;
-import io.chanmux.server.pool.ChannelEntry;
+import io.chanmux.server.pool.Channel;
 import io.chanmux.server.pool.SessionHandle;
 
 import java.net.InetSocketAddress;
@@ -22,28 +20,25 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * The read-only replies: {@code list}, {@code stats} and the admin {@code channels} and
+ * The read-only ops' answers: {@code list}, {@code stats} and the admin {@code channels} and
  * {@code peers}, built from the directory's published state (entries, peer snapshots, counters)
  * and the listener's counts. They change nothing, so any session's reader may call them at once.
  * Lists are paged by id ({@code after}, {@code limit}) so a reply always fits in one line.
  */
-final class ServerViews {
-    private static final int MAX_PAGE = 200;
-    private static final int MAX_ADMIN_PAGE = 100;
-
+final class ReadOnlyOps {
     private final ChannelDirectory directory;
     private final ControlListener listener;
     private final NanoClock clock;
 
-    ServerViews(ChannelDirectory directory, ControlListener listener, NanoClock clock) {
+    ReadOnlyOps(ChannelDirectory directory, ControlListener listener, NanoClock clock) {
         this.directory = directory;
         this.listener = listener;
         this.clock = clock;
     }
 
     /** {@code list}: channels without a key, plus {@code session}'s own; keyed channels of others stay unlisted. */
-    ObjectNode list(Request request, SessionHandle session) throws RequestException {
-        return page(request, MAX_PAGE, entry -> entry.key() == null || entry.owner() == session, (entry, c) -> {
+    ObjectNode list(ControlRequest.ListChannels request, SessionHandle session) {
+        return page(request.after(), request.limit(), entry -> entry.key() == null || entry.owner() == session, (entry, c) -> {
             c.put("channel", entry.id())
                     .put("port", entry.port())
                     .put("peers", entry.peerCount())
@@ -57,17 +52,15 @@ final class ServerViews {
         long[] totals = directory.counterTotals();
         ObjectNode result = ControlCodec.object();
         ObjectNode dropped = ControlCodec.object();
-        long droppedTotal = 0;
         for (RelayCounter counter : RelayCounter.values()) {
             long value = totals[counter.ordinal()];
             if (counter.isDrop()) {
                 dropped.put(counter.wireName(), value);
-                droppedTotal += value;
             } else {
                 result.put(counter.wireName(), value);
             }
         }
-        dropped.put("total", droppedTotal);
+        dropped.put("total", RelayCounter.totalDrops(totals));
         result.set("dropped", dropped);
         result.put("sessions", listener.sessionCount());
         ObjectNode closed = ControlCodec.object();
@@ -82,13 +75,9 @@ final class ServerViews {
     }
 
     /** Admin {@code channels}: every channel, keyed ones included, with its traffic counters. */
-    ObjectNode channels(Request request) throws RequestException {
-        return page(request, MAX_ADMIN_PAGE, entry -> true, (entry, c) -> {
-            RelayCounters counters = entry.relay().counters();
-            long dropped = 0;
-            for (RelayCounter counter : RelayCounter.values()) {
-                dropped += counter.isDrop() ? counters.get(counter) : 0;
-            }
+    ObjectNode channels(ControlRequest.AdminChannels request) {
+        return page(request.after(), request.limit(), entry -> true, (entry, c) -> {
+            long[] counters = entry.relay().counters().snapshot();
             c.put("channel", entry.id())
                     .put("port", entry.port())
                     .put("pool", entry.pool().index())
@@ -96,19 +85,19 @@ final class ServerViews {
                     .put("keyed", entry.key() != null)
                     .put("peers", entry.peerCount())
                     .put("maxPeers", entry.maxPeers())
-                    .put("datagramsIn", counters.get(RelayCounter.DATAGRAMS_IN))
-                    .put("bytesIn", counters.get(RelayCounter.BYTES_IN))
-                    .put("forwarded", counters.get(RelayCounter.FORWARDED))
-                    .put("bytesForwarded", counters.get(RelayCounter.BYTES_FORWARDED))
-                    .put("dropped", dropped)
+                    .put("datagramsIn", counters[RelayCounter.DATAGRAMS_IN.ordinal()])
+                    .put("bytesIn", counters[RelayCounter.BYTES_IN.ordinal()])
+                    .put("forwarded", counters[RelayCounter.FORWARDED.ordinal()])
+                    .put("bytesForwarded", counters[RelayCounter.BYTES_FORWARDED.ordinal()])
+                    .put("dropped", RelayCounter.totalDrops(counters))
                     .put("name", entry.name());
         });
     }
 
     /** Admin {@code peers}: one channel's peers with their bound address, last activity and counters. */
-    ObjectNode peers(Request request, ChannelEntry entry) throws RequestException {
-        int limit = request.optionalInt("limit", 1, MAX_PAGE, MAX_PAGE);
-        long after = request.body().has("after") ? request.requiredLong("after", 0, 0xFFFF_FFFFL) : -1;
+    ObjectNode peers(ControlRequest.AdminPeers request, Channel entry) {
+        int limit = request.limit();
+        long after = request.after();
         PeerTable table = entry.relay().peers();
         List<Peer> chosen = new ArrayList<>();
         for (int i = 0; i < table.size(); i++) {
@@ -136,22 +125,20 @@ final class ServerViews {
     }
 
     /**
-     * One page of channels in id order: those after {@code after}, at most {@code limit} (up to
-     * {@code maxPage}); {@code next} is set when more remain.
+     * One page of channels in id order: those after {@code after} (null: from the first), at most
+     * {@code limit}; {@code next} is set when more remain.
      */
-    private ObjectNode page(Request request, int maxPage, Predicate<ChannelEntry> visible,
-                            BiConsumer<ChannelEntry, ObjectNode> describe) throws RequestException {
-        int limit = request.optionalInt("limit", 1, maxPage, maxPage);
-        String after = request.optionalString("after", 64);
-        List<ChannelEntry> entries = new ArrayList<>();
-        for (ChannelEntry entry : directory.channels()) {
+    private ObjectNode page(String after, int limit, Predicate<Channel> visible,
+                            BiConsumer<Channel, ObjectNode> describe) {
+        List<Channel> entries = new ArrayList<>();
+        for (Channel entry : directory.channels()) {
             if (visible.test(entry) && (after == null || entry.id().compareTo(after) > 0)) {
                 entries.add(entry);
             }
         }
-        entries.sort(Comparator.comparing(ChannelEntry::id));
+        entries.sort(Comparator.comparing(Channel::id));
         ArrayNode channels = ControlCodec.object().arrayNode();
-        for (ChannelEntry entry : entries.subList(0, Math.min(limit, entries.size()))) {
+        for (Channel entry : entries.subList(0, Math.min(limit, entries.size()))) {
             describe.accept(entry, channels.addObject());
         }
         ObjectNode result = ControlCodec.object();

@@ -1,4 +1,4 @@
-package io.chanmux.server;
+package io.chanmux.server.base;
 
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.protocol.wire.Hex;

@@ -1,0 +1,46 @@
+package io.chanmux.protocol.control;
+
+/** Every control operation, with its wire name (the request's {@code op}). */
+public enum Op {
+    HELLO("hello", false),
+    CREATE("create", false),
+    JOIN("join", false),
+    LEAVE("leave", false),
+    DELETE("delete", false),
+    LIST("list", false),
+    STATS("stats", false),
+    PING("ping", false),
+    CHANNELS("channels", true),
+    PEERS("peers", true),
+    KICK("kick", true),
+    CLOSE("close", true),
+    DRAIN("drain", true);
+
+    private final String wireName;
+    private final boolean admin;
+
+    Op(String wireName, boolean admin) {
+        this.wireName = wireName;
+        this.admin = admin;
+    }
+
+    /** The name in the request's {@code op} field. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Whether only an admin session may use it. */
+    public boolean isAdmin() {
+        return admin;
+    }
+
+    /** The op with this wire name, or null for one the protocol does not have. */
+    public static Op fromWireName(String wireName) {
+        for (Op op : values()) {
+            if (op.wireName.equals(wireName)) {
+                return op;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,256 @@
+package io.chanmux.server.control;
+
+import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.LineReader;
+import io.chanmux.protocol.control.LineTooLongException;
+import io.chanmux.protocol.control.RequestException;
+import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.base.NanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.StructuredTaskScope;
+import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One control connection's I/O: a forked reader that reads request lines and hands each to the
+ * connection's {@link ControlSession}, and the writer loop, run by the connection's own thread,
+ * that drains the byte-bounded {@link Outbox} to the socket, encoding typed items as it goes. It
+ * also keeps the line and write deadlines the listener's checker enforces, and closes the
+ * connection for the server's reasons.
+ *
+ * <p>{@link #run} is one try/finally: whatever ends the connection, the session is ended (its
+ * peers and channels released), the outbox emptied and the listener's permit returned.
+ */
+final class ControlConnection {
+    private static final Logger log = LoggerFactory.getLogger(ControlConnection.class);
+    private static final long IDLE = Long.MIN_VALUE;
+    private static final Duration LINGER = Duration.ofSeconds(2);
+    private static final long LINGER_BYTES = 1 << 20;
+
+    private final SocketChannel socket;
+    private final InetAddress address;
+    private final ControlListener listener;
+    private final NanoClock clock;
+    private final Outbox outbox;
+    private final ControlSession session;
+    private final Replies replies;
+    private final AtomicBoolean closedByServer = new AtomicBoolean();
+    private final long openedNs;
+    /** When the line being read started (the connection's start for the first line); IDLE between lines. */
+    private volatile long lineStartedNs;
+    /** When the write in progress started; IDLE when the writer waits for output. */
+    private volatile long writeStartedNs = IDLE;
+
+    ControlConnection(SocketChannel socket, ControlListener listener, InetAddress address) {
+        this.socket = socket;
+        this.address = address;
+        this.listener = listener;
+        this.clock = listener.clock();
+        this.outbox = new Outbox(listener.config().sessionQueueCapacity() * (long) Outbound.TYPED_BYTES);
+        this.replies = new Replies(listener.requests());
+        this.openedNs = clock.nanoTime();
+        this.lineStartedNs = openedNs;
+        this.session = new ControlSession(this, listener, replies);
+    }
+
+    /** The client's IP address, for the per-address connection limit. */
+    InetAddress address() {
+        return address;
+    }
+
+    /** The session's outbound data. */
+    Outbox outbox() {
+        return outbox;
+    }
+
+    /** Whether the socket is still open. */
+    boolean isOpen() {
+        return socket.isOpen();
+    }
+
+    /** Queues an event from the listener (e.g. {@code draining}); never blocks. */
+    void tell(ServerEvent event) {
+        session.tell(event, true);
+    }
+
+    /** Closes the connection if its current line or write has taken too long. Called by the listener's checker. */
+    void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs) {
+        long line = lineStartedNs;
+        long write = writeStartedNs;
+        if (!session.isAuthenticated() && nowNs - openedNs > lineTimeoutNs) {
+            closeFor(SessionCloseReason.AUTH_TIMEOUT);
+        } else if (line != IDLE && nowNs - line > lineTimeoutNs) {
+            closeFor(SessionCloseReason.LINE_TIMEOUT);
+        } else if (write != IDLE && nowNs - write > writeTimeoutNs) {
+            closeFor(SessionCloseReason.WRITE_TIMEOUT);
+        }
+    }
+
+    /** Ends the connection for a reason of the server's, counting it once. Any thread. */
+    void closeFor(SessionCloseReason reason) {
+        if (closedByServer.compareAndSet(false, true)) {
+            listener.count(reason);
+            log.info("session {} ({}) closed: {}", session.id(), session.clientName(), reason.wireName());
+        }
+        closeSocket();
+    }
+
+    /** Closes the socket and drops what is queued; the reader and writer then end. Any thread. */
+    void closeSocket() {
+        outbox.close();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("session {}: close failed", session.id(), e);
+        }
+    }
+
+    /** The connection's thread. */
+    void run() {
+        log.info("session {} opened from {}", session.id(), remoteAddress());
+        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + session.id()))) {
+            scope.fork(this::readRequests);
+            try {
+                writeOutput();
+                // The reader has finished; send FIN rather than close, so a client whose unread
+                // request bytes are still arriving (an oversized line) gets our last line, not a reset.
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                log.debug("session {}: write failed: {}", session.id(), e.toString());
+                closeSocket();
+            }
+            // Nothing more can be written: release a reader waiting for room in the outbox.
+            outbox.close();
+            scope.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeSocket();
+            session.end();
+            listener.sessionEnded(this);
+            log.info("session {} ({}) closed", session.id(), session.clientName());
+        }
+    }
+
+    private void writeOutput() throws IOException, InterruptedException {
+        OutputStream out = new BufferedOutputStream(socket.socket().getOutputStream(), 8192);
+        for (Outbound item; (item = outbox.take()) != null; ) {
+            while (item != null) {
+                // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
+                writeStartedNs = clock.nanoTime();
+                out.write(encode(item));
+                item = outbox.poll();
+            }
+            out.flush();
+            writeStartedNs = IDLE;
+        }
+        out.flush();
+    }
+
+    private byte[] encode(Outbound item) {
+        return switch (item) {
+            case Outbound.Line line -> line.line();
+            case Outbound.Event event -> ControlCodec.encodeEvent(event.event());
+            case Outbound.PoolReply reply -> replies.poolReply(reply);
+        };
+    }
+
+    private void readRequests() {
+        try {
+            LineReader lines = new LineReader(new LineTimer(socket.socket().getInputStream()),
+                    ControlCodec.MAX_LINE_BYTES);
+            byte[] line;
+            while ((line = lines.readLine()) != null) {
+                lineStartedNs = IDLE; // time spent answering is not the client's
+                if (!isBlank(line) && !session.handle(line)) {
+                    return;
+                }
+                if (lines.hasPartialLine()) {
+                    lineStartedNs = clock.nanoTime();
+                }
+            }
+        } catch (LineTooLongException e) {
+            closedByServer.set(true);
+            listener.count(SessionCloseReason.LINE_TOO_LONG);
+            byte[] error = replies.error(null, null, new RequestException(ErrorCode.LIMIT,
+                    "line longer than " + e.limitBytes() + " bytes; closing the connection"));
+            try {
+                outbox.putReply(new Outbound.Line(error));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            outbox.finish();
+            discardInput();
+        } catch (IOException e) {
+            log.debug("session {}: read ended: {}", session.id(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            outbox.finish();
+        }
+    }
+
+    /**
+     * Reads and drops what the client still sends, for a bounded time and amount, so that closing
+     * the socket does not reset the connection before the client has read our error line.
+     */
+    private void discardInput() {
+        try {
+            socket.socket().setSoTimeout((int) LINGER.toMillis());
+            var in = socket.socket().getInputStream();
+            byte[] sink = new byte[8192];
+            long budget = LINGER_BYTES;
+            int n;
+            while (budget > 0 && (n = in.read(sink)) >= 0) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            log.debug("session {}: discarding input ended: {}", session.id(), e.toString());
+        }
+    }
+
+    private String remoteAddress() {
+        try {
+            return String.valueOf(socket.getRemoteAddress());
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Starts the line clock when the first byte of a line arrives, so the checker can see stalled lines. */
+    private final class LineTimer extends FilterInputStream {
+        LineTimer(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && lineStartedNs == IDLE) {
+                lineStartedNs = clock.nanoTime();
+            }
+            return n;
+        }
+    }
+
+    private static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (b != ' ' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

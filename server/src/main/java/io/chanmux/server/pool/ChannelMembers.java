@@ -1,0 +1,66 @@
+package io.chanmux.server.pool;
+
+import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.channel.Peer;
+import io.chanmux.server.channel.PeerTable;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One channel's members as its pool keeps them: each peer with the session that holds it, and the
+ * immutable {@link PeerTable} last published to the channel thread. Pool thread only.
+ */
+final class ChannelMembers {
+    final Channel channel;
+    final Map<Integer, Member> byPeer = new LinkedHashMap<>();
+    private final Map<SessionHandle, Member> bySession = new HashMap<>();
+    PeerTable table = PeerTable.EMPTY;
+
+    ChannelMembers(Channel channel) {
+        this.channel = channel;
+    }
+
+    /** Installs a new table here and on the channel thread. */
+    void publish(PeerTable newTable) {
+        table = newTable;
+        channel.relay().publish(newTable);
+    }
+
+    void add(Member member) {
+        byPeer.put(member.peer.id(), member);
+        bySession.put(member.session, member);
+        publish(table.with(member.peer));
+    }
+
+    void remove(Member member) {
+        byPeer.remove(member.peer.id());
+        bySession.remove(member.session);
+        publish(table.without(member.peer.id()));
+    }
+
+    Member memberOf(SessionHandle session) {
+        return bySession.get(session);
+    }
+
+    /** Sends {@code event} to every member's session except {@code about}'s. */
+    void tellMembers(Member about, ServerEvent event) {
+        for (Member member : byPeer.values()) {
+            if (member != about) {
+                member.session.tell(event, false);
+            }
+        }
+    }
+
+    /** A peer and the session that holds it. */
+    static final class Member {
+        final SessionHandle session;
+        Peer peer;
+
+        Member(SessionHandle session, Peer peer) {
+            this.session = session;
+            this.peer = peer;
+        }
+    }
+}
