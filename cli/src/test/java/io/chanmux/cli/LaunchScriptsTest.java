@@ -33,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 class LaunchScriptsTest {
     /** Surefire runs tests in the module's folder, cli/. */
     private static final Path REPOSITORY = Path.of("").toAbsolutePath().getParent();
-    private static final List<String> MODULES = List.of("protocol", "server", "cli", "loadtest");
     private static final long RUN_LIMIT_MINUTES = 4;
 
     @TempDir
@@ -48,9 +47,17 @@ class LaunchScriptsTest {
         for (String path : List.of("pom.xml", "mvnw", ".mvn", "bin")) {
             copyTree(REPOSITORY.resolve(path), copy.resolve(path));
         }
-        for (String module : MODULES) {
-            copyTree(REPOSITORY.resolve(module).resolve("pom.xml"), copy.resolve(module).resolve("pom.xml"));
-            copyTree(REPOSITORY.resolve(module).resolve("src"), copy.resolve(module).resolve("src"));
+        // Every module, or the root pom would name one that is missing.
+        List<Path> modules;
+        try (Stream<Path> children = Files.list(REPOSITORY)) {
+            modules = children.filter(child -> Files.isRegularFile(child.resolve("pom.xml"))).toList();
+        }
+        for (Path module : modules) {
+            Path moduleCopy = copy.resolve(module.getFileName().toString());
+            copyTree(module.resolve("pom.xml"), moduleCopy.resolve("pom.xml"));
+            if (Files.isDirectory(module.resolve("src"))) {
+                copyTree(module.resolve("src"), moduleCopy.resolve("src"));
+            }
         }
 
         fakeMavenFolder = Files.createDirectory(temp.resolve("fake-maven"));
