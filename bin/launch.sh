@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Sourced by bin/chanmux-server, bin/chanmux and bin/chanmux-loadtest:
 #   chanmux_launch MODULE JAR_NAME "$@"
-# finds a JDK 25, (re)builds MODULE's jar when its sources (or protocol/, or any pom)
-# are newer than the jar, then execs java on it with all remaining arguments.
+# finds a JDK 25, (re)builds MODULE's jar with ./mvnw when its sources (or protocol/, or any
+# pom) are newer than the jar, then execs java on it with all remaining arguments.
 # No cd: relative paths in the arguments stay the caller's. exec: the JVM is this
 # PID (benchmarks measure and signal it), Ctrl-C reaches it, its status is ours.
 
@@ -17,14 +17,10 @@ chanmux_launch() {
 
   local jar="$root/$module/target/$name.jar"
   if _chanmux_needs_build "$root" "$module" "$jar"; then
-    if ! command -v mvn >/dev/null 2>&1; then
-      echo "error: $jar is missing or out of date, and Maven (mvn) is not on PATH to build it." >&2
-      echo "Install Maven 3.8+ (e.g. apt-get install maven, brew install maven) and retry." >&2
-      exit 1
-    fi
     echo "building $name..." >&2
-    # stdout belongs to the program; build chatter goes to stderr.
-    if ! mvn -B -q -Dmaven.test.skip=true -Dstyle.color=never -f "$root/pom.xml" package -pl "$module" -am >&2; then
+    # stdout belongs to the program; build chatter goes to stderr. mvnw runs the pinned Maven
+    # (downloading it on first use) with the JAVA_HOME found above; -B: no prompts, no colours.
+    if ! "$root/mvnw" -B -q -Dmaven.test.skip=true -f "$root/pom.xml" package -pl "$module" -am >&2; then
       echo "error: building $name failed (Maven output above)." >&2
       exit 1
     fi
