@@ -1,5 +1,6 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ControlEvent;
@@ -148,7 +149,7 @@ public final class ChanmuxCli implements Callable<Integer> {
             throw new ServerUnreachableException(server, e);
         }
         try {
-            client.call("hello", hello());
+            client.call(Op.HELLO.wireName(), hello());
             return client;
         } catch (IOException | RuntimeException e) {
             client.close();
@@ -165,7 +166,7 @@ public final class ChanmuxCli implements Callable<Integer> {
     ControlExchange exchange() throws IOException {
         ControlExchange exchange = ControlExchange.open(server);
         try {
-            exchange.request("hello", hello());
+            exchange.request(Op.HELLO.wireName(), hello());
             return exchange;
         } catch (IOException | RuntimeException e) {
             exchange.close();

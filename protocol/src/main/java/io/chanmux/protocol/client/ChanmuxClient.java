@@ -3,6 +3,7 @@ package io.chanmux.protocol.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.LineReader;
 import io.chanmux.protocol.wire.Hex;
@@ -89,7 +90,7 @@ public final class ChanmuxClient implements AutoCloseable {
      * later names the client or authenticates.
      */
     private void greet() throws IOException {
-        write(ControlCodec.encodeRequest(nextId.getAndIncrement(), "hello",
+        write(ControlCodec.encodeRequest(nextId.getAndIncrement(), Op.HELLO.wireName(),
                 ControlCodec.object().put("client", "chanmux-java")));
     }
 
@@ -104,7 +105,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (clientName != null) {
             args.put("client", clientName);
         }
-        return call("hello", args);
+        return call(Op.HELLO.wireName(), args);
     }
 
     /** {@code create}: makes a channel owned by this session. */
@@ -119,7 +120,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (options.key() != null) {
             args.put("key", options.key());
         }
-        ObjectNode reply = call("create", args);
+        ObjectNode reply = call(Op.CREATE.wireName(), args);
         return new ChannelInfo(reply.path("channel").asText(), options.name(), reply.path("port").asInt(),
                 0, reply.path("maxPeers").asInt(options.maxPeers()));
     }
@@ -135,7 +136,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (key != null) {
             args.put("key", key);
         }
-        ObjectNode reply = call("join", args);
+        ObjectNode reply = call(Op.JOIN.wireName(), args);
         int peer = (int) reply.path("peer").asLong();
         byte[] token = Hex.decode(reply.path("token").asText(), Datagram.TOKEN_BYTES);
         InetSocketAddress relay = new InetSocketAddress(serverAddress().getAddress(), reply.path("port").asInt());
@@ -144,12 +145,12 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /** {@code leave} a channel this session has joined. */
     public void leave(String channel) throws IOException {
-        call("leave", ControlCodec.object().put("channel", channel));
+        call(Op.LEAVE.wireName(), ControlCodec.object().put("channel", channel));
     }
 
     /** {@code delete} a channel this session owns. */
     public void delete(String channel) throws IOException {
-        call("delete", ControlCodec.object().put("channel", channel));
+        call(Op.DELETE.wireName(), ControlCodec.object().put("channel", channel));
     }
 
     /** {@code list} the channels this session may see, following the server's pages to the end. */
@@ -161,7 +162,7 @@ public final class ChanmuxClient implements AutoCloseable {
             if (after != null) {
                 args.put("after", after);
             }
-            ObjectNode page = call("list", args);
+            ObjectNode page = call(Op.LIST.wireName(), args);
             for (JsonNode c : page.path("channels")) {
                 channels.add(new ChannelInfo(c.path("channel").asText(), c.path("name").textValue(),
                         c.path("port").asInt(), c.path("peers").asInt(), c.path("maxPeers").asInt()));
@@ -173,12 +174,12 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /** {@code stats}: the server-wide counters. */
     public ObjectNode stats() throws IOException {
-        return call("stats", null);
+        return call(Op.STATS.wireName(), null);
     }
 
     /** {@code ping}: a round trip on the control connection. */
     public void ping() throws IOException {
-        call("ping", null);
+        call(Op.PING.wireName(), null);
     }
 
     /**
