@@ -40,7 +40,7 @@ public final class ChannelDirectory {
     private final List<ChannelPool> pools;
     private final BlockingQueue<DirectoryCommand> commands;
     // Directory thread only:
-    private final PortAllocator ports;
+    private final ChannelPorts ports;
     private final int[] poolLoads;
     private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
     // Written by the directory thread, read by any:
@@ -52,10 +52,15 @@ public final class ChannelDirectory {
     private volatile long retireVersion;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
+        this(config, clock, new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
+                config.udpReceiveBufferBytes()));
+    }
+
+    /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
+    ChannelDirectory(ServerConfig config, NanoClock clock, ChannelPorts ports) {
         this.config = config;
         this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
-        this.ports = new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
-                config.udpReceiveBufferBytes());
+        this.ports = ports;
         List<ChannelPool> created = new ArrayList<>();
         for (int i = 0; i < config.pools(); i++) {
             created.add(new ChannelPool(i, config.pools(), this, config, clock));
@@ -191,8 +196,7 @@ public final class ChannelDirectory {
         }
         DatagramChannel socket = ports.open();
         if (socket == null) {
-            c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow()
-                    + "-" + config.udpPortHigh() + " is in use"));
+            c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, ports.exhausted()));
             return;
         }
         ChannelPool pool = leastLoadedPool();

@@ -33,12 +33,11 @@ class ChannelPoolTest {
     void setUp() {
         ServerConfig config = ServerConfig.builder()
                 .bindAddress(InetAddress.getLoopbackAddress())
-                .udpPorts(42_000, 42_099)
                 .pools(1)
                 .peerTimeout(Duration.ofSeconds(30))
                 .bindTimeout(Duration.ofSeconds(10))
                 .build();
-        directory = new ChannelDirectory(config, () -> nowNs);
+        directory = new ChannelDirectory(config, () -> nowNs, new EphemeralPorts(100));
         pool = directory.pools().getFirst();
         pool.startChannelsWith(relay -> { });
     }
