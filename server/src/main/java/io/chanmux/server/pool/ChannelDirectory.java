@@ -5,11 +5,13 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.NanoClock;
 import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.SecretKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -41,6 +43,8 @@ public final class ChannelDirectory {
     private final int[] poolLoads;
     private final ConcurrentHashMap<String, ChannelEntry> channels = new ConcurrentHashMap<>();
     private final AtomicInteger lastPeerId = new AtomicInteger();
+    /** One key per server start, shared by every channel's {@link BindCookies}. */
+    private final SecretKey bindCookieKey = BindCookies.newKey();
     private final long[] retiredCounters = new long[RelayCounter.values().length];
     private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
     private int channelCount;
@@ -86,7 +90,7 @@ public final class ChannelDirectory {
         ChannelEntry entry;
         do {
             id = SecureIds.hex(8);
-            RelayChannel relay = new RelayChannel(id, socket, port, config.maxDatagramBytes(), pool, clock);
+            RelayChannel relay = new RelayChannel(id, socket, port, config.maxDatagramBytes(), bindCookieKey, clock);
             entry = new ChannelEntry(id, name, maxPeers, key, owner, pool, relay);
         } while (channels.putIfAbsent(id, entry) != null);
         CompletableFuture<Void> started = new CompletableFuture<>();

@@ -7,7 +7,6 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.NanoClock;
 import io.chanmux.server.SecureIds;
 import io.chanmux.server.ServerConfig;
-import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerActivity;
 import io.chanmux.server.channel.PeerRateLimit;
@@ -16,7 +15,6 @@ import io.chanmux.server.channel.RelayChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -33,7 +31,7 @@ import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.function.Consumer;
 
 /**
- * A group of channels that one virtual thread owns: their members, bindings and keepalives. The
+ * A group of channels that one virtual thread owns: their members and keepalives. The
  * pool's state changes only in {@link #apply}, on the pool's own thread, fed by a bounded queue
  * of {@link PoolCommand}s; other threads {@link #submit} commands and never touch the state.
  *
@@ -42,7 +40,7 @@ import java.util.function.Consumer;
  * the pool thread is interrupted (server shutdown cancels the parent scope), it closes every
  * channel socket, which ends the channel threads, and the scope closes.
  */
-public final class ChannelPool implements BindRequests {
+public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
 
@@ -101,11 +99,6 @@ public final class ChannelPool implements BindRequests {
         commands.put(command);
     }
 
-    @Override
-    public boolean requestBind(RelayChannel channel, int peer, InetSocketAddress source) {
-        return submit(new PoolCommand.BindPeer(channel, peer, source));
-    }
-
     /** The pool thread: applies commands until interrupted. */
     public void run() {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
@@ -138,7 +131,6 @@ public final class ChannelPool implements BindRequests {
                 case PoolCommand.JoinPeer c -> onJoinPeer(c);
                 case PoolCommand.LeavePeer c -> onLeavePeer(c);
                 case PoolCommand.KickPeer c -> onKickPeer(c);
-                case PoolCommand.BindPeer c -> onBindPeer(c);
                 case PoolCommand.SessionClosed c -> onSessionClosed(c.session());
                 case PoolCommand.SweepKeepalives c -> onSweepKeepalives();
             }
@@ -214,7 +206,7 @@ public final class ChannelPool implements BindRequests {
             return;
         }
         long now = clock.nanoTime();
-        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
+        Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), new PeerActivity(now),
                 new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
         Member member = new Member(c.session(), peer);
         channel.add(member);
@@ -246,19 +238,6 @@ public final class ChannelPool implements BindRequests {
         }
         removeMember(channel, member, "kicked");
         c.done().complete(null);
-    }
-
-    private void onBindPeer(PoolCommand.BindPeer c) {
-        ChannelState channel = channels.get(c.channel().id());
-        Member member = channel == null || channel.entry.relay() != c.channel() ? null : channel.members.get(c.peer());
-        if (member == null) {
-            return; // left or evicted while the BIND was queued
-        }
-        if (!c.address().equals(member.peer.address())) {
-            member.peer = member.peer.boundTo(c.address());
-            channel.publish(channel.table.with(member.peer));
-        }
-        c.channel().sendBindOk(c.peer(), c.address());
     }
 
     private void onSessionClosed(SessionHandle session) {
