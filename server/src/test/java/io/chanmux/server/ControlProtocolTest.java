@@ -116,7 +116,7 @@ class ControlProtocolTest {
         JsonNode hello = connection.request("{\"id\":1,\"op\":\"hello\",\"client\":\"test\"}");
 
         assertTrue(hello.path("server").asText().startsWith("chanmux/"));
-        assertEquals(1, hello.path("protocol").asInt());
+        assertEquals(2, hello.path("protocol").asInt());
         assertFalse(hello.path("session").asText().isEmpty());
         assertEquals(30_000, hello.path("peerTimeoutMs").asLong());
         assertEquals(30_000, hello.path("bindTimeoutMs").asLong());

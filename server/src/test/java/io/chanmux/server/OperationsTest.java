@@ -114,7 +114,7 @@ class OperationsTest {
             JsonNode peers = admin.call("peers", ControlCodec.object().put("channel", channel.channel())).path("peers");
             assertEquals(2, peers.size());
             JsonNode alicesRow = peers.get(0).path("peer").asInt() == alice.peer.id() ? peers.get(0) : peers.get(1);
-            assertEquals(2, alicesRow.path("datagrams").asInt(), "its BIND and its DATA");
+            assertEquals(2, alicesRow.path("datagrams").asInt(), "its CONFIRM and its DATA");
             assertEquals(alice.peer.handle().localAddress().getPort(),
                     Integer.parseInt(alicesRow.path("address").asText().split(":")[1]));
 

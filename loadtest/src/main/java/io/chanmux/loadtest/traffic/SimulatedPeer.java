@@ -305,7 +305,8 @@ public final class SimulatedPeer {
                 counters.onPong();
                 return;
             }
-            if (type == Datagram.BIND_OK && length == Datagram.HEADER_BYTES) {
+            if ((type == Datagram.BIND_OK && length == Datagram.HEADER_BYTES)
+                    || (type == Datagram.CHALLENGE && length == Datagram.CHALLENGE_BYTES)) {
                 counters.onControlReply();
                 return;
             }

@@ -29,7 +29,7 @@ public final class ControlCodec {
     /** The longest line, in bytes without the terminating newline, either side accepts. */
     public static final int MAX_LINE_BYTES = 64 * 1024;
     /** The protocol version {@code hello} reports. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)

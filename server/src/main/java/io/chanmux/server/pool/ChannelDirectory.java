@@ -5,11 +5,13 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
+import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.SecretKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -39,6 +41,8 @@ public final class ChannelDirectory {
     private final ServerConfig config;
     private final List<ChannelPool> pools;
     private final BlockingQueue<DirectoryCommand> commands;
+    /** One key per server start, shared by every channel's {@link BindCookies}. */
+    private final SecretKey bindCookieKey = BindCookies.newKey();
     // Directory thread only:
     private final ChannelPorts ports;
     private final int[] poolLoads;
@@ -205,7 +209,7 @@ public final class ChannelDirectory {
             id = SecureIds.hex(8);
         } while (channels.containsKey(id));
         Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool,
-                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), pool, pool.clock()));
+                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), bindCookieKey, pool.clock()));
         // Listed before the pool answers, so the creator's next request finds it.
         channels.put(id, channel);
         if (!pool.submit(new PoolCommand.AddChannel(channel, c.answer()))) {
