@@ -30,7 +30,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -43,6 +42,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * One control connection. The session's thread owns a small scope with two parts: a forked reader
@@ -68,7 +68,7 @@ final class ControlSession implements SessionHandle {
     private static final int MAX_KEY_CHARS = 256;
     private static final int MAX_CLIENT_CHARS = 256;
 
-    private final SocketChannel connection;
+    private final ControlConnection connection;
     private final InetAddress address;
     private final ControlListener listener;
     private final ServerConfig config;
@@ -88,7 +88,7 @@ final class ControlSession implements SessionHandle {
     private volatile boolean authenticated;
     private boolean admin;
 
-    ControlSession(SocketChannel connection, ControlListener listener, InetAddress address) {
+    ControlSession(ControlConnection connection, ControlListener listener, InetAddress address) {
         this.connection = connection;
         this.address = address;
         this.listener = listener;
@@ -177,7 +177,7 @@ final class ControlSession implements SessionHandle {
     }
 
     private void writeOutput() throws IOException, InterruptedException {
-        OutputStream out = new BufferedOutputStream(connection.socket().getOutputStream(), 8192);
+        OutputStream out = new BufferedOutputStream(connection.output(), 8192);
         while (true) {
             byte[] line = outbound.take();
             writeStartedNs = clock.nanoTime();
@@ -196,7 +196,7 @@ final class ControlSession implements SessionHandle {
 
     private void readRequests() {
         try {
-            LineReader lines = new LineReader(new LineTimer(connection.socket().getInputStream()),
+            LineReader lines = new LineReader(new LineTimer(connection.input()),
                     ControlCodec.MAX_LINE_BYTES);
             byte[] line;
             while ((line = lines.readLine()) != null) {
@@ -216,6 +216,9 @@ final class ControlSession implements SessionHandle {
                     "line longer than " + e.limitBytes() + " bytes; closing the connection"));
             outbound.offer(END_OF_OUTPUT);
             discardInput();
+        } catch (SSLHandshakeException e) {
+            log.debug("session {}: {}", id, e.getMessage());
+            closeFor(SessionCloseReason.TLS_HANDSHAKE);
         } catch (IOException e) {
             log.debug("session {}: read ended: {}", id, e.toString());
         } catch (InterruptedException e) {
@@ -233,8 +236,8 @@ final class ControlSession implements SessionHandle {
      */
     private void discardInput() {
         try {
-            connection.socket().setSoTimeout((int) LINGER.toMillis());
-            var in = connection.socket().getInputStream();
+            connection.setReadTimeout(LINGER);
+            var in = connection.input();
             byte[] sink = new byte[8192];
             long budget = LINGER_BYTES;
             int n;
@@ -525,7 +528,7 @@ final class ControlSession implements SessionHandle {
 
     private String remoteAddress() {
         try {
-            return String.valueOf(connection.getRemoteAddress());
+            return String.valueOf(connection.remoteAddress());
         } catch (IOException e) {
             return "?";
         }
