@@ -101,7 +101,8 @@ public final class ChanmuxServer implements AutoCloseable {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
         log.info("chanmux {} listening on control {}{} with {} pools, UDP ports {}-{}, metrics {}", VERSION,
-                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.pools(), config.udpPortLow(), config.udpPortHigh(),
+                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.pools(), config.udpPortLow(),
+                config.udpPortHigh(),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
         return server;

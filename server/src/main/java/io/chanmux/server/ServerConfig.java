@@ -39,7 +39,8 @@ import java.util.List;
  * @param maxSessionsPerAddress control connections from one IP address at once; 0 for no limit
  * @param tlsCertificate       PEM certificate chain that makes the control port TLS only, or null for plain TCP
  *                             ({@code --tls-cert}); reread when the file changes
- * @param tlsKey               PEM PKCS#8 private key of {@code tlsCertificate} ({@code --tls-key}); set with it or not at all
+ * @param tlsKey               PEM PKCS#8 private key of {@code tlsCertificate} ({@code --tls-key}); set with it
+ *                             or not at all
  */
 public record ServerConfig(
         InetAddress bindAddress,

@@ -84,6 +84,16 @@ class TlsControlPortTest {
     }
 
     @Test
+    void shouldTellAPlainJavaClientThatThePortSpeaksTls() throws IOException {
+        try (TestRelay relay = tlsRelay(TestCertificates.server(), b -> b);
+             ChanmuxClient plain = ChanmuxClient.connect(relay.control())) {
+            IOException e = assertThrows(IOException.class, () -> plain.hello("plain"));
+
+            assertTrue(e.getCause().getMessage().contains("the server's control port speaks TLS"), e.toString());
+        }
+    }
+
+    @Test
     void shouldCloseAClientThatNeverHandshakesWithinTheLineTimeout() throws IOException {
         Pem pem = TestCertificates.server();
         try (TestRelay relay = tlsRelay(pem, b -> b.lineTimeout(Duration.ofMillis(300)));

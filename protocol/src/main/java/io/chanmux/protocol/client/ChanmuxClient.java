@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -76,27 +75,26 @@ public final class ChanmuxClient implements AutoCloseable {
     /** Connects with a per-request reply timeout. */
     public static ChanmuxClient connect(InetSocketAddress control, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
-        return open(control, null, listener, requestTimeout);
+        return connect(control, null, listener, requestTimeout);
     }
 
     /**
      * Connects to a TLS control port and completes the handshake; {@code tls} says which
-     * certificates to trust.
+     * certificates to trust (null connects over plain TCP).
      */
     public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener)
             throws IOException {
         return connect(control, tls, listener, DEFAULT_TIMEOUT);
     }
 
-    /** Connects to a TLS control port, with a per-request reply timeout that also bounds the handshake's reads. */
+    /**
+     * Connects over TLS when {@code tls} is given, else over plain TCP, with a per-request reply
+     * timeout that also bounds each read of the TLS handshake.
+     *
+     * @throws javax.net.ssl.SSLException when the TLS handshake fails
+     */
     public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
-        return open(control, Objects.requireNonNull(tls, "tls"), listener, requestTimeout);
-    }
-
-    /** Connects over TLS when {@code tls} is given, else over plain TCP. */
-    private static ChanmuxClient open(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
-                                      Duration requestTimeout) throws IOException {
         SocketChannel socket = SocketChannel.open(control);
         try {
             Socket adaptor = socket.socket();
@@ -277,6 +275,9 @@ public final class ChanmuxClient implements AutoCloseable {
         try {
             byte[] line;
             while ((line = lines.readLine()) != null) {
+                if (ClientTls.isTlsRecord(line)) {
+                    throw new IOException("the server's control port speaks TLS; connect with a ClientTls");
+                }
                 dispatch(ControlCodec.decodeMessage(line));
             }
         } catch (IOException e) {

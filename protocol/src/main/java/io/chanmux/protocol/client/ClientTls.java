@@ -11,10 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -47,7 +49,10 @@ public final class ClientTls {
         this.description = description;
     }
 
-    /** Trusts the JVM's default trust store ({@code cacerts}, or {@code javax.net.ssl.trustStore}) and checks the host name. */
+    /**
+     * Trusts the JVM's default trust store ({@code cacerts}, or {@code javax.net.ssl.trustStore})
+     * and checks the host name.
+     */
     public static ClientTls systemTrust() throws IOException {
         try {
             return new ClientTls(SSLContext.getDefault(), true, "TLS, default trust store");
@@ -62,12 +67,18 @@ public final class ClientTls {
      * @throws IOException when the file cannot be read or holds no certificate
      */
     public static ClientTls trusting(Path pemFile) throws IOException {
+        Collection<? extends Certificate> certificates;
         try (InputStream in = Files.newInputStream(pemFile)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new IOException(pemFile + " holds no certificate");
-            }
+            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot read " + pemFile + ": no such file", e);
+        } catch (CertificateException e) {
+            throw new IOException(pemFile + " is not a PEM certificate file: " + e.getMessage(), e);
+        }
+        if (certificates.isEmpty()) {
+            throw new IOException(pemFile + " holds no certificate");
+        }
+        try {
             KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
             anchors.load(null, null);
             int n = 0;
@@ -80,7 +91,7 @@ public final class ClientTls {
             context.init(null, trust.getTrustManagers(), null);
             return new ClientTls(context, true, "TLS, trusting " + pemFile);
         } catch (GeneralSecurityException e) {
-            throw new IOException(pemFile + " is not a PEM certificate file: " + e.getMessage(), e);
+            throw new IllegalStateException("the JVM cannot trust certificates from a file", e);
         }
     }
 
@@ -125,6 +136,14 @@ public final class ClientTls {
             tls.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether bytes a server sent begin a TLS record (an alert or a handshake message), which a
+     * JSON line never does: a plain-TCP client that reads them has reached a TLS control port.
+     */
+    public static boolean isTlsRecord(byte[] received) {
+        return received.length > 0 && (received[0] == 0x15 || received[0] == 0x16);
     }
 
     /** What the client trusts, for messages. */

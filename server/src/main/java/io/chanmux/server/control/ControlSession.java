@@ -217,7 +217,7 @@ final class ControlSession implements SessionHandle {
             outbound.offer(END_OF_OUTPUT);
             discardInput();
         } catch (SSLHandshakeException e) {
-            log.debug("session {}: {}", id, e.getMessage());
+            log.info("session {}: {}", id, e.getMessage()); // why: a plain-text client, or one that distrusts us
             closeFor(SessionCloseReason.TLS_HANDSHAKE);
         } catch (IOException e) {
             log.debug("session {}: read ended: {}", id, e.toString());

@@ -16,7 +16,7 @@ public enum SessionCloseReason {
     WRITE_TIMEOUT,
     /** The client let its outbound queue of replies and events overflow. */
     OUTBOUND_OVERFLOW,
-    /** On a TLS control port: the handshake failed, e.g. a plain-text client, or a client that refused the certificate. */
+    /** On a TLS control port: the handshake failed (a plain-text client, or one that refused the certificate). */
     TLS_HANDSHAKE;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
