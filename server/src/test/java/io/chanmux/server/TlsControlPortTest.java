@@ -13,10 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -61,6 +63,23 @@ class TlsControlPortTest {
                 assertEquals("over tls", b.receivePayload());
             }
             assertEquals(1, hello.path("protocol").asInt());
+        }
+    }
+
+    @Test
+    void shouldRefuseTheCertificateWhenItDoesNotNameTheHostUnlessTheClientTrustsAnything() throws IOException {
+        Pem pem = TestCertificates.server(); // names localhost, 127.0.0.1 and ::1 only
+        try (TestRelay relay = tlsRelay(pem, b -> b)) {
+            InetSocketAddress elsewhere = new InetSocketAddress(InetAddress.getByAddress("relay.example",
+                    relay.control().getAddress().getAddress()), relay.control().getPort());
+
+            SSLHandshakeException refused = assertThrows(SSLHandshakeException.class,
+                    () -> ChanmuxClient.connect(elsewhere, ClientTls.trusting(pem.certificate()), event -> { }));
+            try (ChanmuxClient anything = ChanmuxClient.connect(elsewhere, ClientTls.insecureTrustAnything(),
+                    event -> { })) {
+                anything.ping();
+            }
+            assertTrue(refused.getMessage().contains("relay.example"), refused.getMessage());
         }
     }
 
