@@ -5,6 +5,7 @@ import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.control.ControlListener;
+import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -44,6 +45,7 @@ public final class ChanmuxServer implements AutoCloseable {
     private final ServerSocketChannel controlSocket;
     private final ChannelDirectory directory;
     private final ControlListener listener;
+    private final ControlTls tls;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Thread root;
@@ -52,6 +54,9 @@ public final class ChanmuxServer implements AutoCloseable {
 
     private ChanmuxServer(ServerConfig config, NanoClock clock) throws IOException {
         this.config = config;
+        // First: a certificate that cannot be used stops the start before anything is opened.
+        this.tls = config.tlsCertificate() == null ? null
+                : ControlTls.load(config.tlsCertificate(), config.tlsKey(), clock);
         this.directory = new ChannelDirectory(config, clock);
         this.controlSocket = ServerSocketChannel.open();
         try {
@@ -61,7 +66,7 @@ public final class ChanmuxServer implements AutoCloseable {
             throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
                     + config.controlPort() + ": " + e.getMessage(), e);
         }
-        this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain);
+        this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain);
         this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
@@ -79,7 +84,11 @@ public final class ChanmuxServer implements AutoCloseable {
         }
     }
 
-    /** Binds the control port and starts every thread. */
+    /**
+     * Binds the control port and starts every thread.
+     *
+     * @throws IllegalArgumentException when the TLS certificate or key cannot be used
+     */
     public static ChanmuxServer start(ServerConfig config) throws IOException {
         return start(config, NanoClock.SYSTEM);
     }
@@ -88,8 +97,9 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
-                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
+        log.info("chanmux {} listening on control {}{} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
+                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.pools(), config.udpPortLow(),
+                config.udpPortHigh(),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
         return server;
@@ -112,6 +122,11 @@ public final class ChanmuxServer implements AutoCloseable {
     /** The channel registry (counters, pool loads, ports in use). */
     public ChannelDirectory directory() {
         return directory;
+    }
+
+    /** TLS of the control port (the certificate in use, reload counters), or null when it is plain TCP. */
+    public ControlTls controlTls() {
+        return tls;
     }
 
     /** The control listener (session count, close counters). */

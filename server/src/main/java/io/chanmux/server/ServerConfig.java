@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,10 @@ import java.util.List;
  * @param drainTimeout         how long a drain (admin {@code drain}, SIGTERM) waits for channels to empty
  * @param summaryInterval      how often one INFO line sums up the counters
  * @param maxSessionsPerAddress control connections from one IP address at once; 0 for no limit
+ * @param tlsCertificate       PEM certificate chain that makes the control port TLS only, or null for plain TCP
+ *                             ({@code --tls-cert}); reread when the file changes
+ * @param tlsKey               PEM PKCS#8 private key of {@code tlsCertificate} ({@code --tls-key}); set with it
+ *                             or not at all
  */
 public record ServerConfig(
         InetAddress bindAddress,
@@ -63,7 +68,9 @@ public record ServerConfig(
         int metricsPort,
         Duration drainTimeout,
         Duration summaryInterval,
-        int maxSessionsPerAddress) {
+        int maxSessionsPerAddress,
+        Path tlsCertificate,
+        Path tlsKey) {
 
     /** Everything but the secret, which must not reach logs. */
     @Override
@@ -77,7 +84,8 @@ public record ServerConfig(
                 + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
                 + ", adminSecret=" + (adminSecret == null ? "none" : "set") + ", metricsPort=" + metricsPort
                 + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval
-                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + "]";
+                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + ", tls="
+                + (tlsCertificate == null ? "off" : tlsCertificate + " + " + tlsKey) + "]";
     }
 
     /** The default control port. */
@@ -159,6 +167,10 @@ public record ServerConfig(
         }
         checkPositive(problems, "--summary-interval", summaryInterval);
         checkAtLeast(problems, "--max-sessions-per-address", maxSessionsPerAddress, 0);
+        if ((tlsCertificate == null) != (tlsKey == null)) {
+            problems.add("--tls-cert and --tls-key go together: give both or neither (got only "
+                    + (tlsCertificate != null ? "--tls-cert" : "--tls-key") + ")");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -221,6 +233,8 @@ public record ServerConfig(
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration summaryInterval = Duration.ofSeconds(60);
         private int maxSessionsPerAddress = 0;
+        private Path tlsCertificate;
+        private Path tlsKey;
 
         private Builder() {
         }
@@ -252,6 +266,8 @@ public record ServerConfig(
             drainTimeout = c.drainTimeout;
             summaryInterval = c.summaryInterval;
             maxSessionsPerAddress = c.maxSessionsPerAddress;
+            tlsCertificate = c.tlsCertificate;
+            tlsKey = c.tlsKey;
         }
 
         public Builder bindAddress(InetAddress value) {
@@ -380,13 +396,23 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder tlsCertificate(Path value) {
+            tlsCertificate = value;
+            return this;
+        }
+
+        public Builder tlsKey(Path value) {
+            tlsKey = value;
+            return this;
+        }
+
         /** The validated config. */
         public ServerConfig build() {
             return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
                     lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,
-                    drainTimeout, summaryInterval, maxSessionsPerAddress).validate();
+                    drainTimeout, summaryInterval, maxSessionsPerAddress, tlsCertificate, tlsKey).validate();
         }
     }
 }

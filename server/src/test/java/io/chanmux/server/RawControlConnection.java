@@ -20,10 +20,19 @@ final class RawControlConnection implements AutoCloseable {
     private final BufferedReader in;
 
     RawControlConnection(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(new Socket(address.getAddress(), address.getPort()));
+    }
+
+    /** Lines over a socket that is already connected: TLS, say. */
+    RawControlConnection(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    Socket socket() {
+        return socket;
     }
 
     void send(byte[] bytes) throws IOException {

@@ -125,7 +125,8 @@ public final class SimulatedPeer {
     }
 
     private void connect() throws IOException {
-        ChanmuxClient session = ChanmuxClient.connect(context.control(), event -> { }, context.requestTimeout());
+        ChanmuxClient session = ChanmuxClient.connect(context.control(), context.tls(), event -> { },
+                context.requestTimeout());
         client = session;
         session.hello("chanmux-loadtest " + name);
         PeerHandle joined = session.join(channelId);

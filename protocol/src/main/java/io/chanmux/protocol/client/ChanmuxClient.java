@@ -30,7 +30,8 @@ import java.util.function.Consumer;
 
 /**
  * A chanmux control connection: sends requests, matches replies by id, and hands pushed events to
- * a listener. {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket.
+ * a listener. {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket. With a
+ * {@link ClientTls} the connection runs over TLS, for servers started with {@code --tls-cert}.
  *
  * <p>Thread-safe: any thread may send requests; replies are matched on one reader virtual thread,
  * which also calls the event listener (so the listener must not block).
@@ -48,14 +49,17 @@ public final class ChanmuxClient implements AutoCloseable {
     private final Duration timeout;
     private volatile IOException closedBy;
 
-    private ChanmuxClient(SocketChannel socket, Consumer<ControlEvent> listener, Duration timeout) throws IOException {
+    /**
+     * @param socket  the TCP connection, closed to end the client
+     * @param streams where lines are read and written: the socket's own streams, or TLS over them
+     */
+    private ChanmuxClient(SocketChannel socket, Socket streams, Consumer<ControlEvent> listener, Duration timeout)
+            throws IOException {
         this.socket = socket;
         this.listener = listener;
         this.timeout = timeout;
-        Socket adaptor = socket.socket();
-        adaptor.setTcpNoDelay(true);
-        this.out = adaptor.getOutputStream();
-        LineReader lines = new LineReader(adaptor.getInputStream(), ControlCodec.MAX_LINE_BYTES);
+        this.out = streams.getOutputStream();
+        LineReader lines = new LineReader(streams.getInputStream(), ControlCodec.MAX_LINE_BYTES);
         this.reader = Thread.ofVirtual().name("chanmux-client-reader").start(() -> readLoop(lines));
     }
 
@@ -72,9 +76,33 @@ public final class ChanmuxClient implements AutoCloseable {
     /** Connects with a per-request reply timeout. */
     public static ChanmuxClient connect(InetSocketAddress control, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
+        return connect(control, null, listener, requestTimeout);
+    }
+
+    /**
+     * Connects to a TLS control port and completes the handshake; {@code tls} says which
+     * certificates to trust (null connects over plain TCP).
+     */
+    public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener)
+            throws IOException {
+        return connect(control, tls, listener, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Connects over TLS when {@code tls} is given, else over plain TCP, with a per-request reply
+     * timeout that also bounds each read of the TLS handshake.
+     *
+     * @throws javax.net.ssl.SSLException when the TLS handshake fails
+     */
+    public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
+                                        Duration requestTimeout) throws IOException {
         SocketChannel socket = SocketChannel.open(control);
         try {
-            ChanmuxClient client = new ChanmuxClient(socket, listener, requestTimeout);
+            Socket adaptor = socket.socket();
+            adaptor.setTcpNoDelay(true);
+            Socket streams = tls == null ? adaptor
+                    : tls.handshake(adaptor, control.getHostString(), control.getPort(), requestTimeout);
+            ChanmuxClient client = new ChanmuxClient(socket, streams, listener, requestTimeout);
             client.greet();
             return client;
         } catch (IOException | RuntimeException e) {
@@ -218,7 +246,11 @@ public final class ChanmuxClient implements AutoCloseable {
         return closedBy == null && socket.isOpen();
     }
 
-    /** Closes the control connection; the server then removes this session's peers and channels. */
+    /**
+     * Closes the control connection; the server then removes this session's peers and channels.
+     * Over TLS, the TCP connection closes without a close_notify, so a close never waits for a
+     * write the server is not reading.
+     */
     @Override
     public void close() throws IOException {
         socket.close();
@@ -244,6 +276,9 @@ public final class ChanmuxClient implements AutoCloseable {
         try {
             byte[] line;
             while ((line = lines.readLine()) != null) {
+                if (ClientTls.isTlsRecord(line)) {
+                    throw new IOException("the server's control port speaks TLS; connect with a ClientTls");
+                }
                 dispatch(ControlCodec.decodeMessage(line));
             }
         } catch (IOException e) {
