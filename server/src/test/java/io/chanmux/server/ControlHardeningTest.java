@@ -131,6 +131,17 @@ class ControlHardeningTest {
     }
 
     @Test
+    void shouldStayUnauthenticatedWhenHelloHasTheRightSecretButAWrongAdminSecret() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.secret("s3cret").adminSecret("root"));
+             RawControlConnection conn = new RawControlConnection(relay.control())) {
+            assertEquals("unauthorized", conn.request(
+                    "{\"id\":1,\"op\":\"hello\",\"auth\":\"s3cret\",\"admin\":\"guess\"}").path("error").asText());
+            assertEquals("unauthorized", conn.request("{\"id\":2,\"op\":\"list\"}").path("error").asText(),
+                    "a refused hello changes nothing");
+        }
+    }
+
+    @Test
     void shouldAnswerUnauthorizedUntilHelloCarriesTheSecretOrAValidCredential() throws Exception {
         SharedSecret secret = new SharedSecret("s3cret");
         try (TestRelay relay = TestRelay.start(b -> b.secret("s3cret"));

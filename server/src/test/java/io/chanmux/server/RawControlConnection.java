@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 
 /** A control connection that writes raw bytes, for feeding the server malformed input. */
 final class RawControlConnection implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final Socket socket;
     private final OutputStream out;
