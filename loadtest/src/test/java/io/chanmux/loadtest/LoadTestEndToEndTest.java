@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.PortRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,8 +66,9 @@ class LoadTestEndToEndTest {
 
     @Test
     void shouldLeaveNoSessionBehindWhenRunAgainstAServerItDidNotStart() throws Exception {
-        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0).metricsPort(0).udpPorts(36_000, 36_099).build();
+        ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, 0)
+                .set(Settings.UDP_PORTS, new PortRange(36_000, 36_099)).build();
         try (ChanmuxServer server = ChanmuxServer.start(config)) {
             int port = server.controlAddress().getPort();
 

@@ -2,6 +2,8 @@ package io.chanmux.server;
 
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
@@ -58,14 +60,16 @@ public final class ChanmuxServer implements AutoCloseable {
         this.directory = new ChannelDirectory(config, clock);
         this.controlSocket = ServerSocketChannel.open();
         try {
-            controlSocket.bind(new InetSocketAddress(config.bindAddress(), config.controlPort()), 4096);
+            controlSocket.bind(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)),
+                    4096);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
-                    + config.controlPort() + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the control port " + config.get(Settings.BIND).getHostAddress() + ":"
+                    + config.get(Settings.CONTROL_PORT) + ": " + e.getMessage(), e);
         }
         this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain);
-        this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
+        this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
+                : startMetrics(config, directory, listener, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
@@ -73,12 +77,12 @@ public final class ChanmuxServer implements AutoCloseable {
                                                 ControlListener listener, ServerSocketChannel controlSocket)
             throws IOException {
         try {
-            return MetricsEndpoint.start(config.bindAddress(), config.metricsPort(),
+            return MetricsEndpoint.start(config.get(Settings.BIND), config.get(Settings.METRICS_PORT),
                     ServerMetrics.register(directory, listener), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the metrics port " + config.bindAddress().getHostAddress() + ":"
-                    + config.metricsPort() + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the metrics port " + config.get(Settings.BIND).getHostAddress() + ":"
+                    + config.get(Settings.METRICS_PORT) + ": " + e.getMessage(), e);
         }
     }
 
@@ -89,10 +93,10 @@ public final class ChanmuxServer implements AutoCloseable {
 
     /** Starts with an injected clock (tests). */
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
-        ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
+        ChanmuxServer server = new ChanmuxServer(config, clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", VERSION,
-                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
+        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}, metrics {}", VERSION,
+                server.controlAddress(), config.get(Settings.POOLS), config.get(Settings.UDP_PORTS),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
         return server;
@@ -135,13 +139,13 @@ public final class ChanmuxServer implements AutoCloseable {
     /**
      * Starts a graceful drain and returns at once: new connections are refused, {@code create} is
      * answered {@code limit}, every session gets a {@code draining} event, and the server closes
-     * when its last channel is gone or {@link ServerConfig#drainTimeout()} has passed.
+     * when its last channel is gone or {@link Settings#DRAIN_TIMEOUT} has passed.
      */
     public void drain() {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        Duration timeout = config.drainTimeout();
+        Duration timeout = config.get(Settings.DRAIN_TIMEOUT);
         log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
         listener.beginDrain(ControlCodec.encodeEvent("draining",
@@ -164,7 +168,7 @@ public final class ChanmuxServer implements AutoCloseable {
     public void drainAndClose() {
         drain();
         try {
-            awaitTermination(config.drainTimeout().plus(CLOSE_TIMEOUT));
+            awaitTermination(config.get(Settings.DRAIN_TIMEOUT).plus(CLOSE_TIMEOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -232,7 +236,7 @@ public final class ChanmuxServer implements AutoCloseable {
 
     /** The summary thread: one INFO line of counters per summary interval, until the server closes. */
     private void logSummaries() {
-        long periodMs = config.summaryInterval().toMillis();
+        long periodMs = config.get(Settings.SUMMARY_INTERVAL).toMillis();
         long[] last = directory.counterTotals();
         try {
             while (true) {

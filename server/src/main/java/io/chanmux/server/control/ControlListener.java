@@ -3,7 +3,8 @@ package io.chanmux.server.control;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.NanoClock;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,8 +65,8 @@ public final class ControlListener {
         this.config = config;
         this.directory = directory;
         this.clock = clock;
-        this.secret = config.secret() == null ? null : new SharedSecret(config.secret());
-        this.admission = new Semaphore(config.maxSessions());
+        this.secret = config.get(Settings.SECRET) == null ? null : new SharedSecret(config.get(Settings.SECRET));
+        this.admission = new Semaphore(config.get(Settings.MAX_SESSIONS));
         this.views = new ServerViews(directory, this, clock);
     }
 
@@ -140,7 +141,7 @@ public final class ControlListener {
      * address already has {@code maxSessionsPerAddress} open. Listener thread only.
      */
     private boolean admitFrom(InetAddress address) {
-        int limit = config.maxSessionsPerAddress();
+        int limit = config.get(Settings.MAX_SESSIONS_PER_ADDRESS);
         int open = sessionsByAddress.merge(address, 1, Integer::sum);
         if (limit > 0 && open > limit) {
             sessionsByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
@@ -188,12 +189,12 @@ public final class ControlListener {
             }
             InetAddress address = remoteAddress(connection);
             if (!admission.tryAcquire()) {
-                reject(connection, "the server has its maximum of " + config.maxSessions() + " control connections");
+                reject(connection, "the server has its maximum of " + config.get(Settings.MAX_SESSIONS) + " control connections");
                 continue;
             }
             if (!admitFrom(address)) {
                 admission.release();
-                reject(connection, "your address has its maximum of " + config.maxSessionsPerAddress()
+                reject(connection, "your address has its maximum of " + config.get(Settings.MAX_SESSIONS_PER_ADDRESS)
                         + " control connections");
                 continue;
             }
@@ -217,8 +218,8 @@ public final class ControlListener {
     /** The checker thread: closes sessions past a deadline, until the listener stops. */
     private void checkDeadlines() {
         long periodMs = config.sessionCheckInterval().toMillis();
-        long lineTimeoutNs = config.lineTimeout().toNanos();
-        long writeTimeoutNs = config.writeTimeout().toNanos();
+        long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
+        long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();
         try {
             while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();

@@ -12,7 +12,8 @@ import io.chanmux.server.ChanmuxServer;
 import io.chanmux.server.NanoClock;
 import io.chanmux.server.TokenBucket;
 import io.chanmux.server.SecureIds;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.ChannelDirectory;
 import io.chanmux.server.pool.ChannelEntry;
 import io.chanmux.server.pool.ChannelPool;
@@ -94,12 +95,12 @@ final class ControlSession implements SessionHandle {
         this.listener = listener;
         this.config = listener.config();
         this.directory = listener.directory();
-        this.outbound = new ArrayBlockingQueue<>(config.sessionQueueCapacity());
+        this.outbound = new ArrayBlockingQueue<>(config.get(Settings.SESSION_QUEUE_CAPACITY));
         this.clock = listener.clock();
         this.views = listener.views();
         this.openedNs = clock.nanoTime();
         this.lineStartedNs = openedNs;
-        this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), lineStartedNs);
+        this.requests = new TokenBucket(config.get(Settings.REQUEST_RATE), 2.0 * config.get(Settings.REQUEST_RATE), lineStartedNs);
         this.authenticated = listener.secret() == null;
     }
 
@@ -285,7 +286,7 @@ final class ControlSession implements SessionHandle {
 
     private ObjectNode dispatch(Request request) throws RequestException, InterruptedException {
         if (!requests.tryTake(1, clock.nanoTime())) {
-            throw request.error(ErrorCode.LIMIT, "more than " + config.requestsPerSecond()
+            throw request.error(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
                     + " requests per second; slow down");
         }
         if (!authenticated && !request.op().equals("hello")) {
@@ -325,8 +326,8 @@ final class ControlSession implements SessionHandle {
         }
         String adminSecret = request.optionalString("admin", MAX_KEY_CHARS);
         if (adminSecret != null) {
-            if (config.adminSecret() == null || !MessageDigest.isEqual(adminSecret.getBytes(StandardCharsets.UTF_8),
-                    config.adminSecret().getBytes(StandardCharsets.UTF_8))) {
+            if (config.get(Settings.ADMIN_SECRET) == null || !MessageDigest.isEqual(adminSecret.getBytes(StandardCharsets.UTF_8),
+                    config.get(Settings.ADMIN_SECRET).getBytes(StandardCharsets.UTF_8))) {
                 throw request.error(ErrorCode.UNAUTHORIZED, "wrong admin secret");
             }
             admin = true;
@@ -335,14 +336,14 @@ final class ControlSession implements SessionHandle {
                 .put("server", "chanmux/" + ChanmuxServer.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)
                 .put("session", id)
-                .put("peerTimeoutMs", config.peerTimeout().toMillis())
-                .put("bindTimeoutMs", config.bindTimeout().toMillis())
-                .put("maxDatagram", config.maxDatagramBytes());
+                .put("peerTimeoutMs", config.get(Settings.PEER_TIMEOUT).toMillis())
+                .put("bindTimeoutMs", config.get(Settings.BIND_TIMEOUT).toMillis())
+                .put("maxDatagram", config.get(Settings.MAX_DATAGRAM));
     }
 
     private ObjectNode create(Request request) throws RequestException, InterruptedException {
         String name = request.optionalString("name", MAX_NAME_CHARS);
-        int maxPeers = request.optionalInt("maxPeers", 1, config.maxPeersPerChannel(), config.maxPeersPerChannel());
+        int maxPeers = request.optionalInt("maxPeers", 1, config.get(Settings.MAX_PEERS), config.get(Settings.MAX_PEERS));
         String key = request.optionalString("key", MAX_KEY_CHARS);
         if (listener.isDraining()) {
             throw request.error(ErrorCode.LIMIT, "the server is draining: no new channels");
@@ -421,11 +422,11 @@ final class ControlSession implements SessionHandle {
     private ObjectNode adminDrain(Request request) throws RequestException {
         requireAdmin(request);
         listener.triggerDrain();
-        return ControlCodec.object().put("draining", true).put("timeoutMs", config.drainTimeout().toMillis());
+        return ControlCodec.object().put("draining", true).put("timeoutMs", config.get(Settings.DRAIN_TIMEOUT).toMillis());
     }
 
     private void requireAdmin(Request request) throws RequestException {
-        if (config.adminSecret() == null) {
+        if (config.get(Settings.ADMIN_SECRET) == null) {
             throw request.error(ErrorCode.FORBIDDEN, "admin ops are off: the server has no --admin-secret");
         }
         if (!admin) {

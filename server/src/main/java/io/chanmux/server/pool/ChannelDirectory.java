@@ -4,7 +4,8 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.NanoClock;
 import io.chanmux.server.SecureIds;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.slf4j.Logger;
@@ -48,10 +49,10 @@ public final class ChannelDirectory {
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
         this.config = config;
         this.clock = clock;
-        this.ports = new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
-                config.udpReceiveBufferBytes());
+        this.ports = new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
+                config.get(Settings.UDP_RCVBUF));
         List<ChannelPool> created = new ArrayList<>();
-        for (int i = 0; i < config.pools(); i++) {
+        for (int i = 0; i < config.get(Settings.POOLS); i++) {
             created.add(new ChannelPool(i, this, config, clock));
         }
         this.pools = List.copyOf(created);
@@ -77,8 +78,8 @@ public final class ChannelDirectory {
         DatagramChannel socket = ports.open();
         if (socket == null) {
             release(owner);
-            throw new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow() + "-"
-                    + config.udpPortHigh() + " is in use");
+            throw new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.get(Settings.UDP_PORTS).low() + "-"
+                    + config.get(Settings.UDP_PORTS).high() + " is in use");
         }
         int port = localPort(socket);
         ChannelPool pool = placeOnLeastLoadedPool();
@@ -86,7 +87,7 @@ public final class ChannelDirectory {
         ChannelEntry entry;
         do {
             id = SecureIds.hex(8);
-            RelayChannel relay = new RelayChannel(id, socket, port, config.maxDatagramBytes(), pool, clock);
+            RelayChannel relay = new RelayChannel(id, socket, port, config.get(Settings.MAX_DATAGRAM), pool, clock);
             entry = new ChannelEntry(id, name, maxPeers, key, owner, pool, relay);
         } while (channels.putIfAbsent(id, entry) != null);
         CompletableFuture<Void> started = new CompletableFuture<>();
@@ -167,13 +168,13 @@ public final class ChannelDirectory {
 
     /** Counts a channel against the server's and the owner's limits before it is opened. */
     private synchronized void reserveFor(SessionHandle owner) throws RequestException {
-        if (channelCount >= config.maxChannels()) {
-            throw new RequestException(ErrorCode.LIMIT, "the server has its maximum of " + config.maxChannels()
+        if (channelCount >= config.get(Settings.MAX_CHANNELS)) {
+            throw new RequestException(ErrorCode.LIMIT, "the server has its maximum of " + config.get(Settings.MAX_CHANNELS)
                     + " channels");
         }
         int owned = channelsByOwner.getOrDefault(owner, 0);
-        if (owned >= config.maxChannelsPerSession()) {
-            throw new RequestException(ErrorCode.LIMIT, "a session may own at most " + config.maxChannelsPerSession()
+        if (owned >= config.get(Settings.MAX_CHANNELS_PER_SESSION)) {
+            throw new RequestException(ErrorCode.LIMIT, "a session may own at most " + config.get(Settings.MAX_CHANNELS_PER_SESSION)
                     + " channels");
         }
         channelsByOwner.put(owner, owned + 1);

@@ -6,7 +6,8 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.NanoClock;
 import io.chanmux.server.SecureIds;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerActivity;
@@ -66,9 +67,9 @@ public final class ChannelPool implements BindRequests {
         this.directory = directory;
         this.config = config;
         this.clock = clock;
-        this.peerTimeoutNs = config.peerTimeout().toNanos();
-        this.bindTimeoutNs = config.bindTimeout().toNanos();
-        this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
+        this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
+        this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
+        this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
     }
 
     /** This pool's position in {@link ChannelDirectory#pools()}. */
@@ -215,7 +216,7 @@ public final class ChannelPool implements BindRequests {
         }
         long now = clock.nanoTime();
         Peer peer = new Peer(directory.nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
-                new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
+                new PeerRateLimit(config.get(Settings.PEER_RATE_PPS), config.get(Settings.PEER_RATE_BYTES), now));
         Member member = new Member(c.session(), peer);
         channel.add(member);
         link(c.session(), channel);

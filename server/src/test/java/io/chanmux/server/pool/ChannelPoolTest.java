@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.PortRange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,11 +43,11 @@ class ChannelPoolTest {
     @BeforeEach
     void setUp() {
         ServerConfig config = ServerConfig.builder()
-                .bindAddress(InetAddress.getLoopbackAddress())
-                .udpPorts(42_000, 42_099)
-                .pools(1)
-                .peerTimeout(Duration.ofSeconds(30))
-                .bindTimeout(Duration.ofSeconds(10))
+                .set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.UDP_PORTS, new PortRange(42_000, 42_099))
+                .set(Settings.POOLS, 1)
+                .set(Settings.PEER_TIMEOUT, Duration.ofSeconds(30))
+                .set(Settings.BIND_TIMEOUT, Duration.ofSeconds(10))
                 .build();
         directory = new ChannelDirectory(config, () -> nowNs);
         pool = directory.pools().getFirst();
