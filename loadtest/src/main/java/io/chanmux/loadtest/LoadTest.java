@@ -307,6 +307,7 @@ public final class LoadTest {
                 .set(Settings.MAX_CHANNELS, Math.max(defaults.get(Settings.MAX_CHANNELS), config.channels()))
                 .set(Settings.MAX_SESSIONS,
                         Math.max(defaults.get(Settings.MAX_SESSIONS), config.totalPeers() + config.channels() + 64))
+                .set(Settings.MAX_SESSIONS_PER_ADDRESS, 0) // every simulated client comes from 127.0.0.1
                 .set(Settings.MAX_PEERS, Math.max(defaults.get(Settings.MAX_PEERS), config.peersPerChannel()))
                 .set(Settings.MAX_DATAGRAM, Math.max(defaults.get(Settings.MAX_DATAGRAM), datagramBytes))
                 .set(Settings.PEER_RATE_PPS, Math.max(defaults.get(Settings.PEER_RATE_PPS), peerPackets))

@@ -77,11 +77,11 @@ public final class ChanmuxServer implements AutoCloseable {
                                                 ControlListener listener, ServerSocketChannel controlSocket)
             throws IOException {
         try {
-            return MetricsEndpoint.start(config.get(Settings.BIND), config.get(Settings.METRICS_PORT),
+            return MetricsEndpoint.start(config.get(Settings.METRICS_BIND), config.get(Settings.METRICS_PORT),
                     ServerMetrics.register(directory, listener), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the metrics port " + config.get(Settings.BIND).getHostAddress() + ":"
+            throw new IOException("cannot bind the metrics port " + config.get(Settings.METRICS_BIND).getHostAddress() + ":"
                     + config.get(Settings.METRICS_PORT) + ": " + e.getMessage(), e);
         }
     }

@@ -114,6 +114,43 @@ class ControlHardeningTest {
     }
 
     @Test
+    void shouldAnswerLimitWhenASessionJoinsMoreChannelsThanItMayAndServeItAgainAfterALeave() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_JOINS_PER_SESSION, 2))) {
+            TestClient owner = relay.client("owner");
+            String first = owner.create().channel();
+            String second = owner.create().channel();
+            String third = owner.create().channel();
+            TestClient joiner = relay.client("joiner");
+            joiner.control().join(first);
+            joiner.control().join(second);
+
+            ChanmuxException refused = assertThrows(ChanmuxException.class, () -> joiner.control().join(third));
+            assertEquals(ErrorCode.LIMIT, refused.error());
+            joiner.control().leave(first);
+            joiner.control().join(third);
+        }
+    }
+
+    @Test
+    void shouldCloseASessionThatHoldsNothingAfterTheIdleTimeoutButKeepOwnersAndMembers() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.IDLE_TIMEOUT, SHORT))) {
+            TestClient idle = relay.client("idle");
+            TestClient owner = relay.client("owner");
+            String channel = owner.create().channel();
+            TestClient member = relay.client("member");
+            member.control().join(channel);
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> relay.server().listener().closedBy(SessionCloseReason.IDLE_TIMEOUT) == 1);
+            assertThrows(IOException.class, () -> idle.control().ping());
+            await().during(SHORT.multipliedBy(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> relay.server().listener().closedBy(SessionCloseReason.IDLE_TIMEOUT) == 1);
+            owner.control().ping();
+            member.control().ping();
+        }
+    }
+
+    @Test
     void shouldAnswerLimitWhenASessionSendsTooFastAndServeItAgainLater() throws Exception {
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 5));
              RawControlConnection eager = new RawControlConnection(relay.control())) {

@@ -73,19 +73,20 @@ public final class Settings {
             Check.between(2, 65_536),
             "Most peers a channel may have");
 
-    /** SO_RCVBUF of channel sockets, 0 for the system default. */
-    public static final Setting<Integer> UDP_RCVBUF = integer("udp-rcvbuf", "BYTES", "0", Check.atLeast(0),
-            "SO_RCVBUF of channel sockets; 0 keeps the system default");
+    /** SO_RCVBUF of channel sockets, 0 for the system default; the kernel caps it at net.core.rmem_max. */
+    public static final Setting<Integer> UDP_RCVBUF = integer("udp-rcvbuf", "BYTES", "4194304", Check.atLeast(0),
+            "SO_RCVBUF of channel sockets, so a burst of junk does not crowd out valid datagrams; the kernel caps "
+                    + "it at net.core.rmem_max (logged once); 0 keeps the system default");
 
     /** Control connections at once; more are answered {@code limit} and closed. */
     public static final Setting<Integer> MAX_SESSIONS = integer("max-sessions", "N", "10000", Check.atLeast(1),
             "Most control connections at once; more get a 'limit' error and are closed");
 
-    /** Control connections from one IP address at once; 0 for no limit. */
-    public static final Setting<Integer> MAX_SESSIONS_PER_ADDRESS = integer("max-sessions-per-address", "N", "0",
+    /** Control connections from one IPv4 address or IPv6 /64 at once; 0 for no limit. */
+    public static final Setting<Integer> MAX_SESSIONS_PER_ADDRESS = integer("max-sessions-per-address", "N", "64",
             Check.atLeast(0),
-            "Most control connections from one IP address at once; more get a 'limit' error and are closed; "
-                    + "0 for no limit");
+            "Most control connections from one IPv4 address, or one IPv6 /64, at once; more get a 'limit' error "
+                    + "and are closed; 0 for no limit");
 
     /** Channels at once, server-wide. */
     public static final Setting<Integer> MAX_CHANNELS = integer("max-channels", "N", "10000", Check.atLeast(1),
@@ -95,6 +96,21 @@ public final class Settings {
     public static final Setting<Integer> MAX_CHANNELS_PER_SESSION = integer("max-channels-per-session", "N", "16",
             Check.atLeast(1),
             "Most channels one control connection may own");
+
+    /** Channels one session may be a member of at once. */
+    public static final Setting<Integer> MAX_JOINS_PER_SESSION = integer("max-joins-per-session", "N", "64",
+            Check.atLeast(1),
+            "Most channels one control connection may be a member of at once; more joins are answered 'limit'");
+
+    /** A session that owns and joins nothing is closed after this long without a request; 0 never. */
+    public static final Setting<Duration> IDLE_TIMEOUT = duration("idle-timeout", "60s", Check.notNegative(),
+            "Close a control connection that owns and joins no channel and sends no request for this long; "
+                    + "0s never");
+
+    /** TCP keepalive idle time of control connections, so a client that vanished is noticed; 0 off. */
+    public static final Setting<Duration> TCP_KEEPALIVE = duration("tcp-keepalive", "60s", Check.notNegative(),
+            "TCP keepalive on control connections: probe after this long idle, every 10 s, give up after 6 "
+                    + "unanswered probes; 0s turns it off");
 
     /** A session's sustained request rate; the burst is twice this. */
     public static final Setting<Integer> REQUEST_RATE = integer("request-rate", "N", "100", Check.atLeast(1),
@@ -125,6 +141,11 @@ public final class Settings {
     public static final Setting<String> ADMIN_SECRET = secret("admin-secret",
             "Unlock the admin ops (channels, peers, kick, close, drain) for sessions whose 'hello' carries it "
                     + "as 'admin'; without it they are refused");
+
+    /** Address of the metrics port: loopback unless the operator opens it on purpose. */
+    public static final Setting<InetAddress> METRICS_BIND = add(new Setting<>("metrics-bind", ValueType.ADDRESS,
+            "ADDRESS", "127.0.0.1", "127.0.0.1", Check.any(),
+            "Address for the metrics port; it has no authentication, so only bind it where your monitoring is"));
 
     /** HTTP port for {@code /metrics} and {@code /healthz}; 0 picks one, -1 turns it off. */
     public static final Setting<Integer> METRICS_PORT = integer("metrics-port", "PORT", "9700",

@@ -85,8 +85,11 @@ final class ControlConnection {
         session.tell(event, true);
     }
 
-    /** Closes the connection if its current line or write has taken too long. Called by the listener's checker. */
-    void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs) {
+    /**
+     * Closes the connection if its current line or write has taken too long, or it has idled
+     * holding nothing past the idle timeout (0: never). Called by the listener's checker.
+     */
+    void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs, long idleTimeoutNs) {
         long line = lineStartedNs;
         long write = writeStartedNs;
         if (!session.isAuthenticated() && nowNs - openedNs > lineTimeoutNs) {
@@ -95,6 +98,8 @@ final class ControlConnection {
             closeFor(SessionCloseReason.LINE_TIMEOUT);
         } else if (write != IDLE && nowNs - write > writeTimeoutNs) {
             closeFor(SessionCloseReason.WRITE_TIMEOUT);
+        } else if (idleTimeoutNs > 0 && line == IDLE && session.idleSince(nowNs - idleTimeoutNs)) {
+            closeFor(SessionCloseReason.IDLE_TIMEOUT);
         }
     }
 

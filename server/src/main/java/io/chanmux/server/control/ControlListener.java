@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.time.Duration;
+import jdk.net.ExtendedSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -43,6 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ControlListener {
     private static final Logger log = LoggerFactory.getLogger(ControlListener.class);
+    private static final int KEEPALIVE_INTERVAL_SECONDS = 10;
+    private static final int KEEPALIVE_PROBES = 6;
 
     private final ServerSocketChannel server;
     private final ServerConfig config;
@@ -53,6 +58,7 @@ public final class ControlListener {
     private final ControlTls tls;
     private final Semaphore admission;
     private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
+    /** Open sessions per client block (an IPv4 address, an IPv6 /64): {@link ClientBlock}. */
     private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -150,7 +156,7 @@ public final class ControlListener {
     void sessionEnded(ControlConnection session) {
         if (sessions.remove(session)) {
             admission.release();
-            sessionsByAddress.computeIfPresent(session.address(), (address, open) -> open == 1 ? null : open - 1);
+            sessionsByAddress.computeIfPresent(ClientBlock.of(session.address()), (block, open) -> open == 1 ? null : open - 1);
         }
     }
 
@@ -160,9 +166,10 @@ public final class ControlListener {
      */
     private boolean admitFrom(InetAddress address) {
         int limit = config.get(Settings.MAX_SESSIONS_PER_ADDRESS);
-        int open = sessionsByAddress.merge(address, 1, Integer::sum);
+        InetAddress block = ClientBlock.of(address);
+        int open = sessionsByAddress.merge(block, 1, Integer::sum);
         if (limit > 0 && open > limit) {
-            sessionsByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+            sessionsByAddress.computeIfPresent(block, (a, n) -> n == 1 ? null : n - 1);
             return false;
         }
         return true;
@@ -206,6 +213,7 @@ public final class ControlListener {
                 continue;
             }
             InetAddress address = remoteAddress(connection);
+            keepAlive(connection);
             ControlTransport opened = open(connection);
             if (opened == null) {
                 continue;
@@ -223,6 +231,28 @@ public final class ControlListener {
             ControlConnection session = new ControlConnection(opened, this, address);
             sessions.add(session);
             scope.fork(session::run);
+        }
+    }
+
+    /**
+     * Turns on TCP keepalive, so a client that vanished without a FIN or RST (power loss, a NAT
+     * that forgot it) is noticed and its channels deleted. Where the OS lacks the timing options,
+     * its own keepalive timing applies.
+     */
+    private void keepAlive(SocketChannel connection) {
+        Duration idle = config.get(Settings.TCP_KEEPALIVE);
+        if (idle.isZero()) {
+            return;
+        }
+        try {
+            connection.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            if (connection.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+                connection.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) Math.max(1, idle.toSeconds()));
+                connection.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, KEEPALIVE_INTERVAL_SECONDS);
+                connection.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, KEEPALIVE_PROBES);
+            }
+        } catch (IOException e) {
+            log.debug("keepalive on a new connection failed: {}", e.toString());
         }
     }
 
@@ -262,11 +292,12 @@ public final class ControlListener {
         long periodMs = config.sessionCheckInterval().toMillis();
         long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
         long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();
+        long idleTimeoutNs = config.get(Settings.IDLE_TIMEOUT).toNanos();
         try {
             while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();
                 for (ControlConnection session : sessions) {
-                    session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs);
+                    session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs, idleTimeoutNs);
                 }
             }
         } catch (InterruptedException e) {

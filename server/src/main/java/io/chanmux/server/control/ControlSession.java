@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One control session's requests: decodes each line once into a typed {@link ControlRequest},
@@ -51,6 +52,11 @@ final class ControlSession implements SessionHandle {
     private final ReadOnlyOps readOnlyOps;
     private final Replies replies;
     private final TokenBucket requests;
+    /** Channels this session owns or is a member of, summed over pools; written by pool threads. */
+    private final AtomicInteger channelsHeld = new AtomicInteger();
+    /** Channels this session is a member of; written by pool threads. */
+    private final AtomicInteger memberships = new AtomicInteger();
+    private volatile long lastRequestNs;
     private volatile boolean open = true;
     private volatile boolean authenticated;
     private volatile String clientName = "?";
@@ -66,6 +72,7 @@ final class ControlSession implements SessionHandle {
         long now = listener.clock().nanoTime();
         this.requests = new TokenBucket(config.get(Settings.REQUEST_RATE), 2.0 * config.get(Settings.REQUEST_RATE), now);
         this.authenticated = listener.secret() == null;
+        this.lastRequestNs = now;
     }
 
     @Override
@@ -85,6 +92,17 @@ final class ControlSession implements SessionHandle {
             case DROPPED -> listener.countDroppedEvent();
             case OVERFLOW -> connection.closeFor(SessionCloseReason.OUTBOUND_OVERFLOW);
         }
+    }
+
+    @Override
+    public void holdingsChanged(int channelsDelta, int membershipsDelta) {
+        channelsHeld.addAndGet(channelsDelta);
+        memberships.addAndGet(membershipsDelta);
+    }
+
+    /** Whether the session owns and joins nothing and has sent no request since {@code sinceNs}. */
+    boolean idleSince(long sinceNs) {
+        return channelsHeld.get() == 0 && lastRequestNs - sinceNs < 0;
     }
 
     /** Whether the session may use ops other than {@code hello}. */
@@ -123,7 +141,7 @@ final class ControlSession implements SessionHandle {
             return reply(replies.error(null, null, e));
         }
         Op op = Op.fromWireName(envelope.op());
-        ControlRequest request = null;
+        lastRequestNs = listener.clock().nanoTime();
         try {
             if (!requests.tryTake(1, listener.clock().nanoTime())) {
                 throw envelope.error(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
@@ -135,8 +153,7 @@ final class ControlSession implements SessionHandle {
             if (op != null && op.isAdmin()) {
                 requireAdmin(envelope, op);
             }
-            request = ControlRequest.from(envelope);
-            return dispatch(request);
+            return dispatch(ControlRequest.from(envelope));
         } catch (RequestException e) {
             return reply(replies.error(envelope.id(), op, e));
         } catch (RuntimeException e) {
@@ -149,7 +166,7 @@ final class ControlSession implements SessionHandle {
         return switch (request) {
             case ControlRequest.Hello r -> reply(request, hello(r));
             case ControlRequest.Create r -> create(r);
-            case ControlRequest.Join r -> this.<Joined>askPool(r, channel(r.channel()),
+            case ControlRequest.Join r -> this.<Joined>askPool(r, channelToJoin(r.channel()),
                     (channel, answer) -> new PoolCommand.JoinPeer(channel.id(), this, r.key(), answer));
             case ControlRequest.Leave r -> this.<Void>askPool(r, channel(r.channel()),
                     (channel, answer) -> new PoolCommand.LeavePeer(channel.id(), this, answer));
@@ -232,6 +249,15 @@ final class ControlSession implements SessionHandle {
         if (!admin) {
             throw envelope.error(ErrorCode.FORBIDDEN, "'" + op.wireName() + "' needs 'hello' with the admin secret");
         }
+    }
+
+    /** The channel to join, if this session may join one more. */
+    private Channel channelToJoin(String id) throws RequestException {
+        int limit = config.get(Settings.MAX_JOINS_PER_SESSION);
+        if (memberships.get() >= limit) {
+            throw new RequestException(ErrorCode.LIMIT, "a session may be a member of at most " + limit + " channels");
+        }
+        return channel(id);
     }
 
     private Channel channel(String id) throws RequestException {

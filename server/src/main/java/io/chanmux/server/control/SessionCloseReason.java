@@ -17,7 +17,9 @@ public enum SessionCloseReason {
     /** The client let its outbound queue of replies and events overflow. */
     OUTBOUND_OVERFLOW,
     /** On a TLS control port: the handshake failed (a plain-text client, or one that refused the certificate). */
-    TLS_HANDSHAKE;
+    TLS_HANDSHAKE,
+    /** The session owned and joined nothing and sent no request for the idle timeout. */
+    IDLE_TIMEOUT;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

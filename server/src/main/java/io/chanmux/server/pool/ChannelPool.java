@@ -242,6 +242,7 @@ public final class ChannelPool {
                 new PeerRateLimit(config.get(Settings.PEER_RATE_PPS), config.get(Settings.PEER_RATE_BYTES), now));
         Member member = new Member(c.session(), peer);
         members.add(member);
+        c.session().holdingsChanged(0, 1);
         link(c.session(), members);
         c.answer().ok(new Joined(channel.id(), channel.port(), peer.id(), peer.token().clone()));
         members.tellMembers(member, new ServerEvent.PeerJoined(channel.id(), peer.id()));
@@ -290,14 +291,19 @@ public final class ChannelPool {
 
     /** Notes that {@code session} owns or belongs to a channel, so its end finds the channel at once. */
     private void link(SessionHandle session, ChannelMembers members) {
-        channelsBySession.computeIfAbsent(session, s -> new HashSet<>()).add(members);
+        if (channelsBySession.computeIfAbsent(session, s -> new HashSet<>()).add(members)) {
+            session.holdingsChanged(1, 0);
+        }
     }
 
     /** Forgets that link once the session neither owns nor belongs to the channel. */
     private void unlink(SessionHandle session, ChannelMembers members) {
         Set<ChannelMembers> linked = channelsBySession.get(session);
-        if (linked != null && linked.remove(members) && linked.isEmpty()) {
-            channelsBySession.remove(session);
+        if (linked != null && linked.remove(members)) {
+            session.holdingsChanged(-1, 0);
+            if (linked.isEmpty()) {
+                channelsBySession.remove(session);
+            }
         }
     }
 
@@ -317,6 +323,7 @@ public final class ChannelPool {
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
         members.remove(member);
+        member.session.holdingsChanged(0, -1);
         if (members.channel.owner() != member.session) {
             unlink(member.session, members);
         }
@@ -336,6 +343,7 @@ public final class ChannelPool {
         ServerEvent event = new ServerEvent.ChannelDeleted(channel.id(), reason);
         for (Member member : members.byPeer.values()) {
             unlink(member.session, members);
+            member.session.holdingsChanged(0, -1);
             member.session.tell(event, true);
         }
         log.info("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());

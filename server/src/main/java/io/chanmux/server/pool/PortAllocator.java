@@ -1,5 +1,8 @@
 package io.chanmux.server.pool;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,12 +19,15 @@ import java.util.BitSet;
  * <p>Not thread-safe: owned by the {@link ChannelDirectory}'s thread.
  */
 public final class PortAllocator implements ChannelPorts {
+    private static final Logger log = LoggerFactory.getLogger(PortAllocator.class);
+
     private final InetAddress bindAddress;
     private final int lowPort;
     private final int highPort;
     private final int receiveBufferBytes;
     private final BitSet inUse;
     private int cursor;
+    private boolean cappedLogged;
 
     public PortAllocator(InetAddress bindAddress, int lowPort, int highPort, int receiveBufferBytes) {
         this.bindAddress = bindAddress;
@@ -75,12 +81,23 @@ public final class PortAllocator implements ChannelPorts {
                     : DatagramChannel.open(StandardProtocolFamily.INET);
             if (receiveBufferBytes > 0) {
                 socket.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
+                noteIfCapped(socket.getOption(StandardSocketOptions.SO_RCVBUF));
             }
             socket.bind(new InetSocketAddress(bindAddress, port));
             return socket;
         } catch (IOException e) {
             closeQuietly(socket);
             return null;
+        }
+    }
+
+    /** Logs once when the kernel gave less receive buffer than asked (it caps at net.core.rmem_max). */
+    private void noteIfCapped(int granted) {
+        if (granted < receiveBufferBytes && !cappedLogged) {
+            cappedLogged = true;
+            log.warn("channel sockets get a {}-byte receive buffer, not the {} of --udp-rcvbuf: the kernel caps it "
+                    + "at net.core.rmem_max; raise that (sysctl -w net.core.rmem_max={}) so bursts of junk cannot "
+                    + "crowd out valid datagrams", granted, receiveBufferBytes, receiveBufferBytes);
         }
     }
 

@@ -22,4 +22,12 @@ public interface SessionHandle {
      *                  other peers, which a session whose client reads too slowly may drop
      */
     void tell(ServerEvent event, boolean essential);
+
+    /**
+     * What the session holds changed: {@code channelsDelta} channels it owns or is a member of (in
+     * the calling pool), {@code membershipsDelta} channels it is a member of. Pool threads call
+     * this as they change their state, so the session can enforce its join limit and know when it
+     * holds nothing (the idle timeout). Never blocks.
+     */
+    void holdingsChanged(int channelsDelta, int membershipsDelta);
 }

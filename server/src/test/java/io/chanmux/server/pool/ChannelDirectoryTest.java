@@ -146,5 +146,9 @@ class ChannelDirectoryTest {
         @Override
         public void tell(ServerEvent event, boolean essential) {
         }
+
+        @Override
+        public void holdingsChanged(int channelsDelta, int membershipsDelta) {
+        }
     }
 }

@@ -103,6 +103,30 @@ class ChannelPoolTest {
     }
 
     @Test
+    void shouldReportWhatASessionHoldsAsItCreatesJoinsLeavesAndIsEvicted() throws Exception {
+        Channel channel = create();
+        assertEquals(1, owner.channelsHeld, "an owner holds its channel");
+        assertEquals(0, owner.memberships);
+
+        join(channel, alice, null);
+        join(channel, owner, null);
+        assertEquals(1, alice.channelsHeld);
+        assertEquals(1, alice.memberships);
+        assertEquals(1, owner.channelsHeld, "owning and joining one channel is one channel held");
+        assertEquals(1, owner.memberships);
+
+        RecordingAnswer<Void> left = new RecordingAnswer<>();
+        pool.apply(new PoolCommand.LeavePeer(channel.id(), alice, left));
+        assertEquals(0, alice.channelsHeld);
+        assertEquals(0, alice.memberships);
+
+        nowNs += Duration.ofSeconds(11).toNanos();
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(0, owner.memberships, "evicted");
+        assertEquals(1, owner.channelsHeld, "still the owner");
+    }
+
+    @Test
     void shouldDeleteOwnedChannelsAndRemovePeersWhenASessionCloses() throws Exception {
         Channel owned = create();
         Channel other = create(alice, null, 10, null);
@@ -187,6 +211,8 @@ class ChannelPoolTest {
     private static final class RecordingSession implements SessionHandle {
         private final String id;
         final List<ServerEvent> events = new ArrayList<>();
+        int channelsHeld;
+        int memberships;
 
         RecordingSession(String id) {
             this.id = id;
@@ -205,6 +231,12 @@ class ChannelPoolTest {
         @Override
         public void tell(ServerEvent event, boolean essential) {
             events.add(event);
+        }
+
+        @Override
+        public void holdingsChanged(int channelsDelta, int membershipsDelta) {
+            channelsHeld += channelsDelta;
+            memberships += membershipsDelta;
         }
 
         List<String> eventSummaries() {
