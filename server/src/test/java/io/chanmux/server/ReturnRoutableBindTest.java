@@ -1,6 +1,5 @@
 package io.chanmux.server;
 
-import io.chanmux.server.base.NanoClock;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;

@@ -119,8 +119,9 @@ final class ControlConnection {
         } catch (IOException e) {
             log.debug("session {}: close failed", session.id(), e);
         }
-        // After the socket: the writer this wakes must find it closed, not say goodbye on it.
+        // After the socket: the writer and reader this wakes must find it closed, not say goodbye on it.
         outbox.close();
+        session.abandonPending();
     }
 
     /** The connection's thread. */

@@ -57,6 +57,8 @@ final class ControlSession implements SessionHandle {
     /** Channels this session is a member of; written by pool threads. */
     private final AtomicInteger memberships = new AtomicInteger();
     private volatile long lastRequestNs;
+    /** The request at a pool that the reader waits for, if any; released when the connection closes. */
+    private volatile PoolAnswer<?> pending;
     private volatile boolean open = true;
     private volatile boolean authenticated;
     private volatile String clientName = "?";
@@ -113,6 +115,14 @@ final class ControlSession implements SessionHandle {
     /** The name the client gave in {@code hello}, for logs. */
     String clientName() {
         return clientName;
+    }
+
+    /** The connection is closing: a reader waiting for a pool's answer stops waiting. Any thread. */
+    void abandonPending() {
+        PoolAnswer<?> waiting = pending;
+        if (waiting != null) {
+            waiting.answered.release();
+        }
     }
 
     /** The connection has ended: every pool removes this session's peers and channels. Connection thread. */
@@ -308,12 +318,18 @@ final class ControlSession implements SessionHandle {
 
         /** Waits for the answer; false when the connection closed first. */
         boolean await() throws InterruptedException {
-            while (!answered.tryAcquire(1, TimeUnit.SECONDS)) {
-                if (!connection.isOpen()) {
-                    return false;
+            pending = this;
+            try {
+                // The check after each wake-up covers a close that came before this answer was pending.
+                while (!answered.tryAcquire(1, TimeUnit.SECONDS) || !connection.isOpen()) {
+                    if (!connection.isOpen()) {
+                        return false;
+                    }
                 }
+                return true;
+            } finally {
+                pending = null;
             }
-            return true;
         }
     }
 }
