@@ -4,6 +4,11 @@ import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.cluster.LocalNode;
+import io.chanmux.server.cluster.RedisAddress;
+import io.chanmux.server.cluster.RedisCluster;
+import io.chanmux.server.cluster.SingleNode;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
@@ -44,6 +49,9 @@ public final class ChanmuxServer implements AutoCloseable {
     private final ServerSocketChannel controlSocket;
     private final ChannelDirectory directory;
     private final ControlListener listener;
+    private final Cluster cluster;
+    /** The cluster's thread, or null for a single node (nothing runs then). */
+    private final RedisCluster redisCluster;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Thread root;
@@ -61,17 +69,22 @@ public final class ChanmuxServer implements AutoCloseable {
             throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
                     + config.controlPort() + ": " + e.getMessage(), e);
         }
-        this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain);
-        this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
+        LocalNode node = LocalNode.of(config, controlAddress(), directory, draining::get, clock.nanoTime());
+        this.redisCluster = config.cluster() == null ? null
+                : new RedisCluster(node, RedisAddress.parse(config.cluster()), directory, config.nodeTtl(), clock);
+        this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
+        this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain, cluster);
+        this.metrics = config.metricsPort() < 0 ? null
+                : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
     private static MetricsEndpoint startMetrics(ServerConfig config, ChannelDirectory directory,
-                                                ControlListener listener, ServerSocketChannel controlSocket)
-            throws IOException {
+                                                ControlListener listener, RedisCluster cluster,
+                                                ServerSocketChannel controlSocket) throws IOException {
         try {
             return MetricsEndpoint.start(config.bindAddress(), config.metricsPort(),
-                    ServerMetrics.register(directory, listener), listener::isDraining);
+                    ServerMetrics.register(directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
             throw new IOException("cannot bind the metrics port " + config.bindAddress().getHostAddress() + ":"
@@ -114,6 +127,11 @@ public final class ChanmuxServer implements AutoCloseable {
         return directory;
     }
 
+    /** How this node sees its cluster ({@code nodes}, placement); a single node without {@code --cluster}. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
     /** The control listener (session count, close counters). */
     public ControlListener listener() {
         return listener;
@@ -142,6 +160,7 @@ public final class ChanmuxServer implements AutoCloseable {
         log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
         listener.beginDrain(new ServerEvent.Draining(timeout.toMillis()));
+        cluster.drainStarted();
         Thread.ofVirtual().name("chanmux-drain").start(() -> {
             long deadline = System.nanoTime() + timeout.toNanos();
             try {
@@ -206,6 +225,9 @@ public final class ChanmuxServer implements AutoCloseable {
                 cfg -> cfg.withName("chanmux").withThreadFactory(threads))) {
             parts.add(scope.fork(listener::run));
             parts.add(scope.fork(directory::run));
+            if (redisCluster != null) {
+                parts.add(scope.fork(redisCluster::run));
+            }
             for (ChannelPool pool : directory.pools()) {
                 parts.add(scope.fork(pool::run));
             }

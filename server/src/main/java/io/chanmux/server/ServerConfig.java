@@ -1,9 +1,12 @@
 package io.chanmux.server;
 
+import io.chanmux.server.cluster.RedisAddress;
+
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Every server setting, validated once. Each component has a command-line option of the same
@@ -36,6 +39,10 @@ import java.util.List;
  * @param drainTimeout         how long a drain (admin {@code drain}, SIGTERM) waits for channels to empty
  * @param summaryInterval      how often one INFO line sums up the counters
  * @param maxSessionsPerAddress control connections from one IP address at once; 0 for no limit
+ * @param cluster              the Redis URI of the cluster this node joins ({@code --cluster}), or null: a single node
+ * @param nodeId               this node's id in the cluster ({@code --node-id}), or null: derived from host and control port
+ * @param advertise            the host clients reach this node at ({@code --advertise}), or null: the bind address
+ * @param nodeTtl              a node not heard from for this long is dead, and so are its channels ({@code --node-ttl})
  */
 public record ServerConfig(
         InetAddress bindAddress,
@@ -63,9 +70,13 @@ public record ServerConfig(
         int metricsPort,
         Duration drainTimeout,
         Duration summaryInterval,
-        int maxSessionsPerAddress) {
+        int maxSessionsPerAddress,
+        String cluster,
+        String nodeId,
+        String advertise,
+        Duration nodeTtl) {
 
-    /** Everything but the secret, which must not reach logs. */
+    /** Everything but the secrets (the Redis password included), which must not reach logs. */
     @Override
     public String toString() {
         return "ServerConfig[bind=" + bindAddress.getHostAddress() + ", controlPort=" + controlPort + ", udpPorts="
@@ -77,13 +88,18 @@ public record ServerConfig(
                 + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
                 + ", adminSecret=" + (adminSecret == null ? "none" : "set") + ", metricsPort=" + metricsPort
                 + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval
-                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + "]";
+                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + ", cluster="
+                + (cluster == null ? "none" : RedisAddress.redacted(cluster)) + ", nodeId=" + nodeId + ", advertise="
+                + advertise + ", nodeTtl=" + nodeTtl + "]";
     }
 
     /** The default control port. */
     public static final int DEFAULT_CONTROL_PORT = 7700;
     /** The default metrics port. */
     public static final int DEFAULT_METRICS_PORT = 9700;
+    /** The shortest {@code --node-ttl}: two heartbeats, so one late beat does not kill a node. */
+    public static final Duration MIN_NODE_TTL = Duration.ofSeconds(2);
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** {@code max(1, cores - 1)}: one core is left for the kernel's network work and everything else. */
     public static int defaultPools() {
@@ -159,6 +175,7 @@ public record ServerConfig(
         }
         checkPositive(problems, "--summary-interval", summaryInterval);
         checkAtLeast(problems, "--max-sessions-per-address", maxSessionsPerAddress, 0);
+        checkCluster(problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -179,6 +196,30 @@ public record ServerConfig(
     public Duration sessionCheckInterval() {
         Duration shorter = lineTimeout.compareTo(writeTimeout) < 0 ? lineTimeout : writeTimeout;
         return Duration.ofMillis(Math.clamp(shorter.toMillis() / 4, 10, 1000));
+    }
+
+    private void checkCluster(List<String> problems) {
+        if (cluster != null) {
+            try {
+                RedisAddress.parse(cluster);
+            } catch (IllegalArgumentException e) {
+                problems.add("--cluster: " + e.getMessage());
+            }
+            if (advertise == null && bindAddress != null && bindAddress.isAnyLocalAddress()) {
+                problems.add("--advertise: needed with --cluster when --bind is a wildcard address ("
+                        + bindAddress.getHostAddress() + "): give the host clients reach this node at");
+            }
+        }
+        if (nodeId != null && !NODE_ID.matcher(nodeId).matches()) {
+            problems.add("--node-id: '" + nodeId + "' is not 1-64 letters, digits, '.', '_', ':' or '-'");
+        }
+        if (advertise != null && (advertise.isBlank() || advertise.length() > 253 || advertise.contains(" "))) {
+            problems.add("--advertise: '" + advertise + "' is not a host name or address");
+        }
+        if (nodeTtl == null || nodeTtl.compareTo(MIN_NODE_TTL) < 0 || nodeTtl.compareTo(Duration.ofHours(1)) > 0) {
+            problems.add("--node-ttl: " + nodeTtl + " is not from " + MIN_NODE_TTL.toSeconds()
+                    + "s to 1h (nodes beat once a second)");
+        }
     }
 
     private static void checkAtLeast(List<String> problems, String option, long value, long minimum) {
@@ -221,6 +262,10 @@ public record ServerConfig(
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration summaryInterval = Duration.ofSeconds(60);
         private int maxSessionsPerAddress = 0;
+        private String cluster;
+        private String nodeId;
+        private String advertise;
+        private Duration nodeTtl = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -252,6 +297,10 @@ public record ServerConfig(
             drainTimeout = c.drainTimeout;
             summaryInterval = c.summaryInterval;
             maxSessionsPerAddress = c.maxSessionsPerAddress;
+            cluster = c.cluster;
+            nodeId = c.nodeId;
+            advertise = c.advertise;
+            nodeTtl = c.nodeTtl;
         }
 
         public Builder bindAddress(InetAddress value) {
@@ -380,13 +429,33 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder cluster(String value) {
+            cluster = value;
+            return this;
+        }
+
+        public Builder nodeId(String value) {
+            nodeId = value;
+            return this;
+        }
+
+        public Builder advertise(String value) {
+            advertise = value;
+            return this;
+        }
+
+        public Builder nodeTtl(Duration value) {
+            nodeTtl = value;
+            return this;
+        }
+
         /** The validated config. */
         public ServerConfig build() {
             return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
                     lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,
-                    drainTimeout, summaryInterval, maxSessionsPerAddress).validate();
+                    drainTimeout, summaryInterval, maxSessionsPerAddress, cluster, nodeId, advertise, nodeTtl).validate();
         }
     }
 }

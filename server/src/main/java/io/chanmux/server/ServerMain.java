@@ -133,6 +133,25 @@ public final class ServerMain implements Callable<Integer> {
             description = "How often one log line sums up the counters (default: ${DEFAULT-VALUE}).")
     String summaryInterval;
 
+    @Option(names = "--cluster", paramLabel = "URI",
+            description = "Join the cluster whose directory is this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB], "
+                    + "or rediss:// for TLS (default: none, a single node).")
+    String cluster;
+
+    @Option(names = "--node-id", paramLabel = "ID",
+            description = "This node's id in the cluster, 1-64 of [A-Za-z0-9._:-] (default: HOSTNAME-CONTROLPORT).")
+    String nodeId;
+
+    @Option(names = "--advertise", paramLabel = "HOST",
+            description = "The host clients reach this node's control and UDP ports at (default: the --bind address; "
+                    + "needed with --cluster when --bind is a wildcard).")
+    String advertise;
+
+    @Option(names = "--node-ttl", paramLabel = "DURATION", defaultValue = "5s",
+            description = "A cluster node not heard from for this long is dead, and so are its channels "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String nodeTtl;
+
     /** Runs the server until it is stopped; exits with the status. */
     public static void main(String[] args) {
         System.exit(run(args));
@@ -212,6 +231,10 @@ public final class ServerMain implements Callable<Integer> {
                 .metricsPort(metricsPort)
                 .drainTimeout(parseDuration("--drain-timeout", drainTimeout))
                 .summaryInterval(parseDuration("--summary-interval", summaryInterval))
+                .cluster(cluster)
+                .nodeId(nodeId)
+                .advertise(advertise)
+                .nodeTtl(parseDuration("--node-ttl", nodeTtl))
                 .build();
     }
 

@@ -5,6 +5,7 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,14 +56,17 @@ public final class ControlListener {
     private final ReadOnlyOps readOnlyOps;
     private final LongAdder droppedEvents = new LongAdder();
     private final Runnable drainTrigger;
+    private final Cluster cluster;
     private volatile boolean draining;
 
     /**
      * @param drainTrigger what the admin {@code drain} op runs: the server's drain
+     * @param cluster      where sessions place new channels and find those of other nodes
      */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock, Runnable drainTrigger) {
+                           NanoClock clock, Runnable drainTrigger, Cluster cluster) {
         this.server = server;
+        this.cluster = cluster;
         this.drainTrigger = drainTrigger;
         this.config = config;
         this.directory = directory;
@@ -112,6 +116,10 @@ public final class ControlListener {
 
     ChannelDirectory directory() {
         return directory;
+    }
+
+    Cluster cluster() {
+        return cluster;
     }
 
     ReadOnlyOps readOnlyOps() {

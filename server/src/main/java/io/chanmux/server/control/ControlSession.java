@@ -13,6 +13,7 @@ import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.base.TokenBucket;
 import io.chanmux.server.base.Version;
+import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.pool.Answer;
 import io.chanmux.server.pool.Channel;
 import io.chanmux.server.pool.ChannelCreated;
@@ -48,6 +49,7 @@ final class ControlSession implements SessionHandle {
     private final ServerConfig config;
     private final ChannelDirectory directory;
     private final ReadOnlyOps readOnlyOps;
+    private final Cluster cluster;
     private final Replies replies;
     private final TokenBucket requests;
     private volatile boolean open = true;
@@ -61,6 +63,7 @@ final class ControlSession implements SessionHandle {
         this.config = listener.config();
         this.directory = listener.directory();
         this.readOnlyOps = listener.readOnlyOps();
+        this.cluster = listener.cluster();
         this.replies = replies;
         long now = listener.clock().nanoTime();
         this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), now);
@@ -157,6 +160,7 @@ final class ControlSession implements SessionHandle {
             case ControlRequest.ListChannels r -> reply(request, readOnlyOps.list(r, this));
             case ControlRequest.Stats r -> reply(request, readOnlyOps.stats());
             case ControlRequest.Ping r -> reply(request, null);
+            case ControlRequest.Nodes r -> reply(request, cluster.nodes());
             case ControlRequest.AdminChannels r -> reply(request, readOnlyOps.channels(r));
             case ControlRequest.AdminPeers r -> reply(request, readOnlyOps.peers(r, channel(r.channel())));
             case ControlRequest.Kick r -> this.<Void>askPool(r, channel(r.channel()),
@@ -204,11 +208,12 @@ final class ControlSession implements SessionHandle {
             throw new RequestException(ErrorCode.BAD_REQUEST, "field 'maxPeers' must be an integer from 1 to "
                     + config.maxPeersPerChannel());
         }
+        cluster.place(request); // in a cluster, the channel may belong on another node ('moved')
         if (listener.isDraining()) {
             throw new RequestException(ErrorCode.LIMIT, "the server is draining: no new channels");
         }
         PoolAnswer<ChannelCreated> answer = new PoolAnswer<>(request);
-        if (!directory.requestCreate(this, request.name(), maxPeers, request.key(), answer)) {
+        if (!directory.requestCreate(this, request.name(), maxPeers, request.key(), cluster.publishing(answer))) {
             throw new RequestException(ErrorCode.LIMIT, "the server is too busy to create a channel; try again");
         }
         return answer.await();
@@ -234,10 +239,11 @@ final class ControlSession implements SessionHandle {
         }
     }
 
-    private Channel channel(String id) throws RequestException {
+    /** The channel if this node holds it; else the cluster's answer ({@code moved}, {@code not_found}, ...). */
+    private Channel channel(String id) throws RequestException, InterruptedException {
         Channel channel = directory.find(id);
         if (channel == null) {
-            throw new RequestException(ErrorCode.NOT_FOUND, "no channel " + id);
+            throw cluster.notHere(id);
         }
         return channel;
     }
