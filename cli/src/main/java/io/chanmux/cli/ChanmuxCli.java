@@ -1,7 +1,9 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChanmuxException;
+import io.chanmux.protocol.client.ClientTls;
 import io.chanmux.protocol.client.ControlEvent;
 import io.chanmux.protocol.control.ControlCodec;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,15 +11,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -83,6 +88,23 @@ public final class ChanmuxCli implements Callable<Integer> {
                     + "kick, close, drain) are allowed (default: $CHANMUX_ADMIN_SECRET).")
     String adminSecret;
 
+    @Option(names = "--tls", scope = ScopeType.INHERIT,
+            description = "Connect with TLS (a server started with --tls-cert), trusting the JVM's default trust "
+                    + "store; the certificate must name the --server host.")
+    boolean tlsDefault;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Connect with TLS, trusting the certificates in this PEM file: a private CA, or the server's "
+                    + "own self-signed certificate. The certificate must name the --server host.")
+    Path tlsCa;
+
+    @Option(names = "--tls-insecure", scope = ScopeType.INHERIT,
+            description = "Connect with TLS and trust any certificate (a self-signed test server): encrypted, but "
+                    + "anyone on the path can pose as the server.")
+    boolean tlsInsecure;
+
+    private ClientTls tls;
+
     private ChanmuxCli(InputStream in, PrintStream out, PrintStream err) {
         this.in = in;
         this.out = out;
@@ -140,15 +162,18 @@ public final class ChanmuxCli implements Callable<Integer> {
      */
     ChanmuxClient connect(Consumer<ControlEvent> listener) throws IOException {
         ChanmuxClient client;
+        ClientTls secured = tls();
         try {
-            client = ChanmuxClient.connect(server.resolve(), listener);
+            client = ChanmuxClient.connect(server.resolve(), secured, listener);
         } catch (ServerUnreachableException e) {
             throw e;
+        } catch (SSLException e) {
+            throw ServerUnreachableException.tlsFailed(server, e);
         } catch (IOException e) {
             throw new ServerUnreachableException(server, e);
         }
         try {
-            client.call("hello", hello());
+            client.call(Op.HELLO.wireName(), hello());
             return client;
         } catch (IOException | RuntimeException e) {
             client.close();
@@ -163,14 +188,43 @@ public final class ChanmuxCli implements Callable<Integer> {
      * @throws ErrorReplyException        when the server refuses the hello
      */
     ControlExchange exchange() throws IOException {
-        ControlExchange exchange = ControlExchange.open(server);
+        ControlExchange exchange = ControlExchange.open(server, tls());
         try {
-            exchange.request("hello", hello());
+            exchange.request(Op.HELLO.wireName(), hello());
             return exchange;
         } catch (IOException | RuntimeException e) {
             exchange.close();
             throw e;
         }
+    }
+
+    /**
+     * The TLS the options ask for, or null for plain TCP. Built once per run; {@code --tls-insecure}
+     * prints a warning on stderr then.
+     *
+     * @throws ParameterException for contradicting options or an unreadable {@code --tls-ca} file (status 2)
+     */
+    private ClientTls tls() throws IOException {
+        if (tls != null || !(tlsDefault || tlsCa != null || tlsInsecure)) {
+            return tls;
+        }
+        if (tlsInsecure && tlsCa != null) {
+            throw new ParameterException(spec.commandLine(), "give --tls-ca or --tls-insecure, not both");
+        }
+        if (tlsInsecure) {
+            err.println("warning: --tls-insecure: the server's certificate is not checked; anyone on the path "
+                    + "can pose as the server");
+            tls = ClientTls.insecureTrustAnything();
+        } else if (tlsCa != null) {
+            try {
+                tls = ClientTls.trusting(tlsCa);
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "--tls-ca: " + e.getMessage());
+            }
+        } else {
+            tls = ClientTls.systemTrust();
+        }
+        return tls;
     }
 
     /**
@@ -219,11 +273,17 @@ public final class ChanmuxCli implements Callable<Integer> {
                 : " (check the secret in --secret or CHANMUX_SECRET)";
     }
 
-    /** The message of {@code e} and of its causes, for one line on stderr. */
+    /**
+     * The message of {@code e} and of its causes, for one line on stderr. A cause whose message is
+     * already there (TLS exceptions repeat theirs) is skipped.
+     */
     static String describe(Throwable e) {
         StringBuilder text = new StringBuilder(messageOf(e));
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            text.append(": ").append(messageOf(cause));
+            String message = messageOf(cause);
+            if (text.indexOf(message) < 0) {
+                text.append(": ").append(message);
+            }
         }
         return text.toString();
     }

@@ -1,6 +1,7 @@
 package io.chanmux.cli;
 
 import io.chanmux.protocol.client.ControlEvent;
+import io.chanmux.protocol.control.EventReason;
 
 import java.io.PrintStream;
 import java.util.function.Consumer;
@@ -29,8 +30,8 @@ final class ChannelEvents implements Consumer<ControlEvent> {
     @Override
     public void accept(ControlEvent event) {
         boolean own = event.peer() >= 0 && event.peer() == ownPeer;
-        switch (event.name()) {
-            case "peer_left" -> {
+        switch (event.type()) {
+            case PEER_LEFT -> {
                 if (own) {
                     end.complete(new SessionEnd.Outcome(ChanmuxCli.CONNECTION_FAILED, SessionEnd.Outcome.Step.NONE,
                             evicted(event)));
@@ -38,15 +39,15 @@ final class ChannelEvents implements Consumer<ControlEvent> {
                     err.println(OutputFormat.event(event));
                 }
             }
-            case "channel_deleted" -> end.complete(
+            case CHANNEL_DELETED -> end.complete(
                     new SessionEnd.Outcome(ChanmuxCli.OK, SessionEnd.Outcome.Step.NONE, OutputFormat.event(event)));
-            default -> err.println(OutputFormat.event(event));
+            case null, default -> err.println(OutputFormat.event(event));
         }
     }
 
     private static String evicted(ControlEvent event) {
         String message = "* you (peer " + event.peer() + ") were removed from the channel (" + event.reason() + ")";
-        if ("timeout".equals(event.reason())) {
+        if (event.reasonCode() == EventReason.TIMEOUT) {
             message += ": the server heard nothing from this peer within its peer timeout (UDP blocked, or "
                     + "a timeout shorter than the " + ChannelMember.KEEPALIVE.toSeconds() + " s keepalive?)";
         }

@@ -189,7 +189,7 @@ final class ChannelMember implements AutoCloseable {
                 }
             }
             default -> {
-                // A late BIND_OK from a retried BIND: nothing to do.
+                // A late BIND_OK or CHALLENGE answering a retried BIND: bind() is done, nothing to do.
             }
         }
     }

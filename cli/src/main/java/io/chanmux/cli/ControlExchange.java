@@ -1,6 +1,7 @@
 package io.chanmux.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chanmux.protocol.client.ClientTls;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.LineReader;
 
@@ -40,19 +41,27 @@ final class ControlExchange implements AutoCloseable {
     }
 
     /**
-     * Connects to {@code server}.
+     * Connects to {@code server}, over TLS when {@code tls} is given.
      *
-     * @throws ServerUnreachableException when the host does not resolve or the connection fails
+     * @throws ServerUnreachableException when the host does not resolve, or the connection or its
+     *                                    TLS handshake fails
      */
-    static ControlExchange open(ServerAddress server) throws ServerUnreachableException {
+    static ControlExchange open(ServerAddress server, ClientTls tls) throws ServerUnreachableException {
         InetSocketAddress address = server.resolve();
         Socket socket = new Socket();
         try {
             socket.connect(address, (int) CONNECT_TIMEOUT.toMillis());
-            return new ControlExchange(socket);
         } catch (IOException e) {
             closeQuietly(socket);
             throw new ServerUnreachableException(server, e);
+        }
+        try {
+            return new ControlExchange(tls == null ? socket
+                    : tls.handshake(socket, server.host(), server.port(), CONNECT_TIMEOUT));
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw tls == null ? new ServerUnreachableException(server, e)
+                    : ServerUnreachableException.tlsFailed(server, e);
         }
     }
 
@@ -84,6 +93,10 @@ final class ControlExchange implements AutoCloseable {
             }
             if (line == null) {
                 throw new IOException("the server closed the connection before replying to '" + op + "'");
+            }
+            if (ClientTls.isTlsRecord(line)) {
+                throw new IOException("the server's control port speaks TLS: add --tls, --tls-ca FILE or "
+                        + "--tls-insecure");
             }
             ObjectNode message = ControlCodec.decodeMessage(line);
             // Events may arrive between replies; a reply to an earlier, abandoned id is stale.

@@ -1,5 +1,6 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.control.Op;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +22,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (ControlExchange exchange = cli.exchange()) {
-            ControlExchange.Reply reply = exchange.request("list", null);
+            ControlExchange.Reply reply = exchange.request(Op.LIST.wireName(), null);
             if (json) {
                 cli.out().println(reply.line());
             } else {

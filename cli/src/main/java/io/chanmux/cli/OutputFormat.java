@@ -68,13 +68,13 @@ final class OutputFormat {
 
     /** One event as a line for stderr, without newline: {@code * peer 17 left (timeout)}. */
     static String event(ControlEvent event) {
-        return switch (event.name()) {
-            case "peer_joined" -> "* peer " + event.peer() + " joined";
-            case "peer_left" -> "* peer " + event.peer() + " left (" + event.reason() + ")";
-            case "channel_deleted" -> "* channel " + event.channel() + " was deleted (" + event.reason() + ")";
-            case "draining" -> "* the server is shutting down: channels close within "
+        return switch (event.type()) {
+            case PEER_JOINED -> "* peer " + event.peer() + " joined";
+            case PEER_LEFT -> "* peer " + event.peer() + " left (" + event.reason() + ")";
+            case CHANNEL_DELETED -> "* channel " + event.channel() + " was deleted (" + event.reason() + ")";
+            case DRAINING -> "* the server is shutting down: channels close within "
                     + event.fields().path("timeoutMs").asLong() / 1000 + " s";
-            default -> "* " + event.name() + " " + event.fields();
+            case null -> "* " + event.name() + " " + event.fields();
         };
     }
 

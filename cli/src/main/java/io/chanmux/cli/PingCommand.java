@@ -1,5 +1,6 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.control.Op;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +37,7 @@ final class PingCommand implements Callable<Integer> {
             long total = 0;
             for (int i = 0; i < count; i++) {
                 long start = System.nanoTime();
-                exchange.request("ping", null);
+                exchange.request(Op.PING.wireName(), null);
                 long rtt = System.nanoTime() - start;
                 min = Math.min(min, rtt);
                 max = Math.max(max, rtt);

@@ -1,5 +1,6 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.control.Op;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +22,7 @@ final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (ControlExchange exchange = cli.exchange()) {
-            ControlExchange.Reply reply = exchange.request("stats", null);
+            ControlExchange.Reply reply = exchange.request(Op.STATS.wireName(), null);
             cli.out().print(json ? reply.line() + "\n" : OutputFormat.keyValues(reply.json()));
             cli.out().flush();
             return ChanmuxCli.OK;

@@ -1,6 +1,5 @@
 package io.chanmux.cli;
 
-import io.chanmux.server.ChanmuxServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,7 +82,7 @@ class LaunchScriptsTest {
 
         assertEquals(0, run.exitStatus(), run.output());
         assertTrue(run.output().contains("building chanmux-server..."), run.output());
-        assertTrue(run.output().endsWith("chanmux-server " + ChanmuxServer.VERSION + "\n"), run.output());
+        assertTrue(run.output().endsWith("chanmux-server " + io.chanmux.server.base.Version.VERSION + "\n"), run.output());
         assertBuiltWithoutSystemMavenAndPlain(run);
     }
 

@@ -176,8 +176,8 @@ public final class LoadTest {
                                    Instant startedAt) throws LoadTestException, InterruptedException {
         int peersRequested = config.totalPeers();
         ConnectTracker connects = new ConnectTracker(peersRequested, config.joinConcurrency());
-        PeerContext context = new PeerContext(control, new PayloadFormat(config.payloadBytes()), counters, signals,
-                connects, config.keepalive(), REQUEST_TIMEOUT, BIND_TIMEOUT, config.peerReceiveBufferBytes());
+        PeerContext context = new PeerContext(control, config.tls(), new PayloadFormat(config.payloadBytes()), counters,
+                signals, connects, config.keepalive(), REQUEST_TIMEOUT, BIND_TIMEOUT, config.peerReceiveBufferBytes());
         RelayStatsSnapshot atStart = snapshot(stats);
         long heapBefore = config.embedded() ? heapUsedAfterGc() : -1; // GC first, so RSS is read after it too
         long rssBefore = server.residentBytes().orElse(-1);
@@ -319,7 +319,7 @@ public final class LoadTest {
 
     private RelayStats connectStats(InetSocketAddress control) throws LoadTestException {
         try {
-            return RelayStats.connect(control, STATS_TIMEOUT);
+            return RelayStats.connect(control, config.tls(), STATS_TIMEOUT);
         } catch (ConnectException e) {
             throw new LoadTestException("cannot reach the chanmux server at " + address(control) + ": " + e.getMessage()
                     + " (is it running, and is that its control port?)", e);
@@ -370,7 +370,7 @@ public final class LoadTest {
     }
 
     private ChannelOwner createChannel(InetSocketAddress control, int index) throws IOException {
-        ChanmuxClient session = ChanmuxClient.connect(control, event -> { }, REQUEST_TIMEOUT);
+        ChanmuxClient session = ChanmuxClient.connect(control, config.tls(), event -> { }, REQUEST_TIMEOUT);
         try {
             session.hello("chanmux-loadtest owner " + index);
             return createChannel(session, index, false);

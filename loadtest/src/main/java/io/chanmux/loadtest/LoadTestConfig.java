@@ -1,5 +1,7 @@
 package io.chanmux.loadtest;
 
+import io.chanmux.protocol.client.ClientTls;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +42,8 @@ import java.util.regex.Pattern;
  * @param sweepRates             total rates to measure one after the other ({@code --sweep}), strictly increasing;
  *                               empty for a single run at {@code ratePerSecond}. In a sweep, {@code ratePerSecond}
  *                               is the first of them and each step runs with {@link #withRate}
+ * @param tls                    how every control session checks a TLS control port ({@code --tls},
+ *                               {@code --tls-insecure}), or null for plain TCP
  */
 public record LoadTestConfig(
         InetSocketAddress server,
@@ -61,7 +65,8 @@ public record LoadTestConfig(
         int joinConcurrency,
         Duration keepalive,
         int peerReceiveBufferBytes,
-        List<Double> sweepRates) {
+        List<Double> sweepRates,
+        ClientTls tls) {
 
     /** The smallest payload: the load test's own header (sender, sequence, send time, check). */
     public static final int MIN_PAYLOAD_BYTES = 24;
@@ -99,7 +104,7 @@ public record LoadTestConfig(
     public LoadTestConfig withRate(double rate) {
         return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, sendersPerChannel, rate,
                 payloadBytes, duration, warmup, rampPeersPerSecond, maxDrain, jsonFile, htmlFile, maxLossPercent,
-                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
+                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
     }
 
     /** Whether senders send as fast as they can. */
@@ -174,6 +179,9 @@ public record LoadTestConfig(
             problems.add("--peer-rcvbuf: " + peerReceiveBufferBytes + " is negative");
         }
         checkSweep(problems, sweepRates);
+        if (embedded && tls != null) {
+            problems.add("--tls, --tls-insecure: not with --embedded, whose server has no certificate; use --server");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -204,6 +212,7 @@ public record LoadTestConfig(
         map.put("keepaliveSeconds", seconds(keepalive));
         map.put("peerReceiveBufferBytes", peerReceiveBufferBytes);
         map.put("sweepRates", isSweep() ? sweepRates : null);
+        map.put("tls", tls == null ? "off" : tls.toString());
         map.put("jsonFile", jsonFile == null ? null : jsonFile.toString());
         map.put("htmlFile", htmlFile == null ? null : htmlFile.toString());
         return map;
@@ -351,6 +360,7 @@ public record LoadTestConfig(
         private Duration keepalive = Duration.ofSeconds(2);
         private int peerReceiveBufferBytes = 1 << 20;
         private List<Double> sweepRates = List.of();
+        private ClientTls tls;
 
         private Builder() {
         }
@@ -497,6 +507,12 @@ public record LoadTestConfig(
             return this;
         }
 
+        /** TLS for every control session; null (the default) for plain TCP. */
+        public Builder tls(ClientTls value) {
+            tls = value;
+            return this;
+        }
+
         /** The validated config. */
         public LoadTestConfig build() {
             int senders = sendersPerChannel != null ? sendersPerChannel : peersPerChannel;
@@ -511,7 +527,7 @@ public record LoadTestConfig(
             }
             return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
                     payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent, serverPid,
-                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
+                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
         }
     }
 }

@@ -8,6 +8,7 @@ import io.chanmux.loadtest.report.SweepHtmlReport;
 import io.chanmux.loadtest.report.SweepJsonReport;
 import io.chanmux.loadtest.report.SweepResult;
 import io.chanmux.loadtest.report.SweepTable;
+import io.chanmux.protocol.client.ClientTls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -135,6 +136,14 @@ public final class LoadTestMain implements Callable<Integer> {
             + "the system default (default: 1048576).")
     Integer peerReceiveBuffer;
 
+    @Option(names = "--tls", description = "Connect every control session with TLS, checking the server's certificate "
+            + "against the JVM's default trust store and the --server host.")
+    boolean tls;
+
+    @Option(names = "--tls-insecure", description = "Connect with TLS and trust any certificate (a self-signed "
+            + "server): encrypted, but not authenticated.")
+    boolean tlsInsecure;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -183,6 +192,9 @@ public final class LoadTestMain implements Callable<Integer> {
             err.println("chanmux-loadtest: " + e.getMessage());
             err.println("Try --help for the options.");
             return EXIT_USAGE;
+        }
+        if (tlsInsecure) {
+            err.println("chanmux-loadtest: warning: --tls-insecure: the server's certificate is not checked");
         }
         if (config.isSweep()) {
             return runSweep(config);
@@ -299,7 +311,23 @@ public final class LoadTestMain implements Callable<Integer> {
         if (peerReceiveBuffer != null) {
             builder.peerReceiveBufferBytes(peerReceiveBuffer);
         }
+        builder.tls(clientTls());
         return builder.build();
+    }
+
+    /** What {@code --tls} or {@code --tls-insecure} asks for, or null for plain TCP. */
+    private ClientTls clientTls() {
+        if (tls && tlsInsecure) {
+            throw new IllegalArgumentException("give --tls or --tls-insecure, not both");
+        }
+        if (tlsInsecure) {
+            return ClientTls.insecureTrustAnything();
+        }
+        try {
+            return tls ? ClientTls.systemTrust() : null;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--tls: " + e.getMessage());
+        }
     }
 
     /**

@@ -6,6 +6,9 @@ import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.server.ChanmuxServer;
 import io.chanmux.server.ServerConfig;
+import io.chanmux.server.control.SessionCloseReason;
+import io.chanmux.server.control.tls.TestCertificates;
+import io.chanmux.server.control.tls.TestCertificates.Pem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,12 +76,34 @@ class LoadTestEndToEndTest {
                     "--senders-per-channel", "1", "--rate", "100", "--duration", "1s", "--warmup", "0s");
 
             assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
-            try (RelayStats stats = RelayStats.connect(server.controlAddress(), Duration.ofSeconds(5))) {
+            try (RelayStats stats = RelayStats.connect(server.controlAddress(), null, Duration.ofSeconds(5))) {
                 // Only the asking session itself is left, and every channel went with its owner.
                 await().atMost(Duration.ofSeconds(10)).until(() -> stats.snapshot().counter("sessions") == 1);
                 await().atMost(Duration.ofSeconds(10)).until(() -> stats.snapshot().counter("channels") == 0);
                 assertEquals(0, stats.snapshot().counter("peers"));
             }
+        }
+    }
+
+    @Test
+    void shouldConnectEverySessionOverTlsWhenTheServerHasACertificate() throws Exception {
+        Pem pem = TestCertificates.server();
+        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
+                .controlPort(0).metricsPort(-1).udpPorts(36_100, 36_199)
+                .tlsCertificate(pem.certificate()).tlsKey(pem.key()).build();
+        try (ChanmuxServer server = ChanmuxServer.start(config)) {
+            Path json = dir.resolve("tls.json");
+
+            int status = run("--server", "127.0.0.1:" + server.controlAddress().getPort(), "--tls-insecure",
+                    "--channels", "3", "--peers-per-channel", "2", "--rate", "60", "--duration", "1s",
+                    "--warmup", "0s", "--json", json.toString());
+
+            assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
+            JsonNode report = new ObjectMapper().readTree(json.toFile());
+            assertEquals(6, report.at("/connect/peersConnected").asInt());
+            assertEquals("TLS, trusting any certificate", report.at("/config/tls").asText());
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("warning: --tls-insecure"), err.toString());
+            assertEquals(0, server.listener().closedBy(SessionCloseReason.TLS_HANDSHAKE));
         }
     }
 

@@ -41,6 +41,8 @@ class LoadTestMainTest {
             "--embedded --sweep 0,1000",
             "--embedded --sweep max",
             "--embedded --sweep 1000,2000 --rate 500",
+            "--embedded --tls-insecure",
+            "--server 127.0.0.1:7700 --tls --tls-insecure",
             "--embedded --no-such-option"})
     void shouldExitWithStatusTwoWhenAnOptionIsBad(String args) {
         int status = run(args.split(" "));

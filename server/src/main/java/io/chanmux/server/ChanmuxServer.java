@@ -10,6 +10,7 @@ import io.chanmux.server.cluster.RedisAddress;
 import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.cluster.SingleNode;
 import io.chanmux.server.control.ControlListener;
+import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -49,6 +50,7 @@ public final class ChanmuxServer implements AutoCloseable {
     private final ServerSocketChannel controlSocket;
     private final ChannelDirectory directory;
     private final ControlListener listener;
+    private final ControlTls tls;
     private final Cluster cluster;
     /** The cluster's thread, or null for a single node (nothing runs then). */
     private final RedisCluster redisCluster;
@@ -60,6 +62,9 @@ public final class ChanmuxServer implements AutoCloseable {
 
     private ChanmuxServer(ServerConfig config, NanoClock clock) throws IOException {
         this.config = config;
+        // First: a certificate that cannot be used stops the start before anything is opened.
+        this.tls = config.tlsCertificate() == null ? null
+                : ControlTls.load(config.tlsCertificate(), config.tlsKey(), clock);
         this.directory = new ChannelDirectory(config, clock);
         this.controlSocket = ServerSocketChannel.open();
         try {
@@ -73,7 +78,7 @@ public final class ChanmuxServer implements AutoCloseable {
         this.redisCluster = config.cluster() == null ? null
                 : new RedisCluster(node, RedisAddress.parse(config.cluster()), directory, config.nodeTtl(), clock);
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
-        this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain, cluster);
+        this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain, cluster);
         this.metrics = config.metricsPort() < 0 ? null
                 : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
@@ -92,7 +97,11 @@ public final class ChanmuxServer implements AutoCloseable {
         }
     }
 
-    /** Binds the control port and starts every thread. */
+    /**
+     * Binds the control port and starts every thread.
+     *
+     * @throws IllegalArgumentException when the TLS certificate or key cannot be used
+     */
     public static ChanmuxServer start(ServerConfig config) throws IOException {
         return start(config, NanoClock.SYSTEM);
     }
@@ -101,8 +110,9 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
-                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
+        log.info("chanmux {} listening on control {}{} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
+                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.pools(), config.udpPortLow(),
+                config.udpPortHigh(),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
         return server;
@@ -130,6 +140,11 @@ public final class ChanmuxServer implements AutoCloseable {
     /** How this node sees its cluster ({@code nodes}, placement); a single node without {@code --cluster}. */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** TLS of the control port (the certificate in use, reload counters), or null when it is plain TCP. */
+    public ControlTls controlTls() {
+        return tls;
     }
 
     /** The control listener (session count, close counters). */

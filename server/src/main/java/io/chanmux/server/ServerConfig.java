@@ -3,6 +3,7 @@ package io.chanmux.server;
 import io.chanmux.server.cluster.RedisAddress;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,10 @@ import java.util.regex.Pattern;
  * @param drainTimeout         how long a drain (admin {@code drain}, SIGTERM) waits for channels to empty
  * @param summaryInterval      how often one INFO line sums up the counters
  * @param maxSessionsPerAddress control connections from one IP address at once; 0 for no limit
+ * @param tlsCertificate       PEM certificate chain that makes the control port TLS only, or null for plain TCP
+ *                             ({@code --tls-cert}); reread when the file changes
+ * @param tlsKey               PEM PKCS#8 private key of {@code tlsCertificate} ({@code --tls-key}); set with it
+ *                             or not at all
  * @param cluster              the Redis URI of the cluster this node joins ({@code --cluster}), or null: a single node
  * @param nodeId               this node's id in the cluster ({@code --node-id}), or null: derived from host and control port
  * @param advertise            the host clients reach this node at ({@code --advertise}), or null: the bind address
@@ -71,6 +76,8 @@ public record ServerConfig(
         Duration drainTimeout,
         Duration summaryInterval,
         int maxSessionsPerAddress,
+        Path tlsCertificate,
+        Path tlsKey,
         String cluster,
         String nodeId,
         String advertise,
@@ -88,7 +95,8 @@ public record ServerConfig(
                 + peerPacketsPerSecond + "pps/" + peerBytesPerSecond + "Bps, secret=" + (secret == null ? "none" : "set")
                 + ", adminSecret=" + (adminSecret == null ? "none" : "set") + ", metricsPort=" + metricsPort
                 + ", drainTimeout=" + drainTimeout + ", summaryInterval=" + summaryInterval
-                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + ", cluster="
+                + ", maxSessionsPerAddress=" + maxSessionsPerAddress + ", tls="
+                + (tlsCertificate == null ? "off" : tlsCertificate + " + " + tlsKey) + ", cluster="
                 + (cluster == null ? "none" : RedisAddress.redacted(cluster)) + ", nodeId=" + nodeId + ", advertise="
                 + advertise + ", nodeTtl=" + nodeTtl + "]";
     }
@@ -175,6 +183,10 @@ public record ServerConfig(
         }
         checkPositive(problems, "--summary-interval", summaryInterval);
         checkAtLeast(problems, "--max-sessions-per-address", maxSessionsPerAddress, 0);
+        if ((tlsCertificate == null) != (tlsKey == null)) {
+            problems.add("--tls-cert and --tls-key go together: give both or neither (got only "
+                    + (tlsCertificate != null ? "--tls-cert" : "--tls-key") + ")");
+        }
         checkCluster(problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
@@ -262,6 +274,8 @@ public record ServerConfig(
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration summaryInterval = Duration.ofSeconds(60);
         private int maxSessionsPerAddress = 0;
+        private Path tlsCertificate;
+        private Path tlsKey;
         private String cluster;
         private String nodeId;
         private String advertise;
@@ -297,6 +311,8 @@ public record ServerConfig(
             drainTimeout = c.drainTimeout;
             summaryInterval = c.summaryInterval;
             maxSessionsPerAddress = c.maxSessionsPerAddress;
+            tlsCertificate = c.tlsCertificate;
+            tlsKey = c.tlsKey;
             cluster = c.cluster;
             nodeId = c.nodeId;
             advertise = c.advertise;
@@ -429,6 +445,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder tlsCertificate(Path value) {
+            tlsCertificate = value;
+            return this;
+        }
+
+        public Builder tlsKey(Path value) {
+            tlsKey = value;
+            return this;
+        }
+
         public Builder cluster(String value) {
             cluster = value;
             return this;
@@ -455,7 +481,8 @@ public record ServerConfig(
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
                     lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,
-                    drainTimeout, summaryInterval, maxSessionsPerAddress, cluster, nodeId, advertise, nodeTtl).validate();
+                    drainTimeout, summaryInterval, maxSessionsPerAddress, tlsCertificate, tlsKey,
+                    cluster, nodeId, advertise, nodeTtl).validate();
         }
     }
 }

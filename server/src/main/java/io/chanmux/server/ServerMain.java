@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -133,6 +134,16 @@ public final class ServerMain implements Callable<Integer> {
             description = "How often one log line sums up the counters (default: ${DEFAULT-VALUE}).")
     String summaryInterval;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (the server's first): the control port then speaks TLS 1.2/1.3 only. "
+                    + "Needs --tls-key. Replacing the files swaps the certificate for new connections (default: none, "
+                    + "plain TCP).")
+    String tlsCertificate;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "PEM PKCS#8 private key ('BEGIN PRIVATE KEY', RSA or EC) of --tls-cert (default: none).")
+    String tlsKey;
+
     @Option(names = "--cluster", paramLabel = "URI",
             description = "Join the cluster whose directory is this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB], "
                     + "or rediss:// for TLS (default: none, a single node).")
@@ -231,6 +242,8 @@ public final class ServerMain implements Callable<Integer> {
                 .metricsPort(metricsPort)
                 .drainTimeout(parseDuration("--drain-timeout", drainTimeout))
                 .summaryInterval(parseDuration("--summary-interval", summaryInterval))
+                .tlsCertificate(tlsCertificate == null ? null : Path.of(tlsCertificate))
+                .tlsKey(tlsKey == null ? null : Path.of(tlsKey))
                 .cluster(cluster)
                 .nodeId(nodeId)
                 .advertise(advertise)

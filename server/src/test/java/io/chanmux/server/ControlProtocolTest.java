@@ -42,6 +42,7 @@ class ControlProtocolTest {
         "missing op                | {\"id\":1}                                   | bad_request",
         "op not a string           | {\"id\":1,\"op\":7}                          | bad_request",
         "id an object              | {\"id\":{},\"op\":\"ping\"}                  | bad_request",
+        "id null                   | {\"id\":null,\"op\":\"ping\"}                | bad_request",
         "unknown op                | {\"id\":1,\"op\":\"teleport\"}               | unknown_op",
         "join without channel      | {\"id\":1,\"op\":\"join\"}                   | bad_request",
         "channel not a string      | {\"id\":1,\"op\":\"join\",\"channel\":5}     | bad_request",
@@ -68,6 +69,14 @@ class ControlProtocolTest {
         assertEquals(42, connection.request("{\"id\":42,\"op\":\"ping\"}").path("id").asInt());
         assertEquals("abc", connection.request("{\"id\":\"abc\",\"op\":\"nope\"}").path("id").asText());
         assertFalse(connection.request("{\"op\":\"ping\"}").has("id"));
+    }
+
+    @Test
+    void shouldEchoAFractionalOrHugeIdWithoutRoundingIt() throws IOException {
+        assertEquals("0.10000000000000000001", connection.request("{\"id\":0.10000000000000000001,\"op\":\"ping\"}")
+                .path("id").decimalValue().toPlainString());
+        assertEquals("123456789012345678901234567890", connection.request(
+                "{\"id\":123456789012345678901234567890,\"op\":\"ping\"}").path("id").bigIntegerValue().toString());
     }
 
     @Test
@@ -116,7 +125,7 @@ class ControlProtocolTest {
         JsonNode hello = connection.request("{\"id\":1,\"op\":\"hello\",\"client\":\"test\"}");
 
         assertTrue(hello.path("server").asText().startsWith("chanmux/"));
-        assertEquals(1, hello.path("protocol").asInt());
+        assertEquals(2, hello.path("protocol").asInt());
         assertFalse(hello.path("session").asText().isEmpty());
         assertEquals(30_000, hello.path("peerTimeoutMs").asLong());
         assertEquals(30_000, hello.path("bindTimeoutMs").asLong());

@@ -44,7 +44,7 @@ class DataPlaneHardeningTest {
             double seconds = (System.nanoTime() - started) / 1e9;
 
             long forwarded = relay.counter(RelayCounter.FORWARDED);
-            // The bucket starts full (20, minus the BIND) and refills at 20/s while we send.
+            // The bucket starts full (20, minus the CONFIRM) and refills at 20/s while we send.
             assertTrue(forwarded <= 20 + Math.ceil(seconds * 20) + 1, "forwarded " + forwarded + " in " + seconds + " s");
             assertTrue(forwarded < 200, "nothing was rate limited");
             assertEquals(200 - forwarded, relay.counter(RelayCounter.DROP_RATE_LIMITED));

@@ -1,7 +1,6 @@
 package io.chanmux.server;
 
 import io.chanmux.protocol.client.ChannelInfo;
-import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import org.junit.jupiter.api.AfterEach;
@@ -10,8 +9,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,29 +76,5 @@ class FanOutTest {
         assertEquals(Datagram.DATA, got[0]);
         assertEquals(a.id(), TestPeer.senderOf(got));
         assertArrayEquals(payload, Arrays.copyOfRange(got, Datagram.HEADER_BYTES, got.length));
-    }
-
-    @Test
-    void shouldForwardToTheNewAddressWhenAPeerRebinds() throws Exception {
-        ChannelInfo channel = relay.client("owner").create();
-        PeerHandle moving = relay.client("mobile").control().join(channel.channel());
-        moving.bind(Duration.ofSeconds(5));
-        TestPeer other = relay.client("other").join(channel.channel());
-
-        // The same peer id and token from a second socket, as after a NAT rebinding.
-        try (DatagramChannel newSocket = DatagramChannel.open()) {
-            newSocket.connect(moving.relayAddress());
-            newSocket.write(Datagram.encodeBind(ByteBuffer.allocate(Datagram.BIND_BYTES), moving.peer(), moving.token()));
-            ByteBuffer reply = ByteBuffer.allocate(64);
-            newSocket.read(reply);
-            assertEquals(Datagram.BIND_OK, reply.get(0));
-
-            other.send("to-new-address");
-            ByteBuffer data = ByteBuffer.allocate(64);
-            newSocket.read(data);
-            assertEquals("to-new-address", new String(data.array(), Datagram.HEADER_BYTES,
-                    data.position() - Datagram.HEADER_BYTES));
-        }
-        relay.awaitCounter(RelayCounter.BIND_OK, 3);
     }
 }

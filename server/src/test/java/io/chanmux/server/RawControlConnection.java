@@ -13,17 +13,27 @@ import java.nio.charset.StandardCharsets;
 
 /** A control connection that writes raw bytes, for feeding the server malformed input. */
 final class RawControlConnection implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final Socket socket;
     private final OutputStream out;
     private final BufferedReader in;
 
     RawControlConnection(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(new Socket(address.getAddress(), address.getPort()));
+    }
+
+    /** Lines over a socket that is already connected: TLS, say. */
+    RawControlConnection(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    Socket socket() {
+        return socket;
     }
 
     void send(byte[] bytes) throws IOException {

@@ -1,5 +1,6 @@
 package io.chanmux.server;
 
+import io.chanmux.server.base.NanoClock;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.server.channel.RelayCounter;
 
@@ -27,6 +28,11 @@ public final class TestRelay implements AutoCloseable {
     }
 
     public static TestRelay start(UnaryOperator<ServerConfig.Builder> customize) {
+        return start(customize, NanoClock.SYSTEM);
+    }
+
+    /** A server whose clock the test controls (e.g. the system clock plus an offset it moves). */
+    public static TestRelay start(UnaryOperator<ServerConfig.Builder> customize, NanoClock clock) {
         ServerConfig.Builder builder = ServerConfig.builder()
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .controlPort(0)
@@ -34,7 +40,7 @@ public final class TestRelay implements AutoCloseable {
                 .pools(2)
                 .metricsPort(-1);
         try {
-            return new TestRelay(ChanmuxServer.start(customize.apply(builder).build()));
+            return new TestRelay(ChanmuxServer.start(customize.apply(builder).build(), clock));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

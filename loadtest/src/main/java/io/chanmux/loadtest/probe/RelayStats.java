@@ -1,6 +1,7 @@
 package io.chanmux.loadtest.probe;
 
 import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.protocol.client.ClientTls;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,10 +39,12 @@ public final class RelayStats implements AutoCloseable {
     /**
      * Opens the session.
      *
+     * @param tls          how to check a TLS control port, or null for plain TCP
      * @param replyTimeout how long one {@code stats} request may take
      */
-    public static RelayStats connect(InetSocketAddress control, Duration replyTimeout) throws IOException {
-        ChanmuxClient client = ChanmuxClient.connect(control, event -> { }, replyTimeout);
+    public static RelayStats connect(InetSocketAddress control, ClientTls tls, Duration replyTimeout)
+            throws IOException {
+        ChanmuxClient client = ChanmuxClient.connect(control, tls, event -> { }, replyTimeout);
         try {
             client.hello("chanmux-loadtest stats");
             return new RelayStats(client);

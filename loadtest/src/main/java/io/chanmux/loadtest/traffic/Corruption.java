@@ -9,7 +9,7 @@ import java.util.Locale;
 public enum Corruption {
     /** The datagram is not exactly the chanmux header plus {@code --payload} bytes. */
     BAD_LENGTH,
-    /** The type byte is not DATA (and the datagram is not a PONG or BIND_OK for this peer). */
+    /** The type byte is not DATA (and the datagram is not a PONG, BIND_OK or CHALLENGE for this peer). */
     BAD_TYPE,
     /** The peer id in the chanmux header differs from the sender id in the payload. */
     HEADER_MISMATCH,

@@ -1,5 +1,7 @@
 package io.chanmux.loadtest.traffic;
 
+import io.chanmux.protocol.client.ClientTls;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -8,6 +10,7 @@ import java.time.Duration;
  * counters, the run's signals and connect tracker, and the timing settings.
  *
  * @param control            the server's control address
+ * @param tls                how control sessions check a TLS control port, or null for plain TCP
  * @param format             the DATA body format
  * @param counters           counters and latency recorders
  * @param signals            traffic start and stop
@@ -17,7 +20,7 @@ import java.time.Duration;
  * @param bindTimeout        how long a peer retries BIND before giving up
  * @param receiveBufferBytes SO_RCVBUF of each peer's UDP socket, 0 for the system default
  */
-public record PeerContext(InetSocketAddress control, PayloadFormat format, TrafficCounters counters,
+public record PeerContext(InetSocketAddress control, ClientTls tls, PayloadFormat format, TrafficCounters counters,
                           TrafficSignals signals, ConnectTracker connects, Duration keepalive,
                           Duration requestTimeout, Duration bindTimeout, int receiveBufferBytes) {
 }

@@ -125,7 +125,8 @@ public final class SimulatedPeer {
     }
 
     private void connect() throws IOException {
-        ChanmuxClient session = ChanmuxClient.connect(context.control(), event -> { }, context.requestTimeout());
+        ChanmuxClient session = ChanmuxClient.connect(context.control(), context.tls(), event -> { },
+                context.requestTimeout());
         client = session;
         session.hello("chanmux-loadtest " + name);
         PeerHandle joined = session.join(channelId);
@@ -305,7 +306,8 @@ public final class SimulatedPeer {
                 counters.onPong();
                 return;
             }
-            if (type == Datagram.BIND_OK && length == Datagram.HEADER_BYTES) {
+            if ((type == Datagram.BIND_OK && length == Datagram.HEADER_BYTES)
+                    || (type == Datagram.CHALLENGE && length == Datagram.CHALLENGE_BYTES)) {
                 counters.onControlReply();
                 return;
             }

@@ -110,7 +110,7 @@ public final class TrafficCounters {
         pongs.increment();
     }
 
-    /** A late extra BIND_OK arrived (the answer to a retried BIND); harmless. */
+    /** A late extra BIND_OK or CHALLENGE arrived (the answer to a retried BIND); harmless. */
     public void onControlReply() {
         controlReplies.increment();
     }
@@ -175,7 +175,7 @@ public final class TrafficCounters {
         return keepalives.sum();
     }
 
-    /** Extra BIND_OKs received. */
+    /** Extra BIND_OKs and CHALLENGEs received. */
     public long controlReplies() {
         return controlReplies.sum();
     }

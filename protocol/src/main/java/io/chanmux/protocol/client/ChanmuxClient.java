@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.protocol.wire.Hex;
 
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
 
 /**
  * A chanmux client: sends requests, matches replies, and hands pushed events to a listener.
- * {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket.
+ * {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket. With a
+ * {@link ClientTls} the connections run over TLS, for servers started with {@code --tls-cert}.
  *
  * <p>In a cluster it follows {@code moved} replies transparently: it opens a control session to
  * the node the reply names (saying the same {@code hello} there), asks again there (a
@@ -37,6 +39,7 @@ public final class ChanmuxClient implements AutoCloseable {
     static final int MAX_MOVES = 3;
 
     private final NodeConnection home;
+    private final ClientTls tls;
     private final Consumer<ControlEvent> listener;
     private final Duration timeout;
     /** Sessions on other nodes, by the control address a {@code moved} reply named. */
@@ -56,8 +59,9 @@ public final class ChanmuxClient implements AutoCloseable {
     private record Routed(ObjectNode message, NodeConnection node) {
     }
 
-    private ChanmuxClient(NodeConnection home, Consumer<ControlEvent> listener, Duration timeout) {
+    private ChanmuxClient(NodeConnection home, ClientTls tls, Consumer<ControlEvent> listener, Duration timeout) {
         this.home = home;
+        this.tls = tls;
         this.listener = listener;
         this.timeout = timeout;
     }
@@ -79,7 +83,29 @@ public final class ChanmuxClient implements AutoCloseable {
      */
     public static ChanmuxClient connect(InetSocketAddress control, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
-        return new ChanmuxClient(NodeConnection.open(control, listener, requestTimeout), listener, requestTimeout);
+        return connect(control, null, listener, requestTimeout);
+    }
+
+    /**
+     * Connects to a TLS control port and completes the handshake; {@code tls} says which
+     * certificates to trust (null connects over plain TCP).
+     */
+    public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener)
+            throws IOException {
+        return connect(control, tls, listener, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Connects over TLS when {@code tls} is given, else over plain TCP, with a per-request reply
+     * timeout that also bounds each read of the TLS handshake. Sessions opened on other nodes of
+     * a cluster use the same {@code tls}.
+     *
+     * @throws javax.net.ssl.SSLException when the TLS handshake fails
+     */
+    public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
+                                        Duration requestTimeout) throws IOException {
+        return new ChanmuxClient(NodeConnection.open(control, tls, listener, requestTimeout), tls, listener,
+                requestTimeout);
     }
 
     /** The control address this client connected to. */
@@ -102,7 +128,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (clientName != null) {
             args.put("client", clientName);
         }
-        return call("hello", args);
+        return call(Op.HELLO.wireName(), args);
     }
 
     /** {@code create}: makes a channel owned by this session (on the node the cluster places it on). */
@@ -117,7 +143,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (options.key() != null) {
             args.put("key", options.key());
         }
-        ObjectNode reply = call("create", args);
+        ObjectNode reply = call(Op.CREATE.wireName(), args);
         return new ChannelInfo(reply.path("channel").asText(), options.name(), reply.path("port").asInt(),
                 0, reply.path("maxPeers").asInt(options.maxPeers()));
     }
@@ -133,7 +159,7 @@ public final class ChanmuxClient implements AutoCloseable {
         if (key != null) {
             args.put("key", key);
         }
-        Routed routed = route("join", args);
+        Routed routed = route(Op.JOIN.wireName(), args);
         ObjectNode reply = routed.message();
         int peer = (int) reply.path("peer").asLong();
         byte[] token = Hex.decode(reply.path("token").asText(), Datagram.TOKEN_BYTES);
@@ -145,12 +171,12 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /** {@code leave} a channel this session has joined. */
     public void leave(String channel) throws IOException {
-        call("leave", ControlCodec.object().put("channel", channel));
+        call(Op.LEAVE.wireName(), ControlCodec.object().put("channel", channel));
     }
 
     /** {@code delete} a channel this session owns. */
     public void delete(String channel) throws IOException {
-        call("delete", ControlCodec.object().put("channel", channel));
+        call(Op.DELETE.wireName(), ControlCodec.object().put("channel", channel));
     }
 
     /** {@code list} the channels this session may see, following the server's pages to the end. */
@@ -162,7 +188,7 @@ public final class ChanmuxClient implements AutoCloseable {
             if (after != null) {
                 args.put("after", after);
             }
-            ObjectNode page = call("list", args);
+            ObjectNode page = call(Op.LIST.wireName(), args);
             for (JsonNode c : page.path("channels")) {
                 channels.add(new ChannelInfo(c.path("channel").asText(), c.path("name").textValue(),
                         c.path("port").asInt(), c.path("peers").asInt(), c.path("maxPeers").asInt()));
@@ -174,12 +200,12 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /** {@code stats}: the server-wide counters. */
     public ObjectNode stats() throws IOException {
-        return call("stats", null);
+        return call(Op.STATS.wireName(), null);
     }
 
     /** {@code ping}: a round trip on the control connection. */
     public void ping() throws IOException {
-        call("ping", null);
+        call(Op.PING.wireName(), null);
     }
 
     /**
@@ -209,7 +235,7 @@ public final class ChanmuxClient implements AutoCloseable {
             ErrorCode code = ErrorCode.fromWireName(message.path("error").asText());
             if (code == ErrorCode.MOVED && moves < MAX_MOVES && message.path("control").isTextual()) {
                 node = node(message.path("control").asText());
-                if (op.equals("create")) {
+                if (op.equals(Op.CREATE.wireName())) {
                     args = (args == null ? ControlCodec.object() : args.deepCopy()).put("node", message.path("node").asText());
                 }
                 continue;
@@ -220,11 +246,11 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /** Keeps what later requests need: the hello to say on new nodes, and which node holds a channel. */
     private void remember(String op, ObjectNode args, ObjectNode reply, NodeConnection node) {
-        switch (op) {
-            case "hello" -> helloArguments = args == null ? null : args.deepCopy();
-            case "create" -> channelNodes.put(reply.path("channel").asText(), node);
-            case "join" -> channelNodes.put(args.path("channel").asText(), node);
-            default -> { }
+        switch (Op.fromWireName(op)) {
+            case HELLO -> helloArguments = args == null ? null : args.deepCopy();
+            case CREATE -> channelNodes.put(reply.path("channel").asText(), node);
+            case JOIN -> channelNodes.put(args.path("channel").asText(), node);
+            case null, default -> { }
         }
     }
 
@@ -244,11 +270,11 @@ public final class ChanmuxClient implements AutoCloseable {
             if (address.equals(home.remoteAddress())) {
                 return home;
             }
-            NodeConnection connection = NodeConnection.open(address, listener, timeout);
+            NodeConnection connection = NodeConnection.open(address, tls, listener, timeout);
             try {
                 ObjectNode hello = helloArguments;
                 if (hello != null) {
-                    ObjectNode reply = connection.request("hello", hello);
+                    ObjectNode reply = connection.request(Op.HELLO.wireName(), hello);
                     if (!reply.path("ok").asBoolean(false)) {
                         throw new ChanmuxException(ErrorCode.fromWireName(reply.path("error").asText()),
                                 "node " + control + " refused hello: " + reply.path("message").asText(""));
@@ -302,7 +328,11 @@ public final class ChanmuxClient implements AutoCloseable {
         return true;
     }
 
-    /** Closes every control session; the servers then remove this client's peers and channels. */
+    /**
+     * Closes every control session; the servers then remove this client's peers and channels.
+     * Over TLS, the TCP connections close without a close_notify, so a close never waits for a
+     * write the server is not reading.
+     */
     @Override
     public void close() throws IOException {
         closed = true;

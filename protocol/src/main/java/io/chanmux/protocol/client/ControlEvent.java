@@ -2,6 +2,8 @@ package io.chanmux.protocol.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chanmux.protocol.control.EventReason;
+import io.chanmux.protocol.control.EventType;
 
 /**
  * An event the server pushed on the control connection, such as {@code peer_joined},
@@ -11,6 +13,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param fields the whole event object
  */
 public record ControlEvent(String name, ObjectNode fields) {
+
+    /** The event's type, or null for one this client does not know (a newer server's). */
+    public EventType type() {
+        return EventType.fromWireName(name);
+    }
+
+    /** The {@code reason} field as a known reason, or null when absent or unknown. */
+    public EventReason reasonCode() {
+        String reason = reason();
+        return reason == null ? null : EventReason.fromWireName(reason);
+    }
 
     /** The {@code channel} field, or null. */
     public String channel() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.LineReader;
+import io.chanmux.protocol.control.Op;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -40,29 +41,37 @@ final class NodeConnection implements AutoCloseable {
     private final InetSocketAddress remote;
     private volatile IOException closedBy;
 
-    private NodeConnection(SocketChannel socket, Consumer<ControlEvent> listener, Duration timeout) throws IOException {
+    /**
+     * @param socket  the TCP connection, closed to end the session
+     * @param streams where lines are read and written: the socket's own streams, or TLS over them
+     */
+    private NodeConnection(SocketChannel socket, Socket streams, Consumer<ControlEvent> listener, Duration timeout)
+            throws IOException {
         this.socket = socket;
         this.listener = listener;
         this.timeout = timeout;
         this.remote = (InetSocketAddress) socket.getRemoteAddress();
-        Socket adaptor = socket.socket();
-        adaptor.setTcpNoDelay(true);
-        this.out = adaptor.getOutputStream();
-        LineReader lines = new LineReader(adaptor.getInputStream(), ControlCodec.MAX_LINE_BYTES);
+        this.out = streams.getOutputStream();
+        LineReader lines = new LineReader(streams.getInputStream(), ControlCodec.MAX_LINE_BYTES);
         this.reader = Thread.ofVirtual().name("chanmux-client-reader").start(() -> readLoop(lines));
     }
 
     /**
-     * Connects and sends a first {@code hello} without waiting for its reply, so the connection has
-     * sent its first line at once (servers close connections that stay silent past their line
-     * timeout) however long the application takes before its first request.
+     * Connects (over TLS when {@code tls} is given, the handshake's reads bounded by
+     * {@code timeout}) and sends a first {@code hello} without waiting for its reply, so the
+     * connection has sent its first line at once (servers close connections that stay silent past
+     * their line timeout) however long the application takes before its first request.
      */
-    static NodeConnection open(InetSocketAddress control, Consumer<ControlEvent> listener, Duration timeout)
-            throws IOException {
+    static NodeConnection open(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
+                               Duration timeout) throws IOException {
         SocketChannel socket = SocketChannel.open(control);
         try {
-            NodeConnection connection = new NodeConnection(socket, listener, timeout);
-            connection.write(ControlCodec.encodeRequest(connection.nextId.getAndIncrement(), "hello",
+            Socket adaptor = socket.socket();
+            adaptor.setTcpNoDelay(true);
+            Socket streams = tls == null ? adaptor
+                    : tls.handshake(adaptor, control.getHostString(), control.getPort(), timeout);
+            NodeConnection connection = new NodeConnection(socket, streams, listener, timeout);
+            connection.write(ControlCodec.encodeRequest(connection.nextId.getAndIncrement(), Op.HELLO.wireName(),
                     ControlCodec.object().put("client", "chanmux-java")));
             return connection;
         } catch (IOException | RuntimeException e) {
@@ -131,6 +140,9 @@ final class NodeConnection implements AutoCloseable {
         try {
             byte[] line;
             while ((line = lines.readLine()) != null) {
+                if (ClientTls.isTlsRecord(line)) {
+                    throw new IOException("the server's control port speaks TLS; connect with a ClientTls");
+                }
                 dispatch(ControlCodec.decodeMessage(line));
             }
         } catch (IOException e) {

@@ -15,6 +15,9 @@ import java.time.Duration;
  * One joined peer of a channel: owns the peer's UDP socket (connected to the channel's port),
  * binds it with the join token, sends DATA and PING, and receives what the relay forwards.
  *
+ * <p>Binding follows protocol 2: the server answers a BIND from a new address with a CHALLENGE,
+ * and {@link #bind} echoes its cookie in a CONFIRM before the binding takes effect.
+ *
  * <p>Sending is thread-safe. Receiving ({@link #receive}, {@link #bind}, {@link #ping}) belongs to
  * one thread at a time: {@code bind} and {@code ping} read the socket until their answer comes and
  * discard anything else that arrives meanwhile, so call them before data starts to flow.
@@ -86,18 +89,26 @@ public final class PeerHandle implements AutoCloseable {
     }
 
     /**
-     * Sends BIND until the server answers BIND_OK, retrying every 100 ms (UDP may lose either).
+     * Binds this socket to the peer: sends BIND, answers a CHALLENGE with a CONFIRM (the server
+     * challenges any address the peer is not yet bound to), and returns when BIND_OK arrives.
+     * BIND is resent every 100 ms while no answer comes, since UDP may lose any of them.
      *
      * @throws SocketTimeoutException when no BIND_OK arrives within {@code timeout}
      */
     public void bind(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         ByteBuffer bind = Datagram.encodeBind(ByteBuffer.allocate(Datagram.BIND_BYTES), peer, token);
+        ByteBuffer confirm = ByteBuffer.allocate(Datagram.CONFIRM_BYTES);
         while (true) {
             udp.write(bind.rewind());
             long waitUntil = Math.min(deadline, System.nanoTime() + BIND_RETRY.toNanos());
-            if (awaitControlReply(Datagram.BIND_OK, waitUntil, -1)) {
-                return;
+            for (ByteBuffer reply; (reply = awaitControlReply(waitUntil)) != null; ) {
+                if (reply.limit() == Datagram.HEADER_BYTES && Datagram.type(reply) == Datagram.BIND_OK) {
+                    return;
+                }
+                if (Datagram.isChallengeFor(reply, reply.limit(), peer)) {
+                    udp.write(Datagram.encodeConfirm(confirm, peer, token, reply));
+                }
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new SocketTimeoutException("no BIND_OK for peer " + Integer.toUnsignedString(peer) + " within " + timeout);
@@ -133,10 +144,14 @@ public final class PeerHandle implements AutoCloseable {
     public Duration ping(Duration timeout) throws IOException {
         long body = System.nanoTime();
         sendPing(body);
-        if (!awaitControlReply(Datagram.PONG, body + timeout.toNanos(), body)) {
-            throw new SocketTimeoutException("no PONG within " + timeout);
+        long deadline = body + timeout.toNanos();
+        for (ByteBuffer reply; (reply = awaitControlReply(deadline)) != null; ) {
+            if (reply.limit() == Datagram.PING_BYTES && Datagram.type(reply) == Datagram.PONG
+                    && reply.getLong(Datagram.HEADER_BYTES) == body) {
+                return Duration.ofNanos(System.nanoTime() - body);
+            }
         }
-        return Duration.ofNanos(System.nanoTime() - body);
+        throw new SocketTimeoutException("no PONG within " + timeout);
     }
 
     /**
@@ -170,19 +185,21 @@ public final class PeerHandle implements AutoCloseable {
         udp.close();
     }
 
-    private boolean awaitControlReply(byte type, long deadlineNanos, long pingBody) throws IOException {
+    /**
+     * Reads datagrams until one addressed to this peer (header only checked) arrives, and returns
+     * it wrapped from index 0 to its length; null at {@code deadlineNanos}. Anything else is discarded.
+     */
+    private ByteBuffer awaitControlReply(long deadlineNanos) throws IOException {
         DatagramPacket packet = new DatagramPacket(controlReceive, controlReceive.length);
         while (true) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0 || !receive(packet, Duration.ofNanos(left))) {
-                return false;
+                return null;
             }
             ByteBuffer datagram = ByteBuffer.wrap(packet.getData(), 0, packet.getLength());
-            if (packet.getLength() >= Datagram.HEADER_BYTES && Datagram.type(datagram) == type
-                    && Datagram.peer(datagram) == peer
-                    && (pingBody < 0 || (packet.getLength() == Datagram.PING_BYTES
-                    && datagram.getLong(Datagram.HEADER_BYTES) == pingBody))) {
-                return true;
+            if (packet.getLength() >= Datagram.HEADER_BYTES && Datagram.type(datagram) != Datagram.DATA
+                    && Datagram.peer(datagram) == peer) {
+                return datagram;
             }
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,12 +30,15 @@ public final class ControlCodec {
     /** The longest line, in bytes without the terminating newline, either side accepts. */
     public static final int MAX_LINE_BYTES = 64 * 1024;
     /** The protocol version {@code hello} reports. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS)
+            // An id like 0.1 or 1e400 is echoed exactly as sent, not rounded through a double.
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
     private ControlCodec() {
@@ -64,11 +68,8 @@ public final class ControlCodec {
             throw new RequestException(ErrorCode.BAD_REQUEST, "a request must be a JSON object");
         }
         JsonNode id = tree.get("id");
-        if (id != null && !(id.isNumber() || id.isTextual()) && !id.isNull()) {
+        if (id != null && !(id.isNumber() || id.isTextual())) {
             throw new RequestException(ErrorCode.BAD_REQUEST, "field 'id' must be a number or a string");
-        }
-        if (id != null && id.isNull()) {
-            id = null;
         }
         JsonNode op = tree.get("op");
         if (op == null || !op.isTextual()) {

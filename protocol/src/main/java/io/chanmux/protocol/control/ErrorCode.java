@@ -3,7 +3,7 @@ package io.chanmux.protocol.control;
 import java.util.Locale;
 
 /** The error codes a control reply can carry, with their wire names (lowercase, e.g. {@code not_found}). */
-public enum ErrorCode {
+public enum ErrorCode implements WireNamed {
     /** Malformed JSON, a missing or mistyped field, or a request that makes no sense in this state. */
     BAD_REQUEST,
     /** The {@code op} is not one the server knows. */
@@ -36,17 +36,14 @@ public enum ErrorCode {
     private final String wireName = name().toLowerCase(Locale.ROOT);
 
     /** The name as it appears in the {@code error} field. */
+    @Override
     public String wireName() {
         return wireName;
     }
 
     /** The code for a wire name, or {@link #INTERNAL} for one this client does not know. */
     public static ErrorCode fromWireName(String wireName) {
-        for (ErrorCode code : values()) {
-            if (code.wireName.equals(wireName)) {
-                return code;
-            }
-        }
-        return INTERNAL;
+        ErrorCode found = WireNamed.find(values(), wireName);
+        return found != null ? found : INTERNAL;
     }
 }

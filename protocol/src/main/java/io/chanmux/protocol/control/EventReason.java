@@ -3,7 +3,7 @@ package io.chanmux.protocol.control;
 import java.util.Locale;
 
 /** Why a peer left or a channel was deleted: the {@code reason} field of {@code peer_left} and {@code channel_deleted}. */
-public enum EventReason {
+public enum EventReason implements WireNamed {
     /** {@code peer_left}: the peer's session sent {@code leave}. */
     LEFT,
     /** {@code peer_left}: an admin removed the peer; its own session is told too. */
@@ -22,17 +22,13 @@ public enum EventReason {
     private final String wireName = name().toLowerCase(Locale.ROOT);
 
     /** The name in the {@code reason} field. */
+    @Override
     public String wireName() {
         return wireName;
     }
 
     /** The reason with this wire name, or null for one this client does not know. */
     public static EventReason fromWireName(String wireName) {
-        for (EventReason reason : values()) {
-            if (reason.wireName.equals(wireName)) {
-                return reason;
-            }
-        }
-        return null;
+        return WireNamed.find(values(), wireName);
     }
 }

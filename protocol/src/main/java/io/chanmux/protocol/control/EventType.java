@@ -1,7 +1,7 @@
 package io.chanmux.protocol.control;
 
 /** The events a server pushes on a control connection, with their wire names (the {@code event} field). */
-public enum EventType {
+public enum EventType implements WireNamed {
     /** Another peer joined a channel the session is a member of. */
     PEER_JOINED("peer_joined"),
     /** A peer left a channel the session is a member of (or the session's own peer was removed). */
@@ -18,17 +18,13 @@ public enum EventType {
     }
 
     /** The name in the {@code event} field. */
+    @Override
     public String wireName() {
         return wireName;
     }
 
     /** The type with this wire name, or null for one this client does not know. */
     public static EventType fromWireName(String wireName) {
-        for (EventType type : values()) {
-            if (type.wireName.equals(wireName)) {
-                return type;
-            }
-        }
-        return null;
+        return WireNamed.find(values(), wireName);
     }
 }

@@ -36,10 +36,11 @@ public final class LineReader {
         while (true) {
             for (int i = scanned; i < end; i++) {
                 if (buffer[i] == '\n') {
-                    if (i - start > maxLineBytes) {
+                    // A CRLF's \r is part of the terminator, not of the line, so it does not count.
+                    int lineEnd = (i > start && buffer[i - 1] == '\r') ? i - 1 : i;
+                    if (lineEnd - start > maxLineBytes) {
                         throw new LineTooLongException(maxLineBytes);
                     }
-                    int lineEnd = (i > start && buffer[i - 1] == '\r') ? i - 1 : i;
                     byte[] line = Arrays.copyOfRange(buffer, start, lineEnd);
                     start = i + 1;
                     scanned = start;
@@ -47,7 +48,8 @@ public final class LineReader {
                 }
             }
             scanned = end;
-            if (end - start > maxLineBytes) {
+            // One byte more than the limit may be the \r of a CRLF; past that the line is too long.
+            if (end - start > maxLineBytes + 1) {
                 throw new LineTooLongException(maxLineBytes);
             }
             makeRoom();
@@ -72,8 +74,8 @@ public final class LineReader {
             start = 0;
         }
         if (end == buffer.length) {
-            // One byte past the limit is enough to see that a line is too long.
-            buffer = Arrays.copyOf(buffer, Math.min(buffer.length * 2, maxLineBytes + 2));
+            // Limit, a \r and one byte more are enough to see that a line is too long.
+            buffer = Arrays.copyOf(buffer, Math.min(buffer.length * 2, maxLineBytes + 3));
         }
     }
 }

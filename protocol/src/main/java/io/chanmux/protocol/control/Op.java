@@ -1,7 +1,7 @@
 package io.chanmux.protocol.control;
 
 /** Every control operation, with its wire name (the request's {@code op}). */
-public enum Op {
+public enum Op implements WireNamed {
     HELLO("hello", false),
     CREATE("create", false),
     JOIN("join", false),
@@ -26,6 +26,7 @@ public enum Op {
     }
 
     /** The name in the request's {@code op} field. */
+    @Override
     public String wireName() {
         return wireName;
     }
@@ -37,11 +38,6 @@ public enum Op {
 
     /** The op with this wire name, or null for one the protocol does not have. */
     public static Op fromWireName(String wireName) {
-        for (Op op : values()) {
-            if (op.wireName.equals(wireName)) {
-                return op;
-            }
-        }
-        return null;
+        return WireNamed.find(values(), wireName);
     }
 }

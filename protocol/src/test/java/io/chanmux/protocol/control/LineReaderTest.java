@@ -68,6 +68,15 @@ class LineReaderTest {
     }
 
     @Test
+    void shouldNotCountTheCarriageReturnOfACrlfTowardTheLimit() throws IOException {
+        String atLimit = "x".repeat(5000);
+        assertEquals(atLimit, next(reader(atLimit + "\r\n", 5000)));
+        assertThrows(LineTooLongException.class, () -> reader(atLimit + "y\r\n", 5000).readLine());
+        assertThrows(LineTooLongException.class, () -> reader(atLimit + "yy", 5000).readLine(),
+                "an unterminated line is caught once it is two bytes over");
+    }
+
+    @Test
     void shouldDiscardAnUnterminatedFragmentAtEndOfStream() throws IOException {
         LineReader r = reader("done\npartial", 100);
 

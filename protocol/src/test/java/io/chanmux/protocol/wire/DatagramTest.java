@@ -41,6 +41,43 @@ class DatagramTest {
     }
 
     @Test
+    void shouldAnswerAChallengeWithAConfirmCarryingTokenAndCookie() {
+        byte[] token = new byte[16];
+        byte[] cookie = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            token[i] = (byte) (0x10 + i);
+            cookie[i] = (byte) (0xC0 + i);
+        }
+        ByteBuffer challenge = Datagram.encodeChallenge(ByteBuffer.allocate(64), 0x01020304, cookie);
+
+        assertEquals(Datagram.BIND_BYTES, challenge.remaining(), "a CHALLENGE is never larger than the BIND it answers");
+        assertTrue(Datagram.isChallengeFor(challenge, challenge.remaining(), 0x01020304));
+        assertFalse(Datagram.isChallengeFor(challenge, challenge.remaining(), 0x01020305));
+        assertFalse(Datagram.isChallengeFor(challenge, challenge.remaining() - 1, 0x01020304));
+
+        ByteBuffer confirm = Datagram.encodeConfirm(ByteBuffer.allocate(64), 0x01020304, token, challenge);
+        byte[] bytes = new byte[confirm.remaining()];
+        confirm.get(bytes);
+        assertEquals(37, bytes.length);
+        assertArrayEquals(new byte[] {0x04, 0x01, 0x02, 0x03, 0x04}, java.util.Arrays.copyOf(bytes, 5));
+        assertTrue(Datagram.tokenMatches(ByteBuffer.wrap(bytes), Datagram.HEADER_BYTES, token));
+        assertTrue(Datagram.cookieMatches(ByteBuffer.wrap(bytes), Datagram.CONFIRM_COOKIE_OFFSET, cookie));
+        assertEquals((byte) 0x82, challenge.get(0));
+    }
+
+    @Test
+    void shouldTellCookiesApartWhenAnyByteDiffers() {
+        byte[] cookie = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            byte[] other = cookie.clone();
+            other[i] = (byte) 0x80;
+            ByteBuffer challenge = Datagram.encodeChallenge(ByteBuffer.allocate(64), 1, other);
+            assertFalse(Datagram.cookieMatches(challenge, Datagram.HEADER_BYTES, cookie), "byte " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Datagram.encodeChallenge(ByteBuffer.allocate(64), 1, new byte[17]));
+    }
+
+    @Test
     void shouldEncodeDataAndPingWithTheirBodies() {
         ByteBuffer data = Datagram.encodeData(ByteBuffer.allocate(64), 9, ByteBuffer.wrap(new byte[] {1, 2, 3}));
         ByteBuffer ping = Datagram.encodePing(ByteBuffer.allocate(64), 9, 0x0102030405060708L);

@@ -5,7 +5,7 @@ import io.chanmux.protocol.wire.Hex;
 
 import java.security.SecureRandom;
 
-/** Unguessable channel ids, session ids and bind tokens, all drawn from one {@link SecureRandom}. Thread-safe. */
+/** Unguessable channel ids, session ids, bind tokens and keys, all drawn from one {@link SecureRandom}. Thread-safe. */
 public final class SecureIds {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -20,6 +20,11 @@ public final class SecureIds {
     /** A new 16-byte bind token. */
     public static byte[] token() {
         return randomBytes(Datagram.TOKEN_BYTES);
+    }
+
+    /** {@code bytes} random bytes for a secret key (e.g. the server's bind-cookie key). */
+    public static byte[] secret(int bytes) {
+        return randomBytes(bytes);
     }
 
     private static byte[] randomBytes(int count) {

@@ -3,16 +3,25 @@ package io.chanmux.server.channel;
 import io.chanmux.server.base.TokenBucket;
 
 /**
- * A peer's datagram budget: packets per second and bytes per second, each with one second's worth
- * of burst. Owned by the channel thread (its only user); survives re-binds like its activity.
+ * A peer's budgets: datagrams (packets per second and bytes per second, each with one second's
+ * worth of burst) and CHALLENGEs sent on its behalf ({@link #CHALLENGES_PER_SECOND}, burst {@link
+ * #CHALLENGE_BURST}). Owned by the channel thread, its only user; one instance per membership,
+ * kept across re-binds like the peer's activity.
  */
 public final class PeerRateLimit {
+    /** CHALLENGEs per second one peer's BINDs may draw, to any addresses together. */
+    public static final int CHALLENGES_PER_SECOND = 4;
+    /** How many CHALLENGEs one peer's BINDs may draw at once. */
+    public static final int CHALLENGE_BURST = 8;
+
     private final TokenBucket packets;
     private final TokenBucket bytes;
+    private final TokenBucket challenges;
 
     public PeerRateLimit(int packetsPerSecond, int bytesPerSecond, long nowNs) {
         this.packets = new TokenBucket(packetsPerSecond, packetsPerSecond, nowNs);
         this.bytes = new TokenBucket(bytesPerSecond, bytesPerSecond, nowNs);
+        this.challenges = new TokenBucket(CHALLENGES_PER_SECOND, CHALLENGE_BURST, nowNs);
     }
 
     /** Charges one datagram of {@code length} bytes; false (and nothing charged) when over either budget. */
@@ -23,5 +32,10 @@ public final class PeerRateLimit {
         packets.tryTake(1, nowNs);
         bytes.tryTake(length, nowNs);
         return true;
+    }
+
+    /** Charges one CHALLENGE; false when the peer's challenge budget is spent. */
+    public boolean admitChallenge(long nowNs) {
+        return challenges.tryTake(1, nowNs);
     }
 }

@@ -1,15 +1,15 @@
 package io.chanmux.server.channel;
 
-import java.net.InetSocketAddress;
 import java.util.Arrays;
 
 /**
- * An immutable snapshot of a channel's members, sorted by peer id, that the channel thread reads
- * without a lock. The pool builds a new table on every change and publishes it with a volatile
- * write ({@link RelayChannel#publish}); the channel thread picks it up on its next datagram.
+ * An immutable snapshot of a channel's membership, sorted by peer id, that the channel thread
+ * reads without a lock. The pool owns membership: it builds a new table on every join, leave or
+ * eviction and publishes it with a volatile write ({@link RelayChannel#publish}); the channel
+ * thread picks it up on its next datagram. Bindings are not part of the table: the channel thread
+ * owns them ({@link Peer#bind}) and keeps its own fan-out array, rebuilt when it sees a new table.
  *
- * <p>Lookups are a binary search over an {@code int[]}, and fan-out walks a parallel array of
- * bound addresses, so the hot path allocates nothing.
+ * <p>Lookups are a binary search over an {@code int[]}, so the hot path allocates nothing.
  */
 public final class PeerTable {
     /** A table with no members. */
@@ -17,15 +17,10 @@ public final class PeerTable {
 
     private final int[] ids;
     private final Peer[] peers;
-    private final InetSocketAddress[] addresses;
 
     private PeerTable(int[] ids, Peer[] peers) {
         this.ids = ids;
         this.peers = peers;
-        this.addresses = new InetSocketAddress[peers.length];
-        for (int i = 0; i < peers.length; i++) {
-            addresses[i] = peers[i].address();
-        }
     }
 
     /** Members, bound or not. */
@@ -43,24 +38,17 @@ public final class PeerTable {
         return peers[index];
     }
 
-    /** The bound address of the member at {@code index}, or null while unbound. */
-    public InetSocketAddress address(int index) {
-        return addresses[index];
-    }
-
     /** The member with {@code peerId}, or null. */
     public Peer find(int peerId) {
         int i = indexOf(peerId);
         return i < 0 ? null : peers[i];
     }
 
-    /** A table with {@code peer} added, or replacing the member with the same id. */
+    /** A table with {@code peer} added. Its id must not be a member already: ids are unique among live peers. */
     public PeerTable with(Peer peer) {
         int i = indexOf(peer.id());
         if (i >= 0) {
-            Peer[] replaced = peers.clone();
-            replaced[i] = peer;
-            return new PeerTable(ids, replaced);
+            throw new IllegalArgumentException("peer " + Integer.toUnsignedString(peer.id()) + " is already a member");
         }
         int at = -i - 1;
         int[] newIds = new int[ids.length + 1];

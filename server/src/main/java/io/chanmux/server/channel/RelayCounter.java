@@ -15,8 +15,10 @@ public enum RelayCounter {
     FORWARDED("forwarded"),
     /** Bytes of those copies. */
     BYTES_FORWARDED("bytesForwarded"),
-    /** BIND_OK answers sent. */
+    /** BIND_OK answers sent (to a BIND from the bound address, or to a valid CONFIRM). */
     BIND_OK("bindOk"),
+    /** CHALLENGE answers sent (to a BIND with the right token from an address the peer is not bound to). */
+    CHALLENGES("challenges"),
     /** PONG answers sent. */
     PONGS("pongs"),
     /** Receives that failed without the socket being closed (e.g. an ICMP error surfacing). */
@@ -31,18 +33,20 @@ public enum RelayCounter {
     DROP_UNKNOWN_TYPE("unknown_type"),
     /** Dropped: the peer id is not a member of this channel. */
     DROP_UNKNOWN_PEER("unknown_peer"),
-    /** Dropped: a BIND or PING whose length is not the fixed length of its type. */
+    /** Dropped: a BIND, CONFIRM or PING whose length is not the fixed length of its type. */
     DROP_BAD_LENGTH("bad_length"),
-    /** Dropped: a BIND whose token does not match the peer's. */
+    /** Dropped: a BIND or CONFIRM whose token does not match the peer's. */
     DROP_BAD_TOKEN("bad_token"),
     /** Dropped: DATA or PING from a peer that has not bound an address yet. */
     DROP_NOT_BOUND("not_bound"),
     /** Dropped: DATA or PING from an address other than the one bound to the peer. */
     DROP_WRONG_SOURCE("wrong_source"),
+    /** Dropped: a CONFIRM whose cookie is not one issued for its peer and source address, or has expired. */
+    DROP_BAD_COOKIE("bad_cookie"),
     /** Dropped: over the peer's packets-per-second or bytes-per-second limit. */
     DROP_RATE_LIMITED("rate_limited"),
-    /** Dropped: a BIND the channel's pool could not take because its command queue was full. */
-    DROP_BUSY("busy");
+    /** Dropped: a BIND that would need a CHALLENGE over the peer's or the source address's challenge budget. */
+    DROP_CHALLENGE_LIMITED("challenge_limited");
 
     private final String wireName;
 

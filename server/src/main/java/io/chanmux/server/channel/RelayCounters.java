@@ -4,9 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One channel's counters. Each counter has a single writer: {@link RelayCounter#BIND_OK} is written
- * by the channel's pool thread, every other counter by the channel's own thread. Any thread may
- * read. Writes are opaque stores, so counting costs a plain store on the hot path and no lock or
+ * One channel's counters. Single writer: the channel's own thread writes every counter. Any thread
+ * may read. Writes are opaque stores, so counting costs a plain store on the hot path and no lock or
  * atomic read-modify-write.
  */
 public final class RelayCounters {

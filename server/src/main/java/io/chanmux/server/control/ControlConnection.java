@@ -16,14 +16,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
- * One control connection's I/O: a forked reader that reads request lines and hands each to the
+ * One control connection's I/O, plain or TLS ({@link ControlTransport}): a forked reader that reads request lines and hands each to the
  * connection's {@link ControlSession}, and the writer loop, run by the connection's own thread,
  * that drains the byte-bounded {@link Outbox} to the socket, encoding typed items as it goes. It
  * also keeps the line and write deadlines the listener's checker enforces, and closes the
@@ -38,7 +38,7 @@ final class ControlConnection {
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
 
-    private final SocketChannel socket;
+    private final ControlTransport socket;
     private final InetAddress address;
     private final ControlListener listener;
     private final NanoClock clock;
@@ -52,7 +52,7 @@ final class ControlConnection {
     /** When the write in progress started; IDLE when the writer waits for output. */
     private volatile long writeStartedNs = IDLE;
 
-    ControlConnection(SocketChannel socket, ControlListener listener, InetAddress address) {
+    ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
         this.socket = socket;
         this.address = address;
         this.listener = listener;
@@ -108,12 +108,13 @@ final class ControlConnection {
 
     /** Closes the socket and drops what is queued; the reader and writer then end. Any thread. */
     void closeSocket() {
-        outbox.close();
         try {
             socket.close();
         } catch (IOException e) {
             log.debug("session {}: close failed", session.id(), e);
         }
+        // After the socket: the writer this wakes must find it closed, not say goodbye on it.
+        outbox.close();
     }
 
     /** The connection's thread. */
@@ -144,7 +145,7 @@ final class ControlConnection {
     }
 
     private void writeOutput() throws IOException, InterruptedException {
-        OutputStream out = new BufferedOutputStream(socket.socket().getOutputStream(), 8192);
+        OutputStream out = new BufferedOutputStream(socket.output(), 8192);
         for (Outbound item; (item = outbox.take()) != null; ) {
             while (item != null) {
                 // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
@@ -168,7 +169,7 @@ final class ControlConnection {
 
     private void readRequests() {
         try {
-            LineReader lines = new LineReader(new LineTimer(socket.socket().getInputStream()),
+            LineReader lines = new LineReader(new LineTimer(socket.input()),
                     ControlCodec.MAX_LINE_BYTES);
             byte[] line;
             while ((line = lines.readLine()) != null) {
@@ -193,6 +194,9 @@ final class ControlConnection {
             }
             outbox.finish();
             discardInput();
+        } catch (SSLHandshakeException e) {
+            log.info("session {}: {}", session.id(), e.getMessage()); // a plain-text client, or one that distrusts us
+            closeFor(SessionCloseReason.TLS_HANDSHAKE);
         } catch (IOException e) {
             log.debug("session {}: read ended: {}", session.id(), e.toString());
         } catch (InterruptedException e) {
@@ -208,8 +212,8 @@ final class ControlConnection {
      */
     private void discardInput() {
         try {
-            socket.socket().setSoTimeout((int) LINGER.toMillis());
-            var in = socket.socket().getInputStream();
+            socket.setReadTimeout(LINGER);
+            var in = socket.input();
             byte[] sink = new byte[8192];
             long budget = LINGER_BYTES;
             int n;
@@ -223,7 +227,7 @@ final class ControlConnection {
 
     private String remoteAddress() {
         try {
-            return String.valueOf(socket.getRemoteAddress());
+            return String.valueOf(socket.remoteAddress());
         } catch (IOException e) {
             return "?";
         }

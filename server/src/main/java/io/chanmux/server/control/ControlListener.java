@@ -6,6 +6,7 @@ import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.LongAdder;
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
- * closes sessions whose line or write deadline has passed.
+ * closes sessions whose line or write deadline has passed. With TLS, each accepted connection is
+ * wrapped by {@link ControlTls}, and the session's thread runs its handshake.
  *
  * <p>{@link #run} is the listener thread. When the server socket closes it stops accepting but keeps
  * its sessions (a drain); when the thread is interrupted (shutdown) it closes every session's
@@ -47,6 +49,8 @@ public final class ControlListener {
     private final ChannelDirectory directory;
     private final NanoClock clock;
     private final SharedSecret secret;
+    /** TLS for every connection, or null for plain TCP. */
+    private final ControlTls tls;
     private final Semaphore admission;
     private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
@@ -60,12 +64,14 @@ public final class ControlListener {
     private volatile boolean draining;
 
     /**
+     * @param tls          TLS for every connection, or null for plain TCP
      * @param drainTrigger what the admin {@code drain} op runs: the server's drain
      * @param cluster      where sessions place new channels and find those of other nodes
      */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock, Runnable drainTrigger, Cluster cluster) {
+                           NanoClock clock, ControlTls tls, Runnable drainTrigger, Cluster cluster) {
         this.server = server;
+        this.tls = tls;
         this.cluster = cluster;
         this.drainTrigger = drainTrigger;
         this.config = config;
@@ -207,6 +213,10 @@ public final class ControlListener {
                 continue;
             }
             InetAddress address = remoteAddress(connection);
+            ControlTransport opened = open(connection);
+            if (opened == null) {
+                continue;
+            }
             if (!admission.tryAcquire()) {
                 reject(connection, "the server has its maximum of " + config.maxSessions() + " control connections");
                 continue;
@@ -217,18 +227,38 @@ public final class ControlListener {
                         + " control connections");
                 continue;
             }
-            ControlConnection session = new ControlConnection(connection, this, address);
+            ControlConnection session = new ControlConnection(opened, this, address);
             sessions.add(session);
             scope.fork(session::run);
         }
     }
 
-    /** Tells a connection over the limit why, then closes it. A fresh socket's buffer takes the line at once. */
+    /** The connection's streams, plain or under TLS; null (and the connection closed) when it is already gone. */
+    private ControlTransport open(SocketChannel connection) {
+        try {
+            return tls == null ? new PlainTransport(connection) : tls.open(connection);
+        } catch (IOException e) {
+            log.debug("a new connection failed at once: {}", e.toString());
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // it is gone either way
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Tells a connection over the limit why, then closes it. A fresh socket's buffer takes the line at once.
+     * Under TLS the line would cost a handshake, the work the server is refusing: the client sees the close.
+     */
     private void reject(SocketChannel connection, String why) {
         count(SessionCloseReason.REJECTED);
         try (connection) {
-            connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT, why)));
-            connection.shutdownOutput();
+            if (tls == null) {
+                connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT, why)));
+                connection.shutdownOutput();
+            }
         } catch (IOException e) {
             log.debug("rejecting a connection failed: {}", e.toString());
         }

@@ -185,14 +185,13 @@ final class ControlSession implements SessionHandle {
             if (refusal != null) {
                 throw new RequestException(ErrorCode.UNAUTHORIZED, refusal);
             }
-            authenticated = true;
         }
-        if (request.admin() != null) {
-            if (!ConstantTime.equal(config.adminSecret(), request.admin())) {
-                throw new RequestException(ErrorCode.UNAUTHORIZED, "wrong admin secret");
-            }
-            admin = true;
+        // Both checked before either takes effect: a refused hello changes nothing.
+        if (request.admin() != null && !ConstantTime.equal(config.adminSecret(), request.admin())) {
+            throw new RequestException(ErrorCode.UNAUTHORIZED, "wrong admin secret");
         }
+        authenticated = true;
+        admin |= request.admin() != null;
         return ControlCodec.object()
                 .put("server", "chanmux/" + Version.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)

@@ -68,6 +68,7 @@ final class ReadOnlyOps {
             closed.put(reason.wireName(), listener.closedBy(reason));
         }
         result.set("sessionsClosed", closed);
+        result.put("eventsDropped", listener.droppedEvents());
         result.put("draining", listener.isDraining());
         result.put("channels", directory.channels().size());
         result.put("peers", directory.peerCount());

@@ -15,7 +15,9 @@ public enum SessionCloseReason {
     /** The client did not take our output for the write timeout. */
     WRITE_TIMEOUT,
     /** The client let its outbound queue of replies and events overflow. */
-    OUTBOUND_OVERFLOW;
+    OUTBOUND_OVERFLOW,
+    /** On a TLS control port: the handshake failed (a plain-text client, or one that refused the certificate). */
+    TLS_HANDSHAKE;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

@@ -37,6 +37,8 @@ public final class ServerMetrics {
         relayCounter(registry, directory, "chanmux_forwarded_bytes", "Bytes of forwarded copies.",
                 RelayCounter.BYTES_FORWARDED);
         relayCounter(registry, directory, "chanmux_bind_ok", "BIND_OK answers sent.", RelayCounter.BIND_OK);
+        relayCounter(registry, directory, "chanmux_challenges", "CHALLENGE answers sent to BINDs from unproven addresses.",
+                RelayCounter.CHALLENGES);
         relayCounter(registry, directory, "chanmux_pongs", "PONG answers sent.", RelayCounter.PONGS);
         relayCounter(registry, directory, "chanmux_send_errors", "Sends to peers that failed.", RelayCounter.SEND_ERRORS);
         relayCounter(registry, directory, "chanmux_receive_errors", "Receives that failed.", RelayCounter.RECEIVE_ERRORS);

@@ -5,11 +5,13 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
+import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.SecretKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -39,8 +41,10 @@ public final class ChannelDirectory {
     private final ServerConfig config;
     private final List<ChannelPool> pools;
     private final BlockingQueue<DirectoryCommand> commands;
+    /** One key per server start, shared by every channel's {@link BindCookies}. */
+    private final SecretKey bindCookieKey = BindCookies.newKey();
     // Directory thread only:
-    private final PortAllocator ports;
+    private final ChannelPorts ports;
     private final int[] poolLoads;
     private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
     // Written by the directory thread, read by any:
@@ -52,10 +56,15 @@ public final class ChannelDirectory {
     private volatile long retireVersion;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
+        this(config, clock, new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
+                config.udpReceiveBufferBytes()));
+    }
+
+    /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
+    ChannelDirectory(ServerConfig config, NanoClock clock, ChannelPorts ports) {
         this.config = config;
         this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
-        this.ports = new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
-                config.udpReceiveBufferBytes());
+        this.ports = ports;
         List<ChannelPool> created = new ArrayList<>();
         for (int i = 0; i < config.pools(); i++) {
             created.add(new ChannelPool(i, config.pools(), this, config, clock));
@@ -191,8 +200,7 @@ public final class ChannelDirectory {
         }
         DatagramChannel socket = ports.open();
         if (socket == null) {
-            c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, "every UDP port in " + config.udpPortLow()
-                    + "-" + config.udpPortHigh() + " is in use"));
+            c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, ports.exhausted()));
             return;
         }
         ChannelPool pool = leastLoadedPool();
@@ -201,7 +209,7 @@ public final class ChannelDirectory {
             id = SecureIds.hex(8);
         } while (channels.containsKey(id));
         Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool,
-                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), pool, pool.clock()));
+                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), bindCookieKey, pool.clock()));
         // Listed before the pool answers, so the creator's next request finds it.
         channels.put(id, channel);
         if (!pool.submit(new PoolCommand.AddChannel(channel, c.answer()))) {

@@ -56,7 +56,7 @@ final class ChannelMembers {
     /** A peer and the session that holds it. */
     static final class Member {
         final SessionHandle session;
-        Peer peer;
+        final Peer peer;
 
         Member(SessionHandle session, Peer peer) {
             this.session = session;

@@ -8,16 +8,13 @@ import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
-import io.chanmux.server.channel.BindRequests;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerActivity;
 import io.chanmux.server.channel.PeerRateLimit;
-import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * A pool of channels (not of threads): a group of channels whose members, bindings and keepalives
- * one virtual thread owns. The pool's state changes only in {@link #apply}, on the pool's own
+ * A pool of channels (not of threads): a group of channels whose members and keepalives one
+ * virtual thread owns (each channel's thread owns its bindings). The pool's state changes only in {@link #apply}, on the pool's own
  * thread, fed by a bounded queue of {@link PoolCommand}s; other threads {@link #submit} commands
  * and never touch the state. Requests are answered through the {@link Answer} they carry, from
  * this thread, so a reply reaches its session in order with this pool's events.
@@ -45,7 +42,7 @@ import java.util.function.Consumer;
  * closes every channel socket, which ends the channel threads, refuses every queued request, and
  * the scope closes.
  */
-public final class ChannelPool implements BindRequests {
+public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
 
@@ -114,11 +111,6 @@ public final class ChannelPool implements BindRequests {
         commands.put(command);
     }
 
-    @Override
-    public boolean requestBind(RelayChannel channel, int peer, InetSocketAddress source) {
-        return submit(new PoolCommand.BindPeer(channel, peer, source));
-    }
-
     /** The pool thread: applies commands until interrupted. */
     public void run() {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
@@ -165,7 +157,6 @@ public final class ChannelPool implements BindRequests {
                 case PoolCommand.JoinPeer c -> onJoinPeer(c);
                 case PoolCommand.LeavePeer c -> onLeavePeer(c);
                 case PoolCommand.KickPeer c -> onKickPeer(c);
-                case PoolCommand.BindPeer c -> onBindPeer(c);
                 case PoolCommand.SessionClosed c -> onSessionClosed(c.session());
                 case PoolCommand.SweepKeepalives c -> onSweepKeepalives();
             }
@@ -246,7 +237,7 @@ public final class ChannelPool implements BindRequests {
             return;
         }
         long now = clock.nanoTime();
-        Peer peer = new Peer(nextPeerId(), SecureIds.token(), null, new PeerActivity(now),
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), new PeerActivity(now),
                 new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
         Member member = new Member(c.session(), peer);
         members.add(member);
@@ -277,19 +268,6 @@ public final class ChannelPool implements BindRequests {
         }
         removeMember(members, member, EventReason.KICKED);
         c.answer().ok(null);
-    }
-
-    private void onBindPeer(PoolCommand.BindPeer c) {
-        ChannelMembers members = channels.get(c.channel().id());
-        Member member = members == null || members.channel.relay() != c.channel() ? null : members.byPeer.get(c.peer());
-        if (member == null) {
-            return; // left or evicted while the BIND was queued
-        }
-        if (!c.address().equals(member.peer.address())) {
-            member.peer = member.peer.boundTo(c.address());
-            members.publish(members.table.with(member.peer));
-        }
-        c.channel().sendBindOk(c.peer(), c.address());
     }
 
     private void onSessionClosed(SessionHandle session) {
@@ -380,7 +358,6 @@ public final class ChannelPool implements BindRequests {
                 case PoolCommand.JoinPeer c -> c.answer().refuse(shuttingDown);
                 case PoolCommand.LeavePeer c -> c.answer().refuse(shuttingDown);
                 case PoolCommand.KickPeer c -> c.answer().refuse(shuttingDown);
-                case PoolCommand.BindPeer c -> { }
                 case PoolCommand.SessionClosed c -> { }
                 case PoolCommand.SweepKeepalives c -> { }
             }

@@ -1,9 +1,5 @@
 package io.chanmux.server.pool;
 
-import io.chanmux.server.channel.RelayChannel;
-
-import java.net.InetSocketAddress;
-
 /**
  * The commands that change a pool's state. Other threads send them through {@link
  * ChannelPool#submit}; the pool's thread applies them one at a time in {@link ChannelPool#apply}.
@@ -29,10 +25,6 @@ public sealed interface PoolCommand {
 
     /** An admin removes a peer ({@code kicked}); the peer's own session is told too. */
     record KickPeer(String channel, int peer, Answer<Void> answer) implements PoolCommand {
-    }
-
-    /** Bind a peer to the source address of a BIND whose token the channel thread verified. */
-    record BindPeer(RelayChannel channel, int peer, InetSocketAddress address) implements PoolCommand {
     }
 
     /** A control session ended: its peers leave ({@code disconnected}) and its channels go ({@code owner_left}). */

@@ -15,7 +15,7 @@ import java.util.BitSet;
  *
  * <p>Not thread-safe: owned by the {@link ChannelDirectory}'s thread.
  */
-public final class PortAllocator {
+public final class PortAllocator implements ChannelPorts {
     private final InetAddress bindAddress;
     private final int lowPort;
     private final int highPort;
@@ -32,6 +32,7 @@ public final class PortAllocator {
     }
 
     /** A bound socket on a free port of the range, or null when every port is taken. */
+    @Override
     public DatagramChannel open() {
         int size = highPort - lowPort + 1;
         for (int tried = 0; tried < size; tried++) {
@@ -50,13 +51,20 @@ public final class PortAllocator {
     }
 
     /** Returns a port to the range. Call after its socket is closed. */
+    @Override
     public void release(int port) {
         inUse.clear(port - lowPort);
     }
 
     /** Ports handed out and not yet released. */
+    @Override
     public int inUse() {
         return inUse.cardinality();
+    }
+
+    @Override
+    public String exhausted() {
+        return "every UDP port in " + lowPort + "-" + highPort + " is in use";
     }
 
     private DatagramChannel tryBind(int port) {

@@ -7,12 +7,13 @@ import java.net.InetSocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PeerTableTest {
 
     private static Peer peer(int id) {
-        return new Peer(id, new byte[16], null, new PeerActivity(0), new PeerRateLimit(10, 10_000, 0));
+        return new Peer(id, new byte[16], new PeerActivity(0), new PeerRateLimit(10, 10_000, 0));
     }
 
     @Test
@@ -27,16 +28,23 @@ class PeerTableTest {
     }
 
     @Test
-    void shouldReplaceAPeerAndExposeItsAddressWhenItBinds() {
+    void shouldKeepAPeersBindingWhenLaterSnapshotsChangeTheMembership() {
         PeerTable table = PeerTable.EMPTY.with(peer(1)).with(peer(2));
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", 4000);
 
-        PeerTable bound = table.with(table.find(2).boundTo(address));
+        table.find(2).bind(address);
+        PeerTable grown = table.with(peer(3)).without(1);
 
-        assertEquals(2, bound.size());
-        assertEquals(address, bound.address(bound.indexOf(2)));
-        assertNull(table.address(table.indexOf(2)), "the old snapshot changed");
-        assertSame(table.find(2).activity(), bound.find(2).activity());
+        assertSame(table.find(2), grown.find(2));
+        assertEquals(address, grown.find(2).address());
+        assertNull(grown.find(3).address(), "a new member starts unbound");
+    }
+
+    @Test
+    void shouldRefuseAnIdThatIsAlreadyAMember() {
+        PeerTable table = PeerTable.EMPTY.with(peer(1));
+
+        assertThrows(IllegalArgumentException.class, () -> table.with(peer(1)));
     }
 
     @Test

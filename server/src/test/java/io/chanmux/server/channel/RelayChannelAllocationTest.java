@@ -36,12 +36,13 @@ class RelayChannelAllocationTest {
         sinkA = DatagramChannel.open().bind(new InetSocketAddress(loopback, 0));
         sinkB = DatagramChannel.open().bind(new InetSocketAddress(loopback, 0));
         sourceA = (InetSocketAddress) sinkA.getLocalAddress();
-        relay = new RelayChannel("alloc", relaySocket, 0, 1500, (c, p, s) -> true, System::nanoTime);
-        relay.publish(PeerTable.EMPTY
-                .with(new Peer(1, new byte[16], sourceA, new PeerActivity(0),
-                        new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0)))
-                .with(new Peer(2, new byte[16], (InetSocketAddress) sinkB.getLocalAddress(), new PeerActivity(0),
-                        new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0))));
+        relay = new RelayChannel("alloc", relaySocket, 0, 1500, BindCookies.newKey(), System::nanoTime);
+        Peer a = new Peer(1, new byte[16], new PeerActivity(0), new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0));
+        Peer b = new Peer(2, new byte[16], new PeerActivity(0), new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0));
+        // This (platform) thread plays the channel thread, so it may bind.
+        a.bind(sourceA);
+        b.bind((InetSocketAddress) sinkB.getLocalAddress());
+        relay.publish(PeerTable.EMPTY.with(a).with(b));
     }
 
     @AfterEach
