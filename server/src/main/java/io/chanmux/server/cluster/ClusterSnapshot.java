@@ -10,16 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (this one included) by id. Immutable apart from the {@code sent} counts; the cluster thread
  * publishes a new one each beat through a volatile field, and sessions read it without a lock.
  *
- * <p>{@code sent} counts the creates this node has sent to each node since that node's record was
- * read (sessions add to it; the cluster thread starts a new count when the node beats again), so
- * a burst of creates within one second spreads over the nodes instead of piling onto the one that
- * looked least loaded at the last beat.
+ * <p>{@code sent} counts the creates this node has sent to each node that its record may not show
+ * yet (sessions add to it), so a burst of creates within one second spreads over the nodes instead
+ * of piling onto the one that looked least loaded at the last beat. When the node beats again, the
+ * channels it gained are taken off the count (a create sent just before a beat arrives just after
+ * it); two beats later everything sent before is in its record, and the count starts again.
  *
  * @param redisUp whether the last beat reached Redis; when false, {@code nodes} is empty
  * @param nodes   live nodes by id
- * @param sent    creates sent to each node since its record was read
+ * @param sent    creates sent to each node that its record may not show yet
  */
-record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<String, AtomicInteger> sent) {
+record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<String, Sent> sent) {
     /** Before the first beat, or after Redis failed: no cluster view at all. */
     static final ClusterSnapshot DOWN = new ClusterSnapshot(false, Map.of(), Map.of());
 
@@ -29,16 +30,31 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
     }
 
     /**
-     * The snapshot after a beat that read {@code live}: a node's {@code sent} count carries over
-     * while its record is the same beat, and starts again at zero once it has beaten since.
+     * Creates sent to one node since its beat {@code sinceBeat}. Sessions add to {@code count};
+     * the cluster thread replaces the whole value.
      */
+    record Sent(AtomicInteger count, long sinceBeat) {
+        static Sent none(long beat) {
+            return new Sent(new AtomicInteger(), beat);
+        }
+    }
+
+    /** The snapshot after a beat that read {@code live}, with each node's {@code sent} count brought up to date. */
     ClusterSnapshot next(Map<String, NodeRecord> live) {
-        Map<String, AtomicInteger> counts = new HashMap<>();
+        Map<String, Sent> counts = new HashMap<>();
         for (NodeRecord node : live.values()) {
             NodeRecord before = nodes.get(node.node());
-            AtomicInteger count = sent.get(node.node());
-            counts.put(node.node(), before != null && before.beat() == node.beat() && count != null
-                    ? count : new AtomicInteger());
+            Sent old = sent.get(node.node());
+            Sent now;
+            if (before == null || old == null || node.beat() - old.sinceBeat() >= 2) {
+                now = Sent.none(node.beat());
+            } else if (before.beat() == node.beat()) {
+                now = old;
+            } else {
+                int gained = Math.max(0, node.channels() - before.channels());
+                now = new Sent(new AtomicInteger(Math.max(0, old.count().get() - gained)), old.sinceBeat());
+            }
+            counts.put(node.node(), now);
         }
         return new ClusterSnapshot(true, live, counts);
     }
@@ -66,9 +82,9 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
 
     /** Counts one create sent to {@code node}. */
     void countSent(String node) {
-        AtomicInteger count = sent.get(node);
+        Sent count = sent.get(node);
         if (count != null) {
-            count.incrementAndGet();
+            count.count().incrementAndGet();
         }
     }
 
@@ -77,7 +93,7 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
     }
 
     private int sentTo(String node) {
-        AtomicInteger count = sent.get(node);
-        return count == null ? 0 : count.get();
+        Sent count = sent.get(node);
+        return count == null ? 0 : count.count().get();
     }
 }

@@ -32,6 +32,11 @@ class ClusterSnapshotTest {
                 "the same beat of b: the sent count carries over");
         assertEquals("b", view.next(Map.of("a", self, "b", beat(node("b", 1, false), 2)))
                 .leastLoaded(node("a", 2, false)).node(), "b beat again and reports the channel itself");
+        ClusterSnapshot beforeTheCreate = view.next(Map.of("a", self, "b", beat(node("b", 0, false), 2)));
+        assertEquals("a", beforeTheCreate.leastLoaded(self).node(),
+                "b beat before the create reached it: the channel is still counted as sent");
+        assertEquals("b", beforeTheCreate.next(Map.of("a", self, "b", beat(node("b", 0, false), 3)))
+                .leastLoaded(self).node(), "two beats later b's record tells the truth");
     }
 
     @Test
