@@ -1,7 +1,9 @@
 package io.chanmux.cli;
 
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +31,9 @@ class ChanmuxCliTest {
     }
 
     private void startServer(ServerConfig.Builder config) throws IOException {
-        server = ChanmuxServer.start(config.bindAddress(InetAddress.getLoopbackAddress())
-                .controlPort(0).udpPorts(43000, 43099).pools(1).metricsPort(-1).build());
+        server = ChanmuxServer.start(config.set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.CONTROL_PORT, 0).set(Settings.UDP_PORTS, new PortRange(43000, 43099))
+                .set(Settings.POOLS, 1).set(Settings.METRICS_PORT, -1).build());
         address = "127.0.0.1:" + server.controlAddress().getPort();
     }
 
@@ -164,7 +167,7 @@ class ChanmuxCliTest {
     @Test
     void shouldRunAdminOpsWithTheAdminSecretAndBeRefusedWithout() throws IOException {
         server.close();
-        startServer(ServerConfig.builder().adminSecret("ops"));
+        startServer(ServerConfig.builder().set(Settings.ADMIN_SECRET, "ops"));
         CliRun create = start("create", "--name", "watched");
         create.awaitOut(CHANNEL_LINE);
 
@@ -182,7 +185,7 @@ class ChanmuxCliTest {
     @Test
     void shouldAuthenticateEveryCommandWhenTheServerHasASecret() throws IOException {
         server.close();
-        startServer(ServerConfig.builder().secret("s3cret"));
+        startServer(ServerConfig.builder().set(Settings.SECRET, "s3cret"));
 
         CliRun refused = complete("stats");
         assertEquals(ChanmuxCli.SERVER_ERROR, refused.awaitStatus(), refused.toString());
@@ -208,7 +211,7 @@ class ChanmuxCliTest {
     void shouldExitWithThreeWhenTheServerEvictsTheJoinedPeer() throws IOException {
         server.close();
         // Shorter than the CLI's 5 s keepalive, so the server evicts the joiner.
-        startServer(ServerConfig.builder().peerTimeout(Duration.ofMillis(300)));
+        startServer(ServerConfig.builder().set(Settings.PEER_TIMEOUT, Duration.ofMillis(300)));
         CliRun create = start("create");
         String channel = create.awaitOut(CHANNEL_LINE);
 

@@ -1,7 +1,9 @@
 package io.chanmux.cli;
 
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.tls.TestCertificates;
 import io.chanmux.server.control.tls.TestCertificates.Pem;
 import org.junit.jupiter.api.AfterEach;
@@ -31,9 +33,9 @@ class CliTlsTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        server = ChanmuxServer.start(ServerConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .controlPort(0).udpPorts(43100, 43199).pools(1).metricsPort(-1)
-                .tlsCertificate(pem.certificate()).tlsKey(pem.key()).build());
+        server = ChanmuxServer.start(ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.CONTROL_PORT, 0).set(Settings.UDP_PORTS, new PortRange(43100, 43199)).set(Settings.POOLS, 1).set(Settings.METRICS_PORT, -1)
+                .set(Settings.TLS_CERT, pem.certificate()).set(Settings.TLS_KEY, pem.key()).build());
         address = "127.0.0.1:" + server.controlAddress().getPort();
     }
 

@@ -1,7 +1,9 @@
 package io.chanmux.cli;
 
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.cluster.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,8 +47,10 @@ class ClusterCliTest {
     }
 
     private static ChanmuxServer start(RedisServer redis, String id) throws IOException {
-        return ChanmuxServer.start(ServerConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).controlPort(0)
-                .udpPorts(43_000, 43_099).pools(1).metricsPort(-1).adminSecret("s3cret").cluster(redis.uri())
-                .nodeId(id).nodeTtl(Duration.ofSeconds(2)).build());
+        return ChanmuxServer.start(ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.CONTROL_PORT, 0).set(Settings.UDP_PORTS, new PortRange(43_000, 43_099))
+                .set(Settings.POOLS, 1).set(Settings.METRICS_PORT, -1).set(Settings.ADMIN_SECRET, "s3cret")
+                .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
     }
 }

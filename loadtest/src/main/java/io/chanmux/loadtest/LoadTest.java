@@ -33,7 +33,9 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -161,8 +163,8 @@ public final class LoadTest {
             InetSocketAddress control = embedded != null ? embedded.controlAddress() : config.server();
             ServerProbe server = ServerProbe.of(embedded != null ? ProcessHandle.current().pid() : config.serverPid());
             String target = embedded != null
-                    ? "embedded " + address(control) + " (UDP ports " + embedded.config().udpPortLow() + "-"
-                    + embedded.config().udpPortHigh() + ", pid " + server.pid() + ")"
+                    ? "embedded " + address(control) + " (UDP ports " + embedded.config().get(Settings.UDP_PORTS)
+                    + ", pid " + server.pid() + ")"
                     : address(control) + (server.isKnown() ? " (server pid " + server.pid() + ")" : " (server pid unknown)");
             RelayStats stats = connectStats(control);
             try {
@@ -305,17 +307,18 @@ public final class LoadTest {
         int peerPackets = config.isMaxRate() ? 1_000_000 : (int) Math.max(500, Math.ceil(2 * config.ratePerSender()));
         ServerConfig defaults = ServerConfig.builder().build();
         ServerConfig serverConfig = ServerConfig.builder()
-                .bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0)
-                .metricsPort(0)
-                .udpPorts(EMBEDDED_UDP_LOW_PORT, high)
-                .maxChannels(Math.max(defaults.maxChannels(), config.channels()))
-                .maxSessions(Math.max(defaults.maxSessions(), config.totalPeers() + config.channels() + 64))
-                .maxPeersPerChannel(Math.max(defaults.maxPeersPerChannel(), config.peersPerChannel()))
-                .maxDatagramBytes(Math.max(defaults.maxDatagramBytes(), datagramBytes))
-                .peerPacketsPerSecond(Math.max(defaults.peerPacketsPerSecond(), peerPackets))
-                .peerBytesPerSecond((int) Math.min(Integer.MAX_VALUE,
-                        Math.max(defaults.peerBytesPerSecond(), (long) peerPackets * datagramBytes)))
+                .set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0)
+                .set(Settings.METRICS_PORT, 0)
+                .set(Settings.UDP_PORTS, new PortRange(EMBEDDED_UDP_LOW_PORT, high))
+                .set(Settings.MAX_CHANNELS, Math.max(defaults.get(Settings.MAX_CHANNELS), config.channels()))
+                .set(Settings.MAX_SESSIONS,
+                        Math.max(defaults.get(Settings.MAX_SESSIONS), config.totalPeers() + config.channels() + 64))
+                .set(Settings.MAX_PEERS, Math.max(defaults.get(Settings.MAX_PEERS), config.peersPerChannel()))
+                .set(Settings.MAX_DATAGRAM, Math.max(defaults.get(Settings.MAX_DATAGRAM), datagramBytes))
+                .set(Settings.PEER_RATE_PPS, Math.max(defaults.get(Settings.PEER_RATE_PPS), peerPackets))
+                .set(Settings.PEER_RATE_BYTES, (int) Math.min(Integer.MAX_VALUE,
+                        Math.max(defaults.get(Settings.PEER_RATE_BYTES), (long) peerPackets * datagramBytes)))
                 .build();
         try {
             return ChanmuxServer.start(serverConfig);

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.cluster.RedisServer;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.control.tls.TestCertificates;
 import io.chanmux.server.control.tls.TestCertificates.Pem;
@@ -69,8 +71,8 @@ class LoadTestEndToEndTest {
 
     @Test
     void shouldLeaveNoSessionBehindWhenRunAgainstAServerItDidNotStart() throws Exception {
-        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0).metricsPort(0).udpPorts(36_000, 36_099).build();
+        ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, 0).set(Settings.UDP_PORTS, new PortRange(36_000, 36_099)).build();
         try (ChanmuxServer server = ChanmuxServer.start(config)) {
             int port = server.controlAddress().getPort();
 
@@ -90,9 +92,9 @@ class LoadTestEndToEndTest {
     @Test
     void shouldConnectEverySessionOverTlsWhenTheServerHasACertificate() throws Exception {
         Pem pem = TestCertificates.server();
-        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0).metricsPort(-1).udpPorts(36_100, 36_199)
-                .tlsCertificate(pem.certificate()).tlsKey(pem.key()).build();
+        ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, -1).set(Settings.UDP_PORTS, new PortRange(36_100, 36_199))
+                .set(Settings.TLS_CERT, pem.certificate()).set(Settings.TLS_KEY, pem.key()).build();
         try (ChanmuxServer server = ChanmuxServer.start(config)) {
             Path json = dir.resolve("tls.json");
 
@@ -144,9 +146,11 @@ class LoadTestEndToEndTest {
     }
 
     private static ChanmuxServer clusterNode(RedisServer redis, String id, int udpLow) throws IOException {
-        return ChanmuxServer.start(ServerConfig.builder().bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0).metricsPort(-1).udpPorts(udpLow, udpLow + 99).pools(1).cluster(redis.uri())
-                .nodeId(id).nodeTtl(Duration.ofSeconds(2)).build());
+        return ChanmuxServer.start(ServerConfig.builder().set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, -1)
+                .set(Settings.UDP_PORTS, new PortRange(udpLow, udpLow + 99)).set(Settings.POOLS, 1)
+                .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.chanmux.server.cluster.LocalNode;
 import io.chanmux.server.cluster.RedisAddress;
 import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.cluster.SingleNode;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.metrics.MetricsEndpoint;
@@ -63,23 +65,24 @@ public final class ChanmuxServer implements AutoCloseable {
     private ChanmuxServer(ServerConfig config, NanoClock clock) throws IOException {
         this.config = config;
         // First: a certificate that cannot be used stops the start before anything is opened.
-        this.tls = config.tlsCertificate() == null ? null
-                : ControlTls.load(config.tlsCertificate(), config.tlsKey(), clock);
+        this.tls = config.get(Settings.TLS_CERT) == null ? null
+                : ControlTls.load(config.get(Settings.TLS_CERT), config.get(Settings.TLS_KEY), clock);
         this.directory = new ChannelDirectory(config, clock);
         this.controlSocket = ServerSocketChannel.open();
         try {
-            controlSocket.bind(new InetSocketAddress(config.bindAddress(), config.controlPort()), 4096);
+            controlSocket.bind(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)), 4096);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
-                    + config.controlPort() + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the control port " + config.get(Settings.BIND).getHostAddress() + ":"
+                    + config.get(Settings.CONTROL_PORT) + ": " + e.getMessage(), e);
         }
         LocalNode node = LocalNode.of(config, controlAddress(), directory, draining::get, clock.nanoTime());
-        this.redisCluster = config.cluster() == null ? null
-                : new RedisCluster(node, RedisAddress.parse(config.cluster()), directory, config.nodeTtl(), clock);
+        String clusterUri = config.get(Settings.CLUSTER);
+        this.redisCluster = clusterUri == null ? null : new RedisCluster(node, RedisAddress.parse(clusterUri), directory,
+                config.get(Settings.NODE_TTL), clock);
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
         this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain, cluster);
-        this.metrics = config.metricsPort() < 0 ? null
+        this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
                 : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
@@ -88,12 +91,12 @@ public final class ChanmuxServer implements AutoCloseable {
                                                 ControlListener listener, RedisCluster cluster,
                                                 ServerSocketChannel controlSocket) throws IOException {
         try {
-            return MetricsEndpoint.start(config.bindAddress(), config.metricsPort(),
+            return MetricsEndpoint.start(config.get(Settings.BIND), config.get(Settings.METRICS_PORT),
                     ServerMetrics.register(directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the metrics port " + config.bindAddress().getHostAddress() + ":"
-                    + config.metricsPort() + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the metrics port " + config.get(Settings.BIND).getHostAddress() + ":"
+                    + config.get(Settings.METRICS_PORT) + ": " + e.getMessage(), e);
         }
     }
 
@@ -108,11 +111,11 @@ public final class ChanmuxServer implements AutoCloseable {
 
     /** Starts with an injected clock (tests). */
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
-        ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
+        ChanmuxServer server = new ChanmuxServer(config, clock);
         server.root.start();
         log.info("chanmux {} listening on control {}{} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
-                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.pools(), config.udpPortLow(),
-                config.udpPortHigh(),
+                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.get(Settings.POOLS), config.get(Settings.UDP_PORTS).low(),
+                config.get(Settings.UDP_PORTS).high(),
                 server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
                         + server.metrics.address().getPort() + "/metrics");
         return server;
@@ -171,7 +174,7 @@ public final class ChanmuxServer implements AutoCloseable {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        Duration timeout = config.drainTimeout();
+        Duration timeout = config.get(Settings.DRAIN_TIMEOUT);
         log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
         listener.beginDrain(new ServerEvent.Draining(timeout.toMillis()));
@@ -194,7 +197,7 @@ public final class ChanmuxServer implements AutoCloseable {
     public void drainAndClose() {
         drain();
         try {
-            awaitTermination(config.drainTimeout().plus(CLOSE_TIMEOUT));
+            awaitTermination(config.get(Settings.DRAIN_TIMEOUT).plus(CLOSE_TIMEOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -266,7 +269,7 @@ public final class ChanmuxServer implements AutoCloseable {
 
     /** The summary thread: one INFO line of counters per summary interval, until the server closes. */
     private void logSummaries() {
-        long periodMs = config.summaryInterval().toMillis();
+        long periodMs = config.get(Settings.SUMMARY_INTERVAL).toMillis();
         long[] last = directory.counterTotals();
         try {
             while (true) {

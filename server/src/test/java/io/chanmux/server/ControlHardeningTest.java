@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.control.SharedSecret;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldCloseAConnectionThatSendsNoLineWithinTheLineTimeout() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.LINE_TIMEOUT, SHORT));
              RawControlConnection silent = new RawControlConnection(relay.control())) {
             assertNull(silent.readMessage(), "the silent connection was kept");
             assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.LINE_TIMEOUT));
@@ -37,7 +38,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldKeepAJavaClientThatWaitsLongBeforeItsFirstRequest() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.LINE_TIMEOUT, SHORT));
              var client = relay.rawClient();
              RawControlConnection silent = new RawControlConnection(relay.control())) {
             // The silent connection opened after the client; once it is closed, the client has
@@ -51,7 +52,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldCloseASlowlorisWhoseLineNeverEndsWhileKeepingAnIdleSession() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.lineTimeout(SHORT));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.LINE_TIMEOUT, SHORT));
              RawControlConnection idle = new RawControlConnection(relay.control());
              RawControlConnection slowloris = new RawControlConnection(relay.control())) {
             assertTrue(idle.request("{\"id\":1,\"op\":\"hello\"}").path("ok").asBoolean());
@@ -75,8 +76,8 @@ class ControlHardeningTest {
 
     @Test
     void shouldCloseAClientThatNeverReadsWithoutSlowingOthers() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.writeTimeout(SHORT).requestsPerSecond(10_000)
-                .maxChannelsPerSession(200));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.WRITE_TIMEOUT, SHORT).set(Settings.REQUEST_RATE, 10_000)
+                .set(Settings.MAX_CHANNELS_PER_SESSION, 200));
              RawControlConnection deaf = new RawControlConnection(relay.control());
              TestClient bystander = relay.client("bystander")) {
             for (int i = 0; i < 200; i++) {
@@ -96,7 +97,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldAnswerLimitWhenASessionOrTheServerHasTooManyChannels() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxChannelsPerSession(2).maxChannels(3))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_CHANNELS_PER_SESSION, 2).set(Settings.MAX_CHANNELS, 3))) {
             TestClient alice = relay.client("alice");
             alice.create();
             alice.create();
@@ -114,7 +115,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldAnswerLimitWhenASessionSendsTooFastAndServeItAgainLater() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(5));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 5));
              RawControlConnection eager = new RawControlConnection(relay.control())) {
             eager.send("{\"op\":\"ping\"}\n".repeat(30).getBytes(StandardCharsets.UTF_8));
             List<String> answers = new ArrayList<>();
@@ -132,7 +133,7 @@ class ControlHardeningTest {
 
     @Test
     void shouldStayUnauthenticatedWhenHelloHasTheRightSecretButAWrongAdminSecret() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.secret("s3cret").adminSecret("root"));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.SECRET, "s3cret").set(Settings.ADMIN_SECRET, "root"));
              RawControlConnection conn = new RawControlConnection(relay.control())) {
             assertEquals("unauthorized", conn.request(
                     "{\"id\":1,\"op\":\"hello\",\"auth\":\"s3cret\",\"admin\":\"guess\"}").path("error").asText());
@@ -144,7 +145,7 @@ class ControlHardeningTest {
     @Test
     void shouldAnswerUnauthorizedUntilHelloCarriesTheSecretOrAValidCredential() throws Exception {
         SharedSecret secret = new SharedSecret("s3cret");
-        try (TestRelay relay = TestRelay.start(b -> b.secret("s3cret"));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.SECRET, "s3cret"));
              RawControlConnection conn = new RawControlConnection(relay.control())) {
             assertEquals("unauthorized", conn.request("{\"id\":1,\"op\":\"list\"}").path("error").asText());
             assertEquals("unauthorized", conn.request("{\"id\":2,\"op\":\"ping\"}").path("error").asText());

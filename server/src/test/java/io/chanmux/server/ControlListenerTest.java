@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,7 +17,7 @@ class ControlListenerTest {
 
     @Test
     void shouldAnswerLimitAndCloseWhenTheServerHasItsMaximumOfConnections() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxSessions(2))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_SESSIONS, 2))) {
             TestClient first = relay.client("1");
             relay.client("2");
             try (RawControlConnection third = new RawControlConnection(relay.control())) {
@@ -33,7 +34,7 @@ class ControlListenerTest {
 
     @Test
     void shouldAnswerLimitAndCloseWhenOneAddressHasItsMaximumOfConnections() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxSessionsPerAddress(2))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_SESSIONS_PER_ADDRESS, 2))) {
             TestClient first = relay.client("1");
             relay.client("2");
             try (RawControlConnection third = new RawControlConnection(relay.control())) {

@@ -3,6 +3,7 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,7 +22,7 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldDropAndCountWhatAPeerSendsOverItsPacketRate() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.peerPacketsPerSecond(20))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_PPS, 20))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer fast = relay.client("fast").join(channel.channel());
             TestPeer listener = relay.client("listener").join(channel.channel());
@@ -53,7 +54,7 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldDropWhatAPeerSendsOverItsByteRate() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.peerBytesPerSecond(10_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_BYTES, 10_000))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer fat = relay.client("fat").join(channel.channel());
             relay.client("listener").join(channel.channel());
@@ -89,7 +90,8 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldNeverAnswerAStrangerAndAnswerValidRequestsAtMostOnce() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.peerPacketsPerSecond(100_000).peerBytesPerSecond(100_000_000));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_PPS, 100_000)
+                .set(Settings.PEER_RATE_BYTES, 100_000_000));
              DatagramChannel stranger = DatagramChannel.open()) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer alice = relay.client("alice").join(channel.channel());

@@ -7,6 +7,7 @@ import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.client.PeerHandle;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,7 +67,7 @@ class FaultsTest {
 
     @Test
     void shouldReturnToBaselineAfterThousandsOfConnectDisconnectCycles() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(1000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 1000))) {
             cycle(relay, 20);
             await().until(() -> relay.server().listener().sessionCount() == 0);
             long fds = openFileDescriptors();
@@ -97,7 +98,8 @@ class FaultsTest {
 
     @Test
     void shouldEndEveryThreadWithinTwoSecondsWhenClosedUnderLoad() throws Exception {
-        TestRelay relay = TestRelay.start(b -> b.peerPacketsPerSecond(1_000_000).peerBytesPerSecond(1_000_000_000));
+        TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_PPS, 1_000_000)
+                .set(Settings.PEER_RATE_BYTES, 1_000_000_000));
         AtomicBoolean sending = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
         List<TestPeer> senders = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostileDatagramTest {
     private static final int MAX_DATAGRAM = 200;
 
-    private final TestRelay relay = TestRelay.start(b -> b.maxDatagramBytes(MAX_DATAGRAM));
+    private final TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_DATAGRAM, MAX_DATAGRAM));
     private TestPeer alice;
     private TestPeer bob;
     private PeerHandle unbound;

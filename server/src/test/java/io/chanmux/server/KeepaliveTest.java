@@ -2,6 +2,7 @@ package io.chanmux.server;
 
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.PeerHandle;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class KeepaliveTest {
     private final TestRelay relay = TestRelay.start(b -> b
-            .peerTimeout(Duration.ofMillis(1000))
-            .bindTimeout(Duration.ofMillis(1000)));
+            .set(Settings.PEER_TIMEOUT, Duration.ofMillis(1000))
+            .set(Settings.BIND_TIMEOUT, Duration.ofMillis(1000)));
 
     @AfterEach
     void stop() {

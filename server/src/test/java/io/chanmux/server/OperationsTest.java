@@ -6,6 +6,7 @@ import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +39,7 @@ class OperationsTest {
 
     @Test
     void shouldExportLiveMetricsThatMoveWithTrafficAndReportHealth() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.metricsPort(0))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.METRICS_PORT, 0))) {
             String base = "http://127.0.0.1:" + relay.server().metricsAddress().getPort();
             ChannelInfo channel = relay.client("owner").create();
             TestPeer a = relay.client("a").join(channel.channel());
@@ -77,7 +78,7 @@ class OperationsTest {
             assertEquals(ErrorCode.FORBIDDEN, assertThrows(ChanmuxException.class,
                     () -> client.control().call("channels", null)).error());
         }
-        try (TestRelay relay = TestRelay.start(b -> b.adminSecret(ADMIN));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.ADMIN_SECRET, ADMIN));
              TestClient plain = relay.client("plain");
              ChanmuxClient wrong = relay.rawClient()) {
             for (String op : new String[] {"channels", "peers", "kick", "close", "drain"}) {
@@ -93,7 +94,7 @@ class OperationsTest {
 
     @Test
     void shouldListChannelsAndPeersAndKickAndCloseForAnAdmin() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.adminSecret(ADMIN))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.ADMIN_SECRET, ADMIN))) {
             TestClient owner = relay.client("owner");
             ChannelInfo channel = owner.control().create(new io.chanmux.protocol.client.CreateOptions("secret", 0, "k"));
             TestClient aliceSession = relay.client("alice");
@@ -130,8 +131,8 @@ class OperationsTest {
 
     @Test
     void shouldDrainGracefullyAndStopWhenTheLastChannelIsGone() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.adminSecret(ADMIN).metricsPort(0)
-                .drainTimeout(Duration.ofSeconds(30)))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.METRICS_PORT, 0)
+                .set(Settings.DRAIN_TIMEOUT, Duration.ofSeconds(30)))) {
             String health = "http://127.0.0.1:" + relay.server().metricsAddress().getPort() + "/healthz";
             var control = relay.control();
             TestClient owner = relay.client("owner");
@@ -157,7 +158,7 @@ class OperationsTest {
 
     @Test
     void shouldStopAtTheDrainTimeoutWhenChannelsRemain() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.drainTimeout(Duration.ofMillis(300)))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.DRAIN_TIMEOUT, Duration.ofMillis(300)))) {
             relay.client("owner").create();
 
             relay.server().drain();
@@ -168,7 +169,7 @@ class OperationsTest {
 
     @Test
     void shouldSendAJoinReplyBeforeAnyEventAboutThatChannel() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxChannelsPerSession(1000).requestsPerSecond(100_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_CHANNELS_PER_SESSION, 1000).set(Settings.REQUEST_RATE, 100_000))) {
             TestClient owner = relay.client("owner");
             try (RawControlConnection joiner = new RawControlConnection(relay.control())) {
                 for (int i = 0; i < 200; i++) {
@@ -195,7 +196,7 @@ class OperationsTest {
 
     @Test
     void shouldCloseAConnectionThatDoesNotAuthenticateInTime() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.secret("s").lineTimeout(Duration.ofMillis(300)));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.SECRET, "s").set(Settings.LINE_TIMEOUT, Duration.ofMillis(300)));
              RawControlConnection lurker = new RawControlConnection(relay.control())) {
             assertEquals("unauthorized", lurker.request("{\"op\":\"hello\"}").path("error").asText());
 

@@ -3,6 +3,8 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,7 +22,8 @@ class PortsAndPoolsTest {
     @Test
     void shouldAnswerNoPortsWhenTheRangeIsExhaustedAndReuseADeletedChannelsPort() throws Exception {
         int low = TestRelay.UDP_HIGH - 1;
-        try (TestRelay relay = TestRelay.start(b -> b.udpPorts(low, TestRelay.UDP_HIGH))) {
+        try (TestRelay relay = TestRelay.start(b -> b
+                .set(Settings.UDP_PORTS, new PortRange(low, TestRelay.UDP_HIGH)))) {
             TestClient owner = relay.client("owner");
             ChannelInfo first = owner.create();
             ChannelInfo second = owner.create();
@@ -42,7 +45,8 @@ class PortsAndPoolsTest {
 
     @Test
     void shouldSpreadChannelsEvenlyOverThePools() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.pools(4).maxChannelsPerSession(200).requestsPerSecond(1000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 4).set(Settings.MAX_CHANNELS_PER_SESSION, 200)
+                .set(Settings.REQUEST_RATE, 1000))) {
             TestClient owner = relay.client("owner");
             Set<String> ids = new HashSet<>();
             for (int i = 0; i < 100; i++) {

@@ -3,6 +3,7 @@ package io.chanmux.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,7 +16,7 @@ class ReadOnlyOpsTest {
 
     @Test
     void shouldPageListsSoEveryReplyFitsInALine() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxChannelsPerSession(500).requestsPerSecond(10_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_CHANNELS_PER_SESSION, 500).set(Settings.REQUEST_RATE, 10_000))) {
             TestClient owner = relay.client("owner");
             for (int i = 0; i < 450; i++) {
                 owner.control().create(CreateOptions.named("n".repeat(64)));

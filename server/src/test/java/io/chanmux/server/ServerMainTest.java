@@ -1,110 +1,129 @@
 package io.chanmux.server;
 
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Setting;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import org.junit.jupiter.api.io.TempDir;
-import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ServerMainTest {
+    static final List<Setting<?>> EVERY_SETTING = Settings.ALL;
 
     @Test
     void shouldBuildTheConfigFromFlagsWhenAllAreGiven() {
-        ServerMain main = new ServerMain();
-        new CommandLine(main).parseArgs("--control-port", "0", "--bind", "127.0.0.1", "--udp-ports", "5000-5009",
-                "--pools", "3", "--peer-timeout", "500ms", "--bind-timeout", "2m", "--max-datagram", "900");
+        ServerConfig config = configFrom(Map.of(), "--control-port", "0", "--bind", "127.0.0.1",
+                "--udp-ports", "5000-5009", "--pools", "3", "--peer-timeout", "500ms", "--bind-timeout", "2m",
+                "--max-datagram", "900", "--pool-queue-capacity", "64", "--session-outbound-bytes", "200000");
 
-        ServerConfig config = main.toConfig();
-
-        assertEquals(0, config.controlPort());
-        assertEquals("127.0.0.1", config.bindAddress().getHostAddress());
-        assertEquals(5000, config.udpPortLow());
-        assertEquals(5009, config.udpPortHigh());
-        assertEquals(3, config.pools());
-        assertEquals(Duration.ofMillis(500), config.peerTimeout());
-        assertEquals(Duration.ofMinutes(2), config.bindTimeout());
-        assertEquals(900, config.maxDatagramBytes());
+        assertEquals(0, config.get(Settings.CONTROL_PORT));
+        assertEquals("127.0.0.1", config.get(Settings.BIND).getHostAddress());
+        assertEquals(new PortRange(5000, 5009), config.get(Settings.UDP_PORTS));
+        assertEquals(3, config.get(Settings.POOLS));
+        assertEquals(Duration.ofMillis(500), config.get(Settings.PEER_TIMEOUT));
+        assertEquals(Duration.ofMinutes(2), config.get(Settings.BIND_TIMEOUT));
+        assertEquals(900, config.get(Settings.MAX_DATAGRAM));
+        assertEquals(64, config.get(Settings.POOL_QUEUE_CAPACITY));
+        assertEquals(200_000, config.get(Settings.SESSION_OUTBOUND_BYTES));
     }
 
     @Test
     void shouldUseTheDocumentedDefaultsWhenNoFlagsAreGiven() {
-        ServerMain main = new ServerMain();
-        new CommandLine(main).parseArgs();
+        ServerConfig config = configFrom(Map.of());
 
-        ServerConfig config = main.toConfig();
-
-        assertEquals(7700, config.controlPort());
-        assertEquals("0.0.0.0", config.bindAddress().getHostAddress());
-        assertEquals(40_000, config.udpPortLow());
-        assertEquals(40_999, config.udpPortHigh());
-        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), config.pools());
-        assertEquals(Duration.ofSeconds(30), config.peerTimeout());
-        assertEquals(1500, config.maxDatagramBytes());
+        assertEquals(7700, config.get(Settings.CONTROL_PORT));
+        assertEquals("0.0.0.0", config.get(Settings.BIND).getHostAddress());
+        assertEquals(new PortRange(40_000, 40_999), config.get(Settings.UDP_PORTS));
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), config.get(Settings.POOLS));
+        assertEquals(Duration.ofSeconds(30), config.get(Settings.PEER_TIMEOUT));
+        assertEquals(1500, config.get(Settings.MAX_DATAGRAM));
+        assertEquals(16_384, config.get(Settings.POOL_QUEUE_CAPACITY));
+        assertEquals(262_144, config.get(Settings.SESSION_OUTBOUND_BYTES));
+        assertEquals(null, config.get(Settings.SECRET));
     }
 
     @Test
     void shouldNameTheSettingAndValueWhenAFlagIsInvalid() {
-        String errors = runCapturingErrors("--udp-ports", "9000-8000", "--max-datagram", "10");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of(), "--udp-ports", "9000-8000", "--max-datagram", "10"));
 
-        assertTrue(errors.contains("--udp-ports: 9000-8000"), errors);
-        assertTrue(errors.contains("--max-datagram: 10"), errors);
+        assertTrue(e.getMessage().contains("--udp-ports: 9000-8000"), e.getMessage());
+        assertTrue(e.getMessage().contains("--max-datagram: 10"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @FieldSource("EVERY_SETTING")
+    void shouldNameTheOptionWhenItsValueIsEmpty(Setting<?> setting) {
+        // The empty text is bad for every type: not a number, duration, range or address, and an empty secret.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of(), setting.option(), ""));
+
+        assertTrue(e.getMessage().startsWith(setting.option() + ": "), e.getMessage());
     }
 
     @Test
-    void shouldRejectAnUnparsableDurationWithItsOptionName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServerMain.parseDuration("--peer-timeout", "soon"));
-        assertTrue(e.getMessage().startsWith("--peer-timeout: 'soon'"));
-        assertEquals(Duration.ofSeconds(45), ServerMain.parseDuration("--peer-timeout", "PT45S"));
+    void shouldExitWithStatusTwoWhenAValueIsBad() {
+        assertEquals(2, ServerMain.run(new String[] {"--peer-timeout", "soon"}, Map.of()));
+        assertEquals(2, ServerMain.run(new String[] {"--max-sessions", "0"}, Map.of()));
+        assertEquals(2, ServerMain.run(new String[0], Map.of("CHANMUX_MAX_DATAGRAM", "huge")));
     }
 
     @Test
     void shouldListEveryOptionWithItsDefaultInHelp() {
-        StringWriter out = new StringWriter();
-        CommandLine cmd = new CommandLine(new ServerMain());
-        cmd.setOut(new PrintWriter(out));
-        assertEquals(0, cmd.execute("--help"));
-        for (String option : new String[] {"--control-port", "--bind", "--udp-ports", "--pools", "--peer-timeout",
-                "--max-datagram"}) {
-            assertTrue(out.toString().contains(option), option);
+        String help = help(Map.of());
+
+        assertTrue(help.contains("--config"), help);
+        assertTrue(help.contains("--version"), help);
+        for (Setting<?> setting : Settings.ALL) {
+            assertTrue(help.contains(setting.option() + "=" + setting.paramLabel()), setting.option());
         }
-        assertTrue(out.toString().replaceAll("\\s+", " ").contains("(default: 7700)"), out.toString());
+        assertTrue(help.contains("free port (default: 7700)."), help);
+        assertTrue(help.contains("(default: cores - 1, at least 1; here " + Settings.POOLS.defaultText() + ")"), help);
+        assertTrue(help.contains("(default: none)"), help);
     }
 
-    private static String runCapturingErrors(String... args) {
-        StringWriter err = new StringWriter();
-        ServerMain main = new ServerMain();
-        CommandLine cmd = new CommandLine(main);
-        cmd.parseArgs(args);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, main::toConfig);
-        err.write(e.getMessage());
-        return err.toString();
+    @Test
+    void shouldShowAnEnvironmentValueAsTheDefaultInHelpButNeverASecret() {
+        String help = help(Map.of("CHANMUX_PEER_TIMEOUT", "42s", "CHANMUX_SECRET", "hunter2"));
+
+        assertTrue(help.contains("(default: 42s)"), help);
+        assertFalse(help.contains("hunter2"), help);
     }
 
     @Test
     void shouldLetFlagsWinOverEnvironmentAndEnvironmentOverTheConfigFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("chanmux.json");
         Files.writeString(file, "{\"peer-timeout\": \"5s\", \"bind-timeout\": \"6s\", \"max-peers\": 12,"
-                + " \"control-port\": 7001}");
-        Map<String, String> env = Map.of("CHANMUX_PEER_TIMEOUT", "7s", "CHANMUX_BIND_TIMEOUT", "8s");
+                + " \"control-port\": 7001, \"session-outbound-bytes\": 300000}");
+        Map<String, String> env = Map.of("CHANMUX_PEER_TIMEOUT", "7s", "CHANMUX_BIND_TIMEOUT", "8s",
+                "CHANMUX_POOL_QUEUE_CAPACITY", "128");
 
         ServerConfig config = configFrom(env, "--config", file.toString(), "--peer-timeout", "9s");
 
-        assertEquals(Duration.ofSeconds(9), config.peerTimeout(), "flag over env and file");
-        assertEquals(Duration.ofSeconds(8), config.bindTimeout(), "env over file");
-        assertEquals(12, config.maxPeersPerChannel(), "file over default");
-        assertEquals(7001, config.controlPort());
-        assertEquals(1500, config.maxDatagramBytes(), "default when nobody sets it");
+        assertEquals(Duration.ofSeconds(9), config.get(Settings.PEER_TIMEOUT), "flag over env and file");
+        assertEquals(Duration.ofSeconds(8), config.get(Settings.BIND_TIMEOUT), "env over file");
+        assertEquals(12, config.get(Settings.MAX_PEERS), "file over default");
+        assertEquals(7001, config.get(Settings.CONTROL_PORT));
+        assertEquals(128, config.get(Settings.POOL_QUEUE_CAPACITY), "env");
+        assertEquals(300_000, config.get(Settings.SESSION_OUTBOUND_BYTES), "file");
+        assertEquals(1500, config.get(Settings.MAX_DATAGRAM), "default when nobody sets it");
     }
 
     @Test
@@ -114,7 +133,7 @@ class ServerMainTest {
 
         ServerConfig config = configFrom(Map.of("CHANMUX_CONFIG", file.toString()));
 
-        assertEquals(6000, config.udpPortLow());
+        assertEquals(new PortRange(6000, 6001), config.get(Settings.UDP_PORTS));
     }
 
     @Test
@@ -145,5 +164,13 @@ class ServerMainTest {
         CommandLine cmd = ServerMain.commandLine(args, env);
         cmd.parseArgs(args);
         return ((ServerMain) cmd.getCommand()).toConfig();
+    }
+
+    private static String help(Map<String, String> env) {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = ServerMain.commandLine(new String[0], env);
+        cmd.setOut(new PrintWriter(out));
+        assertEquals(0, cmd.execute("--help"));
+        return out.toString().replaceAll("\\s+", " ");
     }
 }

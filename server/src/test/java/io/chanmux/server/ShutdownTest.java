@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,7 +64,7 @@ class ShutdownTest {
         try (TestRelay first = TestRelay.start()) {
             int port = first.control().getPort();
             UncheckedIOException failure = assertThrows(UncheckedIOException.class,
-                    () -> TestRelay.start(b -> b.controlPort(port)));
+                    () -> TestRelay.start(b -> b.set(Settings.CONTROL_PORT, port)));
             assertTrue(failure.getCause().getMessage().contains("control port"), failure.getCause().getMessage());
         }
     }

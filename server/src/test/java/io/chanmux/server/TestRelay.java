@@ -3,6 +3,9 @@ package io.chanmux.server;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,11 +37,11 @@ public final class TestRelay implements AutoCloseable {
     /** A server whose clock the test controls (e.g. the system clock plus an offset it moves). */
     public static TestRelay start(UnaryOperator<ServerConfig.Builder> customize, NanoClock clock) {
         ServerConfig.Builder builder = ServerConfig.builder()
-                .bindAddress(InetAddress.getLoopbackAddress())
-                .controlPort(0)
-                .udpPorts(UDP_LOW, UDP_HIGH)
-                .pools(2)
-                .metricsPort(-1);
+                .set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.CONTROL_PORT, 0)
+                .set(Settings.UDP_PORTS, new PortRange(UDP_LOW, UDP_HIGH))
+                .set(Settings.POOLS, 2)
+                .set(Settings.METRICS_PORT, -1);
         try {
             return new TestRelay(ChanmuxServer.start(customize.apply(builder).build(), clock));
         } catch (IOException e) {

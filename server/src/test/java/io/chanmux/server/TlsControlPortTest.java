@@ -6,6 +6,8 @@ import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.client.ClientTls;
 import io.chanmux.protocol.client.CreateOptions;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.control.tls.TestCertificates;
@@ -116,7 +118,7 @@ class TlsControlPortTest {
     @Test
     void shouldCloseAClientThatNeverHandshakesWithinTheLineTimeout() throws IOException {
         Pem pem = TestCertificates.server();
-        try (TestRelay relay = tlsRelay(pem, b -> b.lineTimeout(Duration.ofMillis(300)));
+        try (TestRelay relay = tlsRelay(pem, b -> b.set(Settings.LINE_TIMEOUT, Duration.ofMillis(300)));
              Socket silent = new Socket(relay.control().getAddress(), relay.control().getPort())) {
             silent.setSoTimeout((int) PATIENCE.toMillis());
 
@@ -130,7 +132,7 @@ class TlsControlPortTest {
     @Test
     void shouldCloseAConnectionOverTheLimitWithoutALineWhenThePortSpeaksTls() throws IOException {
         Pem pem = TestCertificates.server();
-        try (TestRelay relay = tlsRelay(pem, b -> b.maxSessions(1));
+        try (TestRelay relay = tlsRelay(pem, b -> b.set(Settings.MAX_SESSIONS, 1));
              ChanmuxClient first = ChanmuxClient.connect(relay.control(), ClientTls.insecureTrustAnything(),
                      event -> { })) {
             first.ping();
@@ -190,17 +192,17 @@ class TlsControlPortTest {
         assertEquals(2, ServerMain.run(with(common, "--tls-cert", pem.certificate().toString(),
                 "--tls-key", garbage.toString()), Map.of()));
         IllegalArgumentException onlyKey = assertThrows(IllegalArgumentException.class,
-                () -> ServerConfig.builder().tlsKey(pem.key()).build());
+                () -> ServerConfig.builder().set(Settings.TLS_KEY, pem.key()).build());
         assertEquals("--tls-cert and --tls-key go together: give both or neither (got only --tls-key)",
                 onlyKey.getMessage());
         IllegalArgumentException badKey = assertThrows(IllegalArgumentException.class, () -> ChanmuxServer.start(
-                ServerConfig.builder().tlsCertificate(pem.certificate()).tlsKey(garbage).metricsPort(-1).build()));
+                ServerConfig.builder().set(Settings.TLS_CERT, pem.certificate()).set(Settings.TLS_KEY, garbage).set(Settings.METRICS_PORT, -1).build()));
         assertTrue(badKey.getMessage().startsWith("--tls-key: " + garbage + " has no '-----BEGIN PRIVATE KEY-----'"),
                 badKey.getMessage());
     }
 
     private static TestRelay tlsRelay(Pem pem, UnaryOperator<ServerConfig.Builder> more) {
-        return TestRelay.start(b -> more.apply(b.tlsCertificate(pem.certificate()).tlsKey(pem.key())));
+        return TestRelay.start(b -> more.apply(b.set(Settings.TLS_CERT, pem.certificate()).set(Settings.TLS_KEY, pem.key())));
     }
 
     private static long closedBy(TestRelay relay, SessionCloseReason reason) {

@@ -1,6 +1,7 @@
 package io.chanmux.server.cluster;
 
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.pool.ChannelDirectory;
 
@@ -56,9 +57,11 @@ public final class LocalNode {
     public static LocalNode of(ServerConfig config, InetSocketAddress controlAddress, ChannelDirectory directory,
                                BooleanSupplier draining, long nowNs) {
         int port = controlAddress.getPort();
-        String id = config.nodeId() != null ? config.nodeId() : derivedId(port);
-        String host = config.advertise() != null ? config.advertise() : config.bindAddress().getHostAddress();
-        return new LocalNode(id, hostPort(host, port), host, config.maxChannels(), directory, draining, nowNs);
+        String id = config.get(Settings.NODE_ID) != null ? config.get(Settings.NODE_ID) : derivedId(port);
+        String host = config.get(Settings.ADVERTISE) != null ? config.get(Settings.ADVERTISE)
+                : config.get(Settings.BIND).getHostAddress();
+        return new LocalNode(id, hostPort(host, port), host, config.get(Settings.MAX_CHANNELS), directory, draining,
+                nowNs);
     }
 
     /** {@code HOSTNAME-PORT}, cut to 64 characters of the allowed set. */

@@ -73,12 +73,13 @@ public record RedisAddress(boolean tls, String host, int port, String user, Stri
                 user, password, database);
     }
 
-    /** {@code text} as a URI with its password hidden, for logs; a text that does not parse is hidden whole. */
-    public static String redacted(String text) {
+    /** Whether {@code text} parses as a Redis URI. */
+    public static boolean isValid(String text) {
         try {
-            return parse(text).toString();
+            parse(text);
+            return true;
         } catch (IllegalArgumentException e) {
-            return "(not a Redis URI)";
+            return false;
         }
     }
 

@@ -7,6 +7,7 @@ import io.chanmux.protocol.control.LineTooLongException;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ final class ControlConnection {
         this.address = address;
         this.listener = listener;
         this.clock = listener.clock();
-        this.outbox = new Outbox(listener.config().sessionQueueCapacity() * (long) Outbound.TYPED_BYTES);
+        this.outbox = new Outbox(listener.config().get(Settings.SESSION_OUTBOUND_BYTES));
         this.replies = new Replies(listener.requests());
         this.openedNs = clock.nanoTime();
         this.lineStartedNs = openedNs;

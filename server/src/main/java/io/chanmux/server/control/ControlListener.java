@@ -4,8 +4,9 @@ import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
@@ -77,8 +78,8 @@ public final class ControlListener {
         this.config = config;
         this.directory = directory;
         this.clock = clock;
-        this.secret = config.secret() == null ? null : new SharedSecret(config.secret());
-        this.admission = new Semaphore(config.maxSessions());
+        this.secret = config.get(Settings.SECRET) == null ? null : new SharedSecret(config.get(Settings.SECRET));
+        this.admission = new Semaphore(config.get(Settings.MAX_SESSIONS));
         this.readOnlyOps = new ReadOnlyOps(directory, this, clock);
     }
 
@@ -166,7 +167,7 @@ public final class ControlListener {
      * address already has {@code maxSessionsPerAddress} open. Listener thread only.
      */
     private boolean admitFrom(InetAddress address) {
-        int limit = config.maxSessionsPerAddress();
+        int limit = config.get(Settings.MAX_SESSIONS_PER_ADDRESS);
         int open = sessionsByAddress.merge(address, 1, Integer::sum);
         if (limit > 0 && open > limit) {
             sessionsByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
@@ -218,12 +219,12 @@ public final class ControlListener {
                 continue;
             }
             if (!admission.tryAcquire()) {
-                reject(connection, "the server has its maximum of " + config.maxSessions() + " control connections");
+                reject(connection, "the server has its maximum of " + config.get(Settings.MAX_SESSIONS) + " control connections");
                 continue;
             }
             if (!admitFrom(address)) {
                 admission.release();
-                reject(connection, "your address has its maximum of " + config.maxSessionsPerAddress()
+                reject(connection, "your address has its maximum of " + config.get(Settings.MAX_SESSIONS_PER_ADDRESS)
                         + " control connections");
                 continue;
             }
@@ -267,8 +268,8 @@ public final class ControlListener {
     /** The checker thread: closes sessions past a deadline, until the listener stops. */
     private void checkDeadlines() {
         long periodMs = config.sessionCheckInterval().toMillis();
-        long lineTimeoutNs = config.lineTimeout().toNanos();
-        long writeTimeoutNs = config.writeTimeout().toNanos();
+        long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
+        long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();
         try {
             while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();

@@ -8,12 +8,13 @@ import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.control.Request;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.base.TokenBucket;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.Answer;
 import io.chanmux.server.pool.Channel;
 import io.chanmux.server.pool.ChannelCreated;
@@ -66,7 +67,7 @@ final class ControlSession implements SessionHandle {
         this.cluster = listener.cluster();
         this.replies = replies;
         long now = listener.clock().nanoTime();
-        this.requests = new TokenBucket(config.requestsPerSecond(), 2.0 * config.requestsPerSecond(), now);
+        this.requests = new TokenBucket(config.get(Settings.REQUEST_RATE), 2.0 * config.get(Settings.REQUEST_RATE), now);
         this.authenticated = listener.secret() == null;
     }
 
@@ -128,7 +129,7 @@ final class ControlSession implements SessionHandle {
         ControlRequest request = null;
         try {
             if (!requests.tryTake(1, listener.clock().nanoTime())) {
-                throw envelope.error(ErrorCode.LIMIT, "more than " + config.requestsPerSecond()
+                throw envelope.error(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
                         + " requests per second; slow down");
             }
             if (!authenticated && op != Op.HELLO) {
@@ -170,7 +171,7 @@ final class ControlSession implements SessionHandle {
             case ControlRequest.Drain r -> {
                 listener.triggerDrain();
                 yield reply(request, ControlCodec.object().put("draining", true)
-                        .put("timeoutMs", config.drainTimeout().toMillis()));
+                        .put("timeoutMs", config.get(Settings.DRAIN_TIMEOUT).toMillis()));
             }
         };
     }
@@ -187,7 +188,7 @@ final class ControlSession implements SessionHandle {
             }
         }
         // Both checked before either takes effect: a refused hello changes nothing.
-        if (request.admin() != null && !ConstantTime.equal(config.adminSecret(), request.admin())) {
+        if (request.admin() != null && !ConstantTime.equal(config.get(Settings.ADMIN_SECRET), request.admin())) {
             throw new RequestException(ErrorCode.UNAUTHORIZED, "wrong admin secret");
         }
         authenticated = true;
@@ -196,16 +197,16 @@ final class ControlSession implements SessionHandle {
                 .put("server", "chanmux/" + Version.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)
                 .put("session", id)
-                .put("peerTimeoutMs", config.peerTimeout().toMillis())
-                .put("bindTimeoutMs", config.bindTimeout().toMillis())
-                .put("maxDatagram", config.maxDatagramBytes());
+                .put("peerTimeoutMs", config.get(Settings.PEER_TIMEOUT).toMillis())
+                .put("bindTimeoutMs", config.get(Settings.BIND_TIMEOUT).toMillis())
+                .put("maxDatagram", config.get(Settings.MAX_DATAGRAM));
     }
 
     private boolean create(ControlRequest.Create request) throws RequestException, InterruptedException {
-        int maxPeers = request.maxPeers() == null ? config.maxPeersPerChannel() : request.maxPeers();
-        if (maxPeers < 1 || maxPeers > config.maxPeersPerChannel()) {
+        int maxPeers = request.maxPeers() == null ? config.get(Settings.MAX_PEERS) : request.maxPeers();
+        if (maxPeers < 1 || maxPeers > config.get(Settings.MAX_PEERS)) {
             throw new RequestException(ErrorCode.BAD_REQUEST, "field 'maxPeers' must be an integer from 1 to "
-                    + config.maxPeersPerChannel());
+                    + config.get(Settings.MAX_PEERS));
         }
         cluster.place(request); // in a cluster, the channel may belong on another node ('moved')
         if (listener.isDraining()) {
@@ -230,7 +231,7 @@ final class ControlSession implements SessionHandle {
     }
 
     private void requireAdmin(Request envelope, Op op) throws RequestException {
-        if (config.adminSecret() == null) {
+        if (config.get(Settings.ADMIN_SECRET) == null) {
             throw envelope.error(ErrorCode.FORBIDDEN, "admin ops are off: the server has no --admin-secret");
         }
         if (!admin) {

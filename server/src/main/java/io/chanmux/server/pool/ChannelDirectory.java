@@ -2,12 +2,13 @@ package io.chanmux.server.pool;
 
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,18 +57,18 @@ public final class ChannelDirectory {
     private volatile long retireVersion;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
-        this(config, clock, new PortAllocator(config.bindAddress(), config.udpPortLow(), config.udpPortHigh(),
-                config.udpReceiveBufferBytes()));
+        this(config, clock, new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
+                config.get(Settings.UDP_RCVBUF)));
     }
 
     /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
     ChannelDirectory(ServerConfig config, NanoClock clock, ChannelPorts ports) {
         this.config = config;
-        this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
+        this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
         this.ports = ports;
         List<ChannelPool> created = new ArrayList<>();
-        for (int i = 0; i < config.pools(); i++) {
-            created.add(new ChannelPool(i, config.pools(), this, config, clock));
+        for (int i = 0; i < config.get(Settings.POOLS); i++) {
+            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, config, clock));
         }
         this.pools = List.copyOf(created);
         this.poolLoads = new int[pools.size()];
@@ -188,14 +189,14 @@ public final class ChannelDirectory {
 
     private void onCreateChannel(DirectoryCommand.CreateChannel c) {
         int owned = channelsByOwner.getOrDefault(c.owner(), 0);
-        if (channels.size() >= config.maxChannels()) {
+        if (channels.size() >= config.get(Settings.MAX_CHANNELS)) {
             c.answer().refuse(new RequestException(ErrorCode.LIMIT, "the server has its maximum of "
-                    + config.maxChannels() + " channels"));
+                    + config.get(Settings.MAX_CHANNELS) + " channels"));
             return;
         }
-        if (owned >= config.maxChannelsPerSession()) {
+        if (owned >= config.get(Settings.MAX_CHANNELS_PER_SESSION)) {
             c.answer().refuse(new RequestException(ErrorCode.LIMIT, "a session may own at most "
-                    + config.maxChannelsPerSession() + " channels"));
+                    + config.get(Settings.MAX_CHANNELS_PER_SESSION) + " channels"));
             return;
         }
         DatagramChannel socket = ports.open();
@@ -209,7 +210,7 @@ public final class ChannelDirectory {
             id = SecureIds.hex(8);
         } while (channels.containsKey(id));
         Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool,
-                new RelayChannel(id, socket, localPort(socket), config.maxDatagramBytes(), bindCookieKey, pool.clock()));
+                new RelayChannel(id, socket, localPort(socket), config.get(Settings.MAX_DATAGRAM), bindCookieKey, pool.clock()));
         // Listed before the pool answers, so the creator's next request finds it.
         channels.put(id, channel);
         if (!pool.submit(new PoolCommand.AddChannel(channel, c.answer()))) {

@@ -4,13 +4,14 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerActivity;
 import io.chanmux.server.channel.PeerRateLimit;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,9 +72,9 @@ public final class ChannelPool {
         this.directory = directory;
         this.config = config;
         this.clock = clock;
-        this.peerTimeoutNs = config.peerTimeout().toNanos();
-        this.bindTimeoutNs = config.bindTimeout().toNanos();
-        this.commands = new ArrayBlockingQueue<>(config.poolQueueCapacity());
+        this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
+        this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
+        this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
     }
 
     /** This pool's position in {@link ChannelDirectory#pools()}. */
@@ -238,7 +239,7 @@ public final class ChannelPool {
         }
         long now = clock.nanoTime();
         Peer peer = new Peer(nextPeerId(), SecureIds.token(), new PeerActivity(now),
-                new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
+                new PeerRateLimit(config.get(Settings.PEER_RATE_PPS), config.get(Settings.PEER_RATE_BYTES), now));
         Member member = new Member(c.session(), peer);
         members.add(member);
         link(c.session(), members);

@@ -38,8 +38,9 @@ class RedisAddressTest {
         String printed = RedisAddress.parse("redis://user:hunter2@host:1/2").toString();
 
         assertEquals("redis://user:***@host:1/2", printed);
-        assertFalse(RedisAddress.redacted("redis://:hunter2@host").contains("hunter2"));
-        assertEquals("(not a Redis URI)", RedisAddress.redacted("ftp://hunter2@host"));
+        assertFalse(RedisAddress.parse("redis://:hunter2@host").toString().contains("hunter2"));
+        assertTrue(RedisAddress.isValid("rediss://h:1/0"));
+        assertFalse(RedisAddress.isValid("ftp://hunter2@host"));
         assertNull(RedisAddress.parse("redis://h").password());
     }
 

@@ -7,7 +7,9 @@ import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.Answer;
 import io.chanmux.server.pool.ChannelCreated;
 import org.junit.jupiter.api.Test;
@@ -102,8 +104,7 @@ class RedisClusterTest {
 
     @Test
     void shouldListThisNodeAloneWhenNotInACluster() throws IOException {
-        ServerConfig config = ServerConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).controlPort(0)
-                .metricsPort(-1).udpPorts(43_000, 43_099).pools(1).nodeId("solo").build();
+        ServerConfig config = base(-1).set(Settings.NODE_ID, "solo").build();
         try (ChanmuxServer solo = ChanmuxServer.start(config);
              ChanmuxClient client = ChanmuxClient.connect(solo.controlAddress())) {
             ObjectNode reply = client.call("nodes", null);
@@ -117,8 +118,13 @@ class RedisClusterTest {
     }
 
     private static ChanmuxServer start(RedisServer redis, String id, int metricsPort) throws IOException {
-        return ChanmuxServer.start(ServerConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).controlPort(0)
-                .metricsPort(metricsPort).udpPorts(43_000, 43_099).pools(1).cluster(redis.uri()).nodeId(id)
-                .nodeTtl(Duration.ofSeconds(2)).build());
+        return ChanmuxServer.start(base(metricsPort).set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
+    }
+
+    private static ServerConfig.Builder base(int metricsPort) {
+        return ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.CONTROL_PORT, 0)
+                .set(Settings.METRICS_PORT, metricsPort).set(Settings.UDP_PORTS, new PortRange(43_000, 43_099))
+                .set(Settings.POOLS, 1);
     }
 }

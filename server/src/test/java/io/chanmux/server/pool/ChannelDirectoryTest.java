@@ -3,8 +3,9 @@ package io.chanmux.server.pool;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class ChannelDirectoryTest {
 
     @Test
     void shouldPlaceEachNewChannelOnTheLeastLoadedPool() {
-        start(b -> b.pools(3), 100);
+        start(b -> b.set(Settings.POOLS, 3), 100);
         for (int i = 0; i < 7; i++) {
             create(alice);
         }
@@ -45,7 +46,7 @@ class ChannelDirectoryTest {
 
     @Test
     void shouldRefuseWithLimitWhenTheServerOrTheOwnerHasItsMaximumOfChannels() {
-        start(b -> b.maxChannels(3).maxChannelsPerSession(2), 100);
+        start(b -> b.set(Settings.MAX_CHANNELS, 3).set(Settings.MAX_CHANNELS_PER_SESSION, 2), 100);
         create(alice);
         create(alice);
         assertEquals(ErrorCode.LIMIT, refusal(alice).code(), "per-session limit");
@@ -86,8 +87,8 @@ class ChannelDirectoryTest {
     }
 
     private void start(UnaryOperator<ServerConfig.Builder> settings, int portCapacity) {
-        ServerConfig config = settings.apply(ServerConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .pools(1)).build();
+        ServerConfig config = settings.apply(ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.POOLS, 1)).build();
         ports = new EphemeralPorts(portCapacity);
         directory = new ChannelDirectory(config, () -> 0L, ports);
     }

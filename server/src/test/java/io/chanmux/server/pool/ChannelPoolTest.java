@@ -3,8 +3,9 @@ package io.chanmux.server.pool;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
-import io.chanmux.server.ServerConfig;
 import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,10 +33,10 @@ class ChannelPoolTest {
     @BeforeEach
     void setUp() {
         ServerConfig config = ServerConfig.builder()
-                .bindAddress(InetAddress.getLoopbackAddress())
-                .pools(1)
-                .peerTimeout(Duration.ofSeconds(30))
-                .bindTimeout(Duration.ofSeconds(10))
+                .set(Settings.BIND, InetAddress.getLoopbackAddress())
+                .set(Settings.POOLS, 1)
+                .set(Settings.PEER_TIMEOUT, Duration.ofSeconds(30))
+                .set(Settings.BIND_TIMEOUT, Duration.ofSeconds(10))
                 .build();
         directory = new ChannelDirectory(config, () -> nowNs, new EphemeralPorts(100));
         pool = directory.pools().getFirst();
