@@ -43,7 +43,7 @@ import java.util.function.Consumer;
         usageHelpAutoWidth = true,
         description = "Command-line client for a chanmux relay: create a channel, talk through it, inspect the server.",
         subcommands = {CreateCommand.class, JoinCommand.class, SendCommand.class, ListCommand.class,
-                StatsCommand.class, AdminCommand.class, PingCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, NodesCommand.class, AdminCommand.class, PingCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExample (each in its own terminal):%n",
         footer = {"  ./bin/chanmux-server --bind 127.0.0.1",
                 "  chanmux create --name lobby     # prints the channel id; keep it running",

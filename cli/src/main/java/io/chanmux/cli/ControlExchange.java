@@ -21,19 +21,29 @@ import java.time.Duration;
  * <p>The client library's {@code ChanmuxClient} is not used here because its error replies keep
  * only codes it knows, and {@code admin} exists to reach operations (and codes) newer than it.
  *
+ * <p>In a cluster it follows {@code moved} replies: it opens a connection to the node the reply
+ * names, says the same {@code hello} there, and asks again (a {@code create} with the node's id);
+ * that connection stays open until this one closes, since a channel created there lives with it.
+ *
  * <p>Used by one thread.
  */
 final class ControlExchange implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
+    /** The most {@code moved} replies one request follows. */
+    static final int MAX_MOVES = 3;
 
     private final Socket socket;
+    private final ClientTls tls;
     private final OutputStream out;
     private final LineReader lines;
     private long nextId = 1;
+    private ObjectNode hello;
+    private ControlExchange movedTo;
 
-    private ControlExchange(Socket socket) throws IOException {
+    private ControlExchange(Socket socket, ClientTls tls) throws IOException {
         this.socket = socket;
+        this.tls = tls;
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) REPLY_TIMEOUT.toMillis());
         this.out = socket.getOutputStream();
@@ -57,7 +67,7 @@ final class ControlExchange implements AutoCloseable {
         }
         try {
             return new ControlExchange(tls == null ? socket
-                    : tls.handshake(socket, server.host(), server.port(), CONNECT_TIMEOUT));
+                    : tls.handshake(socket, server.host(), server.port(), CONNECT_TIMEOUT), tls);
         } catch (IOException e) {
             closeQuietly(socket);
             throw tls == null ? new ServerUnreachableException(server, e)
@@ -79,8 +89,46 @@ final class ControlExchange implements AutoCloseable {
         return reply;
     }
 
-    /** Sends a request and returns its reply, success or error. */
+    /**
+     * Sends a request and returns its reply, success or error, following {@code moved} replies to
+     * the node they name.
+     */
     Reply call(String op, ObjectNode arguments) throws IOException {
+        Reply reply = exchange(op, arguments);
+        if (op.equals("hello") && reply.ok()) {
+            hello = arguments;
+        }
+        for (int moves = 0; moves < MAX_MOVES && reply.isMoved(); moves++) {
+            ServerAddress node;
+            try {
+                node = ServerAddress.parse(reply.json().path("control").asText());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("the server sent this request to a node at '"
+                        + reply.json().path("control").asText() + "', which is not HOST:PORT");
+            }
+            ControlExchange next = open(node, tls);
+            if (movedTo != null) {
+                movedTo.close();
+            }
+            movedTo = next;
+            if (hello != null) {
+                Reply greeted = next.exchange("hello", hello);
+                if (!greeted.ok()) {
+                    return greeted;
+                }
+            }
+            ObjectNode again = arguments;
+            if (op.equals("create")) {
+                again = (arguments == null ? ControlCodec.object() : arguments.deepCopy())
+                        .put("node", reply.json().path("node").asText());
+            }
+            reply = next.exchange(op, again);
+        }
+        return reply;
+    }
+
+    /** One request and its reply on this connection. */
+    private Reply exchange(String op, ObjectNode arguments) throws IOException {
         long id = nextId++;
         out.write(ControlCodec.encodeRequest(id, op, arguments));
         out.flush();
@@ -108,6 +156,9 @@ final class ControlExchange implements AutoCloseable {
 
     @Override
     public void close() {
+        if (movedTo != null) {
+            movedTo.close();
+        }
         closeQuietly(socket);
     }
 
@@ -129,6 +180,11 @@ final class ControlExchange implements AutoCloseable {
         /** Whether the reply is a success ({@code "ok": true}). */
         boolean ok() {
             return json.path("ok").asBoolean(false);
+        }
+
+        /** Whether the reply sends the request to another node of the cluster. */
+        boolean isMoved() {
+            return !ok() && "moved".equals(json.path("error").asText()) && json.path("control").isTextual();
         }
     }
 }

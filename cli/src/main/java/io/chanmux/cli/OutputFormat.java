@@ -90,6 +90,20 @@ final class OutputFormat {
         return aligned(rows);
     }
 
+    /** The {@code nodes} of a {@code nodes} reply as an aligned table, the asked node marked {@code *}. */
+    static String nodeTable(JsonNode nodes) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NODE", "CONTROL", "CHANNELS", "PEERS", "DGRAM/S", "CPU", "DRAINING"});
+        for (JsonNode n : nodes) {
+            double cpu = n.path("cpu").asDouble(-1);
+            rows.add(new String[] {(n.path("self").asBoolean() ? "*" : "") + n.path("node").asText(),
+                    n.path("control").asText(), n.path("channels").asText(), n.path("peers").asText(),
+                    n.path("datagramsPerSecond").asText(), cpu < 0 ? "-" : Math.round(cpu * 100) + "%",
+                    n.path("draining").asBoolean() ? "yes" : "no"});
+        }
+        return aligned(rows);
+    }
+
     /**
      * Every field of a reply but {@code id} and {@code ok}, one {@code key value} line each, values
      * aligned; nested objects are flattened to {@code dropped.bad_token}.

@@ -1,5 +1,6 @@
 package io.chanmux.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.probe.RelayStatsSnapshot;
 import io.chanmux.loadtest.probe.ServerProbe;
@@ -7,6 +8,7 @@ import io.chanmux.loadtest.report.ConnectSummary;
 import io.chanmux.loadtest.report.LatencySummary;
 import io.chanmux.loadtest.report.LoadTestResult;
 import io.chanmux.loadtest.report.MemorySummary;
+import io.chanmux.loadtest.report.NodeDelivery;
 import io.chanmux.loadtest.report.PercentilePoint;
 import io.chanmux.loadtest.report.ProgressReporter;
 import io.chanmux.loadtest.report.ServerSummary;
@@ -94,9 +96,12 @@ public final class LoadTest {
     /**
      * A channel and the session that created (and owns) it.
      *
+     * @param node            the control address of the node that holds the channel (in a cluster,
+     *                        where the create was placed)
      * @param sharedWithStats the stats session, closed with it rather than with the owners
      */
-    private record ChannelOwner(ChanmuxClient session, String channel, boolean sharedWithStats) {
+    private record ChannelOwner(ChanmuxClient session, String channel, InetSocketAddress node,
+                                boolean sharedWithStats) {
     }
 
     /**
@@ -248,7 +253,9 @@ public final class LoadTest {
             int connected = connects.connectedCount();
             ConnectSummary connect = new ConnectSummary(owners.size(), peersRequested, connected, connects.failedCount(),
                     connects.firstError(), channelsSeconds, peersSeconds, LatencySummary.of(totals.joinLatency()));
-            TrafficSummary traffic = trafficSummary(peers, atMeasure, atEnd, drainSeconds);
+            Map<Integer, SenderWindow> windows = senderWindows(peers);
+            TrafficSummary traffic = trafficSummary(peers, windows, atMeasure, atEnd, drainSeconds);
+            List<NodeDelivery> nodes = nodeDeliveries(peers, owners, windows, nodeNames(stats), traffic.measuredSeconds());
             // Without both boundary snapshots there is no difference to report (not totals since the server started).
             RelayStatsSnapshot serverDelta = atMeasure.stats().counters().isEmpty() || atEnd.stats().counters().isEmpty()
                     ? RelayStatsSnapshot.EMPTY : atEnd.stats().since(atMeasure.stats());
@@ -267,7 +274,7 @@ public final class LoadTest {
             return new LoadTestResult(title(), target, startedAt, config.toMap(), environment(), connect, traffic,
                     LatencySummary.of(totals.measuredLatency()), LatencySummary.of(totals.measuredLag()),
                     percentileCurve(totals.measuredLatency()), serverSummary, totals.samples(),
-                    Verdict.judge(connect, traffic));
+                    Verdict.judge(connect, traffic), nodes);
         } finally {
             closeOwners(owners);
         }
@@ -386,7 +393,7 @@ public final class LoadTest {
 
     private ChannelOwner createChannel(ChanmuxClient session, int index, boolean sharedWithStats) throws IOException {
         ChannelInfo channel = session.create(new CreateOptions("loadtest-" + index, config.peersPerChannel(), null));
-        return new ChannelOwner(session, channel.channel(), sharedWithStats);
+        return new ChannelOwner(session, channel.channel(), session.nodeOf(channel.channel()), sharedWithStats);
     }
 
     private String describeCreateFailure(Exception cause, int created) {
@@ -500,18 +507,70 @@ public final class LoadTest {
         return (System.nanoTime() - began) / 1e9;
     }
 
-    private TrafficSummary trafficSummary(List<SimulatedPeer> peers, Observation atMeasure, Observation atEnd,
-                                          double drainSeconds) {
+    /** What each sender sent, by peer id. */
+    private static Map<Integer, SenderWindow> senderWindows(List<SimulatedPeer> peers) {
         Map<Integer, SenderWindow> windows = new HashMap<>();
-        long offered = 0;
-        long warmupOffered = 0;
         for (SimulatedPeer peer : peers) {
             SenderWindow window = peer.senderWindow();
             if (window != null) {
                 windows.put(window.peer(), window);
-                offered += window.measuredCount();
-                warmupOffered += window.warmupCount();
             }
+        }
+        return windows;
+    }
+
+    /**
+     * Deliveries grouped by the node that relays each channel, in the order nodes first appear.
+     * A channel is relayed by exactly one node, so the groups add up to the whole run's deliveries.
+     */
+    private static List<NodeDelivery> nodeDeliveries(List<SimulatedPeer> peers, List<ChannelOwner> owners,
+                                                     Map<Integer, SenderWindow> windows, Map<String, String> names,
+                                                     double measuredSeconds) {
+        Map<String, long[]> byNode = new LinkedHashMap<>(); // node -> {channels, delivered}
+        for (ChannelOwner owner : owners) {
+            byNode.computeIfAbsent(nodeName(owner.node(), names), n -> new long[2])[0]++;
+        }
+        for (SimulatedPeer peer : peers) {
+            TrafficPlan plan = peer.plan();
+            if (plan != null) {
+                byNode.get(nodeName(owners.get(peer.channelIndex()).node(), names))[1] +=
+                        plan.recorder().tally(windows).delivered();
+            }
+        }
+        List<NodeDelivery> nodes = new ArrayList<>();
+        byNode.forEach((node, counts) -> nodes.add(new NodeDelivery(node, (int) counts[0], counts[1],
+                measuredSeconds > 0 ? counts[1] / measuredSeconds : 0)));
+        return nodes;
+    }
+
+    private static String nodeName(InetSocketAddress control, Map<String, String> names) {
+        String address = address(control);
+        return names.getOrDefault(address, address);
+    }
+
+    /**
+     * The cluster's node ids by control address ({@code nodes}); empty when the server does not
+     * answer it (an older server), and the report then names nodes by address.
+     */
+    private static Map<String, String> nodeNames(RelayStats stats) {
+        Map<String, String> names = new HashMap<>();
+        try {
+            for (JsonNode node : stats.session().call("nodes", null).path("nodes")) {
+                names.put(node.path("control").asText(), node.path("node").asText());
+            }
+        } catch (IOException e) {
+            // names stay addresses
+        }
+        return names;
+    }
+
+    private TrafficSummary trafficSummary(List<SimulatedPeer> peers, Map<Integer, SenderWindow> windows,
+                                          Observation atMeasure, Observation atEnd, double drainSeconds) {
+        long offered = 0;
+        long warmupOffered = 0;
+        for (SenderWindow window : windows.values()) {
+            offered += window.measuredCount();
+            warmupOffered += window.warmupCount();
         }
         DeliveryTally tally = DeliveryTally.EMPTY;
         for (SimulatedPeer peer : peers) {

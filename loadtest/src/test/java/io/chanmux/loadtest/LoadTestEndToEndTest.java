@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.server.ChanmuxServer;
+import io.chanmux.server.cluster.RedisServer;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +109,48 @@ class LoadTestEndToEndTest {
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("warning: --tls-insecure"), err.toString());
             assertEquals(0, server.listener().closedBy(SessionCloseReason.TLS_HANDSHAKE));
         }
+    }
+
+    @Test
+    void shouldReportTheDeliveriesOfEachNodeWhenRunAcrossAThreeNodeCluster() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             ChanmuxServer a = clusterNode(redis, "a", 36_200);
+             ChanmuxServer b = clusterNode(redis, "b", 36_300);
+             ChanmuxServer c = clusterNode(redis, "c", 36_400)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.cluster().nodes().path("nodes").size() == 3);
+            Path json = dir.resolve("cluster.json");
+
+            int status = run("--server", "127.0.0.1:" + a.controlAddress().getPort(), "--channels", "30",
+                    "--peers-per-channel", "3", "--rate", "300", "--duration", "2s", "--warmup", "1s",
+                    "--json", json.toString());
+
+            assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
+            JsonNode report = new ObjectMapper().readTree(json.toFile());
+            JsonNode nodes = report.at("/nodes");
+            assertEquals(3, nodes.size(), nodes.toString());
+            long delivered = 0;
+            int channels = 0;
+            for (JsonNode node : nodes) {
+                // Creates run in parallel, so placement may be off by a few from 10 each.
+                assertTrue(node.path("channels").asInt() >= 5, "placed over every node: " + nodes);
+                channels += node.path("channels").asInt();
+                assertTrue(node.path("deliveredPerSecond").asDouble() > 0, nodes.toString());
+                delivered += node.path("delivered").asLong();
+            }
+            assertEquals(30, channels);
+            assertEquals(report.at("/traffic/delivered").asLong(), delivered);
+            assertEquals(0, report.at("/traffic/lost").asLong());
+            String console = out.toString(StandardCharsets.UTF_8);
+            assertTrue(console.contains("via node a") && console.contains("via node c"), console);
+        }
+    }
+
+    private static ChanmuxServer clusterNode(RedisServer redis, String id, int udpLow) throws IOException {
+        return ChanmuxServer.start(ServerConfig.builder().set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
+                .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, -1)
+                .set(Settings.UDP_PORTS, new PortRange(udpLow, udpLow + 99)).set(Settings.POOLS, 1)
+                .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
     }
 
     @Test

@@ -4,6 +4,11 @@ import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.cluster.LocalNode;
+import io.chanmux.server.cluster.RedisAddress;
+import io.chanmux.server.cluster.RedisCluster;
+import io.chanmux.server.cluster.SingleNode;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.ControlListener;
@@ -48,6 +53,9 @@ public final class ChanmuxServer implements AutoCloseable {
     private final ChannelDirectory directory;
     private final ControlListener listener;
     private final ControlTls tls;
+    private final Cluster cluster;
+    /** The cluster's thread, or null for a single node (nothing runs then). */
+    private final RedisCluster redisCluster;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Thread root;
@@ -68,17 +76,23 @@ public final class ChanmuxServer implements AutoCloseable {
             throw new IOException("cannot bind the control port " + config.get(Settings.BIND).getHostAddress() + ":"
                     + config.get(Settings.CONTROL_PORT) + ": " + e.getMessage(), e);
         }
-        this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain);
-        this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null : startMetrics(config, directory, listener, controlSocket);
+        LocalNode node = LocalNode.of(config, controlAddress(), directory, draining::get, clock.nanoTime());
+        String clusterUri = config.get(Settings.CLUSTER);
+        this.redisCluster = clusterUri == null ? null : new RedisCluster(node, RedisAddress.parse(clusterUri), directory,
+                config.get(Settings.NODE_TTL), clock);
+        this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
+        this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain, cluster);
+        this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
+                : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
     private static MetricsEndpoint startMetrics(ServerConfig config, ChannelDirectory directory,
-                                                ControlListener listener, ServerSocketChannel controlSocket)
-            throws IOException {
+                                                ControlListener listener, RedisCluster cluster,
+                                                ServerSocketChannel controlSocket) throws IOException {
         try {
             return MetricsEndpoint.start(config.get(Settings.METRICS_BIND), config.get(Settings.METRICS_PORT),
-                    ServerMetrics.register(directory, listener), listener::isDraining);
+                    ServerMetrics.register(directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
             throw new IOException("cannot bind the metrics port " + config.get(Settings.METRICS_BIND).getHostAddress() + ":"
@@ -126,6 +140,11 @@ public final class ChanmuxServer implements AutoCloseable {
         return directory;
     }
 
+    /** How this node sees its cluster ({@code nodes}, placement); a single node without {@code --cluster}. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
     /** TLS of the control port (the certificate in use, reload counters), or null when it is plain TCP. */
     public ControlTls controlTls() {
         return tls;
@@ -159,6 +178,7 @@ public final class ChanmuxServer implements AutoCloseable {
         log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
         listener.beginDrain(new ServerEvent.Draining(timeout.toMillis()));
+        cluster.drainStarted();
         Thread.ofVirtual().name("chanmux-drain").start(() -> {
             long deadline = System.nanoTime() + timeout.toNanos();
             try {
@@ -223,6 +243,9 @@ public final class ChanmuxServer implements AutoCloseable {
                 cfg -> cfg.withName("chanmux").withThreadFactory(threads))) {
             parts.add(scope.fork(listener::run));
             parts.add(scope.fork(directory::run));
+            if (redisCluster != null) {
+                parts.add(scope.fork(redisCluster::run));
+            }
             for (ChannelPool pool : directory.pools()) {
                 parts.add(scope.fork(pool::run));
             }

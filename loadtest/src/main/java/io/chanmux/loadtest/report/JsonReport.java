@@ -48,7 +48,7 @@ public final class JsonReport {
             "/server/memory/rssBeforeBytes", "/server/memory/rssConnectedBytes", "/server/memory/rssEndBytes",
             "/server/memory/rssBytesPerPeer", "/server/memory/heapBeforeBytes", "/server/memory/heapConnectedBytes",
             "/server/memory/heapBytesPerPeer", "/server/memory/includesLoadGenerator",
-            "/timeSeries",
+            "/timeSeries", "/nodes",
             "/verdict/passed", "/verdict/exitStatus", "/verdict/failures");
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -171,6 +171,15 @@ public final class JsonReport {
             point.put("schedulerLagP99Us", sample.lagP99Ns() / 1e3);
             putKnown(point, "serverCpuPercent", sample.serverCpuPercent());
             putKnown(point, "loadGeneratorCpuPercent", sample.loadGeneratorCpuPercent());
+        }
+
+        ArrayNode nodes = root.putArray("nodes");
+        for (NodeDelivery node : r.nodes()) {
+            nodes.addObject()
+                    .put("node", node.node())
+                    .put("channels", node.channels())
+                    .put("delivered", node.delivered())
+                    .put("deliveredPerSecond", node.deliveredPerSecond());
         }
 
         Verdict v = r.verdict();

@@ -22,16 +22,19 @@ import java.util.Map;
  * @param server        the server's counters, CPU and memory
  * @param timeSeries    one sample per progress interval
  * @param verdict       pass or fail, and why
+ * @param nodes         deliveries by the node that relays each channel (one entry against a single server)
  */
 public record LoadTestResult(String title, String target, Instant startedAt, Map<String, Object> config,
                              Map<String, Object> environment, ConnectSummary connect, TrafficSummary traffic,
                              LatencySummary latency, LatencySummary schedulerLag, List<PercentilePoint> latencyCurve,
-                             ServerSummary server, List<IntervalSample> timeSeries, Verdict verdict) {
+                             ServerSummary server, List<IntervalSample> timeSeries, Verdict verdict,
+                             List<NodeDelivery> nodes) {
     /** Copies the collections (the maps may hold nulls, so they are copied as they are). */
     public LoadTestResult {
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         latencyCurve = List.copyOf(latencyCurve);
         timeSeries = List.copyOf(timeSeries);
+        nodes = List.copyOf(nodes);
     }
 }

@@ -46,6 +46,12 @@ public final class SummaryReport {
                 t.relayIn() < 0 ? "" : Units.rate(t.relayIn() / window),
                 "server datagramsIn between stats replies (late when it is saturated), keepalives included"));
         rows.add(new Row("delivered", Units.count(t.delivered()), Units.rate(t.delivered() / window), ""));
+        if (r.nodes().size() > 1) {
+            for (NodeDelivery node : r.nodes()) {
+                rows.add(new Row("  via node " + node.node(), Units.count(node.delivered()),
+                        Units.rate(node.deliveredPerSecond()), Units.count(node.channels()) + " channels"));
+            }
+        }
         rows.add(new Row("expected", Units.count(t.expected()), Units.rate(t.expected() / window),
                 "each datagram to every other peer of its channel"));
         rows.add(new Row("lost", Units.count(t.lost()), "", Units.percent(t.lossPercent()) + " (limit "

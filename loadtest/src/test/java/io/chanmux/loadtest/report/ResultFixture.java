@@ -14,7 +14,7 @@ final class ResultFixture {
         return sample(title, relayIn, 0, 0);
     }
 
-    /** A run whose measured window lost {@code lost} of 240 expected copies and saw {@code duplicates}. */
+    /** A run over two nodes whose measured window lost {@code lost} of 240 expected copies and saw {@code duplicates}. */
     static LoadTestResult sample(String title, long relayIn, long lost, long duplicates) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("server", null);
@@ -49,7 +49,10 @@ final class ResultFixture {
                 new IntervalSample(3, "measure", 60, 60, 120, 0, 0, 120_000, 900_000, 990_000, 45_000, 12, 22));
         List<PercentilePoint> curve = List.of(new PercentilePoint(0, 50_000), new PercentilePoint(50, 120_000),
                 new PercentilePoint(99, 900_000), new PercentilePoint(99.9, 1_500_000), new PercentilePoint(100, 2_000_000));
+        List<NodeDelivery> nodes = List.of(new NodeDelivery("a", 1, 120, 60), new NodeDelivery("b", 1, 120 - lost,
+                (120 - lost) / 2.0));
         return new LoadTestResult(title, "embedded 127.0.0.1:40000", Instant.parse("2026-01-02T03:04:05Z"), config,
-                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic));
+                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic),
+                nodes);
     }
 }

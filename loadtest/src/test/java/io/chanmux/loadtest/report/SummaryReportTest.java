@@ -2,6 +2,7 @@ package io.chanmux.loadtest.report;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SummaryReportTest {
@@ -14,5 +15,20 @@ class SummaryReportTest {
                 "server drops", "server rss per peer", "PASS"}) {
             assertTrue(text.contains(figure), "missing " + figure + " in\n" + text);
         }
+    }
+
+    @Test
+    void shouldShowDeliveredPerSecondOfEachNodeWhenTheRunSpannedACluster() {
+        LoadTestResult twoNodes = ResultFixture.sample("two nodes", 120);
+
+        String text = SummaryReport.render(twoNodes);
+
+        assertTrue(text.matches("(?s).*via node a +120 +60.0 +1 channels.*"), text);
+        assertTrue(text.matches("(?s).*via node b +120 +60.0 +1 channels.*"), text);
+        LoadTestResult oneNode = new LoadTestResult(twoNodes.title(), twoNodes.target(), twoNodes.startedAt(),
+                twoNodes.config(), twoNodes.environment(), twoNodes.connect(), twoNodes.traffic(), twoNodes.latency(),
+                twoNodes.schedulerLag(), twoNodes.latencyCurve(), twoNodes.server(), twoNodes.timeSeries(),
+                twoNodes.verdict(), twoNodes.nodes().subList(0, 1));
+        assertFalse(SummaryReport.render(oneNode).contains("via node"), "a single server has no per-node rows");
     }
 }

@@ -3,64 +3,67 @@ package io.chanmux.protocol.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
-import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.control.ErrorCode;
-import io.chanmux.protocol.control.LineReader;
-import io.chanmux.protocol.wire.Hex;
+import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.wire.Datagram;
+import io.chanmux.protocol.wire.Hex;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * A chanmux control connection: sends requests, matches replies by id, and hands pushed events to
- * a listener. {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket. With a
- * {@link ClientTls} the connection runs over TLS, for servers started with {@code --tls-cert}.
+ * A chanmux client: sends requests, matches replies, and hands pushed events to a listener.
+ * {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket. With a
+ * {@link ClientTls} the connections run over TLS, for servers started with {@code --tls-cert}.
  *
- * <p>Thread-safe: any thread may send requests; replies are matched on one reader virtual thread,
- * which also calls the event listener (so the listener must not block).
+ * <p>In a cluster it follows {@code moved} replies transparently: it opens a control session to
+ * the node the reply names (saying the same {@code hello} there), asks again there (a
+ * {@code create} carrying the node's id, so it is not placed again), and sends later requests
+ * about that channel straight to that node. It holds one session per node it uses; the channels
+ * and peers it has on a node live as long as that session.
+ *
+ * <p>Thread-safe: any thread may send requests; replies are matched on one reader virtual thread
+ * per node, which also calls the event listener (so the listener must not block).
  */
 public final class ChanmuxClient implements AutoCloseable {
     /** How long a request waits for its reply unless told otherwise. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** The most {@code moved} replies one request follows (a cluster in flux may send it on once or twice). */
+    static final int MAX_MOVES = 3;
 
-    private final SocketChannel socket;
-    private final OutputStream out;
+    private final NodeConnection home;
+    private final ClientTls tls;
     private final Consumer<ControlEvent> listener;
-    private final Map<Long, CompletableFuture<ObjectNode>> pending = new ConcurrentHashMap<>();
-    private final AtomicLong nextId = new AtomicLong(1);
-    private final Thread reader;
     private final Duration timeout;
-    private volatile IOException closedBy;
+    /** Sessions on other nodes, by the control address a {@code moved} reply named. */
+    private final Map<String, NodeConnection> nodes = new ConcurrentHashMap<>();
+    /** The node that answered for each channel this client created or joined there. */
+    private final Map<String, NodeConnection> channelNodes = new ConcurrentHashMap<>();
+    private final ReentrantLock opening = new ReentrantLock();
+    private volatile ObjectNode helloArguments;
+    private volatile boolean closed;
 
     /**
-     * @param socket  the TCP connection, closed to end the client
-     * @param streams where lines are read and written: the socket's own streams, or TLS over them
+     * A reply and the node session that gave it.
+     *
+     * @param message the reply
+     * @param node    the session it came on
      */
-    private ChanmuxClient(SocketChannel socket, Socket streams, Consumer<ControlEvent> listener, Duration timeout)
-            throws IOException {
-        this.socket = socket;
+    private record Routed(ObjectNode message, NodeConnection node) {
+    }
+
+    private ChanmuxClient(NodeConnection home, ClientTls tls, Consumer<ControlEvent> listener, Duration timeout) {
+        this.home = home;
+        this.tls = tls;
         this.listener = listener;
         this.timeout = timeout;
-        this.out = streams.getOutputStream();
-        LineReader lines = new LineReader(streams.getInputStream(), ControlCodec.MAX_LINE_BYTES);
-        this.reader = Thread.ofVirtual().name("chanmux-client-reader").start(() -> readLoop(lines));
     }
 
     /** Connects to a server's control port; events are ignored. */
@@ -73,7 +76,11 @@ public final class ChanmuxClient implements AutoCloseable {
         return connect(control, listener, DEFAULT_TIMEOUT);
     }
 
-    /** Connects with a per-request reply timeout. */
+    /**
+     * Connects with a per-request reply timeout. The connection sends a first {@code hello} at
+     * once (servers close connections that stay silent); an explicit {@link #hello} later names
+     * the client or authenticates.
+     */
     public static ChanmuxClient connect(InetSocketAddress control, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
         return connect(control, null, listener, requestTimeout);
@@ -90,41 +97,29 @@ public final class ChanmuxClient implements AutoCloseable {
 
     /**
      * Connects over TLS when {@code tls} is given, else over plain TCP, with a per-request reply
-     * timeout that also bounds each read of the TLS handshake.
+     * timeout that also bounds each read of the TLS handshake. Sessions opened on other nodes of
+     * a cluster use the same {@code tls}.
      *
      * @throws javax.net.ssl.SSLException when the TLS handshake fails
      */
     public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
-        SocketChannel socket = SocketChannel.open(control);
-        try {
-            Socket adaptor = socket.socket();
-            adaptor.setTcpNoDelay(true);
-            Socket streams = tls == null ? adaptor
-                    : tls.handshake(adaptor, control.getHostString(), control.getPort(), requestTimeout);
-            ChanmuxClient client = new ChanmuxClient(socket, streams, listener, requestTimeout);
-            client.greet();
-            return client;
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
+        return new ChanmuxClient(NodeConnection.open(control, tls, listener, requestTimeout), tls, listener,
+                requestTimeout);
+    }
+
+    /** The control address this client connected to. */
+    public InetSocketAddress serverAddress() throws IOException {
+        return home.remoteAddress();
     }
 
     /**
-     * Sends a first {@code hello} without waiting for its reply, so the connection has sent its
-     * first line at once (servers close connections that stay silent past their line timeout)
-     * however long the application takes before its first request. An explicit {@link #hello}
-     * later names the client or authenticates.
+     * The control address of the node that holds {@code channel} for this client: where its
+     * {@code create} or {@code join} ended up ({@link #serverAddress} when it was never moved).
      */
-    private void greet() throws IOException {
-        write(ControlCodec.encodeRequest(nextId.getAndIncrement(), Op.HELLO.wireName(),
-                ControlCodec.object().put("client", "chanmux-java")));
-    }
-
-    /** The server's control address this client is connected to. */
-    public InetSocketAddress serverAddress() throws IOException {
-        return (InetSocketAddress) socket.getRemoteAddress();
+    public InetSocketAddress nodeOf(String channel) {
+        NodeConnection node = channelNodes.get(channel);
+        return (node != null ? node : home).remoteAddress();
     }
 
     /** {@code hello}: names this client; returns the server's reply (server, protocol, session). */
@@ -136,7 +131,7 @@ public final class ChanmuxClient implements AutoCloseable {
         return call(Op.HELLO.wireName(), args);
     }
 
-    /** {@code create}: makes a channel owned by this session. */
+    /** {@code create}: makes a channel owned by this session (on the node the cluster places it on). */
     public ChannelInfo create(CreateOptions options) throws IOException {
         ObjectNode args = ControlCodec.object();
         if (options.name() != null) {
@@ -164,10 +159,13 @@ public final class ChanmuxClient implements AutoCloseable {
         if (key != null) {
             args.put("key", key);
         }
-        ObjectNode reply = call(Op.JOIN.wireName(), args);
+        Routed routed = route(Op.JOIN.wireName(), args);
+        ObjectNode reply = routed.message();
         int peer = (int) reply.path("peer").asLong();
         byte[] token = Hex.decode(reply.path("token").asText(), Datagram.TOKEN_BYTES);
-        InetSocketAddress relay = new InetSocketAddress(serverAddress().getAddress(), reply.path("port").asInt());
+        // The channel's UDP port is on the host that answered the join.
+        InetSocketAddress relay = new InetSocketAddress(routed.node().remoteAddress().getAddress(),
+                reply.path("port").asInt());
         return PeerHandle.open(this, channel, peer, token, relay);
     }
 
@@ -211,113 +209,144 @@ public final class ChanmuxClient implements AutoCloseable {
     }
 
     /**
-     * Sends any request and waits for its reply.
+     * Sends any request and waits for its reply, following {@code moved} replies: a request about
+     * a channel goes to the node that answered for it before, else to the server this client
+     * connected to. A successful {@code hello} is said again on every node session opened later.
      *
      * @return the reply object (with {@code id} and {@code ok})
      * @throws ChanmuxException when the server answers with an error
      * @throws IOException      when the connection fails or no reply comes within the timeout
      */
     public ObjectNode call(String op, ObjectNode arguments) throws IOException {
-        long id = nextId.getAndIncrement();
-        CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
-        pending.put(id, reply);
-        try {
-            write(ControlCodec.encodeRequest(id, op, arguments));
-            ObjectNode message = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            if (!message.path("ok").asBoolean(false)) {
-                throw new ChanmuxException(ErrorCode.fromWireName(message.path("error").asText()),
-                        message.path("message").asText(""));
+        return route(op, arguments).message();
+    }
+
+    private Routed route(String op, ObjectNode arguments) throws IOException {
+        String channel = arguments == null ? null : arguments.path("channel").textValue();
+        NodeConnection known = channel == null ? null : channelNodes.get(channel);
+        NodeConnection node = known != null && known.isOpen() ? known : home;
+        ObjectNode args = arguments;
+        for (int moves = 0; ; moves++) {
+            ObjectNode message = node.request(op, args);
+            if (message.path("ok").asBoolean(false)) {
+                remember(op, args, message, node);
+                return new Routed(message, node);
             }
-            return message;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted waiting for the reply to '" + op + "'");
-        } catch (TimeoutException e) {
-            throw new SocketTimeoutException("no reply to '" + op + "' within " + timeout);
-        } catch (ExecutionException e) {
-            throw new IOException("connection failed before the reply to '" + op + "'", e.getCause());
-        } finally {
-            pending.remove(id);
+            ErrorCode code = ErrorCode.fromWireName(message.path("error").asText());
+            if (code == ErrorCode.MOVED && moves < MAX_MOVES && message.path("control").isTextual()) {
+                node = node(message.path("control").asText());
+                if (op.equals(Op.CREATE.wireName())) {
+                    args = (args == null ? ControlCodec.object() : args.deepCopy()).put("node", message.path("node").asText());
+                }
+                continue;
+            }
+            throw new ChanmuxException(code, message.path("message").asText(""));
         }
     }
 
-    /** Whether the control connection is still open. */
+    /** Keeps what later requests need: the hello to say on new nodes, and which node holds a channel. */
+    private void remember(String op, ObjectNode args, ObjectNode reply, NodeConnection node) {
+        switch (Op.fromWireName(op)) {
+            case HELLO -> helloArguments = args == null ? null : args.deepCopy();
+            case CREATE -> channelNodes.put(reply.path("channel").asText(), node);
+            case JOIN -> channelNodes.put(args.path("channel").asText(), node);
+            case null, default -> { }
+        }
+    }
+
+    /** The session on the node at {@code control} ({@code host:port}), opened (and greeted) when needed. */
+    private NodeConnection node(String control) throws IOException {
+        NodeConnection existing = nodes.get(control);
+        if (existing != null && existing.isOpen()) {
+            return existing;
+        }
+        opening.lock();
+        try {
+            existing = nodes.get(control);
+            if (existing != null && existing.isOpen()) {
+                return existing;
+            }
+            InetSocketAddress address = parseControl(control);
+            if (address.equals(home.remoteAddress())) {
+                return home;
+            }
+            NodeConnection connection = NodeConnection.open(address, tls, listener, timeout);
+            try {
+                ObjectNode hello = helloArguments;
+                if (hello != null) {
+                    ObjectNode reply = connection.request(Op.HELLO.wireName(), hello);
+                    if (!reply.path("ok").asBoolean(false)) {
+                        throw new ChanmuxException(ErrorCode.fromWireName(reply.path("error").asText()),
+                                "node " + control + " refused hello: " + reply.path("message").asText(""));
+                    }
+                }
+                if (closed) {
+                    throw new IOException("the client is closed");
+                }
+            } catch (IOException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            nodes.put(control, connection);
+            return connection;
+        } finally {
+            opening.unlock();
+        }
+    }
+
+    /** Parses {@code host:port} or {@code [v6]:port} as a {@code moved} reply gives it. */
+    static InetSocketAddress parseControl(String control) throws IOException {
+        int colon = control.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException("no port");
+            }
+            String host = control.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            InetSocketAddress address = new InetSocketAddress(host, Integer.parseInt(control.substring(colon + 1)));
+            if (address.isUnresolved()) {
+                throw new IOException("the server sent the client to " + control + ", whose host does not resolve");
+            }
+            return address;
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            throw new IOException("the server sent the client to '" + control + "', which is not HOST:PORT");
+        }
+    }
+
+    /** Whether every control session this client holds (one per node it uses) is still open. */
     public boolean isOpen() {
-        return closedBy == null && socket.isOpen();
+        if (!home.isOpen()) {
+            return false;
+        }
+        for (NodeConnection node : nodes.values()) {
+            if (!node.isOpen()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * Closes the control connection; the server then removes this session's peers and channels.
-     * Over TLS, the TCP connection closes without a close_notify, so a close never waits for a
+     * Closes every control session; the servers then remove this client's peers and channels.
+     * Over TLS, the TCP connections close without a close_notify, so a close never waits for a
      * write the server is not reading.
      */
     @Override
     public void close() throws IOException {
-        socket.close();
-        try {
-            reader.join(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void write(byte[] line) throws IOException {
-        IOException failure = closedBy;
-        if (failure != null) {
-            throw new IOException("control connection is closed", failure);
-        }
-        synchronized (out) {
-            out.write(line);
-        }
-    }
-
-    private void readLoop(LineReader lines) {
-        IOException failure = new IOException("control connection closed by the server");
-        try {
-            byte[] line;
-            while ((line = lines.readLine()) != null) {
-                if (ClientTls.isTlsRecord(line)) {
-                    throw new IOException("the server's control port speaks TLS; connect with a ClientTls");
-                }
-                dispatch(ControlCodec.decodeMessage(line));
-            }
-        } catch (IOException e) {
-            failure = e;
-        } finally {
-            closedBy = failure;
-            closeQuietly();
-            for (CompletableFuture<ObjectNode> waiting : pending.values()) {
-                waiting.completeExceptionally(failure);
-            }
-        }
-    }
-
-    /** The reader has stopped: close the socket too, so the server ends the session. */
-    private void closeQuietly() {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already closed or broken; nothing more to release
-        }
-    }
-
-    private void dispatch(ObjectNode message) {
-        JsonNode event = message.get("event");
-        if (event != null) {
+        closed = true;
+        IOException failure = null;
+        for (NodeConnection node : nodes.values()) {
             try {
-                listener.accept(new ControlEvent(event.asText(), message));
-            } catch (RuntimeException e) {
-                // The application's listener failed; the connection must not.
-                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+                node.close();
+            } catch (IOException e) {
+                failure = e;
             }
-            return;
         }
-        JsonNode id = message.get("id");
-        if (id != null && id.canConvertToLong()) {
-            CompletableFuture<ObjectNode> waiting = pending.get(id.longValue());
-            if (waiting != null) {
-                waiting.complete(message);
-            }
+        home.close();
+        if (failure != null) {
+            throw failure;
         }
     }
 }

@@ -102,12 +102,24 @@ public final class ControlCodec {
 
     /** An error reply echoing {@code id} (may be null). */
     public static byte[] encodeError(JsonNode id, ErrorCode code, String message) {
+        return encodeError(id, code, message, null);
+    }
+
+    /**
+     * An error reply echoing {@code id} (may be null); a {@code redirect} (may be null) adds the
+     * {@code node} and {@code control} fields of a {@code moved} reply.
+     */
+    public static byte[] encodeError(JsonNode id, ErrorCode code, String message, Redirect redirect) {
         ObjectNode reply = object();
         if (id != null) {
             reply.set("id", id);
         }
         reply.put("ok", false);
         reply.put("error", code.wireName());
+        if (redirect != null) {
+            reply.put("node", redirect.node());
+            reply.put("control", redirect.control());
+        }
         reply.put("message", message);
         return encodeLine(reply);
     }

@@ -14,6 +14,8 @@ public sealed interface ControlRequest {
     int MAX_KEY_CHARS = 256;
     /** Longest client name or user, in characters. */
     int MAX_CLIENT_CHARS = 256;
+    /** Longest cluster node id, in characters. */
+    int MAX_NODE_CHARS = 64;
     /** Longest channel id accepted in a request, in characters. */
     int MAX_CHANNEL_CHARS = 64;
     /** Largest page of {@code list} and admin {@code peers}. */
@@ -35,8 +37,12 @@ public sealed interface ControlRequest {
         }
     }
 
-    /** {@code create}: a new channel; {@code maxPeers} null means the server's maximum. */
-    record Create(JsonNode id, String name, Integer maxPeers, String key) implements ControlRequest {
+    /**
+     * {@code create}: a new channel; {@code maxPeers} null means the server's maximum. {@code node}
+     * is the cluster node a {@code moved} reply named (null when the client was not sent anywhere):
+     * that node creates the channel without placing it again.
+     */
+    record Create(JsonNode id, String name, Integer maxPeers, String key, String node) implements ControlRequest {
         @Override
         public Op op() {
             return Op.CREATE;
@@ -88,6 +94,14 @@ public sealed interface ControlRequest {
         @Override
         public Op op() {
             return Op.PING;
+        }
+    }
+
+    /** {@code nodes}: the cluster's live nodes with their load (this node alone when it is not in a cluster). */
+    record Nodes(JsonNode id) implements ControlRequest {
+        @Override
+        public Op op() {
+            return Op.NODES;
         }
     }
 
@@ -148,7 +162,7 @@ public sealed interface ControlRequest {
                     r.optionalString("user", MAX_CLIENT_CHARS), r.optionalString("auth", MAX_KEY_CHARS),
                     r.optionalString("admin", MAX_KEY_CHARS));
             case CREATE -> new Create(id, r.optionalString("name", MAX_NAME_CHARS), r.optionalInteger("maxPeers"),
-                    r.optionalString("key", MAX_KEY_CHARS));
+                    r.optionalString("key", MAX_KEY_CHARS), r.optionalString("node", MAX_NODE_CHARS));
             case JOIN -> new Join(id, channel(r), r.optionalString("key", MAX_KEY_CHARS));
             case LEAVE -> new Leave(id, channel(r));
             case DELETE -> new Delete(id, channel(r));
@@ -156,6 +170,7 @@ public sealed interface ControlRequest {
                     r.optionalInt("limit", 1, MAX_PAGE, MAX_PAGE));
             case STATS -> new Stats(id);
             case PING -> new Ping(id);
+            case NODES -> new Nodes(id);
             case CHANNELS -> new AdminChannels(id, r.optionalString("after", MAX_CHANNEL_CHARS),
                     r.optionalInt("limit", 1, MAX_ADMIN_PAGE, MAX_ADMIN_PAGE));
             case PEERS -> new AdminPeers(id, channel(r),

@@ -20,6 +20,16 @@ public enum ErrorCode implements WireNamed {
     NO_PORTS,
     /** The server requires authentication and {@code hello} has not provided it (or provided a wrong one). */
     UNAUTHORIZED,
+    /**
+     * The channel lives on another node of the cluster, or (for {@code create}) the cluster placed
+     * the new channel there: the reply's {@code node} and {@code control} say where to ask again.
+     */
+    MOVED,
+    /**
+     * This node cannot reach the cluster directory (Redis), so it cannot tell where a channel it
+     * does not hold lives; try again, or ask the channel's node directly.
+     */
+    UNAVAILABLE,
     /** The server failed in a way the client could not cause; the message says how. */
     INTERNAL;
 

@@ -10,6 +10,7 @@ public enum Op implements WireNamed {
     LIST("list", false),
     STATS("stats", false),
     PING("ping", false),
+    NODES("nodes", false),
     CHANNELS("channels", true),
     PEERS("peers", true),
     KICK("kick", true),

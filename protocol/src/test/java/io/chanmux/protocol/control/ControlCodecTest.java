@@ -81,6 +81,35 @@ class ControlCodecTest {
     }
 
     @Test
+    void shouldCarryNodeAndControlWhenTheErrorIsMoved() throws Exception {
+        RequestException moved = RequestException.moved(new Redirect("b", "10.0.0.2:7700"), "channel x is on node b")
+                .withId(JSON.readTree("3"));
+
+        JsonNode reply = JSON.readTree(ControlCodec.encodeError(moved.id(), moved.code(), moved.getMessage(),
+                moved.redirect()));
+
+        assertEquals("moved", reply.path("error").asText());
+        assertEquals("b", reply.path("node").asText());
+        assertEquals("10.0.0.2:7700", reply.path("control").asText());
+        assertEquals(3, reply.path("id").asInt());
+        assertTrue(JSON.readTree(ControlCodec.encodeError(null, ErrorCode.NOT_FOUND, "gone")).path("node").isMissingNode());
+    }
+
+    @Test
+    void shouldDecodeTheNodeOfACreateAndTheNodesOp() throws Exception {
+        ControlRequest create = ControlRequest.from(ControlCodec.decodeRequest(
+                "{\"op\":\"create\",\"name\":\"n\",\"node\":\"b\"}".getBytes(StandardCharsets.UTF_8)));
+        ControlRequest nodes = ControlRequest.from(ControlCodec.decodeRequest(
+                "{\"id\":1,\"op\":\"nodes\"}".getBytes(StandardCharsets.UTF_8)));
+        RequestException tooLong = assertThrows(RequestException.class, () -> ControlRequest.from(ControlCodec.decodeRequest(
+                ("{\"op\":\"create\",\"node\":\"" + "n".repeat(65) + "\"}").getBytes(StandardCharsets.UTF_8))));
+
+        assertEquals("b", ((ControlRequest.Create) create).node());
+        assertEquals(Op.NODES, nodes.op());
+        assertEquals(ErrorCode.BAD_REQUEST, tooLong.code());
+    }
+
+    @Test
     void shouldMapWireNamesBothWays() {
         for (ErrorCode code : ErrorCode.values()) {
             assertEquals(code, ErrorCode.fromWireName(code.wireName()));

@@ -1,5 +1,6 @@
 package io.chanmux.server.config;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,6 +107,12 @@ public final class ServerConfig {
         if ((get(Settings.TLS_CERT) == null) != (get(Settings.TLS_KEY) == null)) {
             problems.add(Settings.TLS_CERT + " and " + Settings.TLS_KEY + " go together: give both or neither (got only "
                     + (get(Settings.TLS_CERT) != null ? Settings.TLS_CERT : Settings.TLS_KEY) + ")");
+        }
+        InetAddress bind = get(Settings.BIND);
+        if (get(Settings.CLUSTER) != null && get(Settings.ADVERTISE) == null && bind != null && bind.isAnyLocalAddress()) {
+            // A wildcard is no address a client can be sent to.
+            problems.add(Settings.ADVERTISE + ": needed with " + Settings.CLUSTER + " when " + Settings.BIND + " is a "
+                    + "wildcard address (" + bind.getHostAddress() + "): give the host clients reach this node at");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));

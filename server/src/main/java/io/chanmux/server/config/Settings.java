@@ -1,5 +1,6 @@
 package io.chanmux.server.config;
 
+import io.chanmux.server.cluster.RedisAddress;
 import io.chanmux.server.config.Setting.Check;
 
 import java.net.InetAddress;
@@ -186,6 +187,36 @@ public final class Settings {
     /** PEM (PKCS#8) private key of {@link #TLS_CERT}. */
     public static final Setting<Path> TLS_KEY = file("tls-key",
             "PEM (PKCS#8) private key of --tls-cert");
+
+    /**
+     * The Redis URI of the cluster this node joins; none for a single node. Its type is
+     * {@link ValueType#SECRET} because the URI may carry Redis's password: it never reaches a log
+     * whole (the cluster logs it with the password hidden).
+     */
+    public static final Setting<String> CLUSTER = add(new Setting<>("cluster", ValueType.SECRET, "URI", null, "none",
+            new Check<>(RedisAddress::isValid, "is not a Redis URI such as redis://HOST:PORT[/DB], "
+                    + "redis://[USER]:PASSWORD@HOST:PORT or rediss://... for TLS"),
+            "Join the cluster whose directory is this Redis: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or "
+                    + "rediss:// for TLS; without it, a single node"));
+
+    /** This node's id in the cluster; none: {@code HOSTNAME-CONTROLPORT}. */
+    public static final Setting<String> NODE_ID = add(new Setting<>("node-id", ValueType.TEXT, "ID", null,
+            "HOSTNAME-CONTROLPORT", new Check<>(id -> id.matches("[A-Za-z0-9._:-]{1,64}"),
+            "is not 1-64 letters, digits, '.', '_', ':' or '-'"),
+            "This node's id in the cluster, unique there"));
+
+    /** The host clients reach this node's control and UDP ports at; none: the {@link #BIND} address. */
+    public static final Setting<String> ADVERTISE = add(new Setting<>("advertise", ValueType.TEXT, "HOST", null,
+            "the --bind address", new Check<>(host -> !host.isEmpty() && host.length() <= 253 && !host.contains(" "),
+            "is not a host name or address"),
+            "The host clients reach this node's control and UDP ports at, as 'moved' and 'nodes' name it; needed "
+                    + "with --cluster when --bind is a wildcard"));
+
+    /** A cluster node not heard from for this long is dead, and so are its channels; nodes beat every second. */
+    public static final Setting<Duration> NODE_TTL = duration("node-ttl", "5s",
+            new Check<>(ttl -> ttl.compareTo(Duration.ofSeconds(2)) >= 0 && ttl.compareTo(Duration.ofHours(1)) <= 0,
+                    "is not from 2s to 1h (nodes beat once a second)"),
+            "A cluster node not heard from for this long is dead, and so are its channels");
 
     /** Every setting, in the order {@code --help} lists them. */
     public static final List<Setting<?>> ALL = List.copyOf(declared);

@@ -43,6 +43,9 @@ public record ValueType<T>(Class<T> javaType, Function<String, T> parser, Functi
     /** A file's path, as given (relative paths are the server's working directory's). */
     public static final ValueType<Path> PATH = new ValueType<>(Path.class, ValueType::parsePath, Path::toString, false);
 
+    /** Plain text, as given (a name). */
+    public static final ValueType<String> TEXT = new ValueType<>(String.class, String::trim, text -> text, false);
+
     /** Text that must never reach a log: shown as {@code set}. */
     public static final ValueType<String> SECRET = new ValueType<>(String.class, text -> text, text -> "set", true);
 

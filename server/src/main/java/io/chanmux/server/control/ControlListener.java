@@ -4,6 +4,7 @@ import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.tls.ControlTls;
@@ -66,16 +67,19 @@ public final class ControlListener {
     private final ReadOnlyOps readOnlyOps;
     private final LongAdder droppedEvents = new LongAdder();
     private final Runnable drainTrigger;
+    private final Cluster cluster;
     private volatile boolean draining;
 
     /**
      * @param tls          TLS for every connection, or null for plain TCP
      * @param drainTrigger what the admin {@code drain} op runs: the server's drain
+     * @param cluster      where sessions place new channels and find those of other nodes
      */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock, ControlTls tls, Runnable drainTrigger) {
+                           NanoClock clock, ControlTls tls, Runnable drainTrigger, Cluster cluster) {
         this.server = server;
         this.tls = tls;
+        this.cluster = cluster;
         this.drainTrigger = drainTrigger;
         this.config = config;
         this.directory = directory;
@@ -125,6 +129,10 @@ public final class ControlListener {
 
     ChannelDirectory directory() {
         return directory;
+    }
+
+    Cluster cluster() {
+        return cluster;
     }
 
     ReadOnlyOps readOnlyOps() {

@@ -12,6 +12,7 @@ import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.base.TokenBucket;
 import io.chanmux.server.base.Version;
+import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.Answer;
@@ -50,6 +51,7 @@ final class ControlSession implements SessionHandle {
     private final ServerConfig config;
     private final ChannelDirectory directory;
     private final ReadOnlyOps readOnlyOps;
+    private final Cluster cluster;
     private final Replies replies;
     private final TokenBucket requests;
     /** Channels this session owns or is a member of, summed over pools; written by pool threads. */
@@ -70,6 +72,7 @@ final class ControlSession implements SessionHandle {
         this.config = listener.config();
         this.directory = listener.directory();
         this.readOnlyOps = listener.readOnlyOps();
+        this.cluster = listener.cluster();
         this.replies = replies;
         long now = listener.clock().nanoTime();
         this.requests = new TokenBucket(config.get(Settings.REQUEST_RATE), 2.0 * config.get(Settings.REQUEST_RATE), now);
@@ -185,6 +188,7 @@ final class ControlSession implements SessionHandle {
             case ControlRequest.ListChannels r -> reply(request, readOnlyOps.list(r, this));
             case ControlRequest.Stats r -> reply(request, readOnlyOps.stats());
             case ControlRequest.Ping r -> reply(request, null);
+            case ControlRequest.Nodes r -> reply(request, cluster.nodes());
             case ControlRequest.AdminChannels r -> reply(request, readOnlyOps.channels(r));
             case ControlRequest.AdminPeers r -> reply(request, readOnlyOps.peers(r, channel(r.channel())));
             case ControlRequest.Kick r -> this.<Void>askPool(r, channel(r.channel()),
@@ -231,11 +235,12 @@ final class ControlSession implements SessionHandle {
             throw new RequestException(ErrorCode.BAD_REQUEST, "field 'maxPeers' must be an integer from 1 to "
                     + config.get(Settings.MAX_PEERS));
         }
+        cluster.place(request); // in a cluster, the channel may belong on another node ('moved')
         if (listener.isDraining()) {
             throw new RequestException(ErrorCode.LIMIT, "the server is draining: no new channels");
         }
         PoolAnswer<ChannelCreated> answer = new PoolAnswer<>(request);
-        if (!directory.requestCreate(this, request.name(), maxPeers, request.key(), answer)) {
+        if (!directory.requestCreate(this, request.name(), maxPeers, request.key(), cluster.publishing(answer))) {
             throw new RequestException(ErrorCode.LIMIT, "the server is too busy to create a channel; try again");
         }
         return answer.await();
@@ -262,7 +267,7 @@ final class ControlSession implements SessionHandle {
     }
 
     /** The channel to join, if this session may join one more. */
-    private Channel channelToJoin(String id) throws RequestException {
+    private Channel channelToJoin(String id) throws RequestException, InterruptedException {
         int limit = config.get(Settings.MAX_JOINS_PER_SESSION);
         if (memberships.get() >= limit) {
             throw new RequestException(ErrorCode.LIMIT, "a session may be a member of at most " + limit + " channels");
@@ -270,10 +275,11 @@ final class ControlSession implements SessionHandle {
         return channel(id);
     }
 
-    private Channel channel(String id) throws RequestException {
+    /** The channel if this node holds it; else the cluster's answer ({@code moved}, {@code not_found}, ...). */
+    private Channel channel(String id) throws RequestException, InterruptedException {
         Channel channel = directory.find(id);
         if (channel == null) {
-            throw new RequestException(ErrorCode.NOT_FOUND, "no channel " + id);
+            throw cluster.notHere(id);
         }
         return channel;
     }

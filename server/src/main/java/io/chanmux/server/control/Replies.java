@@ -32,7 +32,8 @@ final class Replies {
     /** An error reply; {@code op} is null when the request's op could not be read. */
     byte[] error(JsonNode id, Op op, RequestException refusal) {
         counts.record(op, refusal.code().wireName());
-        return ControlCodec.encodeError(refusal.id() != null ? refusal.id() : id, refusal.code(), refusal.getMessage());
+        return ControlCodec.encodeError(refusal.id() != null ? refusal.id() : id, refusal.code(), refusal.getMessage(),
+                refusal.redirect());
     }
 
     /** The reply for a server failure on this request. */

@@ -1,6 +1,7 @@
 package io.chanmux.server.metrics;
 
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -20,8 +21,12 @@ public final class ServerMetrics {
     private ServerMetrics() {
     }
 
-    /** A registry holding the chanmux and JVM metrics of one server. */
-    public static PrometheusRegistry register(ChannelDirectory directory, ControlListener listener) {
+    /**
+     * A registry holding the chanmux and JVM metrics of one server, and the cluster's when
+     * {@code cluster} is not null.
+     */
+    public static PrometheusRegistry register(ChannelDirectory directory, ControlListener listener,
+                                              RedisCluster cluster) {
         PrometheusRegistry registry = new PrometheusRegistry();
         relayCounter(registry, directory, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
                 RelayCounter.DATAGRAMS_IN);
@@ -113,8 +118,41 @@ public final class ServerMetrics {
                     }
                 })
                 .register(registry);
+        if (cluster != null) {
+            registerCluster(registry, cluster);
+        }
         JvmMetrics.builder().register(registry);
         return registry;
+    }
+
+    private static void registerCluster(PrometheusRegistry registry, RedisCluster cluster) {
+        GaugeWithCallback.builder()
+                .name("chanmux_cluster_redis_up").help("1 while the last heartbeat reached Redis, else 0.")
+                .callback(callback -> callback.call(cluster.redisUp() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_cluster_redis_round_trip_seconds")
+                .help("The last heartbeat's round trip to read the node records from Redis.")
+                .callback(callback -> {
+                    long nanos = cluster.redisRoundTripNanos();
+                    if (nanos >= 0) {
+                        callback.call(nanos / 1e9);
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_cluster_redis_errors").help("Redis calls that failed or timed out.")
+                .callback(callback -> callback.call(cluster.redisErrors()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_cluster_nodes").help("Live nodes this node sees, itself included (0 without Redis).")
+                .callback(callback -> callback.call(cluster.nodesSeen()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_cluster_moves")
+                .help("'moved' answers: creates placed on another node and requests sent to a channel's node.")
+                .callback(callback -> callback.call(cluster.movesAnswered()))
+                .register(registry);
     }
 
     private static void relayCounter(PrometheusRegistry registry, ChannelDirectory directory, String name, String help,
