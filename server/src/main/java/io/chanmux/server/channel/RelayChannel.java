@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One channel's UDP port and the virtual thread that serves it: blocking receive, validate, then
@@ -28,6 +29,9 @@ import java.nio.channels.DatagramChannel;
  * echoes the {@link BindCookies cookie} from that address moves the binding there.
  */
 public final class RelayChannel {
+    /** Datagrams handled before the thread yields its carrier (virtual threads are not time-sliced). */
+    static final int DATAGRAMS_PER_TURN = 64;
+
     private final String id;
     private final int port;
     private final DatagramChannel socket;
@@ -90,7 +94,14 @@ public final class RelayChannel {
     /** The channel thread: receives until the socket is closed. */
     public void run() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(maxDatagramBytes + 1);
-        while (true) {
+        for (int handled = 1; ; handled++) {
+            if (handled % DATAGRAMS_PER_TURN == 0) {
+                // A receive that finds a datagram waiting never parks, so under a flood this thread
+                // would keep its carrier. Thread.yield() is not enough: it requeues this thread on its
+                // carrier's own queue, ahead of threads woken from outside (the control plane). A
+                // timed park goes through the scheduler's shared queue, behind them.
+                LockSupport.parkNanos(1);
+            }
             buffer.clear();
             InetSocketAddress source;
             try {
