@@ -92,7 +92,7 @@ public final class ChanmuxServer implements AutoCloseable {
                                                 ServerSocketChannel controlSocket) throws IOException {
         try {
             return MetricsEndpoint.start(config.get(Settings.METRICS_BIND), config.get(Settings.METRICS_PORT),
-                    ServerMetrics.register(directory, listener, cluster), listener::isDraining);
+                    ServerMetrics.register(config, directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
             throw new IOException("cannot bind the metrics port " + config.get(Settings.METRICS_BIND).getHostAddress() + ":"

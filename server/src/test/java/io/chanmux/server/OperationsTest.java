@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Metrics, health, admin ops and drain, against a real server. */
+/** Metrics, health and readiness probes, admin ops and drain, against a real server. */
 @Timeout(60)
 class OperationsTest {
     private static final String ADMIN = "admin-pass";
@@ -38,7 +38,7 @@ class OperationsTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void shouldExportLiveMetricsThatMoveWithTrafficAndReportHealth() throws Exception {
+    void shouldExportLiveMetricsThatMoveWithTrafficAndReportHealthAndReadiness() throws Exception {
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.METRICS_PORT, 0))) {
             String base = "http://127.0.0.1:" + relay.server().metricsAddress().getPort();
             ChannelInfo channel = relay.client("owner").create();
@@ -62,12 +62,21 @@ class OperationsTest {
             assertEquals(1.0, after.get("chanmux_pool_channels{pool=\"0\"}") + after.get("chanmux_pool_channels{pool=\"1\"}"));
             assertEquals(1.0, after.get("chanmux_control_requests_total{op=\"create\",result=\"ok\"}"));
             assertEquals(2.0, after.get("chanmux_control_requests_total{op=\"join\",result=\"ok\"}"));
+            assertEquals(1.0, after.get("chanmux_udp_ports_in_use"));
+            assertEquals(TestRelay.UDP_HIGH - TestRelay.UDP_LOW + 1.0, after.get("chanmux_udp_ports_total"));
+            assertEquals(10_000.0, after.get("chanmux_sessions_max"));
+            assertEquals(10_000.0, after.get("chanmux_channels_max"));
+            assertEquals(0.0, after.get("chanmux_events_dropped_total"));
             assertTrue(after.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")), "JVM metrics");
+            assertTrue(after.get("process_open_fds") > 0, "process metrics");
             assertTrue(after.keySet().stream().noneMatch(k -> k.contains(channel.channel())), "a per-channel label");
 
             HttpResponse<String> health = get(base + "/healthz");
             assertEquals(200, health.statusCode());
             assertEquals("ok\n", health.body());
+            HttpResponse<String> ready = get(base + "/readyz");
+            assertEquals(200, ready.statusCode());
+            assertEquals("ready\n", ready.body());
         }
     }
 
@@ -133,7 +142,7 @@ class OperationsTest {
     void shouldDrainGracefullyAndStopWhenTheLastChannelIsGone() throws Exception {
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.METRICS_PORT, 0)
                 .set(Settings.DRAIN_TIMEOUT, Duration.ofSeconds(30)))) {
-            String health = "http://127.0.0.1:" + relay.server().metricsAddress().getPort() + "/healthz";
+            String probes = "http://127.0.0.1:" + relay.server().metricsAddress().getPort();
             var control = relay.control();
             TestClient owner = relay.client("owner");
             ChannelInfo channel = owner.create();
@@ -143,7 +152,10 @@ class OperationsTest {
 
             assertTrue(reply.path("draining").asBoolean());
             owner.awaitEvent("draining", e -> true);
-            assertEquals(503, get(health).statusCode());
+            HttpResponse<String> ready = get(probes + "/readyz");
+            assertEquals(503, ready.statusCode(), "a load balancer stops sending new clients");
+            assertEquals("draining\n", ready.body());
+            assertEquals(200, get(probes + "/healthz").statusCode(), "a liveness probe does not kill a draining server");
             assertThrows(ConnectException.class, () -> new Socket(control.getAddress(), control.getPort()).close());
             assertEquals(ErrorCode.LIMIT, assertThrows(ChanmuxException.class, owner::create).error());
             member.send("still relaying"); // existing channels keep working during a drain

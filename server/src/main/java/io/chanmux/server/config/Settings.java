@@ -148,10 +148,10 @@ public final class Settings {
             "ADDRESS", "127.0.0.1", "127.0.0.1", Check.any(),
             "Address for the metrics port; it has no authentication, so only bind it where your monitoring is"));
 
-    /** HTTP port for {@code /metrics} and {@code /healthz}; 0 picks one, -1 turns it off. */
+    /** HTTP port for {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 picks one, -1 turns it off. */
     public static final Setting<Integer> METRICS_PORT = integer("metrics-port", "PORT", "9700",
             Check.between(-1, 65_535, "is not a port (0-65535, or -1 for none)"),
-            "HTTP port for /metrics (Prometheus) and /healthz; 0 picks a free port, -1 turns it off");
+            "HTTP port for /metrics (Prometheus), /healthz and /readyz; 0 picks a free port, -1 turns it off");
 
     /** How long a drain (admin {@code drain}, SIGTERM) waits for channels to empty; 0 stops at once. */
     public static final Setting<Duration> DRAIN_TIMEOUT = duration("drain-timeout", "30s", Check.notNegative(),

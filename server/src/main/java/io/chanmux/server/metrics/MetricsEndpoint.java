@@ -14,10 +14,16 @@ import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * The HTTP endpoint operators scrape: {@code /metrics} (Prometheus text format, from the
- * Prometheus Java client's handler) and {@code /healthz} (200 {@code ok} while serving, 503
- * {@code draining} during a drain). Runs on the JDK's HTTP server with a virtual thread per
- * request; {@link #close} stops it.
+ * The HTTP endpoint operators scrape and probe:
+ * <ul>
+ *   <li>{@code /metrics}: the Prometheus text format, from the Prometheus Java client's handler;</li>
+ *   <li>{@code /healthz}: liveness, 200 {@code ok} while the server runs, a drain included, so a
+ *       liveness probe never restarts a server that is draining on purpose;</li>
+ *   <li>{@code /readyz}: readiness, 200 {@code ready} while the server takes new sessions, 503
+ *       {@code draining} from the moment a drain starts, so a load balancer stops sending clients.</li>
+ * </ul>
+ * Runs on the JDK's HTTP server with a virtual thread per request; {@link #close} stops it, after
+ * which both probes fail to connect.
  */
 public final class MetricsEndpoint implements AutoCloseable {
     private final HttpServer http;
@@ -31,7 +37,14 @@ public final class MetricsEndpoint implements AutoCloseable {
                                         BooleanSupplier draining) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(address, port), 64);
         http.createContext("/metrics", new MetricsHandler(registry));
-        http.createContext("/healthz", exchange -> health(exchange, draining.getAsBoolean()));
+        http.createContext("/healthz", exchange -> answer(exchange, 200, "ok\n"));
+        http.createContext("/readyz", exchange -> {
+            if (draining.getAsBoolean()) {
+                answer(exchange, 503, "draining\n");
+            } else {
+                answer(exchange, 200, "ready\n");
+            }
+        });
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.start();
         return new MetricsEndpoint(http);
@@ -47,10 +60,10 @@ public final class MetricsEndpoint implements AutoCloseable {
         http.stop(0);
     }
 
-    private static void health(HttpExchange exchange, boolean draining) throws IOException {
-        byte[] body = (draining ? "draining\n" : "ok\n").getBytes(StandardCharsets.UTF_8);
+    private static void answer(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(draining ? 503 : 200, body.length);
+        exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }

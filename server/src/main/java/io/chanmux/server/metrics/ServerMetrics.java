@@ -2,6 +2,9 @@ package io.chanmux.server.metrics;
 
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.cluster.RedisCluster;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -15,7 +18,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * The server's counters as Prometheus metrics. Every metric is a callback that reads the counters
  * the server keeps anyway (channel counters, pool and listener counts) at scrape time, so metrics
  * add nothing to the datagram path and can never disagree with {@code stats}. Labels are bounded:
- * drop reason, pool index, op and result, close reason; never a channel or a peer.
+ * drop reason, pool index, op and result, close reason; never a channel or a peer. The limits
+ * ({@code chanmux_sessions_max}, {@code chanmux_channels_max}, {@code chanmux_udp_ports_total}) are
+ * exported beside what they limit, so an alert can compare the two without knowing the settings.
  */
 public final class ServerMetrics {
     private ServerMetrics() {
@@ -25,8 +30,8 @@ public final class ServerMetrics {
      * A registry holding the chanmux and JVM metrics of one server, and the cluster's when
      * {@code cluster} is not null.
      */
-    public static PrometheusRegistry register(ChannelDirectory directory, ControlListener listener,
-                                              RedisCluster cluster) {
+    public static PrometheusRegistry register(ServerConfig config, ChannelDirectory directory,
+                                              ControlListener listener, RedisCluster cluster) {
         PrometheusRegistry registry = new PrometheusRegistry();
         relayCounter(registry, directory, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
                 RelayCounter.DATAGRAMS_IN);
@@ -67,6 +72,14 @@ public final class ServerMetrics {
                 .name("chanmux_peers").help("Members of live channels, bound or not.")
                 .callback(callback -> callback.call(directory.peerCount()))
                 .register(registry);
+        constant(registry, "chanmux_sessions_max", "The --max-sessions limit.", config.get(Settings.MAX_SESSIONS));
+        constant(registry, "chanmux_channels_max", "The --max-channels limit.", config.get(Settings.MAX_CHANNELS));
+        GaugeWithCallback.builder()
+                .name("chanmux_udp_ports_in_use").help("UDP ports of the --udp-ports range held by live channels.")
+                .callback(callback -> callback.call(directory.portsInUse()))
+                .register(registry);
+        PortRange ports = config.get(Settings.UDP_PORTS);
+        constant(registry, "chanmux_udp_ports_total", "Ports in the --udp-ports range.", ports.high() - ports.low() + 1);
         GaugeWithCallback.builder()
                 .name("chanmux_draining").help("1 while the server drains, else 0.")
                 .callback(callback -> callback.call(listener.isDraining() ? 1 : 0))
@@ -118,9 +131,15 @@ public final class ServerMetrics {
                     }
                 })
                 .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_events_dropped")
+                .help("Events about other peers' churn not sent because the session's outbound queue was half full.")
+                .callback(callback -> callback.call(listener.droppedEvents()))
+                .register(registry);
         if (cluster != null) {
             registerCluster(registry, cluster);
         }
+        // Also the process metrics: open and maximum file descriptors, CPU, resident memory.
         JvmMetrics.builder().register(registry);
         return registry;
     }
@@ -153,6 +172,10 @@ public final class ServerMetrics {
                 .help("'moved' answers: creates placed on another node and requests sent to a channel's node.")
                 .callback(callback -> callback.call(cluster.movesAnswered()))
                 .register(registry);
+    }
+
+    private static void constant(PrometheusRegistry registry, String name, String help, long value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(callback -> callback.call(value)).register(registry);
     }
 
     private static void relayCounter(PrometheusRegistry registry, ChannelDirectory directory, String name, String help,
