@@ -335,7 +335,7 @@ public final class LoadTestMain implements Callable<Integer> {
      * lines. Keep its warnings, unless the user chose a level.
      */
     private static void quietEmbeddedServerLogs() {
-        String key = "org.slf4j.simpleLogger.log.io.chanmux.server";
+        String key = "chanmux.log.level.io.chanmux.server";
         if (System.getProperty(key) == null) {
             System.setProperty(key, "warn");
         }

@@ -277,10 +277,18 @@ public final class ChanmuxServer implements AutoCloseable {
                 long[] now = directory.counterTotals();
                 long dropped = RelayCounter.totalDrops(now) - RelayCounter.totalDrops(last);
                 double seconds = periodMs / 1000.0;
-                log.info("summary: sessions={} channels={} peers={} in={}/s forwarded={}/s dropped={} in {}s",
-                        listener.sessionCount(), directory.channels().size(), directory.peerCount(),
-                        Math.round(delta(now, last, RelayCounter.DATAGRAMS_IN) / seconds),
-                        Math.round(delta(now, last, RelayCounter.FORWARDED) / seconds), dropped, Math.round(seconds));
+                int sessions = listener.sessionCount();
+                int channels = directory.channels().size();
+                int peers = directory.peerCount();
+                long inPerSecond = Math.round(delta(now, last, RelayCounter.DATAGRAMS_IN) / seconds);
+                long forwardedPerSecond = Math.round(delta(now, last, RelayCounter.FORWARDED) / seconds);
+                // The figures as fields too, so a log pipeline need not parse the message.
+                log.atInfo().addKeyValue("sessions", sessions).addKeyValue("channels", channels)
+                        .addKeyValue("peers", peers).addKeyValue("in_per_second", inPerSecond)
+                        .addKeyValue("forwarded_per_second", forwardedPerSecond).addKeyValue("dropped", dropped)
+                        .log("summary: sessions={} channels={} peers={} in={}/s forwarded={}/s dropped={} in {}s",
+                                sessions, channels, peers, inPerSecond, forwardedPerSecond, dropped,
+                                Math.round(seconds));
                 last = now;
             }
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import io.chanmux.server.config.ConfigSources;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Setting;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.log.LogOutput;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -101,6 +102,7 @@ public final class ServerMain implements Callable<Integer> {
             // Read once, when the first virtual thread starts; nothing before this line starts one.
             System.setProperty(SCHEDULER_PARALLELISM, String.valueOf(config.get(Settings.POOLS)));
         }
+        LogOutput.use(config.get(Settings.LOG_FORMAT));
         ChanmuxServer server = ChanmuxServer.start(config);
         Thread hook = new Thread(server::drainAndClose, "chanmux-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

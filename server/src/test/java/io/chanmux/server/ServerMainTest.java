@@ -4,6 +4,7 @@ import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Setting;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.log.LogFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,6 +77,17 @@ class ServerMainTest {
                 () -> configFrom(Map.of(), setting.option(), ""));
 
         assertTrue(e.getMessage().startsWith(setting.option() + ": "), e.getMessage());
+    }
+
+    @Test
+    void shouldTakeTheLogFormatFromTheFlagOrTheEnvironmentAndNameAnUnknownOne() {
+        assertEquals(LogFormat.TEXT, configFrom(Map.of()).get(Settings.LOG_FORMAT), "text by default");
+        assertEquals(LogFormat.JSON, configFrom(Map.of(), "--log-format", "json").get(Settings.LOG_FORMAT));
+        assertEquals(LogFormat.JSON, configFrom(Map.of("CHANMUX_LOG_FORMAT", "JSON")).get(Settings.LOG_FORMAT));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of(), "--log-format", "logfmt"));
+        assertEquals("--log-format: 'logfmt' is not text or json", e.getMessage());
     }
 
     @Test

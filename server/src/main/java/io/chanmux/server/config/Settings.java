@@ -2,6 +2,7 @@ package io.chanmux.server.config;
 
 import io.chanmux.server.cluster.RedisAddress;
 import io.chanmux.server.config.Setting.Check;
+import io.chanmux.server.log.LogFormat;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -217,6 +218,15 @@ public final class Settings {
             new Check<>(ttl -> ttl.compareTo(Duration.ofSeconds(2)) >= 0 && ttl.compareTo(Duration.ofHours(1)) <= 0,
                     "is not from 2s to 1h (nodes beat once a second)"),
             "A cluster node not heard from for this long is dead, and so are its channels");
+
+    /**
+     * How log lines are written: text for people, or one JSON object per line for a log pipeline.
+     * {@code ServerMain} applies it, as it holds for the whole process (an embedded server logs as
+     * its host program does).
+     */
+    public static final Setting<LogFormat> LOG_FORMAT = add(new Setting<>("log-format", ValueType.LOG_FORMAT,
+            "FORMAT", "text", "text", Check.any(),
+            "Log lines as 'text', or as 'json' (one object per line, for a log pipeline)"));
 
     /** Every setting, in the order {@code --help} lists them. */
     public static final List<Setting<?>> ALL = List.copyOf(declared);

@@ -1,5 +1,7 @@
 package io.chanmux.server.config;
 
+import io.chanmux.server.log.LogFormat;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
@@ -45,6 +47,10 @@ public record ValueType<T>(Class<T> javaType, Function<String, T> parser, Functi
 
     /** Plain text, as given (a name). */
     public static final ValueType<String> TEXT = new ValueType<>(String.class, String::trim, text -> text, false);
+
+    /** {@code text} or {@code json}, in any case. */
+    public static final ValueType<LogFormat> LOG_FORMAT =
+            new ValueType<>(LogFormat.class, LogFormat::parse, LogFormat::optionValue, false);
 
     /** Text that must never reach a log: shown as {@code set}. */
     public static final ValueType<String> SECRET = new ValueType<>(String.class, text -> text, text -> "set", true);

@@ -10,6 +10,7 @@ import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;
@@ -35,6 +36,8 @@ import javax.net.ssl.SSLHandshakeException;
  */
 final class ControlConnection {
     private static final Logger log = LoggerFactory.getLogger(ControlConnection.class);
+    /** The log context key of a session's lines. */
+    private static final String SESSION = "session";
     private static final long IDLE = Long.MIN_VALUE;
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
@@ -107,7 +110,9 @@ final class ControlConnection {
     void closeFor(SessionCloseReason reason) {
         if (closedByServer.compareAndSet(false, true)) {
             listener.count(reason);
-            log.info("session {} ({}) closed: {}", session.id(), session.clientName(), reason.wireName());
+            // Any thread (the checker, a pool): name the session here, not through the MDC.
+            log.atInfo().addKeyValue(SESSION, session.id()).addKeyValue("reason", reason.wireName())
+                    .log("session {} ({}) closed: {}", session.id(), session.clientName(), reason.wireName());
         }
         closeSocket();
     }
@@ -124,8 +129,9 @@ final class ControlConnection {
         session.abandonPending();
     }
 
-    /** The connection's thread. */
+    /** The connection's thread. Every line logged on it and on its reader carries the session id. */
     void run() {
+        MDC.put(SESSION, session.id());
         log.info("session {} opened from {}", session.id(), remoteAddress());
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + session.id()))) {
             scope.fork(this::readRequests);
@@ -148,6 +154,7 @@ final class ControlConnection {
             session.end();
             listener.sessionEnded(this);
             log.info("session {} ({}) closed", session.id(), session.clientName());
+            MDC.remove(SESSION);
         }
     }
 

@@ -1,0 +1,148 @@
+package io.chanmux.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.client.CreateOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The server's log lines as an operator's pipeline reads them: a real server process, started by
+ * {@link ServerMain} at INFO, whose standard error is read line by line while a client whose name
+ * forges a log line opens a session and creates and deletes a channel.
+ */
+@Timeout(60)
+class ServerLogsTest {
+    /** A client name (at most 256 characters) that, logged as it is, would add a line of its own. */
+    private static final String FORGING_NAME = "mallory\n2026-11-25T23:35:38.276Z [ERROR] ChanmuxServer - forged\r\u001b[2J";
+    private static final Pattern LISTENING = Pattern.compile("listening on control /127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern TEXT_LINE = Pattern.compile(
+            "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) \\[(INFO|WARN|ERROR)] \\w+ - .*");
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void shouldWriteOneJsonObjectPerLineWithSessionAndChannelWhenLogFormatIsJson() throws Exception {
+        Run run = runServerWithOneSession("--log-format", "json");
+
+        List<JsonNode> objects = new ArrayList<>();
+        for (String line : run.lines()) {
+            JsonNode object = json.readTree(line);
+            for (String field : List.of("time", "level", "logger", "message")) {
+                assertTrue(object.path(field).isTextual(), field + " in " + line);
+            }
+            objects.add(object);
+        }
+        JsonNode opened = only(objects, "session " + run.session() + " opened");
+        assertEquals(run.session(), opened.path("session").asText());
+        assertEquals("io.chanmux.server.control.ControlConnection", opened.path("logger").asText());
+        JsonNode created = only(objects, "channel " + run.channel() + " created");
+        assertEquals(run.channel(), created.path("channel").asText());
+        assertEquals(run.session(), created.path("session").asText());
+        JsonNode deleted = only(objects, "channel " + run.channel() + " closed");
+        assertEquals(run.channel(), deleted.path("channel").asText());
+        assertEquals("deleted", deleted.path("reason").asText());
+        JsonNode closed = only(objects, "session " + run.session() + " (");
+        assertEquals("session " + run.session() + " (" + FORGING_NAME + ") closed", closed.path("message").asText(),
+                "the client's name, exactly");
+        assertEquals(run.session(), closed.path("session").asText());
+    }
+
+    @Test
+    void shouldEscapeTheClientNameWhenLogFormatIsText() throws Exception {
+        Run run = runServerWithOneSession();
+
+        for (String line : run.lines()) {
+            assertTrue(TEXT_LINE.matcher(line).matches(), "a line of our own: " + line);
+        }
+        String escaped = "ControlConnection - session " + run.session() + " (mallory\\n"
+                + "2026-11-25T23:35:38.276Z [ERROR] ChanmuxServer - forged\\r\\u001b[2J) closed";
+        assertTrue(run.lines().stream().anyMatch(line -> line.endsWith(escaped)), "escaped in " + run.lines());
+        assertFalse(run.lines().stream().anyMatch(line -> line.startsWith("2026-11-25T23:35:38.276Z")), "forged");
+    }
+
+    private JsonNode only(List<JsonNode> objects, String messageStart) {
+        List<JsonNode> found = objects.stream().filter(o -> o.path("message").asText().startsWith(messageStart)).toList();
+        assertEquals(1, found.size(), messageStart + " in " + objects);
+        return found.getFirst();
+    }
+
+    /** What one server process logged, and the ids its one session and channel had. */
+    private record Run(List<String> lines, String session, String channel) {
+    }
+
+    private static Run runServerWithOneSession(String... options) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "--enable-preview", "-Dchanmux.log.level=info",
+                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+                "--bind", "127.0.0.1", "--control-port", "0", "--metrics-port", "-1", "--udp-ports", "42000-42099",
+                "--pools", "1", "--drain-timeout", "0s"));
+        command.addAll(List.of(options));
+        Process server = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = Thread.ofVirtual().start(() -> readLines(server, lines));
+        try {
+            int port = await().atMost(Duration.ofSeconds(20)).until(() -> controlPort(lines), p -> p > 0);
+            String session;
+            ChannelInfo channel;
+            try (ChanmuxClient client = ChanmuxClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                client.hello(FORGING_NAME);
+                channel = client.create(CreateOptions.DEFAULTS);
+                client.delete(channel.channel());
+                session = await().until(() -> sessionOpened(lines), s -> !s.isEmpty());
+            }
+            await().until(() -> lines.stream().anyMatch(l -> l.contains("session " + session + " (")));
+        } finally {
+            server.toHandle().destroy(); // SIGTERM; unlike Process.destroy it leaves standard error open to read
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
+            reader.join();
+        }
+        String session = sessionOpened(lines);
+        String channel = lines.stream().map(l -> Pattern.compile("channel (\\w+) created").matcher(l))
+                .filter(Matcher::find).map(m -> m.group(1)).findFirst().orElseThrow();
+        return new Run(List.copyOf(lines), session, channel);
+    }
+
+    private static void readLines(Process process, List<String> lines) {
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = err.readLine()) != null; ) {
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int controlPort(List<String> lines) {
+        return lines.stream().map(LISTENING::matcher).filter(Matcher::find)
+                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElse(0);
+    }
+
+    private static String sessionOpened(List<String> lines) {
+        return lines.stream().flatMap(l -> Stream.of(Pattern.compile("session (\\S+) opened").matcher(l)))
+                .filter(Matcher::find).map(m -> m.group(1)).findFirst().orElse("");
+    }
+}
