@@ -103,7 +103,8 @@ class OpsFilesTest {
                 assertTrue(panel.path("gridPos").path(field).isInt(), field + " of " + panel.path("title"));
             }
             if (!panel.path("type").asText().equals("row")) {
-                assertEquals("${datasource}", panel.path("datasource").path("uid").asText(), panel.path("title").asText());
+                assertEquals("${datasource}", panel.path("datasource").path("uid").asText(),
+                        panel.path("title").asText());
                 assertFalse(panel.path("targets").isEmpty(), panel.path("title").asText());
                 for (JsonNode target : panel.path("targets")) {
                     assertFalse(target.path("refId").asText().isEmpty());
@@ -149,15 +150,16 @@ class OpsFilesTest {
         }
 
         for (String metric : List.of("up", "chanmux_datagrams_dropped_total", "chanmux_receive_errors_total",
-                "chanmux_pool_queue_depth", "chanmux_udp_ports_in_use", "chanmux_udp_ports_total", "chanmux_sessions_max",
-                "process_open_fds", "process_max_fds")) {
+                "chanmux_pool_queue_depth", "chanmux_udp_ports_in_use", "chanmux_udp_ports_total",
+                "chanmux_sessions_max", "process_open_fds", "process_max_fds")) {
             assertTrue(used.contains(metric), metric + " in an alert");
         }
     }
 
     @Test
     void shouldFindOnlyMetricNamesWhenReadingPromQl() {
-        String expr = "sum by (instance, reason) (rate(chanmux_a_total{job=~\"$job\",reason!=\"x y\"}[$__rate_interval]))"
+        String expr = "sum by (instance, reason) (rate(chanmux_a_total{job=~\"$job\",reason!=\"x y\"}"
+                + "[$__rate_interval]))"
                 + " / clamp_min(sum without (pool) (chanmux_b), 1) > 0.01 and on(instance) chanmux_c offset 5m"
                 + " or absent(up{job=\"chanmux\"}) unless ignoring (gc) group_left(le) process_d > bool 1e3";
 
@@ -218,7 +220,8 @@ class OpsFilesTest {
     }
 
     private static Map<String, Object> yaml() throws IOException {
-        return new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(OPS.resolve("prometheus/alerts.yml")));
+        String text = Files.readString(OPS.resolve("prometheus/alerts.yml"));
+        return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     }
 
     /**

@@ -26,7 +26,8 @@ public final class LineLogProvider implements SLF4JServiceProvider {
     public void initialize() {
         LogLevels levels = LogLevels.fromSystem();
         ConcurrentMap<String, Logger> byName = new ConcurrentHashMap<>();
-        loggers = name -> byName.computeIfAbsent(name, n -> new LineLogger(n, levels.thresholdFor(n), LogOutput::write));
+        loggers = name -> byName.computeIfAbsent(name,
+                n -> new LineLogger(n, levels.thresholdFor(n), LogOutput::write));
     }
 
     @Override

@@ -50,7 +50,8 @@ class LogFormatTest {
         assertTrue(lines[0].endsWith(" - request failed"), lines[0]);
         assertEquals("java.lang.IllegalStateException: bad\\nline", lines[1]);
         assertTrue(lines[2].startsWith("\tat io.chanmux.server.log.LogFormatTest."), lines[2]);
-        assertTrue(List.of(lines).contains("Caused by: java.lang.RuntimeException: cause\\r\\nhere"), String.join("\n", lines));
+        assertTrue(List.of(lines).contains("Caused by: java.lang.RuntimeException: cause\\r\\nhere"),
+                String.join("\n", lines));
     }
 
     @Test
