@@ -46,7 +46,7 @@ public final class NodeProcess implements AutoCloseable {
     public static NodeProcess start(String id, RedisServer redis, Duration nodeTtl, String... options) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "--enable-preview", "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-XX:TieredStopAtLevel=1", "-Dchanmux.log.level=info",
                 "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
                 "--bind", "127.0.0.1", "--control-port", "0", "--metrics-port", "-1", "--pools", "1",
                 "--udp-ports", "43000-43999", "--cluster", redis.uri(), "--node-id", id,
