@@ -150,7 +150,9 @@ class LoadTestEndToEndTest {
                 .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, -1)
                 .set(Settings.UDP_PORTS, new PortRange(udpLow, udpLow + 99)).set(Settings.POOLS, 1)
                 .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
-                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2))
+                .set(Settings.MAX_SESSIONS_PER_ADDRESS, 0) // every simulated client comes from 127.0.0.1
+                .build());
     }
 
     @Test
