@@ -36,6 +36,16 @@ final class ProcessSockets {
         return ports;
     }
 
+    /**
+     * Ports in {@code [low, high]} of the UDP sockets this process has open now and did not have in
+     * {@code before}: what a test left open, whatever earlier tests in the same JVM left behind.
+     */
+    static List<Integer> udpPortsOpenedSince(List<Integer> before, int low, int high) {
+        List<Integer> opened = new ArrayList<>(udpPortsInRange(low, high));
+        opened.removeAll(before);
+        return opened;
+    }
+
     private static Set<String> socketInodes() {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {

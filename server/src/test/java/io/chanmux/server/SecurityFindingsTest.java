@@ -280,6 +280,7 @@ class SecurityFindingsTest {
      */
     @Test
     void shouldAnswerEveryQueuedRequestAndCloseEverySocketWhenTheServerCloses() throws Exception {
+        List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
         TestRelay relay = TestRelay.start(b -> b.pools(1).requestsPerSecond(1_000_000));
         try {
             ChannelInfo channel = relay.client("owner").create();
@@ -302,7 +303,7 @@ class SecurityFindingsTest {
             assertTrue(relay.server().awaitTermination(Duration.ZERO), "server threads outlived close() by "
                     + took + "; a session still waits for an answer");
             assertTrue(took.compareTo(UNANSWERED) < 0, "close took " + took + "; a session waited for an answer");
-            assertEquals(List.of(), ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH));
+            assertEquals(List.of(), ProcessSockets.udpPortsOpenedSince(alreadyOpen, TestRelay.UDP_LOW, TestRelay.UDP_HIGH));
             for (Socket socket : busy) {
                 socket.close();
             }
@@ -320,6 +321,7 @@ class SecurityFindingsTest {
      */
     @Test
     void shouldCloseEveryChannelSocketWhenTheServerClosesDuringCreates() throws Exception {
+        List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
         for (int round = 0; round < 20; round++) {
             TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(1_000_000));
             AtomicLong created = new AtomicLong();
@@ -348,7 +350,7 @@ class SecurityFindingsTest {
             // A session whose request is never answered notices its closed connection only after 1 s.
             assertTrue(took.compareTo(UNANSWERED) < 0, "close took " + took + " in round " + round);
             assertTrue(relay.server().awaitTermination(Duration.ofSeconds(2)));
-            assertEquals(List.of(), ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH),
+            assertEquals(List.of(), ProcessSockets.udpPortsOpenedSince(alreadyOpen, TestRelay.UDP_LOW, TestRelay.UDP_HIGH),
                     "channel sockets left open after round " + round);
         }
     }
@@ -360,6 +362,7 @@ class SecurityFindingsTest {
      */
     @Test
     void shouldLeaveNoChannelBehindWhenASessionEndsWhileItsCreatesAreInFlight() throws Exception {
+        List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
         try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(1_000_000))) {
             byte[] creates = "{\"op\":\"create\"}\n".repeat(16).getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < 60; i++) {
@@ -373,7 +376,7 @@ class SecurityFindingsTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> relay.server().listener().sessionCount() == 0
                     && relay.server().directory().channels().isEmpty()
                     && relay.server().directory().portsInUse() == 0);
-            assertEquals(List.of(), ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH));
+            assertEquals(List.of(), ProcessSockets.udpPortsOpenedSince(alreadyOpen, TestRelay.UDP_LOW, TestRelay.UDP_HIGH));
         }
     }
 
