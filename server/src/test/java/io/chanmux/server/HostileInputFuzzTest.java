@@ -63,7 +63,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </table>
  *
  * {@link SecurityFindingsTest} replays each finding of the security review on top of these (a BIND
- * flood of more than 10,000 datagrams from 64 ports, 2,400 unread {@code list}s, up to 160,000
+ * flood of more than 10,000 datagrams from 128 ports, 2,400 unread {@code list}s, up to 160,000
  * pipelined join/leave requests of churn, 198,000 pipelined requests that fill outboxes), not counted above.
  */
 @Timeout(120)

