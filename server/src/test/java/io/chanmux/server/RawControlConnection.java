@@ -47,8 +47,18 @@ final class RawControlConnection implements AutoCloseable {
 
     /** The next line the server sent, parsed; null when the server closed the connection. */
     JsonNode readMessage() throws IOException {
-        String line = in.readLine();
+        String line = readLine();
         return line == null ? null : JSON.readTree(line);
+    }
+
+    /** The next line the server sent, as sent (without its newline); null when the server closed the connection. */
+    String readLine() throws IOException {
+        return in.readLine();
+    }
+
+    /** Parses a line {@link #readLine} returned. */
+    static JsonNode parse(String line) throws IOException {
+        return JSON.readTree(line);
     }
 
     /** Sends one line and reads the next message. */

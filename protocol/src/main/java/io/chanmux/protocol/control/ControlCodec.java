@@ -63,6 +63,10 @@ public final class ControlCodec {
             throw new RequestException(ErrorCode.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new RequestException(ErrorCode.BAD_REQUEST, "unreadable request: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // A number BigDecimal cannot hold (an exponent past an int, as in 1e99999999999): Jackson
+            // lets it out unwrapped, and the message would echo the whole number.
+            throw new RequestException(ErrorCode.BAD_REQUEST, "malformed JSON: a number out of range");
         }
         if (tree == null || !tree.isObject()) {
             throw new RequestException(ErrorCode.BAD_REQUEST, "a request must be a JSON object");

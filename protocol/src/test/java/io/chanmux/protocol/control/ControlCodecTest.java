@@ -43,6 +43,15 @@ class ControlCodecTest {
     }
 
     @Test
+    void shouldAnswerBadRequestWhenANumberHasAnExponentBeyondWhatBigDecimalHolds() {
+        for (String line : new String[] {"{\"id\":12345e78901234567890,\"op\":\"ping\"}",
+                "{\"id\":1,\"op\":\"ping\",\"ignored\":1e99999999999}", "{\"op\":\"create\",\"maxPeers\":-1E-99999999999}"}) {
+            RequestException e = assertThrows(RequestException.class, () -> ControlCodec.decodeRequest(utf8(line)));
+            assertEquals(ErrorCode.BAD_REQUEST, e.code(), line);
+        }
+    }
+
+    @Test
     void shouldNeverThrowAnythingButRequestExceptionWhenFedRandomBytes() {
         Random random = new Random(42);
         for (int i = 0; i < 20_000; i++) {

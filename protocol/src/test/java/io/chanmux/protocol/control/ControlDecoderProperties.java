@@ -74,7 +74,8 @@ class ControlDecoderProperties {
                 Arbitraries.longs().map(String::valueOf),
                 Arbitraries.doubles().map(String::valueOf),
                 Arbitraries.strings().ofMaxLength(100).map(s -> "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""),
-                Arbitraries.of("null", "true", "[]", "{}", "1e999", "-0", "99999999999999999999999", "[1,{\"a\":[]}]"));
+                Arbitraries.of("null", "true", "[]", "{}", "1e999", "-0", "99999999999999999999999", "[1,{\"a\":[]}]",
+                        "1e99999999999", "-1.5E-2147483649"));
     }
 
     private static void assertDecodesOrRejectsCleanly(byte[] line) {

@@ -31,6 +31,7 @@ import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -66,6 +67,8 @@ public final class ControlListener {
     private final RequestCounts requests = new RequestCounts();
     private final ReadOnlyOps readOnlyOps;
     private final LongAdder droppedEvents = new LongAdder();
+    /** The largest outbox peak of the sessions that have ended. */
+    private final LongAccumulator endedOutboxPeak = new LongAccumulator(Math::max, 0);
     private final Runnable drainTrigger;
     private final Cluster cluster;
     private volatile boolean draining;
@@ -144,6 +147,18 @@ public final class ControlListener {
         return droppedEvents.sum();
     }
 
+    /**
+     * The most bytes any one session's outbox has held at once since the server started: at most
+     * the outbox budget plus one reply, or the essential-event headroom (see {@link Outbox}).
+     */
+    public long largestOutboxBytes() {
+        long largest = endedOutboxPeak.get();
+        for (ControlConnection session : sessions) {
+            largest = Math.max(largest, session.outbox().peakBytes());
+        }
+        return largest;
+    }
+
     void countDroppedEvent() {
         droppedEvents.increment();
     }
@@ -163,6 +178,7 @@ public final class ControlListener {
 
     void sessionEnded(ControlConnection session) {
         if (sessions.remove(session)) {
+            endedOutboxPeak.accumulate(session.outbox().peakBytes());
             admission.release();
             sessionsByAddress.computeIfPresent(ClientBlock.of(session.address()), (block, open) -> open == 1 ? null : open - 1);
         }

@@ -39,6 +39,8 @@ final class Outbox {
     private final Condition hasRoom = lock.newCondition();
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
     private long queuedBytes;
+    /** The most {@link #queuedBytes} has ever been: what this session cost the server at worst. */
+    private long peakBytes;
     private boolean finished;
     private boolean closed;
 
@@ -151,9 +153,20 @@ final class Outbox {
         }
     }
 
+    /** The most bytes this outbox has held at once. */
+    long peakBytes() {
+        lock.lock();
+        try {
+            return peakBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean enqueue(Outbound item) {
         queue.add(item);
         queuedBytes += item.bytes();
+        peakBytes = Math.max(peakBytes, queuedBytes);
         notEmpty.signal();
         return true;
     }

@@ -55,6 +55,8 @@ public final class ChannelDirectory {
     private volatile long[] retiredTotals = new long[RelayCounter.values().length];
     /** Odd while a channel moves from the live map to the retired totals. */
     private volatile long retireVersion;
+    /** Set once the directory thread has stopped: creates queued later are refused by their sender. */
+    private volatile boolean stopped;
 
     public ChannelDirectory(ServerConfig config, NanoClock clock) {
         this(config, clock, new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
@@ -88,7 +90,13 @@ public final class ChannelDirectory {
      */
     public boolean requestCreate(SessionHandle owner, String name, int maxPeers, String key,
                                  Answer<ChannelCreated> answer) {
-        return commands.offer(new DirectoryCommand.CreateChannel(owner, name, maxPeers, key, answer));
+        if (!commands.offer(new DirectoryCommand.CreateChannel(owner, name, maxPeers, key, answer))) {
+            return false;
+        }
+        if (stopped) {
+            refuseQueued(); // no directory thread will take it
+        }
+        return true;
     }
 
     /** The live channel with this id, or null. Any thread. */
@@ -157,11 +165,18 @@ public final class ChannelDirectory {
                 apply(commands.take());
             }
         } catch (InterruptedException e) {
-            // Shutdown: refuse creates still queued, so no session waits for an answer.
-            for (DirectoryCommand command; (command = commands.poll()) != null; ) {
-                if (command instanceof DirectoryCommand.CreateChannel create) {
-                    create.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
-                }
+            // Shutdown: refuse creates still queued, so no session waits for an answer. Set first:
+            // a create queued after this is refused by its sender (see requestCreate).
+            stopped = true;
+            refuseQueued();
+        }
+    }
+
+    /** Refuses every queued create; once the directory has stopped, from any thread. */
+    private void refuseQueued() {
+        for (DirectoryCommand command; (command = commands.poll()) != null; ) {
+            if (command instanceof DirectoryCommand.CreateChannel create) {
+                create.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
             }
         }
     }

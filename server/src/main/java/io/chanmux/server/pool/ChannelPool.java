@@ -61,6 +61,8 @@ public final class ChannelPool {
     private final AtomicLong silentEvictions = new AtomicLong();
     /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
+    private volatile boolean stopped;
     private int peerSequence;
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
@@ -102,14 +104,27 @@ public final class ChannelPool {
         return silentEvictions.get();
     }
 
-    /** Queues a command without blocking; false when the queue is full. Any thread. */
+    /**
+     * Queues a command without blocking; false when the queue is full. Any thread. A command that
+     * arrives after the pool has stopped is refused here, by the caller's thread, since no pool
+     * thread will take it.
+     */
     public boolean submit(PoolCommand command) {
-        return commands.offer(command);
+        if (!commands.offer(command)) {
+            return false;
+        }
+        if (stopped) {
+            refuseQueued();
+        }
+        return true;
     }
 
-    /** Queues a command that must not be lost, waiting for room as long as it takes. */
+    /** Queues a command that must not be lost, waiting for room as long as it takes; refused like {@link #submit} after the pool stops. */
     public void submitWaiting(PoolCommand command) throws InterruptedException {
         commands.put(command);
+        if (stopped) {
+            refuseQueued();
+        }
     }
 
     /** The pool thread: applies commands until interrupted. */
@@ -357,6 +372,16 @@ public final class ChannelPool {
         }
         channels.clear();
         channelsBySession.clear();
+        // Before draining: whoever queues after this sees it and drains what it queued (see submit).
+        stopped = true;
+        refuseQueued();
+    }
+
+    /**
+     * Refuses every queued command: answers requests, closes the socket of a channel that was never
+     * added. Once the pool has stopped; any thread, as a command is polled by exactly one.
+     */
+    private void refuseQueued() {
         RequestException shuttingDown = new RequestException(ErrorCode.INTERNAL, "the server is shutting down");
         for (PoolCommand command; (command = commands.poll()) != null; ) {
             switch (command) {

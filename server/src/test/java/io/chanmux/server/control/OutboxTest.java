@@ -89,6 +89,18 @@ class OutboxTest {
         assertNull(outbox.take(), "finished and empty: the writer ends");
     }
 
+    @Test
+    void shouldRememberTheMostBytesItHeldAtOnce() throws Exception {
+        Outbox outbox = new Outbox(1_000);
+        outbox.putReply(new Outbound.Line(new byte[300]));
+        outbox.putReply(new Outbound.Line(new byte[200]));
+        outbox.take();
+        outbox.putReply(new Outbound.Line(new byte[100]));
+
+        assertEquals(300, outbox.queuedBytes());
+        assertEquals(500, outbox.peakBytes());
+    }
+
     private static boolean put(Outbox outbox, byte[] line) {
         try {
             return outbox.putReply(new Outbound.Line(line));
