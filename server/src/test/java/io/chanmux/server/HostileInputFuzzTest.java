@@ -6,6 +6,7 @@ import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -99,8 +100,8 @@ class HostileInputFuzzTest {
      */
     @Test
     void shouldAnswerOnlyWithChallengesNoLargerThanTheirBindsWhileAValidStreamLosesNothing() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.maxDatagramBytes(MAX_DATAGRAM)
-                .peerPacketsPerSecond(1_000_000).peerBytesPerSecond(1_000_000_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_DATAGRAM, MAX_DATAGRAM)
+                .set(Settings.PEER_RATE_PPS, 1_000_000).set(Settings.PEER_RATE_BYTES, 1_000_000_000))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer alice = relay.client("alice").join(channel.channel());
             TestPeer bob = relay.client("bob").join(channel.channel());
@@ -196,7 +197,7 @@ class HostileInputFuzzTest {
      */
     @Test
     void shouldAnswerEveryHostileControlLineWithOneSmallErrorAndStayUsable() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(10_000_000));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 10_000_000));
              Socket socket = new Socket(InetAddress.getLoopbackAddress(), relay.control().getPort())) {
             String keyed = relay.client("owner").control().create(new CreateOptions("keyed", 0, "k3y")).channel();
             ControlLineFuzzer fuzzer = new ControlLineFuzzer(new Random(LINE_SEED), keyed);

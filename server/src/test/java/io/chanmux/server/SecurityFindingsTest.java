@@ -9,6 +9,7 @@ import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.EventType;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,7 +45,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(90)
 class SecurityFindingsTest {
     /** What the outbox charges per line of {@code --session-queue-capacity} (the outbox's typed item size). */
-    private static final long OUTBOX_BYTES_PER_LINE = 256;
     /** A channel name of 64 control characters: each is escaped to 6 bytes in every {@code list} reply. */
     private static final String CONTROL_CHARACTER_NAME = "\u0001".repeat(64);
     /** How long a session waits on a request nobody answers before it checks its connection. */
@@ -58,7 +58,7 @@ class SecurityFindingsTest {
      */
     @Test
     void shouldKeepEachSessionsOutboundDataWithinItsBudgetWhenClientsPipelineListAndNeverRead() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.writeTimeout(Duration.ofSeconds(1)))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.WRITE_TIMEOUT, Duration.ofSeconds(1)))) {
             List<TestClient> owners = new ArrayList<>();
             for (int i = 0; i < 13; i++) {
                 TestClient owner = relay.client("owner-" + i);
@@ -91,7 +91,7 @@ class SecurityFindingsTest {
                 return relay.server().listener().closedBy(SessionCloseReason.WRITE_TIMEOUT) == deaf.size();
             });
 
-            long budget = relay.server().config().sessionQueueCapacity() * OUTBOX_BYTES_PER_LINE;
+            long budget = relay.server().config().get(Settings.SESSION_OUTBOUND_BYTES);
             largest.accumulateAndGet(relay.server().listener().largestOutboxBytes(), Math::max);
             assertTrue(largest.get() <= budget + listReplyBytes, "a session queued " + largest.get()
                     + " bytes; its budget is " + budget + " plus one reply of " + listReplyBytes);
@@ -117,7 +117,7 @@ class SecurityFindingsTest {
      */
     @Test
     void shouldEndTheSessionAndReleaseItsChannelsWhenItsReaderEndsWithAFullOutbox() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.sessionQueueCapacity(16).requestsPerSecond(1_000_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.SESSION_OUTBOUND_BYTES, 4096).set(Settings.REQUEST_RATE, 1_000_000))) {
             TestClient owner = relay.client("owner");
             for (int c = 0; c < 16; c++) {
                 owner.control().create(new CreateOptions(CONTROL_CHARACTER_NAME, 0, null));
@@ -171,8 +171,8 @@ class SecurityFindingsTest {
     @Test
     void shouldKeepAMemberAndItsChannelWhenChurnByOthersOutrunsItsReading() throws Exception {
         // The member never binds its peer: a long bind timeout keeps it a member throughout.
-        try (TestRelay relay = TestRelay.start(b -> b.sessionQueueCapacity(16).requestsPerSecond(100_000)
-                .bindTimeout(Duration.ofMinutes(5)));
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.SESSION_OUTBOUND_BYTES, 4096).set(Settings.REQUEST_RATE, 100_000)
+                .set(Settings.BIND_TIMEOUT, Duration.ofMinutes(5)));
              Socket member = new Socket()) {
             member.setReceiveBufferSize(1024);
             member.setSoTimeout(10_000);
@@ -223,9 +223,9 @@ class SecurityFindingsTest {
     @Test
     void shouldServeOtherChannelsAndEvictOnTimeWhileOneChannelIsFloodedWithBinds() throws Exception {
         Duration peerTimeout = Duration.ofMillis(1500);
-        try (TestRelay relay = TestRelay.start(b -> b.pools(1).poolQueueCapacity(16).peerTimeout(peerTimeout)
-                .bindTimeout(peerTimeout).peerPacketsPerSecond(10_000_000).peerBytesPerSecond(2_000_000_000)
-                .requestsPerSecond(100_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 1).set(Settings.POOL_QUEUE_CAPACITY, 16).set(Settings.PEER_TIMEOUT, peerTimeout)
+                .set(Settings.BIND_TIMEOUT, peerTimeout).set(Settings.PEER_RATE_PPS, 10_000_000).set(Settings.PEER_RATE_BYTES, 2_000_000_000)
+                .set(Settings.REQUEST_RATE, 100_000))) {
             TestClient owner = relay.client("owner");
             List<TestPeer> flooders = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -287,7 +287,7 @@ class SecurityFindingsTest {
     @Test
     void shouldAnswerEveryQueuedRequestAndCloseEverySocketWhenTheServerCloses() throws Exception {
         List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
-        TestRelay relay = TestRelay.start(b -> b.pools(1).requestsPerSecond(1_000_000));
+        TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 1).set(Settings.REQUEST_RATE, 1_000_000));
         try {
             ChannelInfo channel = relay.client("owner").create();
             List<Socket> busy = new ArrayList<>();
@@ -328,7 +328,7 @@ class SecurityFindingsTest {
     void shouldCloseEveryChannelSocketWhenTheServerClosesDuringCreates() throws Exception {
         List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
         for (int round = 0; round < 20; round++) {
-            TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(1_000_000));
+            TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 1_000_000));
             AtomicLong created = new AtomicLong();
             List<Thread> creators = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -370,7 +370,7 @@ class SecurityFindingsTest {
     @Test
     void shouldLeaveNoChannelBehindWhenASessionEndsWhileItsCreatesAreInFlight() throws Exception {
         List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
-        try (TestRelay relay = TestRelay.start(b -> b.requestsPerSecond(1_000_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 1_000_000))) {
             byte[] creates = "{\"op\":\"create\"}\n".repeat(16).getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < 60; i++) {
                 try (Socket socket = new Socket(relay.control().getAddress(), relay.control().getPort())) {

@@ -173,10 +173,10 @@ public final class Settings {
 
     /**
      * Bytes of replies and events one session may have waiting for its client (see the outbox
-     * policy in docs/architecture.md). At least one full {@code list} page must fit.
+     * policy in docs/architecture.md). A reply larger than this still goes out, alone.
      */
     public static final Setting<Integer> SESSION_OUTBOUND_BYTES = integer("session-outbound-bytes", "BYTES",
-            "262144", Check.between(128 * 1024, 64 << 20),
+            "262144", Check.between(4096, 64 << 20),
             "Bytes of replies and events one control connection may have waiting: replies then wait, churn "
                     + "events are dropped past half");
 

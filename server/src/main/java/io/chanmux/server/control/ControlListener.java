@@ -237,7 +237,7 @@ public final class ControlListener {
                 continue;
             }
             InetAddress address = remoteAddress(connection);
-            keepAlive(connection);
+            configure(connection);
             ControlTransport opened = open(connection);
             if (opened == null) {
                 continue;
@@ -259,16 +259,18 @@ public final class ControlListener {
     }
 
     /**
-     * Turns on TCP keepalive, so a client that vanished without a FIN or RST (power loss, a NAT
-     * that forgot it) is noticed and its channels deleted. Where the OS lacks the timing options,
-     * its own keepalive timing applies.
+     * Turns off Nagle's algorithm (a reply is one small write the client waits for; with Nagle and
+     * delayed ACKs, pipelined replies waited tens of milliseconds) and turns on TCP keepalive, so a
+     * client that vanished without a FIN or RST (power loss, a NAT that forgot it) is noticed and its
+     * channels deleted. Where the OS lacks the keepalive timing options, its own timing applies.
      */
-    private void keepAlive(SocketChannel connection) {
+    private void configure(SocketChannel connection) {
         Duration idle = config.get(Settings.TCP_KEEPALIVE);
-        if (idle.isZero()) {
-            return;
-        }
         try {
+            connection.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (idle.isZero()) {
+                return;
+            }
             connection.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             if (connection.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
                 connection.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) Math.max(1, idle.toSeconds()));
@@ -276,7 +278,7 @@ public final class ControlListener {
                 connection.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, KEEPALIVE_PROBES);
             }
         } catch (IOException e) {
-            log.debug("keepalive on a new connection failed: {}", e.toString());
+            log.debug("configuring a new connection failed: {}", e.toString());
         }
     }
 

@@ -80,7 +80,7 @@ class ServerConfigTest {
                 .build());
 
         assertTrue(e.getMessage().contains("--pools: 0 is not from 1 to 256"), e.getMessage());
-        assertTrue(e.getMessage().contains("--session-outbound-bytes: 1073741824 is not from 131072 to 67108864"),
+        assertTrue(e.getMessage().contains("--session-outbound-bytes: 1073741824 is not from 4096 to 67108864"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("--bind: missing"), e.getMessage());
     }
