@@ -5,6 +5,7 @@ import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.probe.RelayStatsSnapshot;
 import io.chanmux.loadtest.probe.ServerProbe;
 import io.chanmux.loadtest.report.ConnectSummary;
+import io.chanmux.loadtest.report.GeneratorCheck;
 import io.chanmux.loadtest.report.LatencySummary;
 import io.chanmux.loadtest.report.LoadTestResult;
 import io.chanmux.loadtest.report.MemorySummary;
@@ -271,10 +272,12 @@ public final class LoadTest {
                 out.println("note: the server did not answer stats in time at a window boundary; server counters "
                         + "and relay-in are missing for this run");
             }
+            LatencySummary lag = LatencySummary.of(totals.measuredLag());
+            GeneratorCheck generator = GeneratorCheck.judge(serverSummary.loadGeneratorCpuPercent(),
+                    Runtime.getRuntime().availableProcessors(), lag.p99Ns(), config.allowGeneratorBound());
             return new LoadTestResult(title(), target, startedAt, config.toMap(), environment(), connect, traffic,
-                    LatencySummary.of(totals.measuredLatency()), LatencySummary.of(totals.measuredLag()),
-                    percentileCurve(totals.measuredLatency()), serverSummary, totals.samples(),
-                    Verdict.judge(connect, traffic), nodes);
+                    LatencySummary.of(totals.measuredLatency()), lag, percentileCurve(totals.measuredLatency()),
+                    serverSummary, totals.samples(), Verdict.judge(connect, traffic, generator), nodes, generator);
         } finally {
             closeOwners(owners);
         }

@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -188,6 +190,34 @@ class LoadTestEndToEndTest {
 
         assertEquals(LoadTestMain.EXIT_ABORTED, status);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("cannot reach the chanmux server"), err.toString());
+    }
+
+    @Test
+    void shouldFailAndSaySoFirstWhenTheLoadGeneratorCannotKeepItsSchedule() throws Exception {
+        Path json = dir.resolve("bound.json");
+        // 1 M datagrams/s per sender is far beyond what the generator can pace, so its scheduler
+        // lag explodes; --max-loss 100 leaves the generator check as the only way to fail.
+        String[] args = {"--embedded", "--channels", "1", "--peers-per-channel", "2", "--rate", "2000000",
+                "--duration", "1s", "--warmup", "0s", "--drain", "1s", "--max-loss", "100", "--json", json.toString()};
+
+        int status = run(args);
+
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertEquals(LoadTestMain.EXIT_FAILED, status, "stdout:\n" + stdout + "\nstderr:\n" + err);
+        String summary = stdout.substring(stdout.indexOf("\n\n") + 2);
+        assertTrue(summary.startsWith("LOAD GENERATOR BOUND: the latency and loss below are the load generator's"),
+                summary);
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertTrue(report.at("/generatorBound").asBoolean());
+        assertTrue(report.at("/generator/schedulerLagP99Us").asDouble() > 10_000, report.at("/generator").toString());
+        assertFalse(report.at("/verdict/passed").asBoolean());
+
+        out.reset();
+        int allowed = run(Stream.concat(Arrays.stream(args), Stream.of("--allow-generator-bound"))
+                .toArray(String[]::new));
+
+        assertEquals(LoadTestMain.EXIT_PASSED, allowed, "stdout:\n" + out + "\nstderr:\n" + err);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("\nLOAD GENERATOR BOUND"), "still said first");
     }
 
     private int run(String... args) {
