@@ -35,6 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Whole runs against a real server on loopback: a few hundred peers, a low rate, a short window. */
 @Timeout(60)
 class LoadTestEndToEndTest {
+    /**
+     * These runs check what the relay delivered, not the generator; on a busy test machine the
+     * generator's scheduler may lag past its limit, which must not fail them.
+     */
+    private static final String ALLOW_BOUND = "--allow-generator-bound";
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -46,7 +52,7 @@ class LoadTestEndToEndTest {
         Path json = dir.resolve("run.json");
         Path html = dir.resolve("run.html");
 
-        int status = run("--embedded", "--channels", "60", "--peers-per-channel", "4", "--rate", "600",
+        int status = run(ALLOW_BOUND, "--embedded", "--channels", "60", "--peers-per-channel", "4", "--rate", "600",
                 "--duration", "2s", "--warmup", "1s", "--ramp", "1000", "--json", json.toString(),
                 "--html", html.toString());
 
@@ -78,7 +84,7 @@ class LoadTestEndToEndTest {
         try (ChanmuxServer server = ChanmuxServer.start(config)) {
             int port = server.controlAddress().getPort();
 
-            int status = run("--server", "127.0.0.1:" + port, "--channels", "10", "--peers-per-channel", "3",
+            int status = run(ALLOW_BOUND, "--server", "127.0.0.1:" + port, "--channels", "10", "--peers-per-channel", "3",
                     "--senders-per-channel", "1", "--rate", "100", "--duration", "1s", "--warmup", "0s");
 
             assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
@@ -100,7 +106,7 @@ class LoadTestEndToEndTest {
         try (ChanmuxServer server = ChanmuxServer.start(config)) {
             Path json = dir.resolve("tls.json");
 
-            int status = run("--server", "127.0.0.1:" + server.controlAddress().getPort(), "--tls-insecure",
+            int status = run(ALLOW_BOUND, "--server", "127.0.0.1:" + server.controlAddress().getPort(), "--tls-insecure",
                     "--channels", "3", "--peers-per-channel", "2", "--rate", "60", "--duration", "1s",
                     "--warmup", "0s", "--json", json.toString());
 
@@ -122,7 +128,7 @@ class LoadTestEndToEndTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> a.cluster().nodes().path("nodes").size() == 3);
             Path json = dir.resolve("cluster.json");
 
-            int status = run("--server", "127.0.0.1:" + a.controlAddress().getPort(), "--channels", "30",
+            int status = run(ALLOW_BOUND, "--server", "127.0.0.1:" + a.controlAddress().getPort(), "--channels", "30",
                     "--peers-per-channel", "3", "--rate", "300", "--duration", "2s", "--warmup", "1s",
                     "--json", json.toString());
 
