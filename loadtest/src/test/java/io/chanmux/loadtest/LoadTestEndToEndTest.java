@@ -158,7 +158,9 @@ class LoadTestEndToEndTest {
                 .set(Settings.CONTROL_PORT, 0).set(Settings.METRICS_PORT, -1)
                 .set(Settings.UDP_PORTS, new PortRange(udpLow, udpLow + 99)).set(Settings.POOLS, 1)
                 .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
-                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
+                .set(Settings.NODE_TTL, Duration.ofSeconds(2))
+                // 120 sessions from 127.0.0.1, above the default per-address limit of 64.
+                .set(Settings.MAX_SESSIONS_PER_ADDRESS, 0).build());
     }
 
     @Test
