@@ -5,6 +5,7 @@ import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.probe.RelayStatsSnapshot;
 import io.chanmux.loadtest.probe.ServerProbe;
 import io.chanmux.loadtest.report.ConnectSummary;
+import io.chanmux.loadtest.report.GeneratorCheck;
 import io.chanmux.loadtest.report.LatencySummary;
 import io.chanmux.loadtest.report.LoadTestResult;
 import io.chanmux.loadtest.report.MemorySummary;
@@ -21,7 +22,9 @@ import io.chanmux.loadtest.traffic.DeliveryTally;
 import io.chanmux.loadtest.traffic.PayloadFormat;
 import io.chanmux.loadtest.traffic.PeerContext;
 import io.chanmux.loadtest.traffic.RateScheduler;
+import io.chanmux.loadtest.traffic.ReceiveLoop;
 import io.chanmux.loadtest.traffic.RunTimeline;
+import io.chanmux.loadtest.traffic.SendLoop;
 import io.chanmux.loadtest.traffic.SenderWindow;
 import io.chanmux.loadtest.traffic.SimulatedPeer;
 import io.chanmux.loadtest.traffic.TrafficCounters;
@@ -181,10 +184,40 @@ public final class LoadTest {
 
     private LoadTestResult execute(InetSocketAddress control, ServerProbe server, RelayStats stats, String target,
                                    Instant startedAt) throws LoadTestException, InterruptedException {
+        ConnectTracker connects = new ConnectTracker(config.totalPeers(), config.joinConcurrency());
+        PayloadFormat format = new PayloadFormat(config.payloadBytes());
+        List<ReceiveLoop> receiveLoops = new ArrayList<>();
+        for (int i = 0; i < receiveLoopCount(); i++) {
+            receiveLoops.add(new ReceiveLoop(format, counters));
+        }
+        List<Thread> loopThreads = new ArrayList<>();
+        for (int i = 0; i < receiveLoops.size(); i++) {
+            loopThreads.add(Thread.ofPlatform().daemon().name("loadtest-receive-" + i).start(receiveLoops.get(i)::run));
+        }
+        try {
+            return execute(control, server, stats, target, startedAt, connects,
+                    new PeerContext(control, config.tls(), format, counters, signals, connects, config.keepalive(),
+                            REQUEST_TIMEOUT, BIND_TIMEOUT, config.peerReceiveBufferBytes(), receiveLoops));
+        } finally {
+            receiveLoops.forEach(ReceiveLoop::stop);
+            for (Thread thread : loopThreads) {
+                thread.join();
+            }
+        }
+    }
+
+    /**
+     * How many receive loops read the peers' sockets: one per core but one, which the send loop
+     * (and, embedded, the server) needs; at least one.
+     */
+    private static int receiveLoopCount() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
+    private LoadTestResult execute(InetSocketAddress control, ServerProbe server, RelayStats stats, String target,
+                                   Instant startedAt, ConnectTracker connects, PeerContext context)
+            throws LoadTestException, InterruptedException {
         int peersRequested = config.totalPeers();
-        ConnectTracker connects = new ConnectTracker(peersRequested, config.joinConcurrency());
-        PeerContext context = new PeerContext(control, config.tls(), new PayloadFormat(config.payloadBytes()), counters,
-                signals, connects, config.keepalive(), REQUEST_TIMEOUT, BIND_TIMEOUT, config.peerReceiveBufferBytes());
         RelayStatsSnapshot atStart = snapshot(stats);
         long heapBefore = config.embedded() ? heapUsedAfterGc() : -1; // GC first, so RSS is read after it too
         long rssBefore = server.residentBytes().orElse(-1);
@@ -210,6 +243,7 @@ public final class LoadTest {
             double drainSeconds;
             stats.startPolling(STATS_POLL_INTERVAL);
             Thread reporterThread = Thread.ofPlatform().daemon().name("loadtest-progress").start(reporter::run);
+            Thread sendThread = null;
             try (var scope = StructuredTaskScope.open(Joiner.<Object>awaitAll(), cfg -> cfg.withName("loadtest"))) {
                 long peersBegan = System.nanoTime();
                 startPeers(scope, owners, context, connects, peers, peersBegan);
@@ -233,6 +267,8 @@ public final class LoadTest {
                 timeline = RunTimeline.starting(System.nanoTime() + START_DELAY.toNanos(), config.warmup(),
                         config.duration());
                 CountDownLatch sendingFinished = assignPlans(peers, timeline);
+                SendLoop sendLoop = new SendLoop(peers.stream().filter(SimulatedPeer::sendsPaced).toList(), context);
+                sendThread = Thread.ofPlatform().daemon().name("loadtest-send").start(sendLoop::run);
                 reporter.startTraffic(timeline);
                 signals.start();
 
@@ -245,8 +281,11 @@ public final class LoadTest {
                 signals.stop();
                 scope.join();
             } finally {
-                signals.stop(); // on an early exit too: the reporter and every peer end
+                signals.stop(); // on an early exit too: the reporter, the send loop and every peer end
                 reporterThread.join();
+                if (sendThread != null) {
+                    sendThread.join();
+                }
             }
             ProgressReporter.Totals totals = reporter.finish();
 
@@ -271,10 +310,12 @@ public final class LoadTest {
                 out.println("note: the server did not answer stats in time at a window boundary; server counters "
                         + "and relay-in are missing for this run");
             }
+            LatencySummary lag = LatencySummary.of(totals.measuredLag());
+            GeneratorCheck generator = GeneratorCheck.judge(serverSummary.loadGeneratorCpuPercent(),
+                    Runtime.getRuntime().availableProcessors(), lag.p99Ns(), config.allowGeneratorBound());
             return new LoadTestResult(title(), target, startedAt, config.toMap(), environment(), connect, traffic,
-                    LatencySummary.of(totals.measuredLatency()), LatencySummary.of(totals.measuredLag()),
-                    percentileCurve(totals.measuredLatency()), serverSummary, totals.samples(),
-                    Verdict.judge(connect, traffic), nodes);
+                    LatencySummary.of(totals.measuredLatency()), lag, percentileCurve(totals.measuredLatency()),
+                    serverSummary, totals.samples(), Verdict.judge(connect, traffic, generator), nodes, generator);
         } finally {
             closeOwners(owners);
         }

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * @param jsonFile               where to write the JSON report ({@code --json}), or null
  * @param htmlFile               where to write the HTML report ({@code --html}), or null
  * @param maxLossPercent         the most loss, in percent of expected copies, that still passes ({@code --max-loss})
+ * @param allowGeneratorBound    whether a run whose load generator was the bottleneck may still pass
+ *                               ({@code --allow-generator-bound}); see {@code GeneratorCheck}
  * @param serverPid              the server's pid for CPU and memory figures ({@code --server-pid}), or -1;
  *                               this JVM's pid with {@code --embedded}
  * @param joinConcurrency        the most peer connects outstanding at once ({@code --join-concurrency})
@@ -61,6 +63,7 @@ public record LoadTestConfig(
         Path jsonFile,
         Path htmlFile,
         double maxLossPercent,
+        boolean allowGeneratorBound,
         long serverPid,
         int joinConcurrency,
         Duration keepalive,
@@ -104,7 +107,7 @@ public record LoadTestConfig(
     public LoadTestConfig withRate(double rate) {
         return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, sendersPerChannel, rate,
                 payloadBytes, duration, warmup, rampPeersPerSecond, maxDrain, jsonFile, htmlFile, maxLossPercent,
-                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
+                allowGeneratorBound, serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
     }
 
     /** Whether senders send as fast as they can. */
@@ -207,6 +210,7 @@ public record LoadTestConfig(
         map.put("rampPeersPerSecond", rampPeersPerSecond);
         map.put("maxDrainSeconds", seconds(maxDrain));
         map.put("maxLossPercent", maxLossPercent);
+        map.put("allowGeneratorBound", allowGeneratorBound);
         map.put("serverPid", serverPid > 0 ? serverPid : null);
         map.put("joinConcurrency", joinConcurrency);
         map.put("keepaliveSeconds", seconds(keepalive));
@@ -355,6 +359,7 @@ public record LoadTestConfig(
         private Path jsonFile;
         private Path htmlFile;
         private double maxLossPercent = 0.1;
+        private boolean allowGeneratorBound;
         private long serverPid = -1;
         private int joinConcurrency = 64;
         private Duration keepalive = Duration.ofSeconds(2);
@@ -481,6 +486,12 @@ public record LoadTestConfig(
             return this;
         }
 
+        /** See {@link LoadTestConfig#allowGeneratorBound}. */
+        public Builder allowGeneratorBound(boolean value) {
+            allowGeneratorBound = value;
+            return this;
+        }
+
         public Builder serverPid(long value) {
             serverPid = value;
             return this;
@@ -526,7 +537,8 @@ public record LoadTestConfig(
                 ramp = rampPeersPerSecond;
             }
             return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
-                    payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent, serverPid,
+                    payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent,
+                    allowGeneratorBound, serverPid,
                     joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
         }
     }

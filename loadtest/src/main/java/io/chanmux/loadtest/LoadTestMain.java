@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
                 + "loss, duplicates, reordering, corruption and one-way latency are reported.",
         footer = {"",
                 "Exit status: 0 passed; 1 an integrity check failed (echo, corruption, duplicate), loss above "
-                        + "--max-loss, or a peer could not connect; 2 bad options; 3 the run could not take place "
+                        + "--max-loss, a peer could not connect, or the load generator was the bottleneck (without "
+                        + "--allow-generator-bound); 2 bad options; 3 the run could not take place "
                         + "(open-files limit, server unreachable, channels refused).",
                 "With --sweep: 0 every step ran (loss above --max-loss marks the knee, it does not fail the sweep); "
                         + "1 an integrity check failed at some step; 3 a step could not take place (the steps before "
@@ -120,6 +121,11 @@ public final class LoadTestMain implements Callable<Integer> {
 
     @Option(names = "--max-loss", paramLabel = "PERCENT", description = "Most loss that passes (default: 0.1).")
     Double maxLoss;
+
+    @Option(names = "--allow-generator-bound", description = "Let a run pass although the load generator was the "
+            + "bottleneck (its CPU at 90 %% or more of its cores, or its scheduler lag p99 above 10 ms); the reports "
+            + "still say so first.")
+    boolean allowGeneratorBound;
 
     @Option(names = "--server-pid", paramLabel = "PID", description = "The server's pid, for CPU and memory from "
             + "/proc (with --embedded, this process).")
@@ -299,6 +305,7 @@ public final class LoadTestMain implements Callable<Integer> {
         if (maxLoss != null) {
             builder.maxLossPercent(maxLoss);
         }
+        builder.allowGeneratorBound(allowGeneratorBound);
         if (serverPid != null) {
             builder.serverPid(serverPid);
         }

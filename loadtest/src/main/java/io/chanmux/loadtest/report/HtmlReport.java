@@ -28,6 +28,7 @@ public final class HtmlReport {
             td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             .pass { color: #fff; background: #2a7d2a; padding: 2px 8px; border-radius: 3px; }
             .fail { color: #fff; background: #b22; padding: 2px 8px; border-radius: 3px; }
+            .banner { color: #fff; background: #b22; padding: 10px 14px; border-radius: 4px; font-weight: bold; }
             .muted { color: #666; }
             svg.chart { display: block; margin: 8px 0 16px; }
             svg .title { font-size: 14px; font-weight: bold; }
@@ -57,6 +58,10 @@ public final class HtmlReport {
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.append("<title>chanmux load test: ").append(esc(r.title())).append("</title>\n");
         html.append("<style>\n").append(STYLE).append("</style>\n</head>\n<body>\n");
+        if (r.generator().bound()) {
+            html.append("<p class=\"banner\" id=\"generator-bound\">").append(esc(r.generator().headline()))
+                    .append("</p>\n");
+        }
         html.append("<h1>chanmux load test</h1>\n");
         html.append("<p>").append(esc(r.title())).append("<br><span class=\"muted\">target ").append(esc(r.target()))
                 .append(", started ").append(esc(r.startedAt().toString())).append("</span></p>\n");

@@ -24,7 +24,7 @@ import java.util.Map;
 public final class JsonReport {
     /** Every key the report always contains. */
     public static final List<String> REQUIRED_KEYS = List.of(
-            "/tool", "/chanmuxVersion", "/title", "/target", "/startedAt",
+            "/generatorBound", "/tool", "/chanmuxVersion", "/title", "/target", "/startedAt",
             "/config/channels", "/config/peersPerChannel", "/config/sendersPerChannel", "/config/rate",
             "/config/payloadBytes", "/config/durationSeconds", "/config/warmupSeconds", "/config/rampPeersPerSecond",
             "/config/maxLossPercent", "/config/embedded", "/config/scenario", "/config/serverPid",
@@ -49,6 +49,9 @@ public final class JsonReport {
             "/server/memory/rssBytesPerPeer", "/server/memory/heapBeforeBytes", "/server/memory/heapConnectedBytes",
             "/server/memory/heapBytesPerPeer", "/server/memory/includesLoadGenerator",
             "/timeSeries", "/nodes",
+            "/generator/bound", "/generator/allowed", "/generator/cpuPercentOfCores", "/generator/cores",
+            "/generator/schedulerLagP99Us", "/generator/cpuLimitPercent", "/generator/lagLimitUs",
+            "/generator/reasons", "/generator/headline",
             "/verdict/passed", "/verdict/exitStatus", "/verdict/failures");
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -73,6 +76,8 @@ public final class JsonReport {
     /** The report as a JSON tree. */
     public static ObjectNode toJson(LoadTestResult r, String chanmuxVersion) {
         ObjectNode root = MAPPER.createObjectNode();
+        GeneratorCheck g = r.generator();
+        root.put("generatorBound", g.bound()); // first, so no reader takes the figures for the server's unwarned
         root.put("tool", "chanmux-loadtest");
         root.put("chanmuxVersion", chanmuxVersion);
         root.put("title", r.title());
@@ -134,6 +139,18 @@ public final class JsonReport {
         for (PercentilePoint point : r.latencyCurve()) {
             curve.addObject().put("percentile", point.percentile()).put("latencyUs", point.valueNs() / 1e3);
         }
+
+        ObjectNode generator = root.putObject("generator");
+        generator.put("bound", g.bound());
+        generator.put("allowed", g.allowed());
+        putKnown(generator, "cpuPercentOfCores", g.cpuPercentOfCores());
+        generator.put("cores", g.cores());
+        generator.put("schedulerLagP99Us", g.schedulerLagP99Ns() / 1e3);
+        generator.put("cpuLimitPercent", GeneratorCheck.CPU_LIMIT_PERCENT);
+        generator.put("lagLimitUs", GeneratorCheck.LAG_LIMIT_NS / 1e3);
+        ArrayNode reasons = generator.putArray("reasons");
+        g.reasons().forEach(reasons::add);
+        generator.put("headline", g.headline());
 
         ServerSummary s = r.server();
         ObjectNode server = root.putObject("server");

@@ -23,12 +23,13 @@ import java.util.Map;
  * @param timeSeries    one sample per progress interval
  * @param verdict       pass or fail, and why
  * @param nodes         deliveries by the node that relays each channel (one entry against a single server)
+ * @param generator     the load generator's check of itself: was it the bottleneck?
  */
 public record LoadTestResult(String title, String target, Instant startedAt, Map<String, Object> config,
                              Map<String, Object> environment, ConnectSummary connect, TrafficSummary traffic,
                              LatencySummary latency, LatencySummary schedulerLag, List<PercentilePoint> latencyCurve,
                              ServerSummary server, List<IntervalSample> timeSeries, Verdict verdict,
-                             List<NodeDelivery> nodes) {
+                             List<NodeDelivery> nodes, GeneratorCheck generator) {
     /** Copies the collections (the maps may hold nulls, so they are copied as they are). */
     public LoadTestResult {
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));

@@ -80,6 +80,12 @@ public final class SummaryReport {
         rows.add(new Row("host UDP buffer drops", t.hostRcvbufErrors() < 0 ? "n/a" : Units.count(t.hostRcvbufErrors()), "",
                 "kernel RcvbufErrors, any socket on this host (sndbuf " + (t.hostSndbufErrors() < 0 ? "n/a"
                 : Units.count(t.hostSndbufErrors())) + ")"));
+        GeneratorCheck g = r.generator();
+        rows.add(new Row("load generator", g.bound() ? "BOUND" : "ok", "", "cpu "
+                + (g.cpuPercentOfCores() < 0 ? "n/a" : Units.number(Math.round(g.cpuPercentOfCores())) + " %")
+                + " of its " + g.cores() + " core" + (g.cores() == 1 ? "" : "s") + " (limit "
+                + Units.number(GeneratorCheck.CPU_LIMIT_PERCENT) + " %), scheduler lag p99 "
+                + Units.millis(g.schedulerLagP99Ns()) + " (limit " + Units.millis(GeneratorCheck.LAG_LIMIT_NS) + ")"));
         rows.add(new Row("server cpu", Units.cpu(s.cpuPercent()), "", s.embedded()
                 ? "embedded: this process, load generator included"
                 : "load generator " + Units.cpu(s.loadGeneratorCpuPercent()) + " (100 % = one core)"));
@@ -94,7 +100,10 @@ public final class SummaryReport {
         return rows;
     }
 
-    /** The whole console summary: title, table and verdict. */
+    /**
+     * The whole console summary: title, table and verdict. When the load generator was the
+     * bottleneck, the first line says so, before anything a reader could take for the server's figures.
+     */
     public static String render(LoadTestResult r) {
         List<Row> rows = rows(r);
         int w0 = "figure".length();
@@ -107,6 +116,9 @@ public final class SummaryReport {
         }
         String format = "  %-" + w0 + "s  %" + w1 + "s  %" + w2 + "s  %s%n";
         StringBuilder out = new StringBuilder();
+        if (r.generator().bound()) {
+            out.append(r.generator().headline()).append('\n');
+        }
         out.append("chanmux load test: ").append(r.title()).append('\n');
         out.append("  target ").append(r.target()).append(", measured ").append(Units.seconds(r.traffic().measuredSeconds()))
                 .append(" after ").append(Units.seconds(r.traffic().warmupSeconds())).append(" warmup, drain ")

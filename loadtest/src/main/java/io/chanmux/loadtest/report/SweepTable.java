@@ -130,6 +130,9 @@ public final class SweepTable {
         if (s.peersFailed() > 0) {
             note.add(s.peersFailed() + " peers failed to connect");
         }
+        if (s.run().generator().bound()) {
+            note.add("GENERATOR-BOUND: latency and loss are the load generator's");
+        }
         return note.toString();
     }
 

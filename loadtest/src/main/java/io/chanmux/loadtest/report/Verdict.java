@@ -22,10 +22,15 @@ public record Verdict(boolean passed, int exitStatus, List<String> failures) {
 
     /**
      * Judges a run: integrity faults (any echo, corrupt or duplicate datagram) fail it, as do
-     * loss above the limit, a peer that could not connect, or a measured window with nothing in it.
+     * loss above the limit, a peer that could not connect, a measured window with nothing in it,
+     * or a load generator that was the bottleneck (unless that was allowed).
      */
-    public static Verdict judge(ConnectSummary connect, TrafficSummary traffic) {
+    public static Verdict judge(ConnectSummary connect, TrafficSummary traffic, GeneratorCheck generator) {
         List<String> failures = new ArrayList<>();
+        if (generator.failsRun()) {
+            failures.add("the load generator was the bottleneck: " + String.join("; ", generator.reasons())
+                    + " (--allow-generator-bound accepts such a run)");
+        }
         if (connect.peersFailed() > 0) {
             failures.add(connect.peersFailed() + " of " + connect.peersRequested() + " peers failed to connect (first: "
                     + connect.firstError() + ")");

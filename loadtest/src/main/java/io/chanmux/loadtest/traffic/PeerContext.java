@@ -4,6 +4,7 @@ import io.chanmux.protocol.client.ClientTls;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What every simulated peer of a run shares: where the server is, the payload format, the
@@ -19,8 +20,19 @@ import java.time.Duration;
  * @param requestTimeout     how long a control request waits for its reply
  * @param bindTimeout        how long a peer retries BIND before giving up
  * @param receiveBufferBytes SO_RCVBUF of each peer's UDP socket, 0 for the system default
+ * @param receiveLoops       the loops that read every peer's socket; a peer registers with one of them
  */
 public record PeerContext(InetSocketAddress control, ClientTls tls, PayloadFormat format, TrafficCounters counters,
                           TrafficSignals signals, ConnectTracker connects, Duration keepalive,
-                          Duration requestTimeout, Duration bindTimeout, int receiveBufferBytes) {
+                          Duration requestTimeout, Duration bindTimeout, int receiveBufferBytes,
+                          List<ReceiveLoop> receiveLoops) {
+    /** Copies the list. */
+    public PeerContext {
+        receiveLoops = List.copyOf(receiveLoops);
+    }
+
+    /** The receive loop for the peers of channel {@code channelIndex}: the loops share the channels evenly. */
+    public ReceiveLoop receiveLoopFor(int channelIndex) {
+        return receiveLoops.get(Math.floorMod(channelIndex, receiveLoops.size()));
+    }
 }

@@ -7,30 +7,26 @@ import io.chanmux.protocol.wire.Datagram;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
-import java.util.concurrent.StructuredTaskScope;
-import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One real chanmux peer, as a client application would be: its own control session
- * ({@code hello}, {@code join}), its own UDP socket bound with the join token, and two virtual
- * threads. The sender thread sends DATA on the peer's {@link RateScheduler} (or PINGs, to stay
- * alive, while it has nothing to send); the receiver thread verifies every datagram that arrives
- * and accounts for it in the peer's {@link DeliveryRecorder} and the shared
- * {@link TrafficCounters}.
+ * ({@code hello}, {@code join}) and its own UDP socket bound with the join token. Its virtual
+ * thread connects, keeps the peer alive with PINGs while it has nothing to send, and, with
+ * {@code --rate max}, sends as fast as it can. Paced DATA goes out from the run's
+ * {@link SendLoop}, and everything that arrives is read by a {@link ReceiveLoop}, which verifies
+ * it in {@link #onDatagram} and accounts for it in the peer's {@link DeliveryRecorder} and the
+ * shared {@link TrafficCounters}: a thread per peer for each would cost a park and an unpark per
+ * datagram.
  *
- * <p>Threading: {@link #run} is the peer's thread; it connects, then becomes the sender and forks
- * the receiver in a scope of its own, and releases everything in one try/finally. The run's owner
- * calls {@link #assign} before signalling the start; {@link #senderWindow} and the recorder are
- * read after {@link #run} returned. Both loops send and receive on reused direct buffers: nothing
- * is allocated per datagram. The receiver stops when the stop signal closes the socket.
+ * <p>Threading: {@link #run} is the peer's thread and releases everything in one try/finally.
+ * The run's owner calls {@link #assign} before signalling the start; {@link #onDatagram} runs
+ * on the one receive loop the peer registered with; {@link #finishSending} on the send loop (or
+ * this peer's thread when it sends unpaced). {@link #senderWindow} and the recorder are read
+ * after the loops and {@link #run} ended. Nothing is allocated per datagram.
  */
 public final class SimulatedPeer {
-    /** Senders wake on multiples of this (of {@code System.nanoTime()}); see {@link #onTick}. */
-    static final long SEND_TICK_NS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final String name;
     private final int channelIndex;
     private final String channelId;
@@ -95,6 +91,22 @@ public final class SimulatedPeer {
         return senderWindow;
     }
 
+    /** Whether this peer sends DATA on a schedule, so the {@link SendLoop} sends for it. */
+    public boolean sendsPaced() {
+        TrafficPlan assigned = plan;
+        return isConnected() && assigned != null && assigned.sends() && !assigned.unpaced();
+    }
+
+    /** The peer's UDP socket (non-blocking once registered with a {@link ReceiveLoop}). */
+    DatagramChannel datagramChannel() {
+        return handle.datagramChannel();
+    }
+
+    /** Records what the peer sent, once its schedule is over. */
+    void finishSending(SenderWindow window) {
+        senderWindow = window;
+    }
+
     /** The peer's thread: connect, send and receive until stopped, then close everything. */
     public void run() {
         long began = System.nanoTime();
@@ -107,15 +119,7 @@ public final class SimulatedPeer {
                 context.connects().failed(name, e);
                 return;
             }
-            try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("peer-" + name))) {
-                scope.fork(this::receive);
-                try {
-                    send();
-                } finally {
-                    closeUdp();
-                }
-                scope.join();
-            }
+            send();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -141,6 +145,13 @@ public final class SimulatedPeer {
             throw e;
         }
         handle = joined;
+        try {
+            context.receiveLoopFor(channelIndex).register(this, joined.datagramChannel());
+        } catch (IOException e) {
+            handle = null;
+            joined.close();
+            throw e;
+        }
     }
 
     // ---- sender thread ------------------------------------------------------------------------
@@ -159,66 +170,23 @@ public final class SimulatedPeer {
                     keepAliveUntil(udp, ping, assigned.timeline().trafficEndNs());
                 } else if (assigned.unpaced()) {
                     sendUnpaced(udp, ping, assigned);
-                } else {
-                    sendScheduled(udp, ping, assigned);
                 }
             } finally {
-                assigned.sendingFinished().countDown();
+                if (!assigned.sends() || assigned.unpaced()) {
+                    assigned.sendingFinished().countDown();
+                }
+            }
+            if (sendsPaced()) {
+                // The send loop sends for this peer, keepalives included, until the traffic ends.
+                long untilEndNs = assigned.timeline().trafficEndNs() - System.nanoTime();
+                if (untilEndNs > 0 && signals.awaitStop(untilEndNs)) {
+                    return;
+                }
             }
         }
         while (!signals.awaitStop(keepaliveNs)) {
             sendPing(udp, ping);
         }
-    }
-
-    private void sendScheduled(DatagramChannel udp, ByteBuffer ping, TrafficPlan assigned)
-            throws InterruptedException {
-        RateScheduler schedule = assigned.scheduler();
-        RunTimeline timeline = assigned.timeline();
-        ByteBuffer data = ByteBuffer.allocateDirect(format.datagramBytes());
-        long firstMeasured = schedule.firstSequenceAtOrAfter(timeline.measureStartNs());
-        long lastSentNs = System.nanoTime();
-        int burst = 0;
-        while (true) {
-            long now = System.nanoTime();
-            long sequence = schedule.takeDue(now);
-            if (sequence >= 0) {
-                long sentNs = System.nanoTime();
-                if (write(udp, format.encode(data, peer, sequence, sentNs))) {
-                    counters.onSent(assigned.copies(), sentNs - schedule.intendedNs(sequence),
-                            timeline.isMeasured(sentNs));
-                }
-                lastSentNs = sentNs;
-                if (++burst % 16 == 0) {
-                    Thread.yield(); // catching up after a stall: let receivers run between batches
-                }
-                continue;
-            }
-            if (sequence == RateScheduler.FINISHED) {
-                break;
-            }
-            burst = 0;
-            if (now - lastSentNs >= keepaliveNs) {
-                sendPing(udp, ping);
-                lastSentNs = now;
-            }
-            long wakeNs = Math.min(onTick(schedule.nextIntendedNs()), lastSentNs + keepaliveNs);
-            if (wakeNs - now > 0) {
-                TimeUnit.NANOSECONDS.sleep(wakeNs - now);
-            }
-        }
-        senderWindow = new SenderWindow(peer, firstMeasured, schedule.nextSequence());
-    }
-
-    /**
-     * The first send tick at or after {@code ns}. Senders sleep until ticks rather than exact
-     * times so that thousands of them wake together: 8,000 senders at 5/s would otherwise make
-     * the timer wake 40,000 times a second, one sender each, and the context switches cost more
-     * CPU than the sends. A datagram leaves at most one tick after its intended time; that is
-     * reported as scheduler lag, and latency is measured from the real send time.
-     */
-    static long onTick(long ns) {
-        return Math.ceilDiv(ns, SEND_TICK_NS) * SEND_TICK_NS;
     }
 
     private void sendUnpaced(DatagramChannel udp, ByteBuffer ping, TrafficPlan assigned) throws InterruptedException {
@@ -268,8 +236,11 @@ public final class SimulatedPeer {
 
     private boolean write(DatagramChannel udp, ByteBuffer datagram) {
         try {
-            udp.write(datagram);
-            return true;
+            if (udp.write(datagram) > 0) {
+                return true;
+            }
+            counters.onSendError(); // non-blocking (see ReceiveLoop): the socket's send buffer was full
+            return false;
         } catch (IOException e) {
             // ICMP port unreachable surfaces here; a closed socket means we are stopping.
             if (udp.isOpen()) {
@@ -279,27 +250,13 @@ public final class SimulatedPeer {
         }
     }
 
-    // ---- receiver thread ----------------------------------------------------------------------
+    // ---- receive loop thread ------------------------------------------------------------------
 
-    private void receive() {
-        DatagramChannel udp = handle.datagramChannel();
-        // One byte more than a valid datagram, so a longer one shows up as a bad length.
-        ByteBuffer buffer = ByteBuffer.allocateDirect(format.datagramBytes() + 1);
-        while (true) {
-            buffer.clear();
-            try {
-                udp.read(buffer);
-            } catch (ClosedChannelException closed) {
-                return; // the normal way out: stop closed the socket
-            } catch (IOException e) {
-                counters.onReceiveError();
-                continue;
-            }
-            onDatagram(buffer, buffer.position(), System.nanoTime());
-        }
-    }
-
-    private void onDatagram(ByteBuffer datagram, int length, long receivedNs) {
+    /**
+     * Verifies and accounts for one datagram that arrived for this peer, {@code length} bytes
+     * at the start of {@code datagram}. Called by the peer's {@link ReceiveLoop} only.
+     */
+    void onDatagram(ByteBuffer datagram, int length, long receivedNs) {
         if (length >= Datagram.HEADER_BYTES && datagram.getInt(1) == peer) {
             byte type = datagram.get(0);
             if (type == Datagram.PONG && length == Datagram.PING_BYTES) {

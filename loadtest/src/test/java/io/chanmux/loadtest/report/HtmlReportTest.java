@@ -50,8 +50,8 @@ class HtmlReportTest {
                 passed.traffic().corrupt(), 0, 4, 4, 0, 0, 0, 0);
         LoadTestResult failed = new LoadTestResult("x", passed.target(), passed.startedAt(), passed.config(),
                 passed.environment(), passed.connect(), lossy, passed.latency(), passed.schedulerLag(),
-                passed.latencyCurve(), passed.server(), passed.timeSeries(), Verdict.judge(passed.connect(), lossy),
-                passed.nodes());
+                passed.latencyCurve(), passed.server(), passed.timeSeries(), Verdict.judge(passed.connect(), lossy,
+                ResultFixture.GENERATOR_OK), passed.nodes(), passed.generator());
 
         String html = HtmlReport.render(failed);
 

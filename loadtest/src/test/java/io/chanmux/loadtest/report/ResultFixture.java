@@ -7,6 +7,9 @@ import java.util.Map;
 
 /** A complete, plausible {@link LoadTestResult} for the report writers' tests. */
 final class ResultFixture {
+    /** A generator well inside both limits. */
+    static final GeneratorCheck GENERATOR_OK = GeneratorCheck.judge(50, 1, 1_000_000, false);
+
     private ResultFixture() {
     }
 
@@ -52,7 +55,7 @@ final class ResultFixture {
         List<NodeDelivery> nodes = List.of(new NodeDelivery("a", 1, 120, 60), new NodeDelivery("b", 1, 120 - lost,
                 (120 - lost) / 2.0));
         return new LoadTestResult(title, "embedded 127.0.0.1:40000", Instant.parse("2026-01-02T03:04:05Z"), config,
-                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic),
-                nodes);
+                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic, GENERATOR_OK),
+                nodes, GENERATOR_OK);
     }
 }

@@ -28,7 +28,7 @@ class SummaryReportTest {
         LoadTestResult oneNode = new LoadTestResult(twoNodes.title(), twoNodes.target(), twoNodes.startedAt(),
                 twoNodes.config(), twoNodes.environment(), twoNodes.connect(), twoNodes.traffic(), twoNodes.latency(),
                 twoNodes.schedulerLag(), twoNodes.latencyCurve(), twoNodes.server(), twoNodes.timeSeries(),
-                twoNodes.verdict(), twoNodes.nodes().subList(0, 1));
+                twoNodes.verdict(), twoNodes.nodes().subList(0, 1), twoNodes.generator());
         assertFalse(SummaryReport.render(oneNode).contains("via node"), "a single server has no per-node rows");
     }
 }

@@ -13,7 +13,7 @@ class VerdictTest {
 
     @Test
     void shouldPassWhenNothingIsWrongAndLossIsWithinTheLimit() {
-        Verdict verdict = Verdict.judge(CONNECTED, traffic(1000, 1, 0, 0, 0));
+        Verdict verdict = Verdict.judge(CONNECTED, traffic(1000, 1, 0, 0, 0), ResultFixture.GENERATOR_OK);
 
         assertTrue(verdict.passed());
         assertEquals(0, verdict.exitStatus());
@@ -21,7 +21,7 @@ class VerdictTest {
 
     @Test
     void shouldFailWhenLossExceedsTheLimit() {
-        Verdict verdict = Verdict.judge(CONNECTED, traffic(1000, 2, 0, 0, 0));
+        Verdict verdict = Verdict.judge(CONNECTED, traffic(1000, 2, 0, 0, 0), ResultFixture.GENERATOR_OK);
 
         assertFalse(verdict.passed());
         assertEquals(Verdict.FAILED, verdict.exitStatus());
@@ -29,17 +29,17 @@ class VerdictTest {
 
     @Test
     void shouldFailWhenAnyDatagramIsEchoedCorruptOrDuplicated() {
-        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 1, 0, 0)).passed());
-        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 0, 1, 0)).passed());
-        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 0, 0, 1)).passed());
+        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 1, 0, 0), ResultFixture.GENERATOR_OK).passed());
+        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 0, 1, 0), ResultFixture.GENERATOR_OK).passed());
+        assertFalse(Verdict.judge(CONNECTED, traffic(1000, 0, 0, 0, 1), ResultFixture.GENERATOR_OK).passed());
     }
 
     @Test
     void shouldFailWhenAPeerCouldNotConnectOrNothingWasMeasured() {
         ConnectSummary oneFailed = new ConnectSummary(1, 2, 1, 1, "c0-p1: refused", 0, 0, LatencySummary.EMPTY);
 
-        assertFalse(Verdict.judge(oneFailed, traffic(1000, 0, 0, 0, 0)).passed());
-        assertFalse(Verdict.judge(CONNECTED, traffic(0, 0, 0, 0, 0)).passed());
+        assertFalse(Verdict.judge(oneFailed, traffic(1000, 0, 0, 0, 0), ResultFixture.GENERATOR_OK).passed());
+        assertFalse(Verdict.judge(CONNECTED, traffic(0, 0, 0, 0, 0), ResultFixture.GENERATOR_OK).passed());
     }
 
     private static TrafficSummary traffic(long expected, long lost, long echoed, long corrupt, long duplicates) {

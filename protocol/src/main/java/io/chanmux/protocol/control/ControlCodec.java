@@ -1,8 +1,10 @@
 package io.chanmux.protocol.control;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
@@ -32,7 +34,14 @@ public final class ControlCodec {
     /** The protocol version {@code hello} reports. */
     public static final int PROTOCOL_VERSION = 2;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final int RECYCLED_BUFFER_SETS = 64;
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    // Jackson's default pool keeps a set of read and write buffers (~16 KiB) per
+                    // thread; with a virtual thread per connection that is per connection, for
+                    // as long as it lives. One shared pool keeps at most this many sets: parsing
+                    // and writing never block, so few are in use at once.
+                    .recyclerPool(JsonRecyclerPools.newBoundedPool(RECYCLED_BUFFER_SETS))
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS)
@@ -42,6 +51,19 @@ public final class ControlCodec {
             .build();
 
     private ControlCodec() {
+    }
+
+    /**
+     * How many bytes {@code node} takes when encoded into a line. Unlike {@code node.toString()},
+     * which keeps a set of Jackson buffers in every thread that calls it (per connection, with a
+     * virtual thread each), this uses the codec's shared buffers.
+     */
+    public static int encodedBytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node).length;
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // a tree built from a parsed line always encodes
+        }
     }
 
     /** A fresh, empty JSON object for building replies, events and requests. */

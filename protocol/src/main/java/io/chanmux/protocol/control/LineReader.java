@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>Used by one reading thread at a time.
  */
 public final class LineReader {
-    private static final int INITIAL_BYTES = 1024;
+    private static final int INITIAL_BYTES = 256; // a request line fits; a longer one grows the buffer
 
     private final InputStream in;
     private final int maxLineBytes;

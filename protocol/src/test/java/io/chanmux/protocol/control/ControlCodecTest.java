@@ -20,6 +20,14 @@ class ControlCodecTest {
     }
 
     @Test
+    void shouldCountTheBytesAnIdTakesInALineWhenItIsEncoded() throws Exception {
+        Request r = ControlCodec.decodeRequest(utf8("{\"id\":\"r\u00e9q-1\",\"op\":\"ping\"}"));
+
+        assertEquals("\"r\u00e9q-1\"".getBytes(StandardCharsets.UTF_8).length, ControlCodec.encodedBytes(r.id()));
+        assertEquals(3, ControlCodec.encodedBytes(new ObjectMapper().readTree("0.1")));
+    }
+
+    @Test
     void shouldDecodeOpIdAndArgumentsWhenTheRequestIsWellFormed() throws Exception {
         Request r = ControlCodec.decodeRequest(utf8("{\"id\":7,\"op\":\"join\",\"channel\":\"abc\",\"extra\":1}"));
 

@@ -41,6 +41,11 @@ final class ControlConnection {
     private static final long IDLE = Long.MIN_VALUE;
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
+    /**
+     * Gathers a burst of small lines into one write. Kept small because it lives as long as the
+     * connection, and most connections are idle peers: a longer line goes to the socket directly.
+     */
+    private static final int WRITE_BUFFER_BYTES = 512;
 
     private final ControlTransport socket;
     private final InetAddress address;
@@ -159,7 +164,7 @@ final class ControlConnection {
     }
 
     private void writeOutput() throws IOException, InterruptedException {
-        OutputStream out = new BufferedOutputStream(socket.output(), 8192);
+        OutputStream out = new BufferedOutputStream(socket.output(), WRITE_BUFFER_BYTES);
         for (Outbound item; (item = outbox.take()) != null; ) {
             while (item != null) {
                 // Per item, so a client that reads slowly but steadily is not taken for a stalled one.

@@ -1,5 +1,6 @@
 package io.chanmux.server.control;
 
+import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ControlRequest;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
@@ -39,7 +40,7 @@ sealed interface Outbound {
     record PoolReply(ControlRequest request, Object result, RequestException refusal) implements Outbound {
         @Override
         public long bytes() {
-            return TYPED_BYTES + (request.id() == null ? 0 : request.id().toString().length());
+            return TYPED_BYTES + (request.id() == null ? 0 : ControlCodec.encodedBytes(request.id()));
         }
     }
 }
