@@ -46,6 +46,7 @@ class ControlProtocolTest {
         "unknown op                | {\"id\":1,\"op\":\"teleport\"}               | unknown_op",
         "join without channel      | {\"id\":1,\"op\":\"join\"}                   | bad_request",
         "channel not a string      | {\"id\":1,\"op\":\"join\",\"channel\":5}     | bad_request",
+        "channel not an id         | {\"id\":1,\"op\":\"join\",\"channel\":\"lobby\"} | bad_request",
         "unknown channel           | {\"id\":1,\"op\":\"join\",\"channel\":\"ffffffffffffffff\"} | not_found",
         "maxPeers mistyped         | {\"id\":1,\"op\":\"create\",\"maxPeers\":\"x\"} | bad_request",
         "maxPeers negative         | {\"id\":1,\"op\":\"create\",\"maxPeers\":-3} | bad_request",

@@ -77,6 +77,11 @@ class OperationsTest {
             HttpResponse<String> ready = get(base + "/readyz");
             assertEquals(200, ready.statusCode());
             assertEquals("ready\n", ready.body());
+            assertEquals(404, get(base + "/metricsanything").statusCode(), "contexts match by prefix unless checked");
+            assertEquals(404, get(base + "/healthz/x").statusCode());
+            assertEquals(404, get(base + "/").statusCode());
+            assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         }
     }
 

@@ -104,6 +104,15 @@ public final class ControlCodec {
         return new Request(id, op.textValue(), (ObjectNode) tree);
     }
 
+    /** The {@code id} of a request line, or null when it has none or the line is not a request. */
+    public static JsonNode idOf(byte[] line) {
+        try {
+            return decodeRequest(line).id();
+        } catch (RequestException e) {
+            return e.id();
+        }
+    }
+
     /** Decodes any line the server sends (a reply or an event). */
     public static ObjectNode decodeMessage(byte[] line) throws IOException {
         JsonNode tree = MAPPER.readTree(line);

@@ -2,6 +2,8 @@ package io.chanmux.protocol.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.regex.Pattern;
+
 /**
  * A control request, decoded once at the edge into data: one record per {@link Op}, each field
  * checked for type and length. What depends on the server's settings (a {@code maxPeers} above the
@@ -18,6 +20,8 @@ public sealed interface ControlRequest {
     int MAX_NODE_CHARS = 64;
     /** Longest channel id accepted in a request, in characters. */
     int MAX_CHANNEL_CHARS = 64;
+    /** What every channel id looks like: 8 random bytes in lowercase hex. */
+    Pattern CHANNEL_ID = Pattern.compile("[0-9a-f]{16}");
     /** Largest page of {@code list} and admin {@code peers}. */
     int MAX_PAGE = 200;
     /** Largest page of admin {@code channels} (its entries are larger). */
@@ -183,6 +187,11 @@ public sealed interface ControlRequest {
     }
 
     private static String channel(Request r) throws RequestException {
-        return r.requiredString("channel", MAX_CHANNEL_CHARS);
+        String channel = r.requiredString("channel", MAX_CHANNEL_CHARS);
+        if (!CHANNEL_ID.matcher(channel).matches()) {
+            // Checked at the edge, so a made-up id costs no lookup (in a cluster, a Redis read).
+            throw r.bad("field 'channel' must be a channel id: 16 lowercase hex digits");
+        }
+        return channel;
     }
 }

@@ -45,6 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ControlSession implements SessionHandle {
     private static final Logger log = LoggerFactory.getLogger(ControlSession.class);
 
+    /** Longest rate-limited line still parsed to echo its id. */
+    private static final int ID_ECHO_MAX_BYTES = 1024;
+
     private final String id = SecureIds.hex(8);
     private final ControlConnection connection;
     private final ControlListener listener;
@@ -147,6 +150,15 @@ final class ControlSession implements SessionHandle {
      * Never throws for bad input. Reader thread.
      */
     boolean handle(byte[] line) throws InterruptedException {
+        long now = listener.clock().nanoTime();
+        lastRequestNs = now;
+        // Before parsing: a line costs its parse, so the budget covers malformed lines too. A refused
+        // line is parsed only if short, to echo its id (clients match replies by id).
+        if (!requests.tryTake(1, now)) {
+            return reply(replies.error(line.length <= ID_ECHO_MAX_BYTES ? ControlCodec.idOf(line) : null, null,
+                    new RequestException(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
+                            + " requests per second; slow down")));
+        }
         Request envelope;
         try {
             envelope = ControlCodec.decodeRequest(line);
@@ -154,12 +166,7 @@ final class ControlSession implements SessionHandle {
             return reply(replies.error(null, null, e));
         }
         Op op = Op.fromWireName(envelope.op());
-        lastRequestNs = listener.clock().nanoTime();
         try {
-            if (!requests.tryTake(1, listener.clock().nanoTime())) {
-                throw envelope.error(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
-                        + " requests per second; slow down");
-            }
             if (!authenticated && op != Op.HELLO) {
                 throw envelope.error(ErrorCode.UNAUTHORIZED, "this server needs 'hello' with 'auth' first");
             }

@@ -131,21 +131,25 @@ final class ReadOnlyOps {
      */
     private ObjectNode page(String after, int limit, Predicate<Channel> visible,
                             BiConsumer<Channel, ObjectNode> describe) {
-        List<Channel> entries = new ArrayList<>();
-        for (Channel entry : directory.channels()) {
-            if (visible.test(entry) && (after == null || entry.id().compareTo(after) > 0)) {
-                entries.add(entry);
-            }
-        }
-        entries.sort(Comparator.comparing(Channel::id));
         ArrayNode channels = ControlCodec.object().arrayNode();
-        for (Channel entry : entries.subList(0, Math.min(limit, entries.size()))) {
+        String last = null;
+        boolean more = false;
+        // In id order from the directory's sorted map: a page costs its own size, not the server's.
+        for (Channel entry : directory.channelsAfter(after)) {
+            if (!visible.test(entry)) {
+                continue;
+            }
+            if (channels.size() == limit) {
+                more = true;
+                break;
+            }
             describe.accept(entry, channels.addObject());
+            last = entry.id();
         }
         ObjectNode result = ControlCodec.object();
         result.set("channels", channels);
-        if (entries.size() > limit) {
-            result.put("next", entries.get(limit - 1).id());
+        if (more) {
+            result.put("next", last);
         }
         return result;
     }

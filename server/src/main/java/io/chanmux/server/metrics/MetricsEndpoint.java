@@ -1,6 +1,7 @@
 package io.chanmux.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -36,15 +37,17 @@ public final class MetricsEndpoint implements AutoCloseable {
     public static MetricsEndpoint start(InetAddress address, int port, PrometheusRegistry registry,
                                         BooleanSupplier draining) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(address, port), 64);
-        http.createContext("/metrics", new MetricsHandler(registry));
-        http.createContext("/healthz", exchange -> answer(exchange, 200, "ok\n"));
-        http.createContext("/readyz", exchange -> {
+        MetricsHandler metrics = new MetricsHandler(registry);
+        http.createContext("/metrics", exact("/metrics", metrics));
+        http.createContext("/healthz", exact("/healthz", exchange -> answer(exchange, 200, "ok\n")));
+        http.createContext("/readyz", exact("/readyz", exchange -> {
             if (draining.getAsBoolean()) {
                 answer(exchange, 503, "draining\n");
             } else {
                 answer(exchange, 200, "ready\n");
             }
-        });
+        }));
+        http.createContext("/", exchange -> answer(exchange, 404, "not found\n"));
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.start();
         return new MetricsEndpoint(http);
@@ -58,6 +61,24 @@ public final class MetricsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         http.stop(0);
+    }
+
+    /**
+     * Serves {@code path} itself with GET or HEAD only: the JDK server matches contexts by prefix,
+     * and nothing else here is meant to answer.
+     */
+    private static HttpHandler exact(String path, HttpHandler handler) {
+        return exchange -> {
+            String method = exchange.getRequestMethod();
+            if (!exchange.getRequestURI().getPath().equals(path)) {
+                answer(exchange, 404, "not found\n");
+            } else if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                answer(exchange, 405, "method not allowed\n");
+            } else {
+                handler.handle(exchange);
+            }
+        };
     }
 
     private static void answer(HttpExchange exchange, int status, String text) throws IOException {

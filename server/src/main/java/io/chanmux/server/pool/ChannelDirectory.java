@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The owner of channel lifecycle, in the manner of Aeron's conductor: creating a channel (limits,
@@ -49,7 +49,8 @@ public final class ChannelDirectory {
     private final int[] poolLoads;
     private final Map<SessionHandle, Integer> channelsByOwner = new HashMap<>();
     // Written by the directory thread, read by any:
-    private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    /** Sorted by id, so a page of {@code list} costs its size, not the number of channels. */
+    private final ConcurrentSkipListMap<String, Channel> channels = new ConcurrentSkipListMap<>();
     private volatile int[] publishedPoolLoads;
     private volatile int portsInUse;
     private volatile long[] retiredTotals = new long[RelayCounter.values().length];
@@ -107,6 +108,11 @@ public final class ChannelDirectory {
     /** Every live channel, in no particular order (a live view). Any thread. */
     public Collection<Channel> channels() {
         return channels.values();
+    }
+
+    /** The live channels whose ids sort after {@code after} (every channel when null), in id order (a live view). Any thread. */
+    public Collection<Channel> channelsAfter(String after) {
+        return after == null ? channels.values() : channels.tailMap(after, false).values();
     }
 
     /** Channels placed on each pool, indexed by pool. Any thread. */

@@ -31,6 +31,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * from any thread.
  */
 public final class ControlTls {
+    static {
+        // A TLS 1.2 client could otherwise make the server sign a new handshake as often as it likes.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     /** How often, at most, the files are looked at. */
     public static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
 
