@@ -6,12 +6,13 @@ import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.cluster.LocalNode;
-import io.chanmux.server.cluster.RedisAddress;
 import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.cluster.SingleNode;
+import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.ControlListener;
+import io.chanmux.server.control.TransportFactory;
 import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.metrics.MetricsEndpoint;
 import io.chanmux.server.metrics.ServerMetrics;
@@ -81,7 +82,8 @@ public final class ChanmuxServer implements AutoCloseable {
         this.redisCluster = clusterUri == null ? null : new RedisCluster(node, RedisAddress.parse(clusterUri), directory,
                 config.get(Settings.NODE_TTL), clock);
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
-        this.listener = new ControlListener(controlSocket, config, directory, clock, tls, this::drain, cluster);
+        this.listener = new ControlListener(controlSocket, config, directory, clock,
+                tls != null ? tls : TransportFactory.PLAIN, this::drain, cluster);
         this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
                 : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);

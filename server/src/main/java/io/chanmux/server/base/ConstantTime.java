@@ -8,6 +8,11 @@ public final class ConstantTime {
     private ConstantTime() {
     }
 
+    /** Whether two byte strings are equal; false when either is null. */
+    public static boolean equal(byte[] expected, byte[] offered) {
+        return expected != null && offered != null && MessageDigest.isEqual(expected, offered);
+    }
+
     /** Whether two strings are equal as UTF-8 bytes; false when either is null. */
     public static boolean equal(String expected, String offered) {
         return expected != null && offered != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),

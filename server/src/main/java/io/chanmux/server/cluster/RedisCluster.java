@@ -8,6 +8,7 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.Redirect;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.pool.Answer;
 import io.chanmux.server.pool.Channel;
 import io.chanmux.server.pool.ChannelCreated;

@@ -1,6 +1,6 @@
 package io.chanmux.server.config;
 
-import io.chanmux.server.cluster.RedisAddress;
+import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.Setting.Check;
 import io.chanmux.server.log.LogFormat;
 

@@ -6,8 +6,8 @@
  * io.chanmux.server.config.ConfigSources}), the defaults, validation and {@code toString} of
  * {@link io.chanmux.server.config.ServerConfig}.
  *
- * <p>A leaf package: it depends on the JDK, picocli and Jackson only, never on the rest of the
- * server. Everything here is immutable and may be used from any thread, except {@link
+ * <p>Near the bottom of the layers: it depends on the JDK, picocli, Jackson and the leaf package
+ * {@code log} (the log format is a setting) only, never on the rest of the server. Everything here is immutable and may be used from any thread, except {@link
  * io.chanmux.server.config.ServerConfig.Builder}, which belongs to the thread that builds with it.
  */
 package io.chanmux.server.config;

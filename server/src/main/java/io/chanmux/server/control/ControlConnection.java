@@ -201,8 +201,9 @@ final class ControlConnection {
                 }
             }
         } catch (LineTooLongException e) {
-            closedByServer.set(true);
-            listener.count(SessionCloseReason.LINE_TOO_LONG);
+            if (closedByServer.compareAndSet(false, true)) {
+                listener.count(SessionCloseReason.LINE_TOO_LONG);
+            }
             byte[] error = replies.error(null, null, new RequestException(ErrorCode.LIMIT,
                     "line longer than " + e.limitBytes() + " bytes; closing the connection"));
             try {

@@ -7,7 +7,6 @@ import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.control.tls.ControlTls;
 import io.chanmux.server.pool.ChannelDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,8 @@ import java.util.concurrent.atomic.LongAdder;
  * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
  * closes sessions whose line or write deadline has passed. With TLS, each accepted connection is
- * wrapped by {@link ControlTls}, and the session's thread runs its handshake.
+ * wrapped by the {@link TransportFactory} (TLS, when the server has a certificate), and the
+ * session's thread runs any handshake.
  *
  * <p>{@link #run} is the listener thread. When the server socket closes it stops accepting but keeps
  * its sessions (a drain); when the thread is interrupted (shutdown) it closes every session's
@@ -56,8 +56,8 @@ public final class ControlListener {
     private final ChannelDirectory directory;
     private final NanoClock clock;
     private final SharedSecret secret;
-    /** TLS for every connection, or null for plain TCP. */
-    private final ControlTls tls;
+    /** Makes each connection's transport: plain TCP or TLS. */
+    private final TransportFactory transports;
     private final Semaphore admission;
     private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
     /** Open sessions per client block (an IPv4 address, an IPv6 /64): {@link ClientBlock}. */
@@ -74,14 +74,14 @@ public final class ControlListener {
     private volatile boolean draining;
 
     /**
-     * @param tls          TLS for every connection, or null for plain TCP
+     * @param transports   makes each connection's transport: {@link TransportFactory#PLAIN} or TLS
      * @param drainTrigger what the admin {@code drain} op runs: the server's drain
      * @param cluster      where sessions place new channels and find those of other nodes
      */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock, ControlTls tls, Runnable drainTrigger, Cluster cluster) {
+                           NanoClock clock, TransportFactory transports, Runnable drainTrigger, Cluster cluster) {
         this.server = server;
-        this.tls = tls;
+        this.transports = transports;
         this.cluster = cluster;
         this.drainTrigger = drainTrigger;
         this.config = config;
@@ -285,7 +285,7 @@ public final class ControlListener {
     /** The connection's streams, plain or under TLS; null (and the connection closed) when it is already gone. */
     private ControlTransport open(SocketChannel connection) {
         try {
-            return tls == null ? new PlainTransport(connection) : tls.open(connection);
+            return transports.open(connection);
         } catch (IOException e) {
             log.debug("a new connection failed at once: {}", e.toString());
             try {
@@ -304,7 +304,7 @@ public final class ControlListener {
     private void reject(SocketChannel connection, String why) {
         count(SessionCloseReason.REJECTED);
         try (connection) {
-            if (tls == null) {
+            if (transports.speaksPlainText()) {
                 connection.write(ByteBuffer.wrap(ControlCodec.encodeError(null, ErrorCode.LIMIT, why)));
                 connection.shutdownOutput();
             }

@@ -211,9 +211,6 @@ final class ControlSession implements SessionHandle {
     }
 
     private ObjectNode hello(ControlRequest.Hello request) throws RequestException {
-        if (request.client() != null) {
-            clientName = request.client();
-        }
         SharedSecret secret = listener.secret();
         if (secret != null) {
             String refusal = secret.check(request.user(), request.auth(), System.currentTimeMillis() / 1000);
@@ -227,6 +224,9 @@ final class ControlSession implements SessionHandle {
         }
         authenticated = true;
         admin |= request.admin() != null;
+        if (request.client() != null) {
+            clientName = request.client();
+        }
         return ControlCodec.object()
                 .put("server", "chanmux/" + Version.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)

@@ -1,8 +1,9 @@
 package io.chanmux.server.control;
 
+import io.chanmux.server.base.ConstantTime;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -36,7 +37,7 @@ public final class SharedSecret {
             return "hello must carry 'auth'";
         }
         if (user == null) {
-            return constantTimeEquals(secret, auth.getBytes(StandardCharsets.UTF_8)) ? null : "wrong secret";
+            return ConstantTime.equal(secret, auth.getBytes(StandardCharsets.UTF_8)) ? null : "wrong secret";
         }
         int colon = user.lastIndexOf(':');
         long expiry;
@@ -48,7 +49,7 @@ public final class SharedSecret {
         if (colon < 0 || expiry < nowEpochSecs) {
             return colon < 0 ? "'user' must be name:expiry with expiry in Unix seconds" : "credential expired";
         }
-        return constantTimeEquals(sign(user).getBytes(StandardCharsets.UTF_8), auth.getBytes(StandardCharsets.UTF_8))
+        return ConstantTime.equal(sign(user), auth)
                 ? null : "wrong credential";
     }
 
@@ -63,7 +64,4 @@ public final class SharedSecret {
         }
     }
 
-    private static boolean constantTimeEquals(byte[] a, byte[] b) {
-        return MessageDigest.isEqual(a, b);
-    }
 }

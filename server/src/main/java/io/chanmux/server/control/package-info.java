@@ -1,8 +1,12 @@
 /**
- * The control plane: the accept loop and one session per TCP connection, each on its own virtual
- * thread. Sessions decode requests, forward channel changes to the owning pool as commands, and
- * write replies and pushed events through a bounded outbound queue. A session's bytes pass through a
- * {@link io.chanmux.server.control.ControlConnection}: plain TCP, or TLS from the {@code tls}
- * subpackage.
+ * The control plane: the accept loop ({@link io.chanmux.server.control.ControlListener}) and, per
+ * TCP connection, a {@link io.chanmux.server.control.ControlConnection} (its I/O thread, a forked
+ * reader, deadlines and the byte-bounded {@link io.chanmux.server.control.Outbox}) and a {@link
+ * io.chanmux.server.control.ControlSession} (request handling, on the reader thread). Requests that
+ * change channels go to the directory ({@code create}) or the channel's pool as commands; answers
+ * and events come back typed into the outbox and only the session encodes JSON. A connection's
+ * bytes pass through a {@link io.chanmux.server.control.ControlTransport}: plain TCP, or TLS from
+ * the {@code tls} subpackage, which the server wires in through a {@link
+ * io.chanmux.server.control.TransportFactory}.
  */
 package io.chanmux.server.control;

@@ -1,7 +1,11 @@
 /**
- * Channel pools: each pool's thread owns its channels' members and bindings and changes them only
- * in its command loop, fed through a bounded queue of {@link io.chanmux.server.pool.PoolCommand}s.
- * The {@link io.chanmux.server.pool.ChannelDirectory} places new channels on the least-loaded pool
- * and hands out ports and ids.
+ * Channel lifecycle and membership. The {@link io.chanmux.server.pool.ChannelDirectory}'s thread
+ * owns creating and forgetting channels (limits, ports, ids, placement on the least-loaded pool,
+ * counters of deleted channels); each {@link io.chanmux.server.pool.ChannelPool}'s thread owns its
+ * channels' members and keepalive evictions. Each changes its state only in its own command loop,
+ * fed through a bounded queue of records ({@link io.chanmux.server.pool.DirectoryCommand}, {@link
+ * io.chanmux.server.pool.PoolCommand}), and answers requests through the {@link
+ * io.chanmux.server.pool.Answer} they carry. Bindings belong to the channel threads (package
+ * {@code channel}). Other threads read what the owners publish.
  */
 package io.chanmux.server.pool;

@@ -2,6 +2,7 @@ package io.chanmux.server.control.tls;
 
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.control.ControlTransport;
+import io.chanmux.server.control.TransportFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and is the only writer of the state here; the counters and {@link #certificate} may be read
  * from any thread.
  */
-public final class ControlTls {
+public final class ControlTls implements TransportFactory {
     static {
         // A TLS 1.2 client could otherwise make the server sign a new handshake as often as it likes.
         if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
@@ -92,6 +93,7 @@ public final class ControlTls {
      * Layers TLS over a connection the listener accepted; the handshake runs later, on the
      * session's thread. Rereads the files first if they changed. Listener thread only.
      */
+    @Override
     public ControlTransport open(SocketChannel accepted) throws IOException {
         reloadIfDue();
         return new TlsTransport(accepted, sockets);
@@ -170,5 +172,10 @@ public final class ControlTls {
         static FileStamps of(Path certificateFile, Path keyFile) {
             return new FileStamps(FileStamp.of(certificateFile), FileStamp.of(keyFile));
         }
+    }
+
+    @Override
+    public boolean speaksPlainText() {
+        return false;
     }
 }

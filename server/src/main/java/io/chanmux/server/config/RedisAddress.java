@@ -1,4 +1,4 @@
-package io.chanmux.server.cluster;
+package io.chanmux.server.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package io.chanmux.server.cluster;
+package io.chanmux.server.config;
 
 import org.junit.jupiter.api.Test;
 
