@@ -83,7 +83,7 @@ public final class ChanmuxServer implements AutoCloseable {
                 config.get(Settings.NODE_TTL), clock);
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
         this.listener = new ControlListener(controlSocket, config, directory, clock,
-                tls != null ? tls : TransportFactory.PLAIN, this::drain, cluster);
+                tls != null ? tls : TransportFactory.PLAIN, this::drain, draining::get, cluster);
         this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
                 : startMetrics(config, directory, listener, redisCluster, controlSocket);
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);

@@ -157,7 +157,7 @@ final class ControlConnection {
         } finally {
             closeSocket();
             session.end();
-            listener.sessionEnded(this);
+            listener.connectionEnded(this);
             log.info("session {} ({}) closed", session.id(), session.clientName());
             MDC.remove(SESSION);
         }

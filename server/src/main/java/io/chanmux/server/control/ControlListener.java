@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * The control port's accept loop. Each accepted connection becomes a {@link ControlConnection} on its
@@ -59,7 +60,7 @@ public final class ControlListener {
     /** Makes each connection's transport: plain TCP or TLS. */
     private final TransportFactory transports;
     private final Semaphore admission;
-    private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
     /** Open sessions per client block (an IPv4 address, an IPv6 /64): {@link ClientBlock}. */
     private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
@@ -71,16 +72,19 @@ public final class ControlListener {
     private final LongAccumulator endedOutboxPeak = new LongAccumulator(Math::max, 0);
     private final Runnable drainTrigger;
     private final Cluster cluster;
-    private volatile boolean draining;
+    private final BooleanSupplier draining;
 
     /**
      * @param transports   makes each connection's transport: {@link TransportFactory#PLAIN} or TLS
      * @param drainTrigger what the admin {@code drain} op runs: the server's drain
+     * @param draining     whether the server drains; the server's own flag, so there is one
      * @param cluster      where sessions place new channels and find those of other nodes
      */
     public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
-                           NanoClock clock, TransportFactory transports, Runnable drainTrigger, Cluster cluster) {
+                           NanoClock clock, TransportFactory transports, Runnable drainTrigger,
+                           BooleanSupplier draining, Cluster cluster) {
         this.server = server;
+        this.draining = draining;
         this.transports = transports;
         this.cluster = cluster;
         this.drainTrigger = drainTrigger;
@@ -94,7 +98,7 @@ public final class ControlListener {
 
     /** Sessions whose connection is open. */
     public int sessionCount() {
-        return sessions.size();
+        return connections.size();
     }
 
     /** Connections the server ended for {@code reason} since it started. */
@@ -109,16 +113,15 @@ public final class ControlListener {
 
     /** Whether the server is draining: no new sessions or channels. */
     public boolean isDraining() {
-        return draining;
+        return draining.getAsBoolean();
     }
 
     /**
-     * Starts draining: marks the listener so {@code create} is refused and tells every session with
-     * a {@code draining} event. The caller closes the server socket, which stops new sessions.
+     * Tells every session the server drains, with a {@code draining} event. The caller has set its
+     * draining flag (so {@code create} is refused) and closes the server socket (no new sessions).
      */
     public void beginDrain(ServerEvent.Draining event) {
-        draining = true;
-        sessions.forEach(connection -> connection.tell(event));
+        connections.forEach(connection -> connection.tell(event));
     }
 
     /** Runs the server's drain; the admin {@code drain} op calls it. */
@@ -153,7 +156,7 @@ public final class ControlListener {
      */
     public long largestOutboxBytes() {
         long largest = endedOutboxPeak.get();
-        for (ControlConnection session : sessions) {
+        for (ControlConnection session : connections) {
             largest = Math.max(largest, session.outbox().peakBytes());
         }
         return largest;
@@ -176,8 +179,8 @@ public final class ControlListener {
         closes.incrementAndGet(reason.ordinal());
     }
 
-    void sessionEnded(ControlConnection session) {
-        if (sessions.remove(session)) {
+    void connectionEnded(ControlConnection session) {
+        if (connections.remove(session)) {
             endedOutboxPeak.accumulate(session.outbox().peakBytes());
             admission.release();
             sessionsByAddress.computeIfPresent(ClientBlock.of(session.address()), (block, open) -> open == 1 ? null : open - 1);
@@ -213,7 +216,7 @@ public final class ControlListener {
                 log.debug("control listener shutting down");
             } finally {
                 stopped.countDown();
-                sessions.forEach(ControlConnection::closeSocket);
+                connections.forEach(ControlConnection::closeSocket);
             }
             scope.join();
         } catch (InterruptedException e) {
@@ -253,7 +256,7 @@ public final class ControlListener {
                 continue;
             }
             ControlConnection session = new ControlConnection(opened, this, address);
-            sessions.add(session);
+            connections.add(session);
             scope.fork(session::run);
         }
     }
@@ -322,7 +325,7 @@ public final class ControlListener {
         try {
             while (!stopped.await(periodMs, TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();
-                for (ControlConnection session : sessions) {
+                for (ControlConnection session : connections) {
                     session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs, idleTimeoutNs);
                 }
             }

@@ -38,12 +38,12 @@ final class ReadOnlyOps {
 
     /** {@code list}: channels without a key, plus {@code session}'s own; keyed channels of others stay unlisted. */
     ObjectNode list(ControlRequest.ListChannels request, SessionHandle session) {
-        return page(request.after(), request.limit(), entry -> entry.key() == null || entry.owner() == session, (entry, c) -> {
-            c.put("channel", entry.id())
-                    .put("port", entry.port())
-                    .put("peers", entry.peerCount())
-                    .put("maxPeers", entry.maxPeers())
-                    .put("name", entry.name());
+        return page(request.after(), request.limit(), channel -> channel.key() == null || channel.owner() == session, (channel, c) -> {
+            c.put("channel", channel.id())
+                    .put("port", channel.port())
+                    .put("peers", channel.peerCount())
+                    .put("maxPeers", channel.maxPeers())
+                    .put("name", channel.name());
         });
     }
 
@@ -77,29 +77,29 @@ final class ReadOnlyOps {
 
     /** Admin {@code channels}: every channel, keyed ones included, with its traffic counters. */
     ObjectNode channels(ControlRequest.AdminChannels request) {
-        return page(request.after(), request.limit(), entry -> true, (entry, c) -> {
-            long[] counters = entry.relay().counters().snapshot();
-            c.put("channel", entry.id())
-                    .put("port", entry.port())
-                    .put("pool", entry.pool().index())
-                    .put("owner", entry.owner().id())
-                    .put("keyed", entry.key() != null)
-                    .put("peers", entry.peerCount())
-                    .put("maxPeers", entry.maxPeers())
+        return page(request.after(), request.limit(), channel -> true, (channel, c) -> {
+            long[] counters = channel.relay().counters().snapshot();
+            c.put("channel", channel.id())
+                    .put("port", channel.port())
+                    .put("pool", channel.pool().index())
+                    .put("owner", channel.owner().id())
+                    .put("keyed", channel.key() != null)
+                    .put("peers", channel.peerCount())
+                    .put("maxPeers", channel.maxPeers())
                     .put("datagramsIn", counters[RelayCounter.DATAGRAMS_IN.ordinal()])
                     .put("bytesIn", counters[RelayCounter.BYTES_IN.ordinal()])
                     .put("forwarded", counters[RelayCounter.FORWARDED.ordinal()])
                     .put("bytesForwarded", counters[RelayCounter.BYTES_FORWARDED.ordinal()])
                     .put("dropped", RelayCounter.totalDrops(counters))
-                    .put("name", entry.name());
+                    .put("name", channel.name());
         });
     }
 
     /** Admin {@code peers}: one channel's peers with their bound address, last activity and counters. */
-    ObjectNode peers(ControlRequest.AdminPeers request, Channel entry) {
+    ObjectNode peers(ControlRequest.AdminPeers request, Channel channel) {
         int limit = request.limit();
         long after = request.after();
-        PeerTable table = entry.relay().peers();
+        PeerTable table = channel.relay().peers();
         List<Peer> chosen = new ArrayList<>();
         for (int i = 0; i < table.size(); i++) {
             if (Integer.toUnsignedLong(table.peer(i).id()) > after) {
@@ -117,7 +117,7 @@ final class ReadOnlyOps {
             p.put("datagrams", peer.activity().datagrams());
             p.put("bytes", peer.activity().bytes());
         }
-        ObjectNode result = ControlCodec.object().put("channel", entry.id());
+        ObjectNode result = ControlCodec.object().put("channel", channel.id());
         result.set("peers", peers);
         if (chosen.size() > limit) {
             result.put("next", Integer.toUnsignedLong(chosen.get(limit - 1).id()));
@@ -135,16 +135,16 @@ final class ReadOnlyOps {
         String last = null;
         boolean more = false;
         // In id order from the directory's sorted map: a page costs its own size, not the server's.
-        for (Channel entry : directory.channelsAfter(after)) {
-            if (!visible.test(entry)) {
+        for (Channel channel : directory.channelsAfter(after)) {
+            if (!visible.test(channel)) {
                 continue;
             }
             if (channels.size() == limit) {
                 more = true;
                 break;
             }
-            describe.accept(entry, channels.addObject());
-            last = entry.id();
+            describe.accept(channel, channels.addObject());
+            last = channel.id();
         }
         ObjectNode result = ControlCodec.object();
         result.set("channels", channels);
