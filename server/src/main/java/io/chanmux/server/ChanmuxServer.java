@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
@@ -58,11 +59,18 @@ public final class ChanmuxServer implements AutoCloseable {
             controlSocket.bind(new InetSocketAddress(config.bindAddress(), config.controlPort()), 4096);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the control port " + config.bindAddress().getHostAddress() + ":"
-                    + config.controlPort() + ": " + e.getMessage(), e);
+            directory.closeSharedPort();
+            throw new IOException("cannot bind the control port "
+                    + HostPort.format(new InetSocketAddress(config.bindAddress(), config.controlPort())) + ": "
+                    + e.getMessage(), e);
         }
         this.listener = new ControlListener(controlSocket, config, directory, clock, this::drain);
-        this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
+        try {
+            this.metrics = config.metricsPort() < 0 ? null : startMetrics(config, directory, listener, controlSocket);
+        } catch (IOException e) {
+            directory.closeSharedPort();
+            throw e;
+        }
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
@@ -74,8 +82,9 @@ public final class ChanmuxServer implements AutoCloseable {
                     ServerMetrics.register(directory, listener), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the metrics port " + config.bindAddress().getHostAddress() + ":"
-                    + config.metricsPort() + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the metrics port "
+                    + HostPort.format(new InetSocketAddress(config.bindAddress(), config.metricsPort())) + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -88,11 +97,19 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config.validate(), clock);
         server.root.start();
-        log.info("chanmux {} listening on control {} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
-                server.controlAddress(), config.pools(), config.udpPortLow(), config.udpPortHigh(),
-                server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
-                        + server.metrics.address().getPort() + "/metrics");
+        log.info("chanmux {} listening on control {} with {} pools, {}, metrics {}", Version.VERSION,
+                HostPort.format(server.controlAddress()), config.pools(), server.udpDescription(),
+                server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
         return server;
+    }
+
+    /** The data plane for the start-up line: the port range, or the shared port and its sockets. */
+    private String udpDescription() {
+        if (config.udpPort() < 0) {
+            return "UDP ports " + config.udpPortLow() + "-" + config.udpPortHigh() + " (one per channel)";
+        }
+        return "UDP port " + directory.sharedUdpPort() + " for every channel (" + directory.socketsPerChannel()
+                + (directory.socketsPerChannel() == 1 ? " socket)" : " sockets, SO_REUSEPORT)");
     }
 
     /** The bound control address (with the real port when the config asked for port 0). */

@@ -1,5 +1,7 @@
 package io.chanmux.server;
 
+import io.chanmux.protocol.wire.HostPort;
+
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +16,8 @@ import java.util.List;
  * @param controlPort          TCP control port, 0 to pick a free one ({@code --control-port})
  * @param udpPortLow           first UDP port of the channel range ({@code --udp-ports})
  * @param udpPortHigh          last UDP port of the channel range, inclusive
+ * @param udpPort              the one UDP port every channel shares ({@code --udp-port}); 0 picks a free one;
+ *                             -1 (the default) gives each channel a port of its own from the range
  * @param pools                channel pools, also the virtual-thread carrier count ({@code --pools})
  * @param peerTimeout          a bound peer silent this long is evicted ({@code --peer-timeout})
  * @param bindTimeout          a joined peer that has not bound within this is evicted ({@code --bind-timeout})
@@ -42,6 +46,7 @@ public record ServerConfig(
         int controlPort,
         int udpPortLow,
         int udpPortHigh,
+        int udpPort,
         int pools,
         Duration peerTimeout,
         Duration bindTimeout,
@@ -68,8 +73,8 @@ public record ServerConfig(
     /** Everything but the secret, which must not reach logs. */
     @Override
     public String toString() {
-        return "ServerConfig[bind=" + bindAddress.getHostAddress() + ", controlPort=" + controlPort + ", udpPorts="
-                + udpPortLow + "-" + udpPortHigh + ", pools=" + pools + ", peerTimeout=" + peerTimeout
+        return "ServerConfig[bind=" + HostPort.format(bindAddress) + ", controlPort=" + controlPort
+                + (udpPort < 0 ? ", udpPorts=" + udpPortLow + "-" + udpPortHigh : ", udpPort=" + udpPort) + ", pools=" + pools + ", peerTimeout=" + peerTimeout
                 + ", bindTimeout=" + bindTimeout + ", maxDatagram=" + maxDatagramBytes + ", maxPeers="
                 + maxPeersPerChannel + ", maxSessions=" + maxSessions + ", maxChannels=" + maxChannels
                 + ", maxChannelsPerSession=" + maxChannelsPerSession + ", requestRate=" + requestsPerSecond
@@ -116,6 +121,9 @@ public record ServerConfig(
         if (udpPortLow < 1 || udpPortHigh > 65535 || udpPortLow > udpPortHigh) {
             problems.add("--udp-ports: " + udpPortLow + "-" + udpPortHigh
                     + " is not a range LOW-HIGH with 1 <= LOW <= HIGH <= 65535");
+        }
+        if (udpPort < -1 || udpPort > 65535) {
+            problems.add("--udp-port: " + udpPort + " is not a port (0-65535, or -1 for a port per channel)");
         }
         if (pools < 1 || pools > 256) {
             problems.add("--pools: " + pools + " is not from 1 to 256");
@@ -199,6 +207,7 @@ public record ServerConfig(
         private int controlPort = DEFAULT_CONTROL_PORT;
         private int udpPortLow = 40_000;
         private int udpPortHigh = 40_999;
+        private int udpPort = -1;
         private int pools = defaultPools();
         private Duration peerTimeout = Duration.ofSeconds(30);
         private Duration bindTimeout = Duration.ofSeconds(30);
@@ -230,6 +239,7 @@ public record ServerConfig(
             controlPort = c.controlPort;
             udpPortLow = c.udpPortLow;
             udpPortHigh = c.udpPortHigh;
+            udpPort = c.udpPort;
             pools = c.pools;
             peerTimeout = c.peerTimeout;
             bindTimeout = c.bindTimeout;
@@ -267,6 +277,12 @@ public record ServerConfig(
         public Builder udpPorts(int low, int high) {
             udpPortLow = low;
             udpPortHigh = high;
+            return this;
+        }
+
+        /** The one port every channel shares; -1 for a port per channel from {@link #udpPorts}. */
+        public Builder udpPort(int value) {
+            udpPort = value;
             return this;
         }
 
@@ -382,7 +398,7 @@ public record ServerConfig(
 
         /** The validated config. */
         public ServerConfig build() {
-            return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, pools, peerTimeout,
+            return new ServerConfig(bindAddress, controlPort, udpPortLow, udpPortHigh, udpPort, pools, peerTimeout,
                     bindTimeout, maxDatagramBytes, maxPeersPerChannel, poolQueueCapacity, sessionQueueCapacity,
                     udpReceiveBufferBytes, maxSessions, maxChannels, maxChannelsPerSession, requestsPerSecond,
                     lineTimeout, writeTimeout, peerPacketsPerSecond, peerBytesPerSecond, secret, adminSecret, metricsPort,

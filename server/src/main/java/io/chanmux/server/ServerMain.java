@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
                 + "channel's UDP port is forwarded to all the others.")
 public final class ServerMain implements Callable<Integer> {
     private static final String SCHEDULER_PARALLELISM = "jdk.virtualThreadScheduler.parallelism";
+    private static final String DEFAULT_UDP_PORTS = "40000-40999";
 
     @Option(names = ConfigSources.CONFIG_OPTION, paramLabel = "FILE",
             description = "JSON file of settings named like the options, e.g. {\"peer-timeout\": \"30s\"}. "
@@ -40,9 +41,15 @@ public final class ServerMain implements Callable<Integer> {
             description = "Address for the control port and every channel port (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--udp-ports", paramLabel = "LOW-HIGH", defaultValue = "40000-40999",
-            description = "UDP port range for channels, one port each (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--udp-ports", paramLabel = "LOW-HIGH",
+            description = "UDP port range for channels, one port each (default: " + DEFAULT_UDP_PORTS
+                    + " unless --udp-port is given).")
     String udpPorts;
+
+    @Option(names = "--udp-port", paramLabel = "PORT",
+            description = "One UDP port for every channel instead of a port each; 0 picks a free one. Excludes "
+                    + "--udp-ports (default: a port per channel).")
+    Integer udpPort;
 
     @Option(names = "--pools", paramLabel = "N",
             description = "Channel pools and virtual-thread carrier threads (default: cores - 1, at least 1; here "
@@ -187,11 +194,16 @@ public final class ServerMain implements Callable<Integer> {
     }
 
     ServerConfig toConfig() {
-        int[] range = parsePortRange(udpPorts);
+        if (udpPort != null && udpPorts != null) {
+            throw new IllegalArgumentException("--udp-port " + udpPort + " and --udp-ports " + udpPorts
+                    + " exclude each other: give one port for every channel, or a range with a port per channel");
+        }
+        int[] range = parsePortRange(udpPorts != null ? udpPorts : DEFAULT_UDP_PORTS);
         return ServerConfig.builder()
                 .bindAddress(parseAddress(bind))
                 .controlPort(controlPort)
                 .udpPorts(range[0], range[1])
+                .udpPort(udpPort != null ? udpPort : -1)
                 .pools(pools != null ? pools : ServerConfig.defaultPools())
                 .peerTimeout(parseDuration("--peer-timeout", peerTimeout))
                 .bindTimeout(parseDuration("--bind-timeout", bindTimeout))

@@ -6,6 +6,7 @@ import io.chanmux.protocol.control.LineReader;
 import io.chanmux.protocol.control.LineTooLongException;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.StructuredTaskScope;
@@ -223,7 +225,7 @@ final class ControlConnection {
 
     private String remoteAddress() {
         try {
-            return String.valueOf(socket.getRemoteAddress());
+            return HostPort.format((InetSocketAddress) socket.getRemoteAddress());
         } catch (IOException e) {
             return "?";
         }

@@ -3,6 +3,7 @@ package io.chanmux.server.control;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.base.AddressBlock;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.ServerConfig;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -48,7 +49,8 @@ public final class ControlListener {
     private final SharedSecret secret;
     private final Semaphore admission;
     private final Set<ControlConnection> sessions = ConcurrentHashMap.newKeySet();
-    private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
+    /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
+    private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final RequestCounts requests = new RequestCounts();
@@ -143,19 +145,22 @@ public final class ControlListener {
     void sessionEnded(ControlConnection session) {
         if (sessions.remove(session)) {
             admission.release();
-            sessionsByAddress.computeIfPresent(session.address(), (address, open) -> open == 1 ? null : open - 1);
+            sessionsByAddress.computeIfPresent(AddressBlock.of(session.address()),
+                    (block, open) -> open == 1 ? null : open - 1);
         }
     }
 
     /**
-     * Counts a new connection against its address's limit; false (and nothing counted) when that
-     * address already has {@code maxSessionsPerAddress} open. Listener thread only.
+     * Counts a new connection against its address's limit (an IPv6 address's /64, see {@link
+     * AddressBlock}); false (and nothing counted) when that block already has {@code
+     * maxSessionsPerAddress} open. Listener thread only.
      */
     private boolean admitFrom(InetAddress address) {
         int limit = config.maxSessionsPerAddress();
-        int open = sessionsByAddress.merge(address, 1, Integer::sum);
+        AddressBlock block = AddressBlock.of(address);
+        int open = sessionsByAddress.merge(block, 1, Integer::sum);
         if (limit > 0 && open > limit) {
-            sessionsByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+            sessionsByAddress.computeIfPresent(block, (b, n) -> n == 1 ? null : n - 1);
             return false;
         }
         return true;
@@ -205,8 +210,8 @@ public final class ControlListener {
             }
             if (!admitFrom(address)) {
                 admission.release();
-                reject(connection, "your address has its maximum of " + config.maxSessionsPerAddress()
-                        + " control connections");
+                reject(connection, "your address (" + AddressBlock.of(address) + ") has its maximum of "
+                        + config.maxSessionsPerAddress() + " control connections");
                 continue;
             }
             ControlConnection session = new ControlConnection(connection, this, address);

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * One channel's members as its pool keeps them: each peer with the session that holds it, and the
- * immutable {@link PeerTable} last published to the channel thread. Pool thread only.
+ * immutable {@link PeerTable} last published to the socket threads. Pool thread only.
  */
 final class ChannelMembers {
     final Channel channel;

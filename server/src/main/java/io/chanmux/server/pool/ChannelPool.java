@@ -9,8 +9,9 @@ import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.Peer;
-import io.chanmux.server.channel.PeerActivity;
-import io.chanmux.server.channel.PeerRateLimit;
+import io.chanmux.server.channel.PeerIndex;
+import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +37,17 @@ import java.util.function.Consumer;
  * this thread, so a reply reaches its session in order with this pool's events.
  *
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
- * virtual thread per channel and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
+ * virtual thread per channel that has a port of its own, the socket thread of its socket of the
+ * shared port (single-port mode), and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
  * channel's thread, as its last act, tells the {@link ChannelDirectory} it has ended, which frees
- * its port. When the pool thread is interrupted (server shutdown cancels the parent scope), it
- * closes every channel socket, which ends the channel threads, refuses every queued request, and
- * the scope closes.
+ * its port; a channel on the shared port has no thread, so the pool tells the directory itself
+ * once it has unpublished the channel's members. When the pool thread is interrupted (server
+ * shutdown cancels the parent scope), it closes every socket it serves, which ends their threads,
+ * refuses every queued request, and the scope closes.
+ *
+ * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
+ * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
+ * channel without a lock.
  */
 public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
@@ -54,20 +61,29 @@ public final class ChannelPool {
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
+    private final PeerIndex peerIndex;
+    /** This pool's socket of the shared port, or null (a port per channel, or fewer sockets than pools). */
+    private final RelayPort sharedReader;
+    /** How many ids this pool can hand out before they repeat: ids stay below 2^32 and encode the pool. */
+    private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
     /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
-    private int peerSequence;
+    private long peerSequence;
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
 
-    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock) {
+    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock,
+                PeerIndex peerIndex, RelayPort sharedReader) {
         this.index = index;
         this.poolCount = poolCount;
+        this.peerIndex = peerIndex;
+        this.sharedReader = sharedReader;
+        this.idsPerPool = 0xFFFF_FFFFL / poolCount;
         this.directory = directory;
         this.config = config;
         this.clock = clock;
@@ -81,9 +97,12 @@ public final class ChannelPool {
         return index;
     }
 
-    /** The server's clock. */
-    NanoClock clock() {
-        return clock;
+    /**
+     * The pool that handed out {@code peerId}: ids are {@code pool + 1 + k × pools} below 2^32
+     * ({@link #nextPeerId}), so the pool is {@code (id - 1) mod pools}. Any thread; no allocation.
+     */
+    static int poolOf(int peerId, int pools) {
+        return Integer.remainderUnsigned(peerId - 1, pools);
     }
 
     /** Commands waiting in the queue. */
@@ -117,6 +136,9 @@ public final class ChannelPool {
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
             channelStarter = channel -> scope.fork(() -> runChannel(channel));
+            if (sharedReader != null) {
+                scope.fork(sharedReader::run);
+            }
             scope.fork(this::tickKeepalives);
             try {
                 while (true) {
@@ -137,9 +159,9 @@ public final class ChannelPool {
     /** A channel's thread: relays until its socket closes, then hands the channel back to the directory. */
     private void runChannel(Channel channel) {
         try {
-            channel.relay().run();
+            channel.ownPort().run();
         } finally {
-            ChannelDirectory.closeQuietly(channel.relay());
+            ChannelDirectory.closeQuietly(channel);
             try {
                 directory.channelEnded(channel);
             } catch (InterruptedException e) {
@@ -182,10 +204,12 @@ public final class ChannelPool {
     private void onAddChannel(PoolCommand.AddChannel c) {
         Channel channel = c.channel();
         try {
-            channelStarter.accept(channel);
+            if (channel.ownPort() != null) {
+                channelStarter.accept(channel);
+            }
         } catch (RuntimeException e) {
             // Not started (the server is shutting down), so no channel thread will report its end.
-            ChannelDirectory.closeQuietly(channel.relay());
+            ChannelDirectory.closeQuietly(channel);
             directory.channelEndedUnstarted(channel);
             c.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
             return;
@@ -236,10 +260,10 @@ public final class ChannelPool {
                     "channel " + channel.id() + " has its maximum of " + channel.maxPeers() + " peers"));
             return;
         }
-        long now = clock.nanoTime();
-        Peer peer = new Peer(nextPeerId(), SecureIds.token(), new PeerActivity(now),
-                new PeerRateLimit(config.peerPacketsPerSecond(), config.peerBytesPerSecond(), now));
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), config.peerPacketsPerSecond(),
+                config.peerBytesPerSecond(), clock.nanoTime());
         Member member = new Member(c.session(), peer);
+        peerIndex.put(peer);
         members.add(member);
         link(c.session(), members);
         c.answer().ok(new Joined(channel.id(), channel.port(), peer.id(), peer.token().clone()));
@@ -316,6 +340,7 @@ public final class ChannelPool {
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
         members.remove(member);
+        peerIndex.remove(member.peer);
         if (members.channel.owner() != member.session) {
             unlink(member.session, members);
         }
@@ -326,11 +351,28 @@ public final class ChannelPool {
         }
     }
 
-    /** Deletes a channel: closes its socket (its thread then ends and tells the directory) and tells its members. */
+    /**
+     * Deletes a channel and tells its members. Its peers leave the index and its table empties, so
+     * no socket thread finds them again; then its own socket is closed (its thread ends and tells
+     * the directory), or, on the shared port, the pool tells the directory itself.
+     */
     private void retire(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
-        ChannelDirectory.closeQuietly(channel.relay());
+        for (Member member : members.byPeer.values()) {
+            peerIndex.remove(member.peer);
+        }
+        members.publish(PeerTable.EMPTY);
+        if (channel.ownPort() != null) {
+            ChannelDirectory.closeQuietly(channel);
+        } else {
+            try {
+                directory.channelEnded(channel);
+            } catch (InterruptedException e) {
+                // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.
+                Thread.currentThread().interrupt();
+            }
+        }
         unlink(channel.owner(), members);
         ServerEvent event = new ServerEvent.ChannelDeleted(channel.id(), reason);
         for (Member member : members.byPeer.values()) {
@@ -343,7 +385,10 @@ public final class ChannelPool {
     /** Shutdown: closes every channel and refuses every queued request, so no session waits for an answer. */
     private void retireAll() {
         for (ChannelMembers members : channels.values()) {
-            ChannelDirectory.closeQuietly(members.channel.relay());
+            ChannelDirectory.closeQuietly(members.channel);
+        }
+        if (sharedReader != null) {
+            ChannelDirectory.closeQuietly(sharedReader, "pool " + index + "'s shared socket");
         }
         channels.clear();
         channelsBySession.clear();
@@ -351,7 +396,7 @@ public final class ChannelPool {
         for (PoolCommand command; (command = commands.poll()) != null; ) {
             switch (command) {
                 case PoolCommand.AddChannel c -> {
-                    ChannelDirectory.closeQuietly(c.channel().relay());
+                    ChannelDirectory.closeQuietly(c.channel());
                     c.answer().refuse(shuttingDown);
                 }
                 case PoolCommand.DeleteChannel c -> c.answer().refuse(shuttingDown);
@@ -365,13 +410,18 @@ public final class ChannelPool {
     }
 
     /**
-     * A new peer id: this pool's ids are {@code index + 1 + k × pools}, so pools never hand out the
-     * same id and need no shared counter; unique among live peers until 2^32 joins (a u32 that
-     * wraps, skipping 0).
+     * A new peer id: this pool's ids are {@code index + 1 + k × pools} for k below {@link
+     * #idsPerPool}, so they stay below 2^32, are never 0, name their pool ({@link #poolOf}), and
+     * pools never hand out the same id without a shared counter. When k wraps (after about 2^32 /
+     * pools joins) an id still held by a live peer is skipped, so ids are unique on the node.
      */
     private int nextPeerId() {
-        int id = index + 1 + peerSequence++ * poolCount;
-        return id != 0 ? id : nextPeerId();
+        while (true) {
+            int id = (int) (index + 1 + (peerSequence++ % idsPerPool) * poolCount);
+            if (peerIndex.find(id) == null) {
+                return id;
+            }
+        }
     }
 
     /** The ticker thread: queues a sweep every sweep interval until the pool's scope is cancelled. */

@@ -44,7 +44,7 @@ class ChannelPoolTest {
 
     @AfterEach
     void tearDown() {
-        directory.channels().forEach(channel -> ChannelDirectory.closeQuietly(channel.relay()));
+        directory.channels().forEach(ChannelDirectory::closeQuietly);
     }
 
     @Test
@@ -94,7 +94,7 @@ class ChannelPoolTest {
 
         for (int i = 0; i < 10; i++) {
             nowNs += Duration.ofSeconds(20).toNanos();
-            channel.relay().peers().find(a.peer()).activity().record(nowNs, 10);
+            channel.relay().peers().find(a.peer()).activity().record(0, nowNs, 10);
             pool.apply(new PoolCommand.SweepKeepalives());
         }
 
