@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.EventType;
 import io.chanmux.protocol.control.LineReader;
 import io.chanmux.protocol.wire.Hex;
 import io.chanmux.protocol.wire.Datagram;
@@ -30,7 +31,9 @@ import java.util.function.Consumer;
 
 /**
  * A chanmux control connection: sends requests, matches replies by id, and hands pushed events to
- * a listener. {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket.
+ * a listener. {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket and keeps
+ * its binding alive; a {@code rebind} event about one of this client's handles reaches that handle
+ * (and the listener too).
  *
  * <p>Thread-safe: any thread may send requests; replies are matched on one reader virtual thread,
  * which also calls the event listener (so the listener must not block).
@@ -43,10 +46,14 @@ public final class ChanmuxClient implements AutoCloseable {
     private final OutputStream out;
     private final Consumer<ControlEvent> listener;
     private final Map<Long, CompletableFuture<ObjectNode>> pending = new ConcurrentHashMap<>();
+    /** Open handles by peer id, for the {@code rebind} event. */
+    private final Map<Integer, PeerHandle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final Thread reader;
     private final Duration timeout;
     private volatile IOException closedBy;
+    /** The peer timeout the server's last {@code hello} reply reported, or null. */
+    private volatile Duration peerTimeout;
 
     private ChanmuxClient(SocketChannel socket, Consumer<ControlEvent> listener, Duration timeout) throws IOException {
         this.socket = socket;
@@ -90,8 +97,32 @@ public final class ChanmuxClient implements AutoCloseable {
      * later names the client or authenticates.
      */
     private void greet() throws IOException {
-        write(ControlCodec.encodeRequest(nextId.getAndIncrement(), Op.HELLO.wireName(),
-                ControlCodec.object().put("client", "chanmux-java")));
+        long id = nextId.getAndIncrement();
+        CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
+        pending.put(id, reply);
+        reply.whenComplete((message, failure) -> {
+            pending.remove(id);
+            if (message != null) {
+                notePeerTimeout(message);
+            }
+        });
+        write(ControlCodec.encodeRequest(id, Op.HELLO.wireName(), ControlCodec.object().put("client", "chanmux-java")));
+    }
+
+    /** Remembers the peer timeout a {@code hello} reply reports, which sizes the handles' keepalives. */
+    private void notePeerTimeout(ObjectNode reply) {
+        JsonNode millis = reply.get("peerTimeoutMs");
+        if (millis != null && millis.canConvertToLong() && millis.asLong() > 0) {
+            peerTimeout = Duration.ofMillis(millis.asLong());
+        }
+    }
+
+    /**
+     * The server's peer timeout, as its {@code hello} reported it (this client sends one on
+     * connecting), or null when it did not say.
+     */
+    public Duration peerTimeout() {
+        return peerTimeout;
     }
 
     /** The server's control address this client is connected to. */
@@ -105,7 +136,9 @@ public final class ChanmuxClient implements AutoCloseable {
         if (clientName != null) {
             args.put("client", clientName);
         }
-        return call(Op.HELLO.wireName(), args);
+        ObjectNode reply = call(Op.HELLO.wireName(), args);
+        notePeerTimeout(reply);
+        return reply;
     }
 
     /** {@code create}: makes a channel owned by this session. */
@@ -130,8 +163,22 @@ public final class ChanmuxClient implements AutoCloseable {
         return join(channel, null);
     }
 
-    /** {@code join} a channel with its key (null for an open channel). */
+    /**
+     * {@code join} a channel with its key (null for an open channel), then open the peer's UDP
+     * socket, whose keepalive PINGs at {@link PeerKeepalive#intervalFor} the server's peer timeout.
+     */
     public PeerHandle join(String channel, String key) throws IOException {
+        PeerHandle handle = PeerHandle.open(this, joinMembership(channel, key), PeerKeepalive.intervalFor(peerTimeout));
+        handles.put(handle.peer(), handle);
+        return handle;
+    }
+
+    /**
+     * {@code join} a channel without opening a socket: for clients that carry several peers, each
+     * of another channel, on one UDP socket of their own (one socket may carry at most one peer of
+     * each channel, since the server tells peers apart by address). Bind it with a {@link PeerKeepalive}.
+     */
+    public Membership joinMembership(String channel, String key) throws IOException {
         ObjectNode args = ControlCodec.object().put("channel", channel);
         if (key != null) {
             args.put("key", key);
@@ -140,7 +187,12 @@ public final class ChanmuxClient implements AutoCloseable {
         int peer = (int) reply.path("peer").asLong();
         byte[] token = Hex.decode(reply.path("token").asText(), Datagram.TOKEN_BYTES);
         InetSocketAddress relay = new InetSocketAddress(serverAddress().getAddress(), reply.path("port").asInt());
-        return PeerHandle.open(this, channel, peer, token, relay);
+        return new Membership(channel, peer, token, relay);
+    }
+
+    /** A handle is closed: no more {@code rebind} events for it. */
+    void forget(PeerHandle handle) {
+        handles.remove(handle.peer(), handle);
     }
 
     /** {@code leave} a channel this session has joined. */
@@ -251,6 +303,7 @@ public final class ChanmuxClient implements AutoCloseable {
         } finally {
             closedBy = failure;
             closeQuietly();
+            handles.values().forEach(PeerHandle::stopKeepalive);
             for (CompletableFuture<ObjectNode> waiting : pending.values()) {
                 waiting.completeExceptionally(failure);
             }
@@ -269,6 +322,12 @@ public final class ChanmuxClient implements AutoCloseable {
     private void dispatch(ObjectNode message) {
         JsonNode event = message.get("event");
         if (event != null) {
+            if (EventType.REBIND.wireName().equals(event.asText())) {
+                PeerHandle handle = handles.get((int) message.path("peer").asLong());
+                if (handle != null && handle.channel().equals(message.path("channel").asText())) {
+                    handle.rebind();
+                }
+            }
             try {
                 listener.accept(new ControlEvent(event.asText(), message));
             } catch (RuntimeException e) {

@@ -52,6 +52,8 @@ import java.util.function.Consumer;
 public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
+    /** The shortest time between two {@code rebind} hints to one peer. */
+    static final long REBIND_HINT_INTERVAL_NS = 1_000_000_000L;
 
     private final int index;
     private final int poolCount;
@@ -70,6 +72,7 @@ public final class ChannelPool {
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
+    private final AtomicLong rebindHints = new AtomicLong();
     /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
     private long peerSequence;
@@ -118,6 +121,11 @@ public final class ChannelPool {
     /** Bound peers evicted for silence longer than the peer timeout. */
     public long silentEvictions() {
         return silentEvictions.get();
+    }
+
+    /** {@code rebind} hints sent to sessions whose peer's datagrams came from a wrong source. */
+    public long rebindHints() {
+        return rebindHints.get();
     }
 
     /** Queues a command without blocking; false when the queue is full. Any thread. */
@@ -333,8 +341,27 @@ public final class ChannelPool {
                 if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
                     (bound ? silentEvictions : unboundEvictions).incrementAndGet();
                     removeMember(members, member, EventReason.TIMEOUT);
+                } else {
+                    hintRebindIfMoved(members, member, now);
                 }
             }
+        }
+    }
+
+    /**
+     * Tells a peer's session to BIND again when its DATA or PING has come from an address it is not
+     * bound to since the last hint, as after a NAT rebinding: the client heals in one round trip
+     * instead of waiting for its PONGs to stop. At most one hint a second per peer, so forged
+     * datagrams bearing its id cost its session one event line a second; it is churn, dropped if the
+     * session's queue is half full, since a client that misses it still notices the lapse.
+     */
+    private void hintRebindIfMoved(ChannelMembers members, Member member, long now) {
+        long wrongSource = member.peer.activity().lastWrongSourceNs();
+        if (wrongSource - member.hintedWrongSourceNs > 0 && now - member.lastHintNs >= REBIND_HINT_INTERVAL_NS) {
+            member.hintedWrongSourceNs = wrongSource;
+            member.lastHintNs = now;
+            rebindHints.incrementAndGet();
+            member.session.tell(new ServerEvent.Rebind(members.channel.id(), member.peer.id()), false);
         }
     }
 

@@ -215,6 +215,7 @@ class ChannelPoolTest {
                             + l.reason().wireName();
                     case ServerEvent.ChannelDeleted d -> "channel_deleted:" + d.reason().wireName();
                     case ServerEvent.Draining d -> "draining";
+                    case ServerEvent.Rebind r -> "rebind:" + Integer.toUnsignedLong(r.peer());
                 });
             }
             return summaries;
