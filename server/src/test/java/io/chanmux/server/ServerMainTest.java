@@ -47,6 +47,7 @@ class ServerMainTest {
         assertEquals("0.0.0.0", config.bindAddress().getHostAddress());
         assertEquals(40_000, config.udpPortLow());
         assertEquals(40_999, config.udpPortHigh());
+        assertEquals(-1, config.udpPort(), "a port per channel");
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), config.pools());
         assertEquals(Duration.ofSeconds(30), config.peerTimeout());
         assertEquals(1500, config.maxDatagramBytes());
@@ -58,6 +59,19 @@ class ServerMainTest {
 
         assertTrue(errors.contains("--udp-ports: 9000-8000"), errors);
         assertTrue(errors.contains("--max-datagram: 10"), errors);
+    }
+
+    @Test
+    void shouldPutEveryChannelOnOnePortWhenUdpPortIsGivenAndRefuseItWithARange() {
+        ServerMain main = new ServerMain();
+        new CommandLine(main).parseArgs("--udp-port", "10000", "--bind", "::");
+        ServerConfig config = main.toConfig();
+        assertEquals(10_000, config.udpPort());
+        assertTrue(config.toString().contains("bind=::, controlPort=7700, udpPort=10000,"), config.toString());
+
+        String errors = runCapturingErrors("--udp-port", "10000", "--udp-ports", "40000-40999");
+        assertTrue(errors.contains("--udp-port 10000 and --udp-ports 40000-40999 exclude each other"), errors);
+        assertTrue(runCapturingErrors("--udp-port", "70000").contains("--udp-port: 70000 is not a port"));
     }
 
     @Test
@@ -74,7 +88,7 @@ class ServerMainTest {
         CommandLine cmd = new CommandLine(new ServerMain());
         cmd.setOut(new PrintWriter(out));
         assertEquals(0, cmd.execute("--help"));
-        for (String option : new String[] {"--control-port", "--bind", "--udp-ports", "--pools", "--peer-timeout",
+        for (String option : new String[] {"--control-port", "--bind", "--udp-ports", "--udp-port", "--pools", "--peer-timeout",
                 "--max-datagram"}) {
             assertTrue(out.toString().contains(option), option);
         }
