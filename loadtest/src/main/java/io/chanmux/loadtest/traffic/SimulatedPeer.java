@@ -1,7 +1,10 @@
 package io.chanmux.loadtest.traffic;
 
 import io.chanmux.protocol.client.ChanmuxClient;
-import io.chanmux.protocol.client.PeerHandle;
+import io.chanmux.protocol.client.ControlEvent;
+import io.chanmux.protocol.client.Membership;
+import io.chanmux.protocol.client.PeerKeepalive;
+import io.chanmux.protocol.control.EventType;
 import io.chanmux.protocol.wire.Datagram;
 
 import java.io.IOException;
@@ -16,10 +19,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * One real chanmux peer, as a client application would be: its own control session
  * ({@code hello}, {@code join}), its own UDP socket bound with the join token, and two virtual
- * threads. The sender thread sends DATA on the peer's {@link RateScheduler} (or PINGs, to stay
- * alive, while it has nothing to send); the receiver thread verifies every datagram that arrives
- * and accounts for it in the peer's {@link DeliveryRecorder} and the shared
- * {@link TrafficCounters}.
+ * threads. The sender thread sends DATA on the peer's {@link RateScheduler} and ticks the peer's
+ * {@link PeerKeepalive} (a PING every keepalive interval; a BIND again when PONGs stop or the
+ * server hints that the peer's address changed); the receiver thread hands the keepalive its
+ * PONGs and CHALLENGEs, verifies every other datagram that arrives and accounts for it in the
+ * peer's {@link DeliveryRecorder} and the shared {@link TrafficCounters}.
  *
  * <p>Threading: {@link #run} is the peer's thread; it connects, then becomes the sender and forks
  * the receiver in a scope of its own, and releases everything in one try/finally. The run's owner
@@ -37,10 +41,12 @@ public final class SimulatedPeer {
     private final PeerContext context;
     private final TrafficCounters counters;
     private final PayloadFormat format;
-    private final long keepaliveNs;
     private volatile ChanmuxClient client;
-    private volatile PeerHandle handle;
+    private volatile DatagramChannel udp;
+    private volatile PeerKeepalive keepalive;
     private volatile int peer;
+    /** When the sender thread ticks the keepalive next. Sender thread only. */
+    private long nextTickNs;
     private volatile TrafficPlan plan;
     private volatile SenderWindow senderWindow;
 
@@ -57,7 +63,6 @@ public final class SimulatedPeer {
         this.context = context;
         this.counters = context.counters();
         this.format = context.format();
-        this.keepaliveNs = context.keepalive().toNanos();
     }
 
     /** The label given at construction. */
@@ -77,7 +82,13 @@ public final class SimulatedPeer {
 
     /** Whether the peer joined and bound. */
     public boolean isConnected() {
-        return handle != null;
+        return keepalive != null;
+    }
+
+    /** How many times the peer bound again after a lapse or a {@code rebind} hint (0 until connected). */
+    public long rebinds() {
+        PeerKeepalive connected = keepalive;
+        return connected == null ? 0 : connected.rebinds();
     }
 
     /** Gives the peer its part in the traffic. Owner thread, before {@link TrafficSignals#start}. */
@@ -125,58 +136,93 @@ public final class SimulatedPeer {
     }
 
     private void connect() throws IOException {
-        ChanmuxClient session = ChanmuxClient.connect(context.control(), event -> { }, context.requestTimeout());
+        ChanmuxClient session = ChanmuxClient.connect(context.control(), this::onEvent, context.requestTimeout());
         client = session;
         session.hello("chanmux-loadtest " + name);
-        PeerHandle joined = session.join(channelId);
+        Membership joined = session.joinMembership(channelId, null);
+        peer = joined.peer();
+        DatagramChannel socket = DatagramChannel.open();
         try {
             if (context.receiveBufferBytes() > 0) {
-                joined.datagramChannel().setOption(StandardSocketOptions.SO_RCVBUF, context.receiveBufferBytes());
+                socket.setOption(StandardSocketOptions.SO_RCVBUF, context.receiveBufferBytes());
             }
-            peer = joined.peer();
-            joined.bind(context.bindTimeout());
+            socket.connect(joined.relay());
+            PeerKeepalive keeper = new PeerKeepalive(joined.peer(), joined.token(), joined.relay(), context.keepalive(),
+                    System.nanoTime());
+            keeper.bind(socket, context.bindTimeout());
+            udp = socket;
+            keepalive = keeper;
         } catch (IOException | RuntimeException e) {
-            joined.close();
+            socket.close();
             throw e;
         }
-        handle = joined;
+    }
+
+    /** The server heard this peer from a new address: bind again at the sender's next tick. Reader thread. */
+    private void onEvent(ControlEvent event) {
+        PeerKeepalive keeper = keepalive;
+        if (keeper != null && event.type() == EventType.REBIND && event.peer() == Integer.toUnsignedLong(peer)) {
+            keeper.hint();
+        }
     }
 
     // ---- sender thread ------------------------------------------------------------------------
 
     private void send() throws InterruptedException {
-        DatagramChannel udp = handle.datagramChannel();
-        ByteBuffer ping = ByteBuffer.allocateDirect(Datagram.PING_BYTES);
+        DatagramChannel socket = udp;
+        ByteBuffer scratch = ByteBuffer.allocateDirect(PeerKeepalive.SCRATCH_BYTES);
         TrafficSignals signals = context.signals();
-        while (!signals.awaitStart(keepaliveNs)) {
-            sendPing(udp, ping);
+        nextTickNs = System.nanoTime();
+        while (!signals.awaitStart(keepAlive(socket, scratch) - System.nanoTime())) {
+            // the keepalive ticked; wait for the start, or its next tick
         }
         TrafficPlan assigned = plan;
         if (assigned != null) {
             try {
                 if (!assigned.sends()) {
-                    keepAliveUntil(udp, ping, assigned.timeline().trafficEndNs());
+                    keepAliveUntil(socket, scratch, assigned.timeline().trafficEndNs());
                 } else if (assigned.unpaced()) {
-                    sendUnpaced(udp, ping, assigned);
+                    sendUnpaced(socket, scratch, assigned);
                 } else {
-                    sendScheduled(udp, ping, assigned);
+                    sendScheduled(socket, scratch, assigned);
                 }
             } finally {
                 assigned.sendingFinished().countDown();
             }
         }
-        while (!signals.awaitStop(keepaliveNs)) {
-            sendPing(udp, ping);
+        while (!signals.awaitStop(keepAlive(socket, scratch) - System.nanoTime())) {
+            // the keepalive ticked; wait for the stop, or its next tick
         }
     }
 
-    private void sendScheduled(DatagramChannel udp, ByteBuffer ping, TrafficPlan assigned)
+    /** Ticks the keepalive if it is due (a PING, or a BIND while re-binding); returns when it is due next. */
+    private long keepAlive(DatagramChannel socket, ByteBuffer scratch) {
+        long now = System.nanoTime();
+        if (now - nextTickNs >= 0) {
+            PeerKeepalive keeper = keepalive;
+            long pings = keeper.pings();
+            try {
+                nextTickNs = keeper.tick(now, socket, scratch);
+                if (keeper.pings() != pings) {
+                    counters.onKeepalive();
+                }
+            } catch (IOException e) {
+                // ICMP port unreachable surfaces here; a closed socket means we are stopping.
+                if (socket.isOpen()) {
+                    counters.onSendError();
+                }
+                nextTickNs = now + PeerKeepalive.FIRST_BIND_RETRY.toNanos();
+            }
+        }
+        return nextTickNs;
+    }
+
+    private void sendScheduled(DatagramChannel udp, ByteBuffer scratch, TrafficPlan assigned)
             throws InterruptedException {
         RateScheduler schedule = assigned.scheduler();
         RunTimeline timeline = assigned.timeline();
         ByteBuffer data = ByteBuffer.allocateDirect(format.datagramBytes());
         long firstMeasured = schedule.firstSequenceAtOrAfter(timeline.measureStartNs());
-        long lastSentNs = System.nanoTime();
         int burst = 0;
         while (true) {
             long now = System.nanoTime();
@@ -187,7 +233,6 @@ public final class SimulatedPeer {
                     counters.onSent(assigned.copies(), sentNs - schedule.intendedNs(sequence),
                             timeline.isMeasured(sentNs));
                 }
-                lastSentNs = sentNs;
                 if (++burst % 16 == 0) {
                     Thread.yield(); // catching up after a stall: let receivers run between batches
                 }
@@ -197,11 +242,7 @@ public final class SimulatedPeer {
                 break;
             }
             burst = 0;
-            if (now - lastSentNs >= keepaliveNs) {
-                sendPing(udp, ping);
-                lastSentNs = now;
-            }
-            long wakeNs = Math.min(onTick(schedule.nextIntendedNs()), lastSentNs + keepaliveNs);
+            long wakeNs = Math.min(onTick(schedule.nextIntendedNs()), keepAlive(udp, scratch));
             if (wakeNs - now > 0) {
                 TimeUnit.NANOSECONDS.sleep(wakeNs - now);
             }
@@ -220,9 +261,9 @@ public final class SimulatedPeer {
         return Math.ceilDiv(ns, SEND_TICK_NS) * SEND_TICK_NS;
     }
 
-    private void sendUnpaced(DatagramChannel udp, ByteBuffer ping, TrafficPlan assigned) throws InterruptedException {
+    private void sendUnpaced(DatagramChannel udp, ByteBuffer scratch, TrafficPlan assigned) throws InterruptedException {
         RunTimeline timeline = assigned.timeline();
-        keepAliveUntil(udp, ping, timeline.trafficStartNs());
+        keepAliveUntil(udp, scratch, timeline.trafficStartNs());
         ByteBuffer data = ByteBuffer.allocateDirect(format.datagramBytes());
         long sequence = 0;
         long firstMeasured = -1;
@@ -238,30 +279,21 @@ public final class SimulatedPeer {
             if (write(udp, format.encode(data, peer, sequence, now))) {
                 counters.onSent(assigned.copies(), 0, measured);
             }
+            keepAlive(udp, scratch);
             sequence++;
             Thread.yield(); // never parks otherwise: without this it would starve the receivers
         }
         senderWindow = new SenderWindow(peer, firstMeasured < 0 ? sequence : firstMeasured, sequence);
     }
 
-    private void keepAliveUntil(DatagramChannel udp, ByteBuffer ping, long untilNs) throws InterruptedException {
-        long lastSentNs = System.nanoTime();
+    private void keepAliveUntil(DatagramChannel udp, ByteBuffer scratch, long untilNs) throws InterruptedException {
         while (true) {
+            long next = keepAlive(udp, scratch);
             long now = System.nanoTime();
             if (now - untilNs >= 0) {
                 return;
             }
-            if (now - lastSentNs >= keepaliveNs) {
-                sendPing(udp, ping);
-                lastSentNs = now;
-            }
-            TimeUnit.NANOSECONDS.sleep(Math.min(untilNs - now, keepaliveNs - (now - lastSentNs)));
-        }
-    }
-
-    private void sendPing(DatagramChannel udp, ByteBuffer ping) {
-        if (write(udp, Datagram.encodePing(ping, peer, System.nanoTime()))) {
-            counters.onKeepalive();
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(untilNs, next) - now));
         }
     }
 
@@ -281,36 +313,34 @@ public final class SimulatedPeer {
     // ---- receiver thread ----------------------------------------------------------------------
 
     private void receive() {
-        DatagramChannel udp = handle.datagramChannel();
+        DatagramChannel socket = udp;
+        PeerKeepalive keeper = keepalive;
+        ByteBuffer scratch = ByteBuffer.allocateDirect(PeerKeepalive.SCRATCH_BYTES);
         // One byte more than a valid datagram, so a longer one shows up as a bad length.
         ByteBuffer buffer = ByteBuffer.allocateDirect(format.datagramBytes() + 1);
         while (true) {
             buffer.clear();
             try {
-                udp.read(buffer);
+                socket.read(buffer);
+                long receivedNs = System.nanoTime();
+                if (keeper.onReceived(buffer.flip(), receivedNs, socket, scratch)) {
+                    if (buffer.get(0) == Datagram.PONG) {
+                        counters.onPong();
+                    } else {
+                        counters.onControlReply();
+                    }
+                    continue;
+                }
+                onDatagram(buffer, buffer.limit(), receivedNs);
             } catch (ClosedChannelException closed) {
                 return; // the normal way out: stop closed the socket
             } catch (IOException e) {
                 counters.onReceiveError();
-                continue;
             }
-            onDatagram(buffer, buffer.position(), System.nanoTime());
         }
     }
 
     private void onDatagram(ByteBuffer datagram, int length, long receivedNs) {
-        if (length >= Datagram.HEADER_BYTES && datagram.getInt(1) == peer) {
-            byte type = datagram.get(0);
-            if (type == Datagram.PONG && length == Datagram.PING_BYTES) {
-                counters.onPong();
-                return;
-            }
-            if ((type == Datagram.BIND_OK && length == Datagram.HEADER_BYTES)
-                    || (type == Datagram.CHALLENGE && length == Datagram.CHALLENGE_BYTES)) {
-                counters.onControlReply();
-                return;
-            }
-        }
         Corruption corruption = format.verify(datagram, length);
         if (corruption != null) {
             counters.onCorrupt(corruption);
@@ -339,10 +369,10 @@ public final class SimulatedPeer {
     }
 
     private void closeUdp() {
-        PeerHandle udp = handle;
-        if (udp != null) {
+        DatagramChannel socket = udp;
+        if (socket != null) {
             try {
-                udp.close();
+                socket.close();
             } catch (IOException ignored) {
                 // closing is the way out; nothing left to release
             }

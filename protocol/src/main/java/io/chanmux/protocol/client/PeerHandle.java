@@ -109,17 +109,7 @@ public final class PeerHandle implements AutoCloseable {
      * @throws SocketTimeoutException when no BIND_OK arrives within {@code timeout}
      */
     public void bind(Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        DatagramPacket packet = new DatagramPacket(controlReceive, controlReceive.length);
-        while (!keepalive.isBound()) {
-            long now = System.nanoTime();
-            if (now - deadline >= 0) {
-                throw new SocketTimeoutException("no BIND_OK for peer " + Integer.toUnsignedString(peer())
-                        + " within " + timeout);
-            }
-            long next = keepalive.tick(now, udp, tickBuffer);
-            receive(packet, Duration.ofNanos(Math.max(1, Math.min(next, deadline) - now)));
-        }
+        keepalive.bind(udp, timeout);
         startKeepalive();
     }
 

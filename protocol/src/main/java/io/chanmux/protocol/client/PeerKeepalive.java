@@ -3,7 +3,9 @@ package io.chanmux.protocol.client;
 import io.chanmux.protocol.wire.Datagram;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -45,6 +47,7 @@ public final class PeerKeepalive {
     private volatile long lastHeardNs;
     private volatile boolean hinted;
     private volatile long rebinds;
+    private volatile long pings;
     // The ticking thread's, under this object's monitor:
     private long nextPingNs;
     private boolean pingScheduled;
@@ -101,6 +104,11 @@ public final class PeerKeepalive {
         return rebinds;
     }
 
+    /** How many keepalive PINGs it has sent. */
+    public long pings() {
+        return pings;
+    }
+
     /** Asks for a BIND at the next {@link #tick}: the server saw the peer at a new address. Any thread. */
     public void hint() {
         hinted = true;
@@ -123,6 +131,7 @@ public final class PeerKeepalive {
                 if (nowNs - nextPingNs >= 0) {
                     udp.send(Datagram.encodePing(scratch, peer, pingBody), relay);
                     nextPingNs = nowNs + intervalNs;
+                    pings++;
                 }
                 return nextPingNs - lapseNs < 0 ? nextPingNs : lapseNs + 1;
             }
@@ -140,6 +149,36 @@ public final class PeerKeepalive {
             bindRetryNs = Math.min(2 * bindRetryNs, Math.max(FIRST_BIND_RETRY.toNanos(), intervalNs));
         }
         return nextBindNs;
+    }
+
+    /**
+     * Binds on {@code udp}, a blocking socket that nothing else reads yet: ticks and receives until
+     * BIND_OK arrives; anything else that arrives meanwhile is discarded. Then {@link #tick} and
+     * {@link #onReceived} keep the binding, from whatever threads the caller has.
+     *
+     * @throws SocketTimeoutException when no BIND_OK arrives within {@code timeout}
+     */
+    public void bind(DatagramChannel udp, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_BYTES);
+        byte[] received = new byte[64];
+        DatagramPacket packet = new DatagramPacket(received, received.length);
+        while (!isBound()) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                throw new SocketTimeoutException("no BIND_OK for peer " + Integer.toUnsignedString(peer) + " within "
+                        + timeout);
+            }
+            long waitNs = Math.min(tick(now, udp, scratch), deadline) - now;
+            udp.socket().setSoTimeout((int) Math.max(1, waitNs / 1_000_000));
+            packet.setLength(received.length);
+            try {
+                udp.socket().receive(packet);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            onReceived(ByteBuffer.wrap(received, 0, packet.getLength()), System.nanoTime(), udp, scratch);
+        }
     }
 
     /**
