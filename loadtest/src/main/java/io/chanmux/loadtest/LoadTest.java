@@ -30,8 +30,8 @@ import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.ChanmuxServer;
-import io.chanmux.server.ServerConfig;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -39,7 +39,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,7 +81,6 @@ public final class LoadTest {
     private static final Duration STATS_POLL_INTERVAL = Duration.ofMillis(500);
     private static final Duration START_DELAY = Duration.ofMillis(200);
     private static final Duration QUIET_BEFORE_DRAIN_ENDS = Duration.ofSeconds(1);
-    private static final int EMBEDDED_UDP_LOW_PORT = 20_000;
 
     private final LoadTestConfig config;
     private final PrintStream out;
@@ -151,7 +149,7 @@ public final class LoadTest {
     public LoadTestResult run() throws LoadTestException, InterruptedException {
         Instant startedAt = Instant.now();
         checkOpenFiles();
-        ChanmuxServer embedded = config.embedded() ? startEmbeddedServer() : null;
+        ChanmuxServer embedded = config.embedded() ? EmbeddedServer.start(config) : null;
         try {
             InetSocketAddress control = embedded != null ? embedded.controlAddress() : config.server();
             ServerProbe server = ServerProbe.of(embedded != null ? ProcessHandle.current().pid() : config.serverPid());
@@ -274,50 +272,10 @@ public final class LoadTest {
     // ---- phases -------------------------------------------------------------------------------
 
     private void checkOpenFiles() throws LoadTestException {
-        ServerProbe.OpenFilesLimit limit = ServerProbe.openFilesLimit();
-        if (limit == null) {
-            return; // not Linux: nothing to check against
-        }
-        String problem = FileDescriptorBudget.of(config, ServerProbe.openFileCount()).problem(limit.soft(), limit.hard());
-        if (problem != null) {
-            throw new LoadTestException(problem);
-        }
+        FileDescriptorBudget.check(config);
     }
 
-    /**
-     * Starts a server in this JVM with its defaults, except where the test itself needs more: a
-     * UDP port per channel, room for every session and peer, datagrams as long as the payload,
-     * per-peer rate limits above the offered rate (the test measures relaying, not the limiter),
-     * and a metrics port of its own choosing, so it never collides with a server already running.
-     */
-    private ChanmuxServer startEmbeddedServer() throws LoadTestException {
-        // One port per channel, plus room for ports that other processes hold.
-        int ports = Math.max(1000, config.channels() + config.channels() / 10 + 64);
-        int high = Math.min(65_535, EMBEDDED_UDP_LOW_PORT + ports - 1);
-        int datagramBytes = config.payloadBytes() + 5;
-        int peerPackets = config.isMaxRate() ? 1_000_000 : (int) Math.max(500, Math.ceil(2 * config.ratePerSender()));
-        ServerConfig defaults = ServerConfig.builder().build();
-        ServerConfig serverConfig = ServerConfig.builder()
-                .bindAddress(InetAddress.ofLiteral("127.0.0.1"))
-                .controlPort(0)
-                .metricsPort(0)
-                .udpPorts(EMBEDDED_UDP_LOW_PORT, high)
-                .maxChannels(Math.max(defaults.maxChannels(), config.channels()))
-                .maxSessions(Math.max(defaults.maxSessions(), config.totalPeers() + config.channels() + 64))
-                .maxPeersPerChannel(Math.max(defaults.maxPeersPerChannel(), config.peersPerChannel()))
-                .maxDatagramBytes(Math.max(defaults.maxDatagramBytes(), datagramBytes))
-                .peerPacketsPerSecond(Math.max(defaults.peerPacketsPerSecond(), peerPackets))
-                .peerBytesPerSecond((int) Math.min(Integer.MAX_VALUE,
-                        Math.max(defaults.peerBytesPerSecond(), (long) peerPackets * datagramBytes)))
-                .build();
-        try {
-            return ChanmuxServer.start(serverConfig);
-        } catch (IOException e) {
-            throw new LoadTestException("cannot start the embedded server: " + e.getMessage(), e);
-        }
-    }
-
-    private RelayStats connectStats(InetSocketAddress control) throws LoadTestException {
+    static RelayStats connectStats(InetSocketAddress control) throws LoadTestException {
         try {
             return RelayStats.connect(control, STATS_TIMEOUT);
         } catch (ConnectException e) {
@@ -599,8 +557,8 @@ public final class LoadTest {
         }
     }
 
-    private static String address(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    static String address(InetSocketAddress address) {
+        return HostPort.format(address);
     }
 
     private static void closeOwners(List<ChannelOwner> owners) {

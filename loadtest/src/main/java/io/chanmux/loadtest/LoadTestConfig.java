@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  * @param sweepRates             total rates to measure one after the other ({@code --sweep}), strictly increasing;
  *                               empty for a single run at {@code ratePerSecond}. In a sweep, {@code ratePerSecond}
  *                               is the first of them and each step runs with {@link #withRate}
+ * @param peersPerSocket         peers, each of another channel, that one control session and one UDP socket carry
+ *                               ({@code --peers-per-socket}); above 1 the run is a capacity test ({@link CapacityRun}):
+ *                               channels are created as many per owner session, and peers only keep alive
  */
 public record LoadTestConfig(
         InetSocketAddress server,
@@ -61,7 +64,8 @@ public record LoadTestConfig(
         int joinConcurrency,
         Duration keepalive,
         int peerReceiveBufferBytes,
-        List<Double> sweepRates) {
+        List<Double> sweepRates,
+        int peersPerSocket) {
 
     /** The smallest payload: the load test's own header (sender, sequence, send time, check). */
     public static final int MIN_PAYLOAD_BYTES = 24;
@@ -69,6 +73,8 @@ public record LoadTestConfig(
     public static final int MAX_PAYLOAD_BYTES = 65_507 - 5;
     /** The most steps a sweep may have. */
     public static final int MAX_SWEEP_STEPS = 50;
+    /** The most peers one session and socket may carry in a capacity test. */
+    public static final int MAX_PEERS_PER_SOCKET = 10_000;
 
     /** Copies the list of sweep rates (null means no sweep). */
     public LoadTestConfig {
@@ -90,6 +96,21 @@ public record LoadTestConfig(
         return channels * sendersPerChannel;
     }
 
+    /** Whether this is a capacity test: sessions and sockets carry many peers, which only keep alive. */
+    public boolean isCapacityTest() {
+        return peersPerSocket > 1;
+    }
+
+    /** Control sessions (and UDP sockets) that carry the peers: one per {@link #peersPerSocket} peers of distinct channels. */
+    public int peerSockets() {
+        return peersPerChannel * Math.ceilDiv(channels, peersPerSocket);
+    }
+
+    /** Sessions that own the channels: one per {@link #peersPerSocket} channels. */
+    public int ownerSessions() {
+        return Math.ceilDiv(channels, peersPerSocket);
+    }
+
     /** Whether this is a rate sweep: one run per rate of {@link #sweepRates}. */
     public boolean isSweep() {
         return !sweepRates.isEmpty();
@@ -99,7 +120,7 @@ public record LoadTestConfig(
     public LoadTestConfig withRate(double rate) {
         return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, sendersPerChannel, rate,
                 payloadBytes, duration, warmup, rampPeersPerSecond, maxDrain, jsonFile, htmlFile, maxLossPercent,
-                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
+                serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, peersPerSocket).validate();
     }
 
     /** Whether senders send as fast as they can. */
@@ -174,6 +195,13 @@ public record LoadTestConfig(
             problems.add("--peer-rcvbuf: " + peerReceiveBufferBytes + " is negative");
         }
         checkSweep(problems, sweepRates);
+        if (peersPerSocket < 1 || peersPerSocket > MAX_PEERS_PER_SOCKET) {
+            problems.add("--peers-per-socket: " + peersPerSocket + " is not from 1 to " + MAX_PEERS_PER_SOCKET);
+        } else if (peersPerSocket > 1 && isSweep()) {
+            problems.add("--peers-per-socket: a capacity test sends no DATA, so it cannot be a --sweep");
+        } else if (peersPerSocket > 1 && htmlFile != null) {
+            problems.add("--html: a capacity test writes no HTML report; use --json");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -204,6 +232,7 @@ public record LoadTestConfig(
         map.put("keepaliveSeconds", seconds(keepalive));
         map.put("peerReceiveBufferBytes", peerReceiveBufferBytes);
         map.put("sweepRates", isSweep() ? sweepRates : null);
+        map.put("peersPerSocket", peersPerSocket);
         map.put("jsonFile", jsonFile == null ? null : jsonFile.toString());
         map.put("htmlFile", htmlFile == null ? null : htmlFile.toString());
         return map;
@@ -351,6 +380,7 @@ public record LoadTestConfig(
         private Duration keepalive = Duration.ofSeconds(2);
         private int peerReceiveBufferBytes = 1 << 20;
         private List<Double> sweepRates = List.of();
+        private int peersPerSocket = 1;
 
         private Builder() {
         }
@@ -497,6 +527,12 @@ public record LoadTestConfig(
             return this;
         }
 
+        /** Peers, each of another channel, per control session and UDP socket; above 1, a capacity test. */
+        public Builder peersPerSocket(int value) {
+            peersPerSocket = value;
+            return this;
+        }
+
         /** The validated config. */
         public LoadTestConfig build() {
             int senders = sendersPerChannel != null ? sendersPerChannel : peersPerChannel;
@@ -511,7 +547,7 @@ public record LoadTestConfig(
             }
             return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
                     payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent, serverPid,
-                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates).validate();
+                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, peersPerSocket).validate();
         }
     }
 }
