@@ -95,8 +95,11 @@ public final class CapacityRun {
         List<ChanmuxClient> owners = new ArrayList<>();
         try {
             long began = System.nanoTime();
+            long serverTicksIdle = server.cpuTicks().orElse(-1);
             String[] channels = createChannels(control, stats, owners);
             double channelsSeconds = (System.nanoTime() - began) / 1e9;
+            long serverTicksChannels = server.cpuTicks().orElse(-1);
+            long ownTicksChannels = ServerProbe.self().cpuTicks().orElse(-1);
             long rssChannels = server.residentBytes().orElse(-1);
             out.printf(Locale.ROOT, "created %,d channels in %.1f s (%,.0f/s)%n", channels.length, channelsSeconds,
                     channels.length / channelsSeconds);
@@ -116,9 +119,13 @@ public final class CapacityRun {
             AtomicReference<String> firstError = new AtomicReference<>();
             Semaphore joining = new Semaphore(config.joinConcurrency());
             double peersSeconds;
+            long serverTicksPeers;
+            long ownTicksPeers;
             long rssPeers;
             long rssEnd;
             double holdSeconds;
+            long serverTicksHold;
+            long rcvbufErrors;
             RelayStatsSnapshot atHold;
             RelayStatsSnapshot atEnd;
             try (var scope = StructuredTaskScope.open(Joiner.<Object>awaitAll(), cfg -> cfg.withName("capacity-groups"))) {
@@ -140,15 +147,22 @@ public final class CapacityRun {
                     }
                     awaitWithProgress(connected, tally, joinBegan);
                     peersSeconds = (System.nanoTime() - joinBegan) / 1e9;
+                    serverTicksPeers = server.cpuTicks().orElse(-1);
+                    ownTicksPeers = ServerProbe.self().cpuTicks().orElse(-1);
                     rssPeers = server.residentBytes().orElse(-1);
                     out.printf(Locale.ROOT, "joined and bound %,d of %,d peers in %.1f s (%,.0f/s)%s%n",
                             tally.bound().sum(), config.totalPeers(), peersSeconds, tally.bound().sum() / peersSeconds,
                             firstError.get() == null ? "" : "; first error: " + firstError.get());
 
                     atHold = snapshot(stats);
+                    Long rcvbufErrorsBefore = ServerProbe.hostUdpCounters().get("RcvbufErrors");
                     long holdBegan = System.nanoTime();
                     hold(tally, holdBegan);
                     holdSeconds = (System.nanoTime() - holdBegan) / 1e9;
+                    serverTicksHold = server.cpuTicks().orElse(-1);
+                    Long rcvbufErrorsAfter = ServerProbe.hostUdpCounters().get("RcvbufErrors");
+                    rcvbufErrors = rcvbufErrorsBefore == null || rcvbufErrorsAfter == null ? -1
+                            : rcvbufErrorsAfter - rcvbufErrorsBefore;
                     atEnd = snapshot(stats);
                     rssEnd = server.residentBytes().orElse(-1);
                 } finally {
@@ -162,7 +176,10 @@ public final class CapacityRun {
             return new CapacityResult(target, startedAt, config.toMap(), config.channels(), channels.length,
                     channelsSeconds, config.totalPeers(), tally.bound().sum(), firstError.get(), peersSeconds, rssIdle,
                     rssChannels, rssPeers, rssEnd, holdSeconds, tally.pings().sum(), tally.pongs().sum(), rebinds,
-                    gauge(atEnd, "channels"), gauge(atEnd, "peers"), dropped);
+                    gauge(atEnd, "channels"), gauge(atEnd, "peers"), dropped,
+                    cpuSeconds(serverTicksIdle, serverTicksChannels), cpuSeconds(serverTicksChannels, serverTicksPeers),
+                    cpuSeconds(ownTicksChannels, ownTicksPeers), cpuSeconds(serverTicksPeers, serverTicksHold),
+                    rcvbufErrors);
         } finally {
             for (ChanmuxClient owner : owners) {
                 closeQuietly(owner);
@@ -241,6 +258,10 @@ public final class CapacityRun {
     private static RelayStatsSnapshot snapshot(RelayStats stats) {
         RelayStatsSnapshot snapshot = stats.trySnapshot();
         return snapshot == null ? RelayStatsSnapshot.EMPTY : snapshot;
+    }
+
+    private static double cpuSeconds(long ticksBefore, long ticksAfter) {
+        return ticksBefore < 0 || ticksAfter < 0 ? -1 : (double) (ticksAfter - ticksBefore) / ServerProbe.CLOCK_TICKS_PER_SECOND;
     }
 
     private static long gauge(RelayStatsSnapshot snapshot, String name) {

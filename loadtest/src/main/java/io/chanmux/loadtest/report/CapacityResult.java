@@ -36,12 +36,20 @@ import java.util.Map;
  * @param serverChannelsEnd  the server's live channels after the hold ({@code stats}), or -1
  * @param serverPeersEnd     the server's peers after the hold, or -1
  * @param serverDroppedHold  datagrams the server dropped during the hold, or -1
+ * @param serverCpuChannels  the server's CPU seconds (user + system) while it created the channels, or -1
+ * @param serverCpuPeers     the server's CPU seconds while it took the peers, or -1
+ * @param loadCpuPeers       this load generator's CPU seconds while the peers joined and bound, or -1
+ * @param serverCpuHold      the server's CPU seconds during the hold, or -1
+ * @param hostRcvbufErrors   datagrams the host's kernel dropped at full receive buffers during the hold
+ *                           (any socket, client or server), or -1
  */
 public record CapacityResult(String target, Instant startedAt, Map<String, Object> config, int channelsRequested,
                              int channelsCreated, double channelsSeconds, int peersRequested, long peersBound,
                              String firstError, double peersSeconds, long rssIdleBytes, long rssChannelsBytes,
                              long rssPeersBytes, long rssEndBytes, double holdSeconds, long pings, long pongs,
-                             long rebinds, long serverChannelsEnd, long serverPeersEnd, long serverDroppedHold) {
+                             long rebinds, long serverChannelsEnd, long serverPeersEnd, long serverDroppedHold,
+                             double serverCpuChannels, double serverCpuPeers, double loadCpuPeers,
+                             double serverCpuHold, long hostRcvbufErrors) {
 
     /** Channels created per second. */
     public double channelsPerSecond() {
@@ -56,6 +64,16 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
     /** Creates and joins per second over both phases. */
     public double createsAndJoinsPerSecond() {
         return (channelsCreated + peersBound) / (channelsSeconds + peersSeconds);
+    }
+
+    /** The server's CPU microseconds per channel created, NaN when unknown: its capacity is a million over it per core-second. */
+    public double serverCpuMicrosPerChannel() {
+        return serverCpuChannels < 0 ? Double.NaN : serverCpuChannels * 1e6 / channelsCreated;
+    }
+
+    /** The server's CPU microseconds per peer joined and bound, NaN when unknown. */
+    public double serverCpuMicrosPerPeer() {
+        return serverCpuPeers < 0 ? Double.NaN : serverCpuPeers * 1e6 / peersBound;
     }
 
     /** The server's resident memory per channel, NaN when unknown. */
@@ -83,11 +101,15 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
         line(text, "peers       %,d of %,d joined and bound in %.1f s: %,.0f/s%s", peersBound, peersRequested,
                 peersSeconds, peersPerSecond(), firstError == null ? "" : " (first error: " + firstError + ")");
         line(text, "creates + joins  %,.0f/s", createsAndJoinsPerSecond());
+        line(text, "server CPU  %.1f s for the channels (%.0f µs each), %.1f s for the peers (%.0f µs each); "
+                        + "load generator %.1f s for the peers", serverCpuChannels, serverCpuMicrosPerChannel(),
+                serverCpuPeers, serverCpuMicrosPerPeer(), loadCpuPeers);
         line(text, "server RSS  idle %s, with channels %s, with peers %s, after the hold %s", rss(rssIdleBytes),
                 rss(rssChannelsBytes), rss(rssPeersBytes), rss(rssEndBytes));
         line(text, "            %s per channel, %s per peer", Units.bytes(rssBytesPerChannel()),
                 Units.bytes(rssBytesPerPeer()));
-        line(text, "hold        %.0f s: %,d keepalive PINGs, %,d PONGs, %,d re-binds", holdSeconds, pings, pongs, rebinds);
+        line(text, "hold        %.0f s: %,d keepalive PINGs, %,d PONGs, %,d re-binds; server CPU %.1f s; kernel "
+                + "receive-buffer drops %,d", holdSeconds, pings, pongs, rebinds, serverCpuHold, hostRcvbufErrors);
         line(text, "server end  %,d channels, %,d peers; %,d datagrams dropped during the hold", serverChannelsEnd,
                 serverPeersEnd, serverDroppedHold);
         line(text, "verdict     %s", passed() ? "PASS" : "FAIL: channels or peers missing at the end");
@@ -124,6 +146,13 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
         document.put("serverChannelsEnd", serverChannelsEnd);
         document.put("serverPeersEnd", serverPeersEnd);
         document.put("serverDroppedHold", serverDroppedHold);
+        document.put("serverCpuSecondsChannels", serverCpuChannels);
+        document.put("serverCpuSecondsPeers", serverCpuPeers);
+        document.put("loadGeneratorCpuSecondsPeers", loadCpuPeers);
+        document.put("serverCpuMicrosPerChannel", finite(serverCpuMicrosPerChannel()));
+        document.put("serverCpuMicrosPerPeer", finite(serverCpuMicrosPerPeer()));
+        document.put("serverCpuSecondsHold", serverCpuHold);
+        document.put("hostRcvbufErrorsHold", hostRcvbufErrors);
         document.put("passed", passed());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), document);
     }

@@ -14,10 +14,16 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * One peer's binding, kept alive. It BINDs until BIND_OK comes back (answering each CHALLENGE with
  * a CONFIRM, protocol 2), then sends a PING every interval. When no PONG has come back for two
- * intervals (a lapse), or when told that the server heard the peer from a new address ({@link
+ * intervals and half (a lapse: the last two PINGs went unanswered, the second given half an
+ * interval to come back), or when told that the server heard the peer from a new address ({@link
  * #hint}, the {@code rebind} event), it BINDs again from whatever socket it is given: the server
  * challenges the new address and moves the binding there once the CONFIRM arrives. So a NAT
  * rebinding, which changes the peer's public port without the client knowing, heals by itself.
+ *
+ * <p>Under loss it backs off rather than add to it: BINDs after a lapse are resent a quarter
+ * interval apart at first, doubling up to the interval, and the first PING after a binding comes
+ * at a random point of the second half of the interval, so peers bound together (many on one
+ * socket, or after a server restart) do not PING in step.
  *
  * <p>It owns no socket and no thread, so one socket and one pair of threads can carry many peers
  * (the load test's shared sockets), and {@link PeerHandle} drives one for each handle.
@@ -27,9 +33,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * thread. Sends go through the buffers the callers pass in: nothing is allocated per datagram.
  */
 public final class PeerKeepalive {
-    /** The first BIND retry; retries back off, doubling up to the keepalive interval. */
+    /** The first BIND retry when joining; retries back off, doubling up to the keepalive interval. */
     public static final Duration FIRST_BIND_RETRY = Duration.ofMillis(100);
-    /** No PONG for this many intervals is a lapse. */
+    /** PINGs that go unanswered in a row before it is a lapse. */
     public static final int LAPSE_INTERVALS = 2;
     /** Bytes a scratch buffer passed to {@link #tick} or {@link #onReceived} must hold. */
     public static final int SCRATCH_BYTES = Datagram.CONFIRM_BYTES;
@@ -122,10 +128,10 @@ public final class PeerKeepalive {
      */
     public synchronized long tick(long nowNs, DatagramChannel udp, ByteBuffer scratch) throws IOException {
         if (state == BOUND) {
-            long lapseNs = lastHeardNs + LAPSE_INTERVALS * intervalNs;
+            long lapseNs = lastHeardNs + LAPSE_INTERVALS * intervalNs + intervalNs / 2;
             if (!hinted && nowNs - lapseNs <= 0) {
                 if (!pingScheduled) {
-                    nextPingNs = lastHeardNs + intervalNs;
+                    nextPingNs = lastHeardNs + intervalNs / 2 + ThreadLocalRandom.current().nextLong(intervalNs / 2 + 1);
                     pingScheduled = true;
                 }
                 if (nowNs - nextPingNs >= 0) {
@@ -140,7 +146,7 @@ public final class PeerKeepalive {
             rebinds++;
             pingScheduled = false;
             nextBindNs = nowNs;
-            bindRetryNs = FIRST_BIND_RETRY.toNanos();
+            bindRetryNs = Math.max(FIRST_BIND_RETRY.toNanos(), intervalNs / 4);
         }
         hinted = false;
         if (nowNs - nextBindNs >= 0) {

@@ -60,8 +60,9 @@ class PeerKeepaliveTest {
         assertTrue(keepalive.isBound());
 
         long next = keepalive.tick(now, client, scratch);
-        assertNull(relayReceivesNothing(), "a PING before the interval");
-        assertEquals(now + INTERVAL_NS, next);
+        assertNull(relayReceivesNothing(), "a PING at once");
+        assertTrue(next - now >= INTERVAL_NS / 2 && next - now <= INTERVAL_NS, "the first PING within the second half "
+                + "of the interval, not " + (next - now) + " ns");
         now = next;
         keepalive.tick(now, client, scratch);
         ByteBuffer ping = relayReceives();
@@ -72,20 +73,23 @@ class PeerKeepaliveTest {
     }
 
     @Test
-    void shouldBindAgainAfterTwoIntervalsWithoutAPongAndBackOffItsRetries() throws IOException {
+    void shouldBindAgainWhenTwoPingsInARowGoUnansweredAndBackOffItsRetries() throws IOException {
         bind();
         for (int i = 1; i <= 2; i++) {
             now += INTERVAL_NS;
             keepalive.tick(now, client, scratch);
             assertEquals(Datagram.PING, relayReceives().get(0), "PING " + i + " goes unanswered");
         }
+        now += INTERVAL_NS / 2;
+        keepalive.tick(now, client, scratch);
+        assertNull(relayReceivesNothing(), "a lapse before the second PING had half an interval to come back");
         now += 1;
         keepalive.tick(now, client, scratch);
 
         assertEquals(Datagram.BIND, relayReceives().get(0), "a lapse of two intervals re-binds");
         assertFalse(keepalive.isBound());
         assertEquals(1, keepalive.rebinds());
-        long firstRetry = PeerKeepalive.FIRST_BIND_RETRY.toNanos();
+        long firstRetry = INTERVAL_NS / 4;
         assertEquals(now + firstRetry, keepalive.tick(now, client, scratch), "nothing due before the first retry");
         now += firstRetry;
         assertEquals(now + 2 * firstRetry, keepalive.tick(now, client, scratch), "the next retry waits twice as long");

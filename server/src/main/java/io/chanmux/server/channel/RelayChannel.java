@@ -1,5 +1,7 @@
 package io.chanmux.server.channel;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * One channel as the data plane sees it: its id, its UDP port, its members (the immutable {@link
  * PeerTable} its pool publishes) and its counters. It owns no socket and no thread: a {@link
@@ -14,6 +16,7 @@ public final class RelayChannel {
     private final int port;
     private final int writers;
     private final RelayCounters counters;
+    private final int challengeSalt = ThreadLocalRandom.current().nextInt();
     private volatile PeerTable peers = PeerTable.EMPTY;
 
     /**
@@ -51,6 +54,11 @@ public final class RelayChannel {
     /** The member with {@code peerId}, or null; one volatile read and a binary search. */
     public Peer find(int peerId) {
         return peers.find(peerId);
+    }
+
+    /** Random per channel: mixed into the per-source challenge budget's key, which is per channel ({@link SourceChallengeLimits}). */
+    int challengeSalt() {
+        return challengeSalt;
     }
 
     /** This channel's counters. */

@@ -34,6 +34,13 @@ import java.nio.channels.DatagramChannel;
  * channel's own counters for a port of its own and the shared port's counters otherwise.
  */
 public final class RelayPort {
+    /**
+     * Datagrams handled between two yields of the carrier. Virtual threads are not time-sliced: a
+     * socket thread whose socket never runs dry (the shared port under load) would otherwise keep
+     * its carrier, and with one carrier starve every control session and the pool's sweep.
+     */
+    static final int YIELD_EVERY = 256;
+
     private final DatagramChannel socket;
     private final int writer;
     private final PeerLookup peers;
@@ -76,7 +83,12 @@ public final class RelayPort {
     /** The socket thread: receives until the socket is closed. */
     public void run() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(maxDatagramBytes + 1);
+        int sinceYield = 0;
         while (true) {
+            if (++sinceYield == YIELD_EVERY) {
+                sinceYield = 0;
+                Thread.yield();
+            }
             buffer.clear();
             InetSocketAddress source;
             try {
@@ -172,7 +184,8 @@ public final class RelayPort {
      */
     private void challenge(Peer peer, InetSocketAddress source, RelayCounters counters) {
         long now = clock.nanoTime();
-        if (!sourceChallengeLimits.admit(source, now) || !peer.rateLimit(writer).admitChallenge(now)) {
+        if (!sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), now)
+                || !peer.rateLimit(writer).admitChallenge(now)) {
             counters.increment(writer, RelayCounter.DROP_CHALLENGE_LIMITED);
             return;
         }

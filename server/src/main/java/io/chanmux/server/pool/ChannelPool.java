@@ -16,6 +16,7 @@ import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -335,15 +336,21 @@ public final class ChannelPool {
     private void onSweepKeepalives() {
         sweepQueued.set(false);
         long now = clock.nanoTime();
-        for (ChannelMembers members : List.copyOf(channels.values())) {
-            for (Member member : List.copyOf(members.byPeer.values())) {
+        // A sweep visits every peer of the pool each second or so: it copies nothing unless it evicts.
+        for (ChannelMembers members : channels.values()) {
+            List<Member> silent = null;
+            for (Member member : members.byPeer.values()) {
                 boolean bound = member.peer.address() != null;
                 if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
                     (bound ? silentEvictions : unboundEvictions).incrementAndGet();
-                    removeMember(members, member, EventReason.TIMEOUT);
+                    silent = silent == null ? new ArrayList<>() : silent;
+                    silent.add(member);
                 } else {
                     hintRebindIfMoved(members, member, now);
                 }
+            }
+            if (silent != null) {
+                silent.forEach(member -> removeMember(members, member, EventReason.TIMEOUT));
             }
         }
     }
