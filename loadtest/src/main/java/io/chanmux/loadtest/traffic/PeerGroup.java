@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Peers of many channels on one control session and one UDP socket, as a client that holds many
@@ -47,6 +48,8 @@ public final class PeerGroup {
     /** The peers' keepalives, sorted by peer id for the receiver's lookup; set once joined. */
     private volatile PeerKeepalive[] keepalives = new PeerKeepalive[0];
     private volatile int[] peerIds = new int[0];
+    /** The group's thread while it binds: the receiver wakes it on each BIND_OK. */
+    private volatile Thread binder;
 
     /**
      * What every group of a run shares.
@@ -150,8 +153,13 @@ public final class PeerGroup {
         keepalives = joined;
     }
 
-    /** Ticks until every peer is bound. */
+    /**
+     * Ticks until every peer is bound. It sleeps until the next BIND is due or a BIND_OK arrives,
+     * not on a fixed tick: thousands of groups binding at once must not cost thousands of wake-ups
+     * per retry.
+     */
     private void bindAll() throws IOException, InterruptedException {
+        binder = Thread.currentThread();
         long deadline = System.nanoTime() + settings.bindTimeout().toNanos();
         long[] next = new long[keepalives.length];
         ByteBuffer scratch = ByteBuffer.allocate(PeerKeepalive.SCRATCH_BYTES);
@@ -162,14 +170,19 @@ public final class PeerGroup {
                 unbound += keepalive.isBound() ? 0 : 1;
             }
             if (unbound == 0) {
+                binder = null;
                 tally.bound().add(keepalives.length);
                 return;
             }
-            if (System.nanoTime() - deadline >= 0) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
                 throw new IOException(unbound + " of " + keepalives.length + " peers of group " + name
                         + " got no BIND_OK within " + settings.bindTimeout());
             }
-            sleepUntil(Math.min(wake, System.nanoTime() + TICK_NS));
+            LockSupport.parkNanos(Math.max(TICK_NS, Math.min(wake, deadline) - now));
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
         }
     }
 
@@ -214,9 +227,12 @@ public final class PeerGroup {
                     continue;
                 }
                 int at = Arrays.binarySearch(peerIds, buffer.getInt(1));
-                if (at >= 0 && keepalives[at].onReceived(buffer, System.nanoTime(), socket, scratch)
-                        && buffer.get(0) == Datagram.PONG) {
-                    tally.pongs().increment();
+                if (at >= 0 && keepalives[at].onReceived(buffer, System.nanoTime(), socket, scratch)) {
+                    if (buffer.get(0) == Datagram.PONG) {
+                        tally.pongs().increment();
+                    } else if (buffer.get(0) == Datagram.BIND_OK && binder != null) {
+                        LockSupport.unpark(binder);
+                    }
                 }
             } catch (ClosedChannelException closed) {
                 return; // the group is done
@@ -249,10 +265,4 @@ public final class PeerGroup {
         }
     }
 
-    private static void sleepUntil(long deadlineNs) throws InterruptedException {
-        long waitNs = deadlineNs - System.nanoTime();
-        if (waitNs > 0) {
-            TimeUnit.NANOSECONDS.sleep(waitNs);
-        }
-    }
 }
