@@ -106,7 +106,7 @@ fi
 if [ "$FANOUT" = 1 ]; then
     echo "== fan-out: udpload against a port per channel and one port, $REPEATS x interleaved"
     work=$OUT/bench
-    mkdir -p "$work"
+    mkdir -p "$work/results"
     cp -p "$BENCH"/*.c "$BENCH"/*.h "$BENCH"/Makefile "$BENCH"/*.sh "$work"/
     server="$java --enable-preview -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar $root/server/target/chanmux-server.jar \
 --control-port $CTRL_PORT --bind 127.0.0.1 --metrics-port -1 --drain-timeout 0s --max-sessions 20000 \
@@ -118,7 +118,7 @@ if [ "$FANOUT" = 1 ]; then
                 per-channel) ports="--udp-ports 40000-40999" ;;
                 single-port) ports="--udp-port 40000" ;;
             esac
-            before=$(ls "$work/results" 2>/dev/null | wc -l)
+            before=$(ls "$work/results" | wc -l)
             (cd "$work" && EXTRA_TARGET_NAME="chanmux-$mode" EXTRA_TARGET_PROTO=chanmux \
                 EXTRA_TARGET_ARGS="--ctrl-port $CTRL_PORT" EXTRA_TARGET_CMD="$server $ports" \
                 TARGETS=" " TURN=0 TARGET_STARTUP_S=1 REPEATS=1 DURATION="$DURATION" WARMUP="$WARMUP" \
