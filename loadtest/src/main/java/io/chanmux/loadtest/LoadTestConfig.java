@@ -1,5 +1,7 @@
 package io.chanmux.loadtest;
 
+import io.chanmux.protocol.wire.HostPort;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -211,7 +213,7 @@ public record LoadTestConfig(
     /** The settings as name/value pairs for reports, in a stable order. */
     public Map<String, Object> toMap() {
         Map<String, Object> map = new LinkedHashMap<>();
-        map.put("server", server == null ? null : server.getHostString() + ":" + server.getPort());
+        map.put("server", server == null ? null : HostPort.format(server));
         map.put("embedded", embedded);
         map.put("scenario", scenario);
         map.put("channels", channels);

@@ -117,13 +117,6 @@ public final class ChanmuxClient implements AutoCloseable {
         }
     }
 
-    /**
-     * The server's peer timeout, as its {@code hello} reported it (this client sends one on
-     * connecting), or null when it did not say.
-     */
-    public Duration peerTimeout() {
-        return peerTimeout;
-    }
 
     /** The server's control address this client is connected to. */
     public InetSocketAddress serverAddress() throws IOException {

@@ -95,11 +95,6 @@ public final class PeerKeepalive {
         return peer;
     }
 
-    /** The channel's UDP address. */
-    public InetSocketAddress relay() {
-        return relay;
-    }
-
     /** Whether the last BIND was answered and no lapse or hint has come since. */
     public boolean isBound() {
         return state == BOUND;

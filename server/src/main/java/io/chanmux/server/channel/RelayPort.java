@@ -70,11 +70,6 @@ public final class RelayPort {
         this.sourceChallengeLimits = new SourceChallengeLimits(challengeSlots);
     }
 
-    /** This thread's row in the counters, activities and rate limits it writes. */
-    public int writer() {
-        return writer;
-    }
-
     /** Closes the socket, which ends {@link #run}. Idempotent. */
     public void close() throws IOException {
         socket.close();
