@@ -4,7 +4,8 @@
 #      peers (keepalive traffic) on one UDP port; the load test's capacity mode reports create and
 #      join rates and the server's resident memory per channel and per peer;
 #   2. fan-out: ../shared/bench's udpload drives chanmux with a port per channel and with one port,
-#      REPEATS times interleaved, relay pinned to RELAY_CPU and udpload to GEN_CPU.
+#      REPEATS times interleaved, relay pinned to cpu0 and udpload to cpu1 (run-baseline.sh), each
+#      socket with a 4 MiB receive buffer (the shared port's one socket holds every channel's queue).
 # Every process is started here and stopped here by its pid; every wait is bounded.
 #
 # Knobs (defaults in brackets): CHANNELS [100000] PEERS_PER_CHANNEL [2] PER_SOCKET [100]
@@ -110,7 +111,7 @@ if [ "$FANOUT" = 1 ]; then
     cp -p "$BENCH"/*.c "$BENCH"/*.h "$BENCH"/Makefile "$BENCH"/*.sh "$work"/
     server="$java --enable-preview -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar $root/server/target/chanmux-server.jar \
 --control-port $CTRL_PORT --bind 127.0.0.1 --metrics-port -1 --drain-timeout 0s --max-sessions 20000 \
---peer-rate-pps 10000000 --peer-rate-bytes 2000000000"
+--peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --udp-rcvbuf 4194304"
     : > "$OUT/fanout-results.txt"
     for rep in $(seq 1 "$REPEATS"); do
         for mode in per-channel single-port; do
