@@ -4,6 +4,7 @@ import io.chanmux.protocol.client.ControlEvent;
 import io.chanmux.protocol.control.EventReason;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -16,14 +17,16 @@ final class ChannelEvents implements Consumer<ControlEvent> {
     private final PrintStream err;
     private final SessionEnd end;
     private volatile long ownPeer = -1;
+    private volatile Duration keepalive;
 
     ChannelEvents(PrintStream err, SessionEnd end) {
         this.err = err;
         this.end = end;
     }
 
-    /** From now on, a {@code peer_left} about {@code peer} means this CLI was evicted. */
-    void ownPeer(long peer) {
+    /** From now on, a {@code peer_left} about {@code peer} means this CLI was evicted; it PINGs every {@code keepalive}. */
+    void ownPeer(long peer, Duration keepalive) {
+        this.keepalive = keepalive;
         this.ownPeer = peer;
     }
 
@@ -45,11 +48,11 @@ final class ChannelEvents implements Consumer<ControlEvent> {
         }
     }
 
-    private static String evicted(ControlEvent event) {
+    private String evicted(ControlEvent event) {
         String message = "* you (peer " + event.peer() + ") were removed from the channel (" + event.reason() + ")";
         if (event.reasonCode() == EventReason.TIMEOUT) {
-            message += ": the server heard nothing from this peer within its peer timeout (UDP blocked, or "
-                    + "a timeout shorter than the " + ChannelMember.KEEPALIVE.toSeconds() + " s keepalive?)";
+            message += ": the server heard nothing from this peer within its peer timeout, although it PINGed every "
+                    + keepalive.toMillis() + " ms (is UDP to the server blocked?)";
         }
         return message;
     }

@@ -16,16 +16,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * This CLI's peer in a channel: joined and bound on construction, then one receiver virtual thread
- * owns the UDP socket. It hands each received DATA to a {@link PayloadListener}, sends a PING every
- * {@link #KEEPALIVE} so the server does not evict a quiet peer, and recognizes the PONG that ends a
- * {@link #flush}.
+ * owns the UDP socket. It hands each received DATA to a {@link PayloadListener} and recognizes the
+ * PONG that ends a {@link #flush}. The client library's keepalive PINGs at a sixth of the peer
+ * timeout the server's {@code hello} reported, so a quiet peer is not evicted, and binds again by
+ * itself when the peer's address changes (a NAT rebinding); its PONGs and CHALLENGEs arrive
+ * through this receiver.
  *
  * <p>Any thread may {@link #send} and {@link #flush}; {@link #leave} and {@link #close} belong to the
  * command's thread. Closing the UDP socket is how the receiver is stopped.
  */
 final class ChannelMember implements AutoCloseable {
-    /** Interval between keepalive PINGs; well under the server's default 30 s peer timeout. */
-    static final Duration KEEPALIVE = Duration.ofSeconds(5);
     /** How long BIND is retried before the CLI gives up on the data plane. */
     static final Duration BIND_TIMEOUT = Duration.ofSeconds(5);
     /** The largest payload one UDP datagram can carry after the header. */
@@ -34,8 +34,10 @@ final class ChannelMember implements AutoCloseable {
     static final int DEFAULT_SERVER_PAYLOAD_BYTES = 1500 - Datagram.HEADER_BYTES;
 
     private static final Duration FLUSH_RETRY = Duration.ofMillis(200);
-    /** Keepalive PINGs count up from 0; this body marks the flush PING. */
+    /** This body marks the flush PING. */
     private static final long FLUSH_BODY = -1;
+    /** How long one receive waits before it looks again at whether the member is closing. */
+    private static final Duration RECEIVE_WAIT = Duration.ofSeconds(1);
 
     private final PeerHandle peer;
     private final PayloadListener listener;
@@ -88,6 +90,11 @@ final class ChannelMember implements AutoCloseable {
     /** The channel's UDP port on the server. */
     int port() {
         return peer.relayAddress().getPort();
+    }
+
+    /** How often the keepalive PINGs: a sixth of the peer timeout the server reported. */
+    Duration keepaliveInterval() {
+        return peer.keepaliveInterval();
     }
 
     /** Sends one DATA datagram. */
@@ -146,18 +153,10 @@ final class ChannelMember implements AutoCloseable {
     private void receiveLoop() {
         byte[] buffer = new byte[65_536];
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-        long keepaliveNs = KEEPALIVE.toNanos();
-        long nextPing = System.nanoTime() + keepaliveNs;
-        long pings = 0;
         try {
             while (true) {
-                long now = System.nanoTime();
-                if (now - nextPing >= 0) {
-                    peer.sendPing(pings++);
-                    nextPing = now + keepaliveNs;
-                }
                 packet.setLength(buffer.length);
-                if (peer.receive(packet, Duration.ofNanos(nextPing - now))) {
+                if (peer.receive(packet, RECEIVE_WAIT)) {
                     onDatagram(buffer, packet.getLength());
                 }
             }

@@ -74,6 +74,7 @@ final class OutputFormat {
             case CHANNEL_DELETED -> "* channel " + event.channel() + " was deleted (" + event.reason() + ")";
             case DRAINING -> "* the server is shutting down: channels close within "
                     + event.fields().path("timeoutMs").asLong() / 1000 + " s";
+            case REBIND -> "* the server heard peer " + event.peer() + " from a new address; binding again";
             case null -> "* " + event.name() + " " + event.fields();
         };
     }

@@ -51,7 +51,7 @@ final class PeerSession {
                 out.flush();
             } : null;
             try (ChannelMember member = ChannelMember.join(client, channel, key, printer, end)) {
-                events.ownPeer(member.peerId());
+                events.ownPeer(member.peerId(), member.keepaliveInterval());
                 err.println("* joined channel " + channel + " as peer " + member.peerId() + " (UDP port "
                         + member.port() + "); " + hint());
                 if (sendInput) {

@@ -1,5 +1,7 @@
 package io.chanmux.cli;
 
+import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.server.ChanmuxServer;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
@@ -14,6 +16,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -208,17 +211,24 @@ class ChanmuxCliTest {
     }
 
     @Test
-    void shouldExitWithThreeWhenTheServerEvictsTheJoinedPeer() throws IOException {
+    void shouldStayJoinedOnAShortPeerTimeoutAndExitWithThreeWhenTheServerRemovesThePeer() throws IOException {
         server.close();
-        // Shorter than the CLI's 5 s keepalive, so the server evicts the joiner.
-        startServer(ServerConfig.builder().set(Settings.PEER_TIMEOUT, Duration.ofMillis(300)));
+        // Far shorter than the 5 s the CLI once PINGed at: it PINGs at a sixth of what hello reports.
+        startServer(ServerConfig.builder().set(Settings.PEER_TIMEOUT, Duration.ofMillis(300)).set(Settings.ADMIN_SECRET, "ops"));
         CliRun create = start("create");
         String channel = create.awaitOut(CHANNEL_LINE);
-
         CliRun join = start("join", channel);
+        String peer = join.awaitErr("joined channel " + channel + " as peer (\\d+)");
 
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> !join.hasEnded() && server.directory().peerCount() == 1);
+
+        try (ChanmuxClient admin = ChanmuxClient.connect(server.controlAddress())) {
+            admin.call("hello", ControlCodec.object().put("admin", "ops"));
+            admin.call("kick", ControlCodec.object().put("channel", channel).put("peer", Long.parseLong(peer)));
+        }
         assertEquals(ChanmuxCli.CONNECTION_FAILED, join.awaitStatus(), join.toString());
-        assertTrue(join.err().contains("were removed from the channel (timeout)"), join.err());
+        assertTrue(join.err().contains("were removed from the channel (kicked)"), join.err());
         create.endInput();
         create.awaitStatus();
     }

@@ -80,6 +80,11 @@ final class CliRun {
         return awaitMatch(Pattern.compile(regex), false);
     }
 
+    /** Whether the command has ended. */
+    boolean hasEnded() {
+        return status.isDone();
+    }
+
     /** Waits for the exit status. */
     int awaitStatus() {
         try {

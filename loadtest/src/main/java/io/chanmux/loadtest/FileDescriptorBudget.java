@@ -1,5 +1,8 @@
 package io.chanmux.loadtest;
 
+import io.chanmux.loadtest.probe.ServerProbe;
+import io.chanmux.server.config.Settings;
+
 import java.util.Locale;
 
 /**
@@ -8,10 +11,12 @@ import java.util.Locale;
  * with "Too many open files".
  *
  * <p>Every peer holds a TCP control connection and a UDP socket, and every channel an owner's
- * control connection; with {@code --embedded} the server's side of each connection and each
- * channel's UDP port are in this process too.
+ * control connection; in a capacity test one connection and one socket carry {@code
+ * --peers-per-socket} peers, and one owner connection as many channels. With {@code --embedded}
+ * the server's side of each connection and each channel's UDP port (or the shared port) are in
+ * this process too.
  *
- * @param controlConnections   TCP connections the load generator opens (one per peer and per channel)
+ * @param controlConnections   TCP connections the load generator opens (for the peers and the channels' owners)
  * @param udpSockets           the peers' UDP sockets
  * @param embeddedServerFiles  the embedded server's accepted connections, channel ports and listener; 0 otherwise
  * @param alreadyOpen          descriptors open before the run (jars, the JVM's own)
@@ -24,10 +29,27 @@ public record FileDescriptorBudget(long controlConnections, long udpSockets, lon
 
     /** The budget of {@code config}, given what is open now. */
     public static FileDescriptorBudget of(LoadTestConfig config, long alreadyOpen) {
-        long peers = config.totalPeers();
-        long connections = peers + config.channels(); // the stats session owns channel 0
-        long server = config.embedded() ? connections + config.channels() + 1 : 0;
-        return new FileDescriptorBudget(connections, peers, server, Math.max(0, alreadyOpen), MARGIN);
+        long sockets = config.peerSockets();
+        long connections = sockets + config.ownerSessions(); // the stats session owns channel 0
+        long channelPorts = config.isCapacityTest() ? Settings.POOLS.defaultValue() : config.channels();
+        long server = config.embedded() ? connections + channelPorts + 1 : 0;
+        return new FileDescriptorBudget(connections, sockets, server, Math.max(0, alreadyOpen), MARGIN);
+    }
+
+    /**
+     * Checks {@code config}'s budget against this process's open-files limit.
+     *
+     * @throws LoadTestException saying how to raise the limit when the run does not fit
+     */
+    public static void check(LoadTestConfig config) throws LoadTestException {
+        ServerProbe.OpenFilesLimit limit = ServerProbe.openFilesLimit();
+        if (limit == null) {
+            return; // not Linux: nothing to check against
+        }
+        String problem = of(config, ServerProbe.openFileCount()).problem(limit.soft(), limit.hard());
+        if (problem != null) {
+            throw new LoadTestException(problem);
+        }
     }
 
     /** Descriptors the run needs in all. */

@@ -30,11 +30,13 @@ import io.chanmux.loadtest.traffic.SimulatedPeer;
 import io.chanmux.loadtest.traffic.TrafficCounters;
 import io.chanmux.loadtest.traffic.TrafficPlan;
 import io.chanmux.loadtest.traffic.TrafficSignals;
+import io.chanmux.protocol.client.ClientTls;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.ChanmuxServer;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
@@ -46,7 +48,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,7 +90,6 @@ public final class LoadTest {
     private static final Duration STATS_POLL_INTERVAL = Duration.ofMillis(500);
     private static final Duration START_DELAY = Duration.ofMillis(200);
     private static final Duration QUIET_BEFORE_DRAIN_ENDS = Duration.ofSeconds(1);
-    private static final int EMBEDDED_UDP_LOW_PORT = 20_000;
 
     private final LoadTestConfig config;
     private final PrintStream out;
@@ -161,7 +161,7 @@ public final class LoadTest {
     public LoadTestResult run() throws LoadTestException, InterruptedException {
         Instant startedAt = Instant.now();
         checkOpenFiles();
-        ChanmuxServer embedded = config.embedded() ? startEmbeddedServer() : null;
+        ChanmuxServer embedded = config.embedded() ? EmbeddedServer.start(config) : null;
         try {
             InetSocketAddress control = embedded != null ? embedded.controlAddress() : config.server();
             ServerProbe server = ServerProbe.of(embedded != null ? ProcessHandle.current().pid() : config.serverPid());
@@ -169,7 +169,7 @@ public final class LoadTest {
                     ? "embedded " + address(control) + " (UDP ports " + embedded.config().get(Settings.UDP_PORTS)
                     + ", pid " + server.pid() + ")"
                     : address(control) + (server.isKnown() ? " (server pid " + server.pid() + ")" : " (server pid unknown)");
-            RelayStats stats = connectStats(control);
+            RelayStats stats = connectStats(control, config.tls());
             try {
                 return execute(control, server, stats, target, startedAt);
             } finally {
@@ -324,54 +324,12 @@ public final class LoadTest {
     // ---- phases -------------------------------------------------------------------------------
 
     private void checkOpenFiles() throws LoadTestException {
-        ServerProbe.OpenFilesLimit limit = ServerProbe.openFilesLimit();
-        if (limit == null) {
-            return; // not Linux: nothing to check against
-        }
-        String problem = FileDescriptorBudget.of(config, ServerProbe.openFileCount()).problem(limit.soft(), limit.hard());
-        if (problem != null) {
-            throw new LoadTestException(problem);
-        }
+        FileDescriptorBudget.check(config);
     }
 
-    /**
-     * Starts a server in this JVM with its defaults, except where the test itself needs more: a
-     * UDP port per channel, room for every session and peer, datagrams as long as the payload,
-     * per-peer rate limits above the offered rate (the test measures relaying, not the limiter),
-     * and a metrics port of its own choosing, so it never collides with a server already running.
-     */
-    private ChanmuxServer startEmbeddedServer() throws LoadTestException {
-        // One port per channel, plus room for ports that other processes hold.
-        int ports = Math.max(1000, config.channels() + config.channels() / 10 + 64);
-        int high = Math.min(65_535, EMBEDDED_UDP_LOW_PORT + ports - 1);
-        int datagramBytes = config.payloadBytes() + 5;
-        int peerPackets = config.isMaxRate() ? 1_000_000 : (int) Math.max(500, Math.ceil(2 * config.ratePerSender()));
-        ServerConfig defaults = ServerConfig.builder().build();
-        ServerConfig serverConfig = ServerConfig.builder()
-                .set(Settings.BIND, InetAddress.ofLiteral("127.0.0.1"))
-                .set(Settings.CONTROL_PORT, 0)
-                .set(Settings.METRICS_PORT, 0)
-                .set(Settings.UDP_PORTS, new PortRange(EMBEDDED_UDP_LOW_PORT, high))
-                .set(Settings.MAX_CHANNELS, Math.max(defaults.get(Settings.MAX_CHANNELS), config.channels()))
-                .set(Settings.MAX_SESSIONS,
-                        Math.max(defaults.get(Settings.MAX_SESSIONS), config.totalPeers() + config.channels() + 64))
-                .set(Settings.MAX_SESSIONS_PER_ADDRESS, 0) // every simulated client comes from 127.0.0.1
-                .set(Settings.MAX_PEERS, Math.max(defaults.get(Settings.MAX_PEERS), config.peersPerChannel()))
-                .set(Settings.MAX_DATAGRAM, Math.max(defaults.get(Settings.MAX_DATAGRAM), datagramBytes))
-                .set(Settings.PEER_RATE_PPS, Math.max(defaults.get(Settings.PEER_RATE_PPS), peerPackets))
-                .set(Settings.PEER_RATE_BYTES, (int) Math.min(Integer.MAX_VALUE,
-                        Math.max(defaults.get(Settings.PEER_RATE_BYTES), (long) peerPackets * datagramBytes)))
-                .build();
+    static RelayStats connectStats(InetSocketAddress control, ClientTls tls) throws LoadTestException {
         try {
-            return ChanmuxServer.start(serverConfig);
-        } catch (IOException e) {
-            throw new LoadTestException("cannot start the embedded server: " + e.getMessage(), e);
-        }
-    }
-
-    private RelayStats connectStats(InetSocketAddress control) throws LoadTestException {
-        try {
-            return RelayStats.connect(control, config.tls(), STATS_TIMEOUT);
+            return RelayStats.connect(control, tls, STATS_TIMEOUT);
         } catch (ConnectException e) {
             throw new LoadTestException("cannot reach the chanmux server at " + address(control) + ": " + e.getMessage()
                     + " (is it running, and is that its control port?)", e);
@@ -703,8 +661,8 @@ public final class LoadTest {
         }
     }
 
-    private static String address(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    static String address(InetSocketAddress address) {
+        return HostPort.format(address);
     }
 
     private static void closeOwners(List<ChannelOwner> owners) {

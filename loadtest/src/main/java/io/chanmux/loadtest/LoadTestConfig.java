@@ -1,6 +1,7 @@
 package io.chanmux.loadtest;
 
 import io.chanmux.protocol.client.ClientTls;
+import io.chanmux.protocol.wire.HostPort;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,6 +47,9 @@ import java.util.regex.Pattern;
  *                               is the first of them and each step runs with {@link #withRate}
  * @param tls                    how every control session checks a TLS control port ({@code --tls},
  *                               {@code --tls-insecure}), or null for plain TCP
+ * @param peersPerSocket         peers, each of another channel, that one control session and one UDP socket carry
+ *                               ({@code --peers-per-socket}); above 1 the run is a capacity test ({@link CapacityRun}):
+ *                               channels are created as many per owner session, and peers only keep alive
  */
 public record LoadTestConfig(
         InetSocketAddress server,
@@ -69,7 +73,8 @@ public record LoadTestConfig(
         Duration keepalive,
         int peerReceiveBufferBytes,
         List<Double> sweepRates,
-        ClientTls tls) {
+        ClientTls tls,
+        int peersPerSocket) {
 
     /** The smallest payload: the load test's own header (sender, sequence, send time, check). */
     public static final int MIN_PAYLOAD_BYTES = 24;
@@ -77,6 +82,8 @@ public record LoadTestConfig(
     public static final int MAX_PAYLOAD_BYTES = 65_507 - 5;
     /** The most steps a sweep may have. */
     public static final int MAX_SWEEP_STEPS = 50;
+    /** The most peers one session and socket may carry in a capacity test. */
+    public static final int MAX_PEERS_PER_SOCKET = 10_000;
 
     /** Copies the list of sweep rates (null means no sweep). */
     public LoadTestConfig {
@@ -98,6 +105,21 @@ public record LoadTestConfig(
         return channels * sendersPerChannel;
     }
 
+    /** Whether this is a capacity test: sessions and sockets carry many peers, which only keep alive. */
+    public boolean isCapacityTest() {
+        return peersPerSocket > 1;
+    }
+
+    /** Control sessions (and UDP sockets) that carry the peers: one per {@link #peersPerSocket} peers of distinct channels. */
+    public int peerSockets() {
+        return peersPerChannel * Math.ceilDiv(channels, peersPerSocket);
+    }
+
+    /** Sessions that own the channels: one per {@link #peersPerSocket} channels. */
+    public int ownerSessions() {
+        return Math.ceilDiv(channels, peersPerSocket);
+    }
+
     /** Whether this is a rate sweep: one run per rate of {@link #sweepRates}. */
     public boolean isSweep() {
         return !sweepRates.isEmpty();
@@ -107,7 +129,8 @@ public record LoadTestConfig(
     public LoadTestConfig withRate(double rate) {
         return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, sendersPerChannel, rate,
                 payloadBytes, duration, warmup, rampPeersPerSecond, maxDrain, jsonFile, htmlFile, maxLossPercent,
-                allowGeneratorBound, serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
+                allowGeneratorBound, serverPid, joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls,
+                peersPerSocket).validate();
     }
 
     /** Whether senders send as fast as they can. */
@@ -185,6 +208,13 @@ public record LoadTestConfig(
         if (embedded && tls != null) {
             problems.add("--tls, --tls-insecure: not with --embedded, whose server has no certificate; use --server");
         }
+        if (peersPerSocket < 1 || peersPerSocket > MAX_PEERS_PER_SOCKET) {
+            problems.add("--peers-per-socket: " + peersPerSocket + " is not from 1 to " + MAX_PEERS_PER_SOCKET);
+        } else if (peersPerSocket > 1 && isSweep()) {
+            problems.add("--peers-per-socket: a capacity test sends no DATA, so it cannot be a --sweep");
+        } else if (peersPerSocket > 1 && htmlFile != null) {
+            problems.add("--html: a capacity test writes no HTML report; use --json");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -194,7 +224,7 @@ public record LoadTestConfig(
     /** The settings as name/value pairs for reports, in a stable order. */
     public Map<String, Object> toMap() {
         Map<String, Object> map = new LinkedHashMap<>();
-        map.put("server", server == null ? null : server.getHostString() + ":" + server.getPort());
+        map.put("server", server == null ? null : HostPort.format(server));
         map.put("embedded", embedded);
         map.put("scenario", scenario);
         map.put("channels", channels);
@@ -217,6 +247,7 @@ public record LoadTestConfig(
         map.put("peerReceiveBufferBytes", peerReceiveBufferBytes);
         map.put("sweepRates", isSweep() ? sweepRates : null);
         map.put("tls", tls == null ? "off" : tls.toString());
+        map.put("peersPerSocket", peersPerSocket);
         map.put("jsonFile", jsonFile == null ? null : jsonFile.toString());
         map.put("htmlFile", htmlFile == null ? null : htmlFile.toString());
         return map;
@@ -366,6 +397,7 @@ public record LoadTestConfig(
         private int peerReceiveBufferBytes = 1 << 20;
         private List<Double> sweepRates = List.of();
         private ClientTls tls;
+        private int peersPerSocket = 1;
 
         private Builder() {
         }
@@ -524,6 +556,12 @@ public record LoadTestConfig(
             return this;
         }
 
+        /** Peers, each of another channel, per control session and UDP socket; above 1, a capacity test. */
+        public Builder peersPerSocket(int value) {
+            peersPerSocket = value;
+            return this;
+        }
+
         /** The validated config. */
         public LoadTestConfig build() {
             int senders = sendersPerChannel != null ? sendersPerChannel : peersPerChannel;
@@ -539,7 +577,7 @@ public record LoadTestConfig(
             return new LoadTestConfig(server, embedded, scenario, channels, peersPerChannel, senders, rate,
                     payloadBytes, duration, warmup, ramp, maxDrain, jsonFile, htmlFile, maxLossPercent,
                     allowGeneratorBound, serverPid,
-                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls).validate();
+                    joinConcurrency, keepalive, peerReceiveBufferBytes, sweepRates, tls, peersPerSocket).validate();
         }
     }
 }

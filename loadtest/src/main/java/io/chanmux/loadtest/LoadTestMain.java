@@ -1,5 +1,6 @@
 package io.chanmux.loadtest;
 
+import io.chanmux.loadtest.report.CapacityResult;
 import io.chanmux.loadtest.report.HtmlReport;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.loadtest.report.LoadTestResult;
@@ -149,6 +150,12 @@ public final class LoadTestMain implements Callable<Integer> {
     @Option(names = "--tls-insecure", description = "Connect with TLS and trust any certificate (a self-signed "
             + "server): encrypted, but not authenticated.")
     boolean tlsInsecure;
+    @Option(names = "--peers-per-socket", paramLabel = "M", description = "Capacity test when above 1: one control "
+            + "session and one UDP socket carry M peers, each of another channel, and one owner session creates M "
+            + "channels; peers only keep alive (no DATA) for --duration. Reports create and join rates, the server's "
+            + "resident memory per channel and per peer, and keepalive health. Start the server with --udp-port for "
+            + "more channels than ports, and limits that let it through (see docs/benchmarks.md) (default: 1).")
+    Integer peersPerSocket;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -205,6 +212,9 @@ public final class LoadTestMain implements Callable<Integer> {
         if (config.isSweep()) {
             return runSweep(config);
         }
+        if (config.isCapacityTest()) {
+            return runCapacity(config);
+        }
         LoadTestResult result;
         try {
             result = new LoadTest(config, out).run();
@@ -219,6 +229,24 @@ public final class LoadTestMain implements Callable<Integer> {
             return EXIT_ABORTED;
         }
         return result.verdict().exitStatus();
+    }
+
+    private int runCapacity(LoadTestConfig config) throws InterruptedException {
+        CapacityResult result;
+        try {
+            result = new CapacityRun(config, out).run();
+        } catch (LoadTestException e) {
+            err.println("chanmux-loadtest: " + e.getMessage());
+            return EXIT_ABORTED;
+        }
+        out.println();
+        out.print(result.render());
+        if (!writeReports(config, result::writeJson, file -> {
+            throw new IOException("a capacity test writes no HTML report; use --json");
+        })) {
+            return EXIT_ABORTED;
+        }
+        return result.passed() ? EXIT_PASSED : EXIT_FAILED;
     }
 
     private int runSweep(LoadTestConfig config) throws InterruptedException {
@@ -319,6 +347,9 @@ public final class LoadTestMain implements Callable<Integer> {
             builder.peerReceiveBufferBytes(peerReceiveBuffer);
         }
         builder.tls(clientTls());
+        if (peersPerSocket != null) {
+            builder.peersPerSocket(peersPerSocket);
+        }
         return builder.build();
     }
 

@@ -32,6 +32,18 @@ class FileDescriptorBudgetTest {
     }
 
     @Test
+    void shouldCountOneConnectionAndSocketPerGroupOfPeersInACapacityTest() {
+        LoadTestConfig capacity = LoadTestConfig.builder().server(new InetSocketAddress("127.0.0.1", 7790))
+                .channels(100_000).peersPerChannel(2).peersPerSocket(100).build();
+
+        FileDescriptorBudget budget = FileDescriptorBudget.of(capacity, 30);
+
+        assertEquals(2_000 + 1_000, budget.controlConnections(), "200,000 peers in 2,000 groups, 1,000 owners");
+        assertEquals(2_000, budget.udpSockets());
+        assertNull(budget.problem(20_000, 20_000), "100,000 channels and 200,000 peers fit 20,000 files");
+    }
+
+    @Test
     void shouldCountTheServersSocketsTooWhenTheServerIsEmbedded() {
         LoadTestConfig embedded = LoadTestConfig.builder().embedded(true).channels(2000).peersPerChannel(4).build();
 

@@ -144,6 +144,22 @@ class LoadTestMainTest {
                 err.toString(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void shouldGroupPeersAndOwnersBySocketWhenPeersPerSocketIsGivenAndRefuseASweepOrHtmlWithIt() {
+        LoadTestConfig config = parse("--embedded", "--peers-per-socket", "100", "--channels", "1050",
+                "--peers-per-channel", "2");
+
+        assertTrue(config.isCapacityTest());
+        assertEquals(11, config.ownerSessions(), "1050 channels, 100 per owner");
+        assertEquals(22, config.peerSockets(), "the first and the second peer of each 100 channels");
+        assertEquals(LoadTestMain.EXIT_USAGE, run("--embedded", "--peers-per-socket", "10", "--sweep", "10,20"));
+        assertEquals(LoadTestMain.EXIT_USAGE, run("--embedded", "--peers-per-socket", "10", "--html", "x.html"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("a capacity test writes no HTML report"),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(config.totalPeers(), parse("--embedded", "--channels", "1050", "--peers-per-channel", "2")
+                .peerSockets(), "without it, a session and a socket per peer");
+    }
+
     private int run(String... args) {
         return LoadTestMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));

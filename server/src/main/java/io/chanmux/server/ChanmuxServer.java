@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.channel.RelayCounter;
@@ -74,8 +75,10 @@ public final class ChanmuxServer implements AutoCloseable {
             controlSocket.bind(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)), 4096);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the control port " + config.get(Settings.BIND).getHostAddress() + ":"
-                    + config.get(Settings.CONTROL_PORT) + ": " + e.getMessage(), e);
+            directory.closeSharedPort();
+            throw new IOException("cannot bind the control port "
+                    + HostPort.format(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)))
+                    + ": " + e.getMessage(), e);
         }
         LocalNode node = LocalNode.of(config, controlAddress(), directory, draining::get, clock.nanoTime());
         String clusterUri = config.get(Settings.CLUSTER);
@@ -84,8 +87,13 @@ public final class ChanmuxServer implements AutoCloseable {
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
         this.listener = new ControlListener(controlSocket, config, directory, clock,
                 tls != null ? tls : TransportFactory.PLAIN, this::drain, draining::get, cluster);
-        this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
-                : startMetrics(config, directory, listener, redisCluster, controlSocket);
+        try {
+            this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
+                    : startMetrics(config, directory, listener, redisCluster, controlSocket);
+        } catch (IOException e) {
+            directory.closeSharedPort();
+            throw e;
+        }
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
@@ -97,8 +105,9 @@ public final class ChanmuxServer implements AutoCloseable {
                     ServerMetrics.register(config, directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
-            throw new IOException("cannot bind the metrics port " + config.get(Settings.METRICS_BIND).getHostAddress() + ":"
-                    + config.get(Settings.METRICS_PORT) + ": " + e.getMessage(), e);
+            throw new IOException("cannot bind the metrics port "
+                    + HostPort.format(new InetSocketAddress(config.get(Settings.METRICS_BIND), config.get(Settings.METRICS_PORT)))
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -115,12 +124,20 @@ public final class ChanmuxServer implements AutoCloseable {
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
         ChanmuxServer server = new ChanmuxServer(config, clock);
         server.root.start();
-        log.info("chanmux {} listening on control {}{} with {} pools, UDP ports {}-{}, metrics {}", Version.VERSION,
-                server.controlAddress(), server.tls == null ? "" : " (TLS)", config.get(Settings.POOLS), config.get(Settings.UDP_PORTS).low(),
-                config.get(Settings.UDP_PORTS).high(),
-                server.metrics == null ? "off" : "http://" + server.metrics.address().getHostString() + ":"
-                        + server.metrics.address().getPort() + "/metrics");
+        log.info("chanmux {} listening on control {}{} with {} pools, {}, metrics {}", Version.VERSION,
+                HostPort.format(server.controlAddress()), server.tls == null ? "" : " (TLS)", config.get(Settings.POOLS),
+                server.udpDescription(),
+                server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
         return server;
+    }
+
+    /** The data plane for the start-up line: the port range, or the shared port and its sockets. */
+    private String udpDescription() {
+        if (config.get(Settings.UDP_PORT) < 0) {
+            return "UDP ports " + config.get(Settings.UDP_PORTS).low() + "-" + config.get(Settings.UDP_PORTS).high() + " (one per channel)";
+        }
+        return "UDP port " + directory.sharedUdpPort() + " for every channel (" + directory.socketsPerChannel()
+                + (directory.socketsPerChannel() == 1 ? " socket)" : " sockets, SO_REUSEPORT)");
     }
 
     /** The bound control address (with the real port when the config asked for port 0). */

@@ -30,6 +30,7 @@ class KeepaliveTest {
         ChannelInfo channel = relay.client("owner").create();
         TestClient silentSession = relay.client("silent");
         TestPeer silent = silentSession.join(channel.channel());
+        silent.close(); // its keepalive stops with its socket; the session, and so the membership, stays
         TestClient activeSession = relay.client("active");
         TestPeer active = activeSession.join(channel.channel());
 
@@ -62,6 +63,6 @@ class KeepaliveTest {
         Duration rtt = peer.handle().ping(Duration.ofSeconds(5));
 
         assertTrue(rtt.compareTo(Duration.ofSeconds(5)) < 0);
-        relay.awaitCounter(io.chanmux.server.channel.RelayCounter.PONGS, 1);
+        assertTrue(relay.counter(io.chanmux.server.channel.RelayCounter.PONGS) >= 1);
     }
 }

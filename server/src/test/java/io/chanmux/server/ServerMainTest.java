@@ -58,6 +58,7 @@ class ServerMainTest {
         assertEquals(16_384, config.get(Settings.POOL_QUEUE_CAPACITY));
         assertEquals(262_144, config.get(Settings.SESSION_OUTBOUND_BYTES));
         assertEquals(null, config.get(Settings.SECRET));
+        assertEquals(-1, config.get(Settings.UDP_PORT), "a port per channel");
     }
 
     @Test
@@ -88,6 +89,21 @@ class ServerMainTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> configFrom(Map.of(), "--log-format", "logfmt"));
         assertEquals("--log-format: 'logfmt' is not text or json", e.getMessage());
+    }
+
+    @Test
+    void shouldPutEveryChannelOnOnePortWhenUdpPortIsGivenAndRefuseItWithARange() {
+        ServerConfig config = configFrom(Map.of(), "--udp-port", "10000", "--bind", "::");
+        assertEquals(10_000, config.get(Settings.UDP_PORT));
+        assertTrue(config.toString().contains("udp-port=10000"), config.toString());
+
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of(), "--udp-port", "10000", "--udp-ports", "41000-41999"));
+        assertTrue(both.getMessage().contains("--udp-port 10000 and --udp-ports 41000-41999 exclude each other"),
+                both.getMessage());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                () -> configFrom(Map.of(), "--udp-port", "70000"));
+        assertTrue(range.getMessage().contains("--udp-port: 70000 is not a port"), range.getMessage());
     }
 
     @Test

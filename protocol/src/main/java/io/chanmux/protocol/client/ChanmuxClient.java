@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.EventType;
 import io.chanmux.protocol.control.Op;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.protocol.wire.Hex;
@@ -20,7 +21,9 @@ import java.util.function.Consumer;
 
 /**
  * A chanmux client: sends requests, matches replies, and hands pushed events to a listener.
- * {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket. With a
+ * {@link #join} returns a {@link PeerHandle} that owns the peer's UDP socket and keeps its binding
+ * alive; a {@code rebind} event about one of this client's handles reaches that handle (and the
+ * listener too). With a
  * {@link ClientTls} the connections run over TLS, for servers started with {@code --tls-cert}.
  *
  * <p>In a cluster it follows {@code moved} replies transparently: it opens a control session to
@@ -47,7 +50,11 @@ public final class ChanmuxClient implements AutoCloseable {
     /** The node that answered for each channel this client created or joined there. */
     private final Map<String, NodeConnection> channelNodes = new ConcurrentHashMap<>();
     private final ReentrantLock opening = new ReentrantLock();
+    /** Open handles by peer id, for the {@code rebind} event. */
+    private final Map<Integer, PeerHandle> handles;
     private volatile ObjectNode helloArguments;
+    /** The peer timeout the server's last {@code hello} reply reported, or null. */
+    private volatile Duration peerTimeout;
     private volatile boolean closed;
 
     /**
@@ -59,10 +66,12 @@ public final class ChanmuxClient implements AutoCloseable {
     private record Routed(ObjectNode message, NodeConnection node) {
     }
 
-    private ChanmuxClient(NodeConnection home, ClientTls tls, Consumer<ControlEvent> listener, Duration timeout) {
+    private ChanmuxClient(NodeConnection home, ClientTls tls, Consumer<ControlEvent> listener,
+                          Map<Integer, PeerHandle> handles, Duration timeout) {
         this.home = home;
         this.tls = tls;
         this.listener = listener;
+        this.handles = handles;
         this.timeout = timeout;
     }
 
@@ -104,8 +113,23 @@ public final class ChanmuxClient implements AutoCloseable {
      */
     public static ChanmuxClient connect(InetSocketAddress control, ClientTls tls, Consumer<ControlEvent> listener,
                                         Duration requestTimeout) throws IOException {
-        return new ChanmuxClient(NodeConnection.open(control, tls, listener, requestTimeout), tls, listener,
+        Map<Integer, PeerHandle> handles = new ConcurrentHashMap<>();
+        Consumer<ControlEvent> routed = routeRebinds(handles, listener);
+        return new ChanmuxClient(NodeConnection.open(control, tls, routed, requestTimeout), tls, routed, handles,
                 requestTimeout);
+    }
+
+    /** The listener, after a {@code rebind} event about one of this client's handles has reached that handle. */
+    private static Consumer<ControlEvent> routeRebinds(Map<Integer, PeerHandle> handles, Consumer<ControlEvent> listener) {
+        return event -> {
+            if (event.type() == EventType.REBIND) {
+                PeerHandle handle = handles.get((int) event.peer());
+                if (handle != null && handle.channel().equals(event.channel())) {
+                    handle.rebind();
+                }
+            }
+            listener.accept(event);
+        };
     }
 
     /** The control address this client connected to. */
@@ -153,8 +177,22 @@ public final class ChanmuxClient implements AutoCloseable {
         return join(channel, null);
     }
 
-    /** {@code join} a channel with its key (null for an open channel). */
+    /**
+     * {@code join} a channel with its key (null for an open channel), then open the peer's UDP
+     * socket, whose keepalive PINGs at {@link PeerKeepalive#intervalFor} the server's peer timeout.
+     */
     public PeerHandle join(String channel, String key) throws IOException {
+        PeerHandle handle = PeerHandle.open(this, joinMembership(channel, key), PeerKeepalive.intervalFor(peerTimeout));
+        handles.put(handle.peer(), handle);
+        return handle;
+    }
+
+    /**
+     * {@code join} a channel without opening a socket: for clients that carry several peers, each
+     * of another channel, on one UDP socket of their own (one socket may carry at most one peer of
+     * each channel, since the server tells peers apart by address). Bind it with a {@link PeerKeepalive}.
+     */
+    public Membership joinMembership(String channel, String key) throws IOException {
         ObjectNode args = ControlCodec.object().put("channel", channel);
         if (key != null) {
             args.put("key", key);
@@ -166,7 +204,12 @@ public final class ChanmuxClient implements AutoCloseable {
         // The channel's UDP port is on the host that answered the join.
         InetSocketAddress relay = new InetSocketAddress(routed.node().remoteAddress().getAddress(),
                 reply.path("port").asInt());
-        return PeerHandle.open(this, channel, peer, token, relay);
+        return new Membership(channel, peer, token, relay);
+    }
+
+    /** A handle is closed: no more {@code rebind} events for it. */
+    void forget(PeerHandle handle) {
+        handles.remove(handle.peer(), handle);
     }
 
     /** {@code leave} a channel this session has joined. */
@@ -247,10 +290,21 @@ public final class ChanmuxClient implements AutoCloseable {
     /** Keeps what later requests need: the hello to say on new nodes, and which node holds a channel. */
     private void remember(String op, ObjectNode args, ObjectNode reply, NodeConnection node) {
         switch (Op.fromWireName(op)) {
-            case HELLO -> helloArguments = args == null ? null : args.deepCopy();
+            case HELLO -> {
+                helloArguments = args == null ? null : args.deepCopy();
+                notePeerTimeout(reply);
+            }
             case CREATE -> channelNodes.put(reply.path("channel").asText(), node);
             case JOIN -> channelNodes.put(args.path("channel").asText(), node);
             case null, default -> { }
+        }
+    }
+
+    /** Remembers the peer timeout a {@code hello} reply reports, which sizes the handles' keepalives. */
+    private void notePeerTimeout(ObjectNode reply) {
+        JsonNode millis = reply.get("peerTimeoutMs");
+        if (millis != null && millis.canConvertToLong() && millis.asLong() > 0) {
+            peerTimeout = Duration.ofMillis(millis.asLong());
         }
     }
 
@@ -336,6 +390,7 @@ public final class ChanmuxClient implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        handles.values().forEach(PeerHandle::stopKeepalive);
         IOException failure = null;
         for (NodeConnection node : nodes.values()) {
             try {

@@ -168,6 +168,7 @@ public final class ControlCodec {
                     .put("reason", e.reason().wireName());
             case ServerEvent.ChannelDeleted e -> line.put("channel", e.channel()).put("reason", e.reason().wireName());
             case ServerEvent.Draining e -> line.put("timeoutMs", e.timeoutMs());
+            case ServerEvent.Rebind e -> line.put("channel", e.channel()).put("peer", Integer.toUnsignedLong(e.peer()));
         }
         return encodeLine(line);
     }

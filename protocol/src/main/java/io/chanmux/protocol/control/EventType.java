@@ -9,7 +9,9 @@ public enum EventType implements WireNamed {
     /** A channel the session is a member of was deleted. */
     CHANNEL_DELETED("channel_deleted"),
     /** The server is draining: no new channels; it stops when channels are empty or the timeout passes. */
-    DRAINING("draining");
+    DRAINING("draining"),
+    /** The session's own peer sent from an address it is not bound to: BIND again (a NAT rebinding). */
+    REBIND("rebind");
 
     private final String wireName;
 

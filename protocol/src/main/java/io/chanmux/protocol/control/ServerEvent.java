@@ -9,6 +9,7 @@ package io.chanmux.protocol.control;
  * {"event":"peer_left","channel":"9f2c61d0a4b3e871","peer":12,"reason":"timeout"}
  * {"event":"channel_deleted","channel":"9f2c61d0a4b3e871","reason":"owner_left"}
  * {"event":"draining","timeoutMs":30000}
+ * {"event":"rebind","channel":"9f2c61d0a4b3e871","peer":17}
  * </pre>
  */
 public sealed interface ServerEvent {
@@ -37,6 +38,18 @@ public sealed interface ServerEvent {
         @Override
         public EventType type() {
             return EventType.CHANNEL_DELETED;
+        }
+    }
+
+    /**
+     * The session's own {@code peer} of {@code channel} sent DATA or PING from an address it is not
+     * bound to (dropped as {@code wrong_source}): its address has probably changed, as after a NAT
+     * rebinding, so it should BIND again from its socket. A hint, at most one a second per peer.
+     */
+    record Rebind(String channel, int peer) implements ServerEvent {
+        @Override
+        public EventType type() {
+            return EventType.REBIND;
         }
     }
 

@@ -27,8 +27,8 @@ import java.security.GeneralSecurityException;
  * of BINDs costs it no memory, and a CONFIRM proves the address received the CHALLENGE because
  * only the server knows the key (random per server start, {@link #newKey}).
  *
- * <p>Threading: one instance per channel, used only by its channel thread (a {@link Mac} is not
- * thread-safe). Time comes from the injected clock, so tests move it by hand.
+ * <p>Threading: one instance per {@link RelayPort}, used only by its socket thread (a {@link Mac} is
+ * not thread-safe). Time comes from the injected clock, so tests move it by hand.
  */
 public final class BindCookies {
     /** The length of one time slot; a cookie is valid for one to two slots. */

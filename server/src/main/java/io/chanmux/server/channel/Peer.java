@@ -5,14 +5,25 @@ import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 
 /**
- * A channel member as the data plane sees it: id and bind token (fixed at {@code join}), the
- * address it is bound to, its activity and its rate limits. One instance per membership: the pool
- * creates it at {@code join} and drops it at leave or eviction; the channel thread binds it.
+ * A channel member as the data plane sees it: id, bind token and channel (fixed at {@code join}),
+ * the address it is bound to, its activity and its rate limits. One instance per membership: the
+ * pool creates it at {@code join} and drops it at leave or eviction; the thread that reads the
+ * channel's socket binds it.
  *
- * <p>Threading: the bound address has a single writer, the channel thread, which stores it with
- * release semantics once a BIND or CONFIRM has proved it ({@link #bind}); any thread may read it
- * ({@link #address}: the pool's keepalive sweep asks "bound or not", the admin {@code peers} view
- * shows it). The channel thread's fan-out reads its own copy, not this field.
+ * <p>Threading. The bound address is written only by a socket thread that has just verified a
+ * CONFIRM from the new address ({@link #bind}, a release store of an immutable address), and read
+ * by any thread ({@link #address}, an acquire load): socket threads check sources against it and
+ * fan out to it, the pool's keepalive sweep asks "bound or not", the admin {@code peers} view shows
+ * it. With a socket per channel that thread is always the channel thread. On the shared port a
+ * NAT rebinding can bring the peer's CONFIRM to another socket thread than its DATA, so the writer
+ * is whichever socket thread verified the proof. That keeps one logical writer per event: each
+ * store is a whole, verified binding, nothing reads-modifies-writes the field, and a reader sees
+ * the old binding or the new one, never a mix. Two CONFIRMs verified at the same instant on two
+ * sockets (a rebinding racing a retry) leave the peer bound to one of the two proven addresses,
+ * as one thread handling them in either order would have.
+ *
+ * <p>Activity and rate limits have a row or instance per socket thread ({@link #rateLimit}), so
+ * each has a single writer whichever socket a datagram arrives on.
  */
 public final class Peer {
     private static final VarHandle ADDRESS;
@@ -27,16 +38,25 @@ public final class Peer {
 
     private final int id;
     private final byte[] token;
+    private final RelayChannel channel;
     private final PeerActivity activity;
-    private final PeerRateLimit rateLimit;
+    private final PeerRateLimit[] rateLimits;
     @SuppressWarnings("unused") // accessed through ADDRESS
     private InetSocketAddress address;
 
-    public Peer(int id, byte[] token, PeerActivity activity, PeerRateLimit rateLimit) {
+    /**
+     * A new member of {@code channel}, heard at {@code nowNs}, with a datagram budget per thread
+     * that may serve the channel ({@link RelayChannel#writers}).
+     */
+    public Peer(int id, byte[] token, RelayChannel channel, int packetsPerSecond, int bytesPerSecond, long nowNs) {
         this.id = id;
         this.token = token;
-        this.activity = activity;
-        this.rateLimit = rateLimit;
+        this.channel = channel;
+        this.activity = new PeerActivity(channel.writers(), nowNs);
+        this.rateLimits = new PeerRateLimit[channel.writers()];
+        for (int i = 0; i < rateLimits.length; i++) {
+            rateLimits[i] = new PeerRateLimit(packetsPerSecond, bytesPerSecond, nowNs);
+        }
     }
 
     /** The peer id from the datagram header. */
@@ -49,12 +69,20 @@ public final class Peer {
         return token;
     }
 
+    /** The channel this peer is a member of. */
+    public RelayChannel channel() {
+        return channel;
+    }
+
     /** The bound source address, or null while unbound. Any thread. */
     public InetSocketAddress address() {
         return (InetSocketAddress) ADDRESS.getAcquire(this);
     }
 
-    /** Binds the peer to {@code source}, which proved it holds the token and receives at that address. Channel thread only. */
+    /**
+     * Binds the peer to {@code source}, which proved it holds the token and receives at that
+     * address. Only a socket thread that has just verified such a proof may call this.
+     */
     public void bind(InetSocketAddress source) {
         ADDRESS.setRelease(this, source);
     }
@@ -64,8 +92,12 @@ public final class Peer {
         return activity;
     }
 
-    /** The peer's rate limits; only the channel thread uses them. */
-    public PeerRateLimit rateLimit() {
-        return rateLimit;
+    /**
+     * The peer's budgets as socket thread {@code writer} keeps them. A peer's DATA and PINGs come
+     * from its bound address, which the kernel steers to one socket, so that socket's budget is
+     * the peer's; a rebinding starts it afresh on the new socket.
+     */
+    public PeerRateLimit rateLimit(int writer) {
+        return rateLimits[writer];
     }
 }

@@ -5,8 +5,8 @@ import io.chanmux.server.base.TokenBucket;
 /**
  * A peer's budgets: datagrams (packets per second and bytes per second, each with one second's
  * worth of burst) and CHALLENGEs sent on its behalf ({@link #CHALLENGES_PER_SECOND}, burst {@link
- * #CHALLENGE_BURST}). Owned by the channel thread, its only user; one instance per membership,
- * kept across re-binds like the peer's activity.
+ * #CHALLENGE_BURST}). Owned by one socket thread, its only user; one instance per membership
+ * and socket thread ({@link Peer#rateLimit}), kept across re-binds like the peer's activity.
  */
 public final class PeerRateLimit {
     /** CHALLENGEs per second one peer's BINDs may draw, to any addresses together. */

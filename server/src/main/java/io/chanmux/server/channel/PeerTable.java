@@ -3,11 +3,11 @@ package io.chanmux.server.channel;
 import java.util.Arrays;
 
 /**
- * An immutable snapshot of a channel's membership, sorted by peer id, that the channel thread
- * reads without a lock. The pool owns membership: it builds a new table on every join, leave or
- * eviction and publishes it with a volatile write ({@link RelayChannel#publish}); the channel
- * thread picks it up on its next datagram. Bindings are not part of the table: the channel thread
- * owns them ({@link Peer#bind}) and keeps its own fan-out array, rebuilt when it sees a new table.
+ * An immutable snapshot of a channel's membership, sorted by peer id, that socket threads read
+ * without a lock. The pool owns membership: it builds a new table on every join, leave or
+ * eviction and publishes it with a volatile write ({@link RelayChannel#publish}); a socket thread
+ * picks it up on its next datagram for the channel. Bindings are not part of the table: socket
+ * threads write them ({@link Peer#bind}), and the fan-out reads each member's binding as it goes.
  *
  * <p>Lookups are a binary search over an {@code int[]}, so the hot path allocates nothing.
  */

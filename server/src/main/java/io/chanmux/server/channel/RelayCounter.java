@@ -3,11 +3,11 @@ package io.chanmux.server.channel;
 import java.util.Locale;
 
 /**
- * What a channel thread counts. Drop reasons are counters too, so one array holds everything a
- * channel thread writes and the {@code stats} op reads.
+ * What a socket thread counts. Drop reasons are counters too, so one array holds everything a
+ * socket thread writes and the {@code stats} op reads.
  */
 public enum RelayCounter {
-    /** Datagrams received on the channel's port, valid or not. */
+    /** Datagrams received on the channel's port (or the shared port), valid or not. */
     DATAGRAMS_IN("datagramsIn"),
     /** Bytes of those datagrams. */
     BYTES_IN("bytesIn"),

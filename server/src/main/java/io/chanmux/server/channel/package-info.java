@@ -1,10 +1,13 @@
 /**
- * The data plane: one {@link io.chanmux.server.channel.RelayChannel} per channel, each served by
- * its own virtual thread doing blocking receive then fan-out, reading the immutable {@link
- * io.chanmux.server.channel.PeerTable} of members its pool publishes. The channel thread is the
- * single writer of everything on the datagram path: it binds peers (return-routable, through a
- * CHALLENGE and a CONFIRM carrying a {@link io.chanmux.server.channel.BindCookies cookie}), sends
- * every datagram on its socket and writes its counters. No locks and no per-datagram allocation of
- * our own on the forwarding path; bad datagrams are counted and dropped.
+ * The data plane. A {@link io.chanmux.server.channel.RelayChannel} is a channel's members (the
+ * immutable {@link io.chanmux.server.channel.PeerTable} its pool publishes) and counters; a
+ * {@link io.chanmux.server.channel.RelayPort} is one UDP socket and the virtual thread that reads
+ * it, doing blocking receive, validation, binding and fan-out. A channel has a port of its own, or
+ * every channel shares one port whose sockets (one per pool, {@code SO_REUSEPORT}) find the sender
+ * through the pools' {@link io.chanmux.server.channel.PeerIndex}es. A socket thread is the single
+ * writer of everything it sends and of its own row of every counter; it binds peers whose
+ * return-routable proof (a CONFIRM carrying a {@link io.chanmux.server.channel.BindCookies cookie})
+ * it verified. No locks and no per-datagram allocation of our own on the forwarding path; bad
+ * datagrams are counted and dropped.
  */
 package io.chanmux.server.channel;

@@ -48,6 +48,12 @@ public final class Settings {
             "LOW-HIGH", "40000-40999", "40000-40999", Check.portRange(),
             "UDP port range for channels, one port each"));
 
+    /** The one UDP port every channel shares; -1 gives each channel a port of its own from {@link #UDP_PORTS}. */
+    public static final Setting<Integer> UDP_PORT = integer("udp-port", "PORT", "-1",
+            Check.between(-1, 65_535, "is not a port (0-65535, or -1 for a port per channel)"),
+            "One UDP port for every channel instead of a port each (SO_REUSEPORT, one socket per pool); 0 picks a "
+                    + "free one; -1 gives each channel a port from --udp-ports");
+
     /**
      * Channel pools, also the virtual-thread scheduler's parallelism. The default leaves one core
      * for the kernel's network work and everything else.

@@ -6,6 +6,7 @@ import io.chanmux.protocol.control.LineReader;
 import io.chanmux.protocol.control.LineTooLongException;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
@@ -247,7 +249,7 @@ final class ControlConnection {
 
     private String remoteAddress() {
         try {
-            return String.valueOf(socket.remoteAddress());
+            return HostPort.format((InetSocketAddress) socket.remoteAddress());
         } catch (IOException e) {
             return "?";
         }

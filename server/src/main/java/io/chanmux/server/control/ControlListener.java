@@ -3,6 +3,7 @@ package io.chanmux.server.control;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.base.AddressBlock;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.config.ServerConfig;
@@ -61,8 +62,8 @@ public final class ControlListener {
     private final TransportFactory transports;
     private final Semaphore admission;
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
-    /** Open sessions per client block (an IPv4 address, an IPv6 /64): {@link ClientBlock}. */
-    private final Map<InetAddress, Integer> sessionsByAddress = new ConcurrentHashMap<>();
+    /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
+    private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final RequestCounts requests = new RequestCounts();
@@ -183,20 +184,22 @@ public final class ControlListener {
         if (connections.remove(session)) {
             endedOutboxPeak.accumulate(session.outbox().peakBytes());
             admission.release();
-            sessionsByAddress.computeIfPresent(ClientBlock.of(session.address()), (block, open) -> open == 1 ? null : open - 1);
+            sessionsByAddress.computeIfPresent(AddressBlock.of(session.address()),
+                    (block, open) -> open == 1 ? null : open - 1);
         }
     }
 
     /**
-     * Counts a new connection against its address's limit; false (and nothing counted) when that
-     * address already has {@code maxSessionsPerAddress} open. Listener thread only.
+     * Counts a new connection against its address's limit (an IPv6 address's /64, see {@link
+     * AddressBlock}); false (and nothing counted) when that block already has {@code
+     * maxSessionsPerAddress} open. Listener thread only.
      */
     private boolean admitFrom(InetAddress address) {
         int limit = config.get(Settings.MAX_SESSIONS_PER_ADDRESS);
-        InetAddress block = ClientBlock.of(address);
+        AddressBlock block = AddressBlock.of(address);
         int open = sessionsByAddress.merge(block, 1, Integer::sum);
         if (limit > 0 && open > limit) {
-            sessionsByAddress.computeIfPresent(block, (a, n) -> n == 1 ? null : n - 1);
+            sessionsByAddress.computeIfPresent(block, (b, n) -> n == 1 ? null : n - 1);
             return false;
         }
         return true;
@@ -251,8 +254,8 @@ public final class ControlListener {
             }
             if (!admitFrom(address)) {
                 admission.release();
-                reject(connection, "your address has its maximum of " + config.get(Settings.MAX_SESSIONS_PER_ADDRESS)
-                        + " control connections");
+                reject(connection, "your address (" + AddressBlock.of(address) + ") has its maximum of "
+                        + config.get(Settings.MAX_SESSIONS_PER_ADDRESS) + " control connections");
                 continue;
             }
             ControlConnection session = new ControlConnection(opened, this, address);

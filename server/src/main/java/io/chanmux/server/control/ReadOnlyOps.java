@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ControlRequest;
+import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerTable;
@@ -112,7 +113,7 @@ final class ReadOnlyOps {
         for (Peer peer : chosen.subList(0, Math.min(limit, chosen.size()))) {
             ObjectNode p = peers.addObject().put("peer", Integer.toUnsignedLong(peer.id()));
             InetSocketAddress address = peer.address();
-            p.put("address", address == null ? null : address.getAddress().getHostAddress() + ":" + address.getPort());
+            p.put("address", address == null ? null : HostPort.format(address));
             p.put("lastSeenMsAgo", Math.max(0, (now - peer.activity().lastSeenNs()) / 1_000_000));
             p.put("datagrams", peer.activity().datagrams());
             p.put("bytes", peer.activity().bytes());

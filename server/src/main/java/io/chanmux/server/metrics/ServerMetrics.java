@@ -118,6 +118,10 @@ public final class ServerMetrics {
                 })
                 .register(registry);
         CounterWithCallback.builder()
+                .name("chanmux_rebind_hints").help("rebind events sent to sessions whose peer sent from a new address.")
+                .callback(callback -> callback.call(directory.pools().stream().mapToLong(ChannelPool::rebindHints).sum()))
+                .register(registry);
+        CounterWithCallback.builder()
                 .name("chanmux_control_requests").help("Control requests answered, by op and result.")
                 .labelNames("op", "result")
                 .callback(callback -> listener.requests().forEach((op, result, count) -> callback.call(count, op, result)))

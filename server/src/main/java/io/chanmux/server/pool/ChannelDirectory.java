@@ -1,14 +1,19 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.config.Settings;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
+import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.BindCookies;
+import io.chanmux.server.channel.PeerIndex;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
-import io.chanmux.server.config.ServerConfig;
-import io.chanmux.server.config.Settings;
+import io.chanmux.server.channel.RelayCounters;
+import io.chanmux.server.channel.RelayPort;
+import io.chanmux.server.channel.RelaySettings;
+import io.chanmux.server.channel.SourceChallengeLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +40,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * thread writes), pool loads and ports in use (immutable snapshots behind volatile fields), and
  * counter totals that outlive deleted channels (read consistently with the live channels through
  * a version number, so a channel being retired is counted exactly once).
+ *
+ * <p>Ports come from {@link ChannelPorts}: a socket of its own per channel, read by a channel
+ * thread in the channel's pool, or one shared port ({@code --udp-port}) whose sockets are read by
+ * one socket thread per pool. The directory builds those socket threads' {@link RelayPort}s; they
+ * find any datagram's sender through the pools' {@link PeerIndex}es, each written by its own pool,
+ * picking the pool from the peer id itself ({@link ChannelPool#poolOf}).
  */
 public final class ChannelDirectory {
     private static final Logger log = LoggerFactory.getLogger(ChannelDirectory.class);
@@ -42,8 +53,14 @@ public final class ChannelDirectory {
     private final ServerConfig config;
     private final List<ChannelPool> pools;
     private final BlockingQueue<DirectoryCommand> commands;
-    /** One key per server start, shared by every channel's {@link BindCookies}. */
-    private final SecretKey bindCookieKey = BindCookies.newKey();
+    /** What every socket thread shares; one {@link BindCookies} key per server start. */
+    private final RelaySettings relaySettings;
+    /** Socket threads that may serve one channel: 1 with a port per channel, else the shared port's sockets. */
+    private final int writers;
+    /** The shared port's counts of datagrams that name no live peer (unused with a port per channel). */
+    private final RelayCounters sharedPortCounters;
+    /** The shared port, or -1 with a port per channel. */
+    private final int sharedUdpPort;
     // Directory thread only:
     private final ChannelPorts ports;
     private final int[] poolLoads;
@@ -59,9 +76,17 @@ public final class ChannelDirectory {
     /** Set once the directory thread has stopped: creates queued later are refused by their sender. */
     private volatile boolean stopped;
 
-    public ChannelDirectory(ServerConfig config, NanoClock clock) {
-        this(config, clock, new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
-                config.get(Settings.UDP_RCVBUF)));
+    /**
+     * A directory with the configured ports: a range with a port per channel, or the shared port.
+     *
+     * @throws IOException when the shared port cannot be bound
+     */
+    public ChannelDirectory(ServerConfig config, NanoClock clock) throws IOException {
+        this(config, clock, config.get(Settings.UDP_PORT) >= 0
+                ? SharedPort.open(config.get(Settings.BIND), config.get(Settings.UDP_PORT), SharedPort.socketsFor(config.get(Settings.POOLS)),
+                        config.get(Settings.UDP_RCVBUF))
+                : new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
+                        config.get(Settings.UDP_RCVBUF)));
     }
 
     /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
@@ -69,9 +94,22 @@ public final class ChannelDirectory {
         this.config = config;
         this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
         this.ports = ports;
+        this.relaySettings = new RelaySettings(config.get(Settings.MAX_DATAGRAM), BindCookies.newKey(), clock);
+        List<DatagramChannel> shared = ports.sharedSockets();
+        this.writers = Math.max(1, shared.size());
+        this.sharedUdpPort = shared.isEmpty() ? -1 : localPort(shared.getFirst());
+        this.sharedPortCounters = new RelayCounters(writers);
+        PeerIndex[] indexes = new PeerIndex[config.get(Settings.POOLS)];
+        for (int i = 0; i < indexes.length; i++) {
+            indexes[i] = new PeerIndex();
+        }
         List<ChannelPool> created = new ArrayList<>();
         for (int i = 0; i < config.get(Settings.POOLS); i++) {
-            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, config, clock));
+            // Socket i is read in pool i's scope; there are as many sockets as pools, or one.
+            RelayPort reader = i < shared.size() ? new RelayPort(shared.get(i), i,
+                    id -> indexes[ChannelPool.poolOf(id, indexes.length)].find(id), sharedPortCounters, relaySettings,
+                    SourceChallengeLimits.SHARED_PORT_SLOTS) : null;
+            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, config, clock, indexes[i], reader));
         }
         this.pools = List.copyOf(created);
         this.poolLoads = new int[pools.size()];
@@ -120,6 +158,16 @@ public final class ChannelDirectory {
         return publishedPoolLoads.clone();
     }
 
+    /** How many socket threads may serve one channel: 1 with a port per channel, else the shared port's sockets. */
+    public int socketsPerChannel() {
+        return writers;
+    }
+
+    /** The UDP port every channel shares (single-port mode), or -1 when each has its own. Any thread. */
+    public int sharedUdpPort() {
+        return sharedUdpPort;
+    }
+
     /** UDP ports in use by channels. Any thread. */
     public int portsInUse() {
         return portsInUse;
@@ -140,6 +188,7 @@ public final class ChannelDirectory {
             long version = retireVersion;
             if ((version & 1) == 0) {
                 long[] totals = retiredTotals.clone();
+                sharedPortCounters.addTo(totals);
                 for (Channel channel : channels.values()) {
                     channel.relay().counters().addTo(totals);
                 }
@@ -152,8 +201,10 @@ public final class ChannelDirectory {
     }
 
     /**
-     * Tells the directory that a channel's thread has ended and its socket is closed. Called by
-     * the channel's thread as its last act; waits for room, since a lost notice would leak a port.
+     * Tells the directory that a channel is gone from the data plane: its own socket closed and its
+     * thread ended (called by that thread as its last act), or, on the shared port, its members
+     * unpublished (called by its pool). Waits for room, since a lost notice would leak a port or
+     * keep a dead channel listed.
      */
     void channelEnded(Channel channel) throws InterruptedException {
         commands.put(new DirectoryCommand.ChannelEnded(channel));
@@ -220,7 +271,7 @@ public final class ChannelDirectory {
                     + config.get(Settings.MAX_CHANNELS_PER_SESSION) + " channels"));
             return;
         }
-        DatagramChannel socket = ports.open();
+        ChannelSocket socket = ports.open();
         if (socket == null) {
             c.answer().refuse(new RequestException(ErrorCode.NO_PORTS, ports.exhausted()));
             return;
@@ -230,13 +281,15 @@ public final class ChannelDirectory {
         do {
             id = SecureIds.hex(8);
         } while (channels.containsKey(id));
-        Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool,
-                new RelayChannel(id, socket, localPort(socket), config.get(Settings.MAX_DATAGRAM), bindCookieKey, pool.clock()));
+        RelayChannel relay = new RelayChannel(id, socket.port(), writers);
+        RelayPort ownPort = socket.socket() == null ? null : new RelayPort(socket.socket(), 0, relay::find,
+                relay.counters(), relaySettings, SourceChallengeLimits.PER_CHANNEL_SLOTS);
+        Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool, relay, ownPort);
         // Listed before the pool answers, so the creator's next request finds it.
         channels.put(id, channel);
         if (!pool.submit(new PoolCommand.AddChannel(channel, c.answer()))) {
             channels.remove(id);
-            closeQuietly(channel.relay());
+            closeQuietly(channel);
             ports.release(channel.port());
             c.answer().refuse(new RequestException(ErrorCode.LIMIT, "pool " + pool.index()
                     + " is too busy to add a channel"));
@@ -245,9 +298,8 @@ public final class ChannelDirectory {
         channelsByOwner.put(c.owner(), owned + 1);
         poolLoads[pool.index()]++;
         publish();
-        log.atInfo().addKeyValue("channel", id).addKeyValue("session", c.owner().id())
-                .log("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
-                        c.owner().id());
+        log.info("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
+                c.owner().id());
     }
 
     private void onChannelEnded(Channel channel) {
@@ -289,11 +341,29 @@ public final class ChannelDirectory {
         }
     }
 
-    static void closeQuietly(RelayChannel relay) {
+    /** Closes the channel's own socket, if it has one, which ends its thread. */
+    static void closeQuietly(Channel channel) {
+        if (channel.ownPort() != null) {
+            closeQuietly(channel.ownPort(), channel.id());
+        }
+    }
+
+    static void closeQuietly(RelayPort port, String what) {
         try {
-            relay.close();
+            port.close();
         } catch (IOException e) {
-            log.atDebug().addKeyValue("channel", relay.id()).setCause(e).log("closing channel {} failed", relay.id());
+            log.debug("closing the socket of {} failed", what, e);
+        }
+    }
+
+    /** Closes the shared port's sockets; for a server that fails before its pools start. */
+    public void closeSharedPort() {
+        for (DatagramChannel socket : ports.sharedSockets()) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.debug("closing a shared socket failed", e);
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * One channel's members as its pool keeps them: each peer with the session that holds it, and the
- * immutable {@link PeerTable} last published to the channel thread. Pool thread only.
+ * immutable {@link PeerTable} last published to the socket threads. Pool thread only.
  */
 final class ChannelMembers {
     final Channel channel;
@@ -57,10 +57,16 @@ final class ChannelMembers {
     static final class Member {
         final SessionHandle session;
         final Peer peer;
+        /** The wrong-source time the last {@code rebind} hint answered; pool thread only. */
+        long hintedWrongSourceNs;
+        /** When the last {@code rebind} hint went out; pool thread only. */
+        long lastHintNs;
 
         Member(SessionHandle session, Peer peer) {
             this.session = session;
             this.peer = peer;
+            this.hintedWrongSourceNs = peer.activity().lastWrongSourceNs();
+            this.lastHintNs = hintedWrongSourceNs - ChannelPool.REBIND_HINT_INTERVAL_NS;
         }
     }
 }

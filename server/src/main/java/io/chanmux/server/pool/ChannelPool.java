@@ -1,21 +1,23 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.config.Settings;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.Peer;
-import io.chanmux.server.channel.PeerActivity;
-import io.chanmux.server.channel.PeerRateLimit;
-import io.chanmux.server.config.ServerConfig;
-import io.chanmux.server.config.Settings;
+import io.chanmux.server.channel.PeerIndex;
+import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -37,15 +39,23 @@ import java.util.function.Consumer;
  * this thread, so a reply reaches its session in order with this pool's events.
  *
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
- * virtual thread per channel and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
+ * virtual thread per channel that has a port of its own, the socket thread of its socket of the
+ * shared port (single-port mode), and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
  * channel's thread, as its last act, tells the {@link ChannelDirectory} it has ended, which frees
- * its port. When the pool thread is interrupted (server shutdown cancels the parent scope), it
- * closes every channel socket, which ends the channel threads, refuses every queued request, and
- * the scope closes.
+ * its port; a channel on the shared port has no thread, so the pool tells the directory itself
+ * once it has unpublished the channel's members. When the pool thread is interrupted (server
+ * shutdown cancels the parent scope), it closes every socket it serves, which ends their threads,
+ * refuses every queued request, and the scope closes.
+ *
+ * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
+ * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
+ * channel without a lock.
  */
 public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
+    /** The shortest time between two {@code rebind} hints to one peer. */
+    static final long REBIND_HINT_INTERVAL_NS = 1_000_000_000L;
 
     private final int index;
     private final int poolCount;
@@ -55,22 +65,32 @@ public final class ChannelPool {
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
+    private final PeerIndex peerIndex;
+    /** This pool's socket of the shared port, or null (a port per channel, or fewer sockets than pools). */
+    private final RelayPort sharedReader;
+    /** How many ids this pool can hand out before they repeat: ids stay below 2^32 and encode the pool. */
+    private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
+    private final AtomicLong rebindHints = new AtomicLong();
     /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
-    private int peerSequence;
+    private long peerSequence;
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
 
-    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock) {
+    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock,
+                PeerIndex peerIndex, RelayPort sharedReader) {
         this.index = index;
         this.poolCount = poolCount;
+        this.peerIndex = peerIndex;
+        this.sharedReader = sharedReader;
+        this.idsPerPool = 0xFFFF_FFFFL / poolCount;
         this.directory = directory;
         this.config = config;
         this.clock = clock;
@@ -84,9 +104,12 @@ public final class ChannelPool {
         return index;
     }
 
-    /** The server's clock. */
-    NanoClock clock() {
-        return clock;
+    /**
+     * The pool that handed out {@code peerId}: ids are {@code pool + 1 + k × pools} below 2^32
+     * ({@link #nextPeerId}), so the pool is {@code (id - 1) mod pools}. Any thread; no allocation.
+     */
+    static int poolOf(int peerId, int pools) {
+        return Integer.remainderUnsigned(peerId - 1, pools);
     }
 
     /** Commands waiting in the queue. */
@@ -104,11 +127,12 @@ public final class ChannelPool {
         return silentEvictions.get();
     }
 
-    /**
-     * Queues a command without blocking; false when the queue is full. Any thread. A command that
-     * arrives after the pool has stopped is refused here, by the caller's thread, since no pool
-     * thread will take it.
-     */
+    /** {@code rebind} hints sent to sessions whose peer's datagrams came from a wrong source. */
+    public long rebindHints() {
+        return rebindHints.get();
+    }
+
+    /** Queues a command without blocking; false when the queue is full. Any thread. */
     public boolean submit(PoolCommand command) {
         if (!commands.offer(command)) {
             return false;
@@ -119,7 +143,7 @@ public final class ChannelPool {
         return true;
     }
 
-    /** Queues a command that must not be lost, waiting for room as long as it takes; refused like {@link #submit} after the pool stops. */
+    /** Queues a command that must not be lost, waiting for room as long as it takes. */
     public void submitWaiting(PoolCommand command) throws InterruptedException {
         commands.put(command);
         if (stopped) {
@@ -133,6 +157,9 @@ public final class ChannelPool {
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
             channelStarter = channel -> scope.fork(() -> runChannel(channel));
+            if (sharedReader != null) {
+                scope.fork(sharedReader::run);
+            }
             scope.fork(this::tickKeepalives);
             try {
                 while (true) {
@@ -153,9 +180,9 @@ public final class ChannelPool {
     /** A channel's thread: relays until its socket closes, then hands the channel back to the directory. */
     private void runChannel(Channel channel) {
         try {
-            channel.relay().run();
+            channel.ownPort().run();
         } finally {
-            ChannelDirectory.closeQuietly(channel.relay());
+            ChannelDirectory.closeQuietly(channel);
             try {
                 directory.channelEnded(channel);
             } catch (InterruptedException e) {
@@ -198,10 +225,12 @@ public final class ChannelPool {
     private void onAddChannel(PoolCommand.AddChannel c) {
         Channel channel = c.channel();
         try {
-            channelStarter.accept(channel);
+            if (channel.ownPort() != null) {
+                channelStarter.accept(channel);
+            }
         } catch (RuntimeException e) {
             // Not started (the server is shutting down), so no channel thread will report its end.
-            ChannelDirectory.closeQuietly(channel.relay());
+            ChannelDirectory.closeQuietly(channel);
             directory.channelEndedUnstarted(channel);
             c.answer().refuse(new RequestException(ErrorCode.INTERNAL, "the server is shutting down"));
             return;
@@ -252,10 +281,10 @@ public final class ChannelPool {
                     "channel " + channel.id() + " has its maximum of " + channel.maxPeers() + " peers"));
             return;
         }
-        long now = clock.nanoTime();
-        Peer peer = new Peer(nextPeerId(), SecureIds.token(), new PeerActivity(now),
-                new PeerRateLimit(config.get(Settings.PEER_RATE_PPS), config.get(Settings.PEER_RATE_BYTES), now));
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), config.get(Settings.PEER_RATE_PPS),
+                config.get(Settings.PEER_RATE_BYTES), clock.nanoTime());
         Member member = new Member(c.session(), peer);
+        peerIndex.put(peer);
         members.add(member);
         c.session().holdingsChanged(0, 1);
         link(c.session(), members);
@@ -325,19 +354,45 @@ public final class ChannelPool {
     private void onSweepKeepalives() {
         sweepQueued.set(false);
         long now = clock.nanoTime();
-        for (ChannelMembers members : List.copyOf(channels.values())) {
-            for (Member member : List.copyOf(members.byPeer.values())) {
+        // A sweep visits every peer of the pool each second or so: it copies nothing unless it evicts.
+        for (ChannelMembers members : channels.values()) {
+            List<Member> silent = null;
+            for (Member member : members.byPeer.values()) {
                 boolean bound = member.peer.address() != null;
                 if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
                     (bound ? silentEvictions : unboundEvictions).incrementAndGet();
-                    removeMember(members, member, EventReason.TIMEOUT);
+                    silent = silent == null ? new ArrayList<>() : silent;
+                    silent.add(member);
+                } else {
+                    hintRebindIfMoved(members, member, now);
                 }
             }
+            if (silent != null) {
+                silent.forEach(member -> removeMember(members, member, EventReason.TIMEOUT));
+            }
+        }
+    }
+
+    /**
+     * Tells a peer's session to BIND again when its DATA or PING has come from an address it is not
+     * bound to since the last hint, as after a NAT rebinding: the client heals in one round trip
+     * instead of waiting for its PONGs to stop. At most one hint a second per peer, so forged
+     * datagrams bearing its id cost its session one event line a second; it is churn, dropped if the
+     * session's queue is half full, since a client that misses it still notices the lapse.
+     */
+    private void hintRebindIfMoved(ChannelMembers members, Member member, long now) {
+        long wrongSource = member.peer.activity().lastWrongSourceNs();
+        if (wrongSource - member.hintedWrongSourceNs > 0 && now - member.lastHintNs >= REBIND_HINT_INTERVAL_NS) {
+            member.hintedWrongSourceNs = wrongSource;
+            member.lastHintNs = now;
+            rebindHints.incrementAndGet();
+            member.session.tell(new ServerEvent.Rebind(members.channel.id(), member.peer.id()), false);
         }
     }
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
         members.remove(member);
+        peerIndex.remove(member.peer);
         member.session.holdingsChanged(0, -1);
         if (members.channel.owner() != member.session) {
             unlink(member.session, members);
@@ -349,11 +404,28 @@ public final class ChannelPool {
         }
     }
 
-    /** Deletes a channel: closes its socket (its thread then ends and tells the directory) and tells its members. */
+    /**
+     * Deletes a channel and tells its members. Its peers leave the index and its table empties, so
+     * no socket thread finds them again; then its own socket is closed (its thread ends and tells
+     * the directory), or, on the shared port, the pool tells the directory itself.
+     */
     private void retire(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
-        ChannelDirectory.closeQuietly(channel.relay());
+        for (Member member : members.byPeer.values()) {
+            peerIndex.remove(member.peer);
+        }
+        members.publish(PeerTable.EMPTY);
+        if (channel.ownPort() != null) {
+            ChannelDirectory.closeQuietly(channel);
+        } else {
+            try {
+                directory.channelEnded(channel);
+            } catch (InterruptedException e) {
+                // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.
+                Thread.currentThread().interrupt();
+            }
+        }
         unlink(channel.owner(), members);
         ServerEvent event = new ServerEvent.ChannelDeleted(channel.id(), reason);
         for (Member member : members.byPeer.values()) {
@@ -361,14 +433,16 @@ public final class ChannelPool {
             member.session.holdingsChanged(0, -1);
             member.session.tell(event, true);
         }
-        log.atInfo().addKeyValue("channel", channel.id()).addKeyValue("reason", reason.wireName())
-                .log("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
+        log.info("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
     }
 
     /** Shutdown: closes every channel and refuses every queued request, so no session waits for an answer. */
     private void retireAll() {
         for (ChannelMembers members : channels.values()) {
-            ChannelDirectory.closeQuietly(members.channel.relay());
+            ChannelDirectory.closeQuietly(members.channel);
+        }
+        if (sharedReader != null) {
+            ChannelDirectory.closeQuietly(sharedReader, "pool " + index + "'s shared socket");
         }
         channels.clear();
         channelsBySession.clear();
@@ -386,7 +460,7 @@ public final class ChannelPool {
         for (PoolCommand command; (command = commands.poll()) != null; ) {
             switch (command) {
                 case PoolCommand.AddChannel c -> {
-                    ChannelDirectory.closeQuietly(c.channel().relay());
+                    ChannelDirectory.closeQuietly(c.channel());
                     c.answer().refuse(shuttingDown);
                 }
                 case PoolCommand.DeleteChannel c -> c.answer().refuse(shuttingDown);
@@ -400,13 +474,18 @@ public final class ChannelPool {
     }
 
     /**
-     * A new peer id: this pool's ids are {@code index + 1 + k × pools}, so pools never hand out the
-     * same id and need no shared counter; unique among live peers until 2^32 joins (a u32 that
-     * wraps, skipping 0).
+     * A new peer id: this pool's ids are {@code index + 1 + k × pools} for k below {@link
+     * #idsPerPool}, so they stay below 2^32, are never 0, name their pool ({@link #poolOf}), and
+     * pools never hand out the same id without a shared counter. When k wraps (after about 2^32 /
+     * pools joins) an id still held by a live peer is skipped, so ids are unique on the node.
      */
     private int nextPeerId() {
-        int id = index + 1 + peerSequence++ * poolCount;
-        return id != 0 ? id : nextPeerId();
+        while (true) {
+            int id = (int) (index + 1 + (peerSequence++ % idsPerPool) * poolCount);
+            if (peerIndex.find(id) == null) {
+                return id;
+            }
+        }
     }
 
     /** The ticker thread: queues a sweep every sweep interval until the pool's scope is cancelled. */

@@ -10,9 +10,11 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.BitSet;
+import java.util.List;
 
 /**
- * Hands out UDP ports from the configured range, each as a bound {@link DatagramChannel}. Ports are
+ * Per-channel ports: hands out UDP ports from the configured range, each as a bound
+ * {@link DatagramChannel} of the channel's own. Ports are
  * tried round-robin from where the last search stopped, so a released port is available at once
  * but is not the first to be reused. A port another process holds is skipped.
  *
@@ -39,7 +41,7 @@ public final class PortAllocator implements ChannelPorts {
 
     /** A bound socket on a free port of the range, or null when every port is taken. */
     @Override
-    public DatagramChannel open() {
+    public ChannelSocket open() {
         int size = highPort - lowPort + 1;
         for (int tried = 0; tried < size; tried++) {
             int slot = (cursor + tried) % size;
@@ -50,7 +52,7 @@ public final class PortAllocator implements ChannelPorts {
             if (socket != null) {
                 inUse.set(slot);
                 cursor = (slot + 1) % size;
-                return socket;
+                return new ChannelSocket(lowPort + slot, socket);
             }
         }
         return null;
@@ -71,6 +73,12 @@ public final class PortAllocator implements ChannelPorts {
     @Override
     public String exhausted() {
         return "every UDP port in " + lowPort + "-" + highPort + " is in use";
+    }
+
+    /** None: each channel has a socket of its own. */
+    @Override
+    public List<DatagramChannel> sharedSockets() {
+        return List.of();
     }
 
     private DatagramChannel tryBind(int port) {

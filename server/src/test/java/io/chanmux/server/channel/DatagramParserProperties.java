@@ -28,6 +28,7 @@ class DatagramParserProperties {
     private static DatagramChannel sinkA;
     private static DatagramChannel sinkB;
     private static RelayChannel relay;
+    private static RelayPort port;
     private static final InetSocketAddress STRANGER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
 
     @BeforeContainer
@@ -38,11 +39,12 @@ class DatagramParserProperties {
         sinkB = DatagramChannel.open().bind(new InetSocketAddress(loopback, 0));
         sinkA.configureBlocking(false);
         sinkB.configureBlocking(false);
-        relay = new RelayChannel("props", relaySocket, 0, MAX_DATAGRAM, BindCookies.newKey(), System::nanoTime);
-        Peer a = new Peer(1, TOKEN_A, new PeerActivity(0),
-                new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime()));
-        Peer b = new Peer(2, TOKEN_B, new PeerActivity(0),
-                new PeerRateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime()));
+        relay = new RelayChannel("props", 0, 1);
+        port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
+                new RelaySettings(MAX_DATAGRAM, BindCookies.newKey(), System::nanoTime),
+                SourceChallengeLimits.PER_CHANNEL_SLOTS);
+        Peer a = new Peer(1, TOKEN_A, relay, Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime());
+        Peer b = new Peer(2, TOKEN_B, relay, Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime());
         // The test thread plays the channel thread, so it may bind.
         a.bind((InetSocketAddress) sinkA.getLocalAddress());
         b.bind((InetSocketAddress) sinkB.getLocalAddress());
@@ -94,7 +96,7 @@ class DatagramParserProperties {
         ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM + 1);
         int length = Math.min(datagram.length, buffer.capacity());
         buffer.put(datagram, 0, length);
-        relay.onDatagram(buffer, length, source);
+        port.onDatagram(buffer, length, source);
     }
 
     /** Datagrams the relay sent back to a source: PONG, BIND_OK, CHALLENGE. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerTableTest {
 
     private static Peer peer(int id) {
-        return new Peer(id, new byte[16], new PeerActivity(0), new PeerRateLimit(10, 10_000, 0));
+        return new Peer(id, new byte[16], new RelayChannel("table", 0, 1), 10, 10_000, 0);
     }
 
     @Test

@@ -27,7 +27,7 @@ class ChannelDirectoryTest {
 
     @AfterEach
     void tearDown() {
-        directory.channels().forEach(channel -> ChannelDirectory.closeQuietly(channel.relay()));
+        directory.channels().forEach(ChannelDirectory::closeQuietly);
     }
 
     @Test
@@ -75,7 +75,7 @@ class ChannelDirectoryTest {
     void shouldCountARetiredChannelsCountersExactlyOnce() {
         start(b -> b, 100);
         Channel channel = create(alice);
-        channel.relay().counters().add(RelayCounter.DATAGRAMS_IN, 5); // as its thread would have
+        channel.relay().counters().add(0, RelayCounter.DATAGRAMS_IN, 5); // as its thread would have
         assertEquals(5, directory.counterTotals()[RelayCounter.DATAGRAMS_IN.ordinal()]);
 
         end(channel);
@@ -118,7 +118,7 @@ class ChannelDirectoryTest {
 
     /** What the channel's thread does as its last act, applied at once. */
     private void end(Channel channel) {
-        ChannelDirectory.closeQuietly(channel.relay());
+        ChannelDirectory.closeQuietly(channel);
         directory.apply(new DirectoryCommand.ChannelEnded(channel));
     }
 

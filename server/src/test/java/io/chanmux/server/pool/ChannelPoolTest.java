@@ -45,7 +45,7 @@ class ChannelPoolTest {
 
     @AfterEach
     void tearDown() {
-        directory.channels().forEach(channel -> ChannelDirectory.closeQuietly(channel.relay()));
+        directory.channels().forEach(ChannelDirectory::closeQuietly);
     }
 
     @Test
@@ -95,7 +95,7 @@ class ChannelPoolTest {
 
         for (int i = 0; i < 10; i++) {
             nowNs += Duration.ofSeconds(20).toNanos();
-            channel.relay().peers().find(a.peer()).activity().record(nowNs, 10);
+            channel.relay().peers().find(a.peer()).activity().record(0, nowNs, 10);
             pool.apply(new PoolCommand.SweepKeepalives());
         }
 
@@ -146,6 +146,53 @@ class ChannelPoolTest {
         assertTrue(bob.eventSummaries().contains("channel_deleted:owner_left"));
         assertTrue(bob.eventSummaries().contains("peer_left:" + ownerAsPeer.peer() + ":disconnected"));
         assertEquals(1, directory.portsInUse());
+    }
+
+    @Test
+    void shouldHintRebindAtMostOnceASecondWhenABoundPeersIdComesFromAnotherAddress() throws Exception {
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
+        var activity = channel.relay().peers().find(a.peer()).activity();
+
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(List.of(), alice.eventSummaries(), "a hint without a wrong source");
+        activity.recordWrongSource(0, ++nowNs); // as the socket thread does on a wrong_source drop
+        pool.apply(new PoolCommand.SweepKeepalives());
+        activity.recordWrongSource(0, ++nowNs);
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(List.of("rebind:" + a.peer()), alice.eventSummaries(), "one hint within a second");
+
+        nowNs += Duration.ofSeconds(1).toNanos();
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(List.of("rebind:" + a.peer(), "rebind:" + a.peer()), alice.eventSummaries());
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(2, alice.eventSummaries().size(), "a hint with no new wrong source");
+        assertEquals(2, pool.rebindHints());
+    }
+
+    @Test
+    void shouldHandOutIdsThatNameTheirPoolAndAreUniqueOnTheNode() {
+        ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.POOLS, 3).build();
+        ChannelDirectory three = new ChannelDirectory(config, () -> nowNs, new EphemeralPorts(10));
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        for (ChannelPool each : three.pools()) {
+            each.startChannelsWith(relay -> { });
+            RecordingAnswer<ChannelCreated> created = new RecordingAnswer<>();
+            three.requestCreate(owner, null, 100, null, created);
+            three.applyPending();
+            each.applyPending();
+        }
+        for (Channel channel : three.channels()) {
+            for (int i = 0; i < 50; i++) {
+                RecordingAnswer<Joined> joined = new RecordingAnswer<>();
+                channel.pool().apply(new PoolCommand.JoinPeer(channel.id(), new RecordingSession("s" + i), null, joined));
+                int id = joined.result.peer();
+                assertEquals(channel.pool().index(), ChannelPool.poolOf(id, 3), "peer " + id);
+                assertTrue(ids.add(id), "peer " + id + " handed out twice");
+            }
+        }
+        three.channels().forEach(ChannelDirectory::closeQuietly);
     }
 
     @Test
@@ -248,6 +295,7 @@ class ChannelPoolTest {
                             + l.reason().wireName();
                     case ServerEvent.ChannelDeleted d -> "channel_deleted:" + d.reason().wireName();
                     case ServerEvent.Draining d -> "draining";
+                    case ServerEvent.Rebind r -> "rebind:" + Integer.toUnsignedLong(r.peer());
                 });
             }
             return summaries;

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /** Channel sockets on ports the OS picks, so owner-logic tests never collide with anything else on the machine. */
@@ -18,14 +19,15 @@ final class EphemeralPorts implements ChannelPorts {
     }
 
     @Override
-    public DatagramChannel open() {
+    public ChannelSocket open() {
         if (open.size() >= capacity) {
             return null;
         }
         try {
             DatagramChannel socket = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            open.add(((InetSocketAddress) socket.getLocalAddress()).getPort());
-            return socket;
+            int port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
+            open.add(port);
+            return new ChannelSocket(port, socket);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,5 +46,10 @@ final class EphemeralPorts implements ChannelPorts {
     @Override
     public String exhausted() {
         return "all " + capacity + " test ports are in use";
+    }
+
+    @Override
+    public List<DatagramChannel> sharedSockets() {
+        return List.of();
     }
 }

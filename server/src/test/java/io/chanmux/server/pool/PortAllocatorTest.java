@@ -32,14 +32,14 @@ class PortAllocatorTest {
         try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int low = ((InetSocketAddress) probe.getLocalAddress()).getPort() + 1;
             PortAllocator ports = new PortAllocator(InetAddress.getLoopbackAddress(), low, Math.min(65_535, low + 50), 0);
-            try (DatagramChannel first = ports.open(); DatagramChannel second = ports.open()) {
+            try (DatagramChannel first = ports.open().socket(); DatagramChannel second = ports.open().socket()) {
                 int firstPort = port(first);
                 assertNotEquals(firstPort, port(second));
                 assertEquals(2, ports.inUse());
                 first.close();
                 ports.release(firstPort);
 
-                try (DatagramChannel third = ports.open()) {
+                try (DatagramChannel third = ports.open().socket()) {
                     assertNotEquals(firstPort, port(third), "a released port is not the first reused");
                     assertEquals(2, ports.inUse());
                 }

@@ -1,0 +1,275 @@
+package io.chanmux.server.channel;
+
+import io.chanmux.protocol.wire.Datagram;
+import io.chanmux.server.base.NanoClock;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One UDP socket and the virtual thread that reads it: blocking receive, validate, bind, then
+ * fan-out of the unchanged datagram to every other bound peer of the sender's channel, sent from
+ * this same socket. A channel with a port of its own has one (its "channel thread"); in
+ * single-port mode each socket of the shared port has one, and any of them may serve any channel,
+ * finding the sender through the pools' peer indexes ({@link PeerLookup}).
+ *
+ * <p>Threading: {@link #run} is the socket thread. It is the only reader of its socket and the
+ * only sender on it (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it
+ * verified ({@link Peer#bind}); it writes only its own row ({@link #writer}) of every counter and
+ * peer activity and only its own rate limits, so every piece of state it writes has a single
+ * writer. Other threads call {@link #close}. The receive path takes no lock and allocates nothing
+ * of its own per forwarded datagram; it stops when the socket is closed, which is the normal way
+ * out.
+ *
+ * <p>Binding is return-routable (protocol 2): a BIND with the right token from the peer's bound
+ * address is answered BIND_OK; from any other address it binds nothing and is answered with one
+ * CHALLENGE of the BIND's own size, within a per-peer and a per-source budget; a CONFIRM that
+ * echoes the {@link BindCookies cookie} from that address moves the binding there.
+ *
+ * <p>Counting: a datagram that names a live peer counts in that peer's channel; one that names no
+ * peer (too short, oversize, unknown type or peer) counts in {@code unattributed}, which is the
+ * channel's own counters for a port of its own and the shared port's counters otherwise.
+ */
+public final class RelayPort {
+    /**
+     * Datagrams handled between two turns given up. Virtual threads are not time-sliced: a socket
+     * thread whose socket never runs dry (a flood, the shared port under load) would otherwise keep
+     * its carrier, and with one carrier starve every control session, the pool's sweep and shutdown.
+     */
+    static final int YIELD_EVERY = 64;
+
+    private final DatagramChannel socket;
+    private final int writer;
+    private final PeerLookup peers;
+    private final RelayCounters unattributed;
+    private final int maxDatagramBytes;
+    private final NanoClock clock;
+    private final BindCookies cookies;
+    private final SourceChallengeLimits sourceChallengeLimits;
+    private final ByteBuffer replyBuffer = ByteBuffer.allocateDirect(Datagram.CHALLENGE_BYTES);
+
+    /**
+     * @param socket           the bound socket this port reads and sends on
+     * @param writer           this thread's row in counters, activities and rate limits
+     * @param peers            how to find the peer a datagram names
+     * @param unattributed     where datagrams that name no live peer are counted
+     * @param challengeSlots   the size of the per-source challenge table ({@link SourceChallengeLimits})
+     */
+    public RelayPort(DatagramChannel socket, int writer, PeerLookup peers, RelayCounters unattributed,
+                     RelaySettings settings, int challengeSlots) {
+        this.socket = socket;
+        this.writer = writer;
+        this.peers = peers;
+        this.unattributed = unattributed;
+        this.maxDatagramBytes = settings.maxDatagramBytes();
+        this.clock = settings.clock();
+        this.cookies = new BindCookies(settings.cookieKey(), settings.clock());
+        this.sourceChallengeLimits = new SourceChallengeLimits(challengeSlots);
+    }
+
+    /** Closes the socket, which ends {@link #run}. Idempotent. */
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** The socket thread: receives until the socket is closed. */
+    public void run() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(maxDatagramBytes + 1);
+        int sinceYield = 0;
+        while (true) {
+            if (++sinceYield == YIELD_EVERY) {
+                sinceYield = 0;
+                // Not Thread.yield(): it requeues this thread on its carrier's own queue, ahead of
+                // threads woken from outside (the control plane). A timed park goes through the
+                // scheduler's shared queue, behind them.
+                LockSupport.parkNanos(1);
+            }
+            buffer.clear();
+            InetSocketAddress source;
+            try {
+                source = (InetSocketAddress) socket.receive(buffer);
+            } catch (ClosedChannelException closed) {
+                return;
+            } catch (IOException e) {
+                // ICMP errors can surface here on some platforms; nothing was received.
+                unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
+                continue;
+            }
+            onDatagram(buffer, buffer.position(), source);
+        }
+    }
+
+    /** Validates one received datagram held in {@code buffer[0, length)} and acts on it. Socket thread only. */
+    void onDatagram(ByteBuffer buffer, int length, InetSocketAddress source) {
+        if (length > maxDatagramBytes) {
+            countUnattributed(length, RelayCounter.DROP_OVERSIZE);
+            return;
+        }
+        if (length < Datagram.HEADER_BYTES) {
+            countUnattributed(length, RelayCounter.DROP_TOO_SHORT);
+            return;
+        }
+        byte type = Datagram.type(buffer);
+        if (type != Datagram.DATA && type != Datagram.BIND && type != Datagram.PING && type != Datagram.CONFIRM) {
+            countUnattributed(length, RelayCounter.DROP_UNKNOWN_TYPE);
+            return;
+        }
+        Peer peer = peers.find(Datagram.peer(buffer));
+        if (peer == null) {
+            countUnattributed(length, RelayCounter.DROP_UNKNOWN_PEER);
+            return;
+        }
+        RelayChannel channel = peer.channel();
+        RelayCounters counters = channel.counters();
+        counters.increment(writer, RelayCounter.DATAGRAMS_IN);
+        counters.add(writer, RelayCounter.BYTES_IN, length);
+        if (type == Datagram.BIND) {
+            onBind(buffer, length, source, peer, counters);
+            return;
+        }
+        if (type == Datagram.CONFIRM) {
+            onConfirm(buffer, length, source, peer, counters);
+            return;
+        }
+        InetSocketAddress bound = peer.address();
+        if (bound == null) {
+            counters.increment(writer, RelayCounter.DROP_NOT_BOUND);
+        } else if (!bound.equals(source)) {
+            counters.increment(writer, RelayCounter.DROP_WRONG_SOURCE);
+            // The pool's sweep turns this into a rebind hint for the peer's session.
+            peer.activity().recordWrongSource(writer, clock.nanoTime());
+        } else if (type == Datagram.PING && length != Datagram.PING_BYTES) {
+            counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
+        } else if (admitted(peer, length, counters)) {
+            if (type == Datagram.DATA) {
+                fanOut(buffer, length, peer, channel.peers(), counters);
+            } else {
+                buffer.put(0, Datagram.PONG);
+                reply(buffer.limit(length).position(0), bound, counters, RelayCounter.PONGS);
+            }
+        }
+    }
+
+    private void countUnattributed(int length, RelayCounter drop) {
+        unattributed.increment(writer, RelayCounter.DATAGRAMS_IN);
+        unattributed.add(writer, RelayCounter.BYTES_IN, length);
+        unattributed.increment(writer, drop);
+    }
+
+    /** A BIND: BIND_OK from the bound address; from any other, a CHALLENGE and no binding. */
+    private void onBind(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters) {
+        if (length != Datagram.BIND_BYTES) {
+            counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
+        } else if (!Datagram.tokenMatches(buffer, Datagram.HEADER_BYTES, peer.token())) {
+            counters.increment(writer, RelayCounter.DROP_BAD_TOKEN);
+        } else if (source.equals(peer.address())) {
+            if (admitted(peer, length, counters)) {
+                reply(Datagram.putHeader(replyBuffer, Datagram.BIND_OK, peer.id()).flip(), source, counters,
+                        RelayCounter.BIND_OK);
+            }
+        } else {
+            challenge(peer, source, counters);
+        }
+    }
+
+    /**
+     * Sends {@code source} one CHALLENGE, as long as neither the source address's nor the peer's
+     * challenge budget is spent. It is as long as the BIND it answers, and the source receives
+     * nothing else until it proves, by echoing the cookie, that it asked.
+     */
+    private void challenge(Peer peer, InetSocketAddress source, RelayCounters counters) {
+        long now = clock.nanoTime();
+        if (!sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), now)
+                || !peer.rateLimit(writer).admitChallenge(now)) {
+            counters.increment(writer, RelayCounter.DROP_CHALLENGE_LIMITED);
+            return;
+        }
+        byte[] cookie = cookies.issue(peer.id(), source);
+        reply(Datagram.encodeChallenge(replyBuffer, peer.id(), cookie), source, counters, RelayCounter.CHALLENGES);
+    }
+
+    /**
+     * A CONFIRM: with the right token and a cookie issued for this peer and source, the binding
+     * moves to the source (before BIND_OK is sent). It is charged to the peer's rate limit before
+     * the cookie is checked, so a flood of forged cookies costs the server at most the peer's
+     * datagram rate in MAC computations.
+     */
+    private void onConfirm(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters) {
+        if (length != Datagram.CONFIRM_BYTES) {
+            counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
+            return;
+        }
+        if (!Datagram.tokenMatches(buffer, Datagram.HEADER_BYTES, peer.token())) {
+            counters.increment(writer, RelayCounter.DROP_BAD_TOKEN);
+            return;
+        }
+        long now = clock.nanoTime();
+        if (!peer.rateLimit(writer).admit(length, now)) {
+            counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
+            return;
+        }
+        if (!cookies.verify(buffer, Datagram.CONFIRM_COOKIE_OFFSET, peer.id(), source)) {
+            counters.increment(writer, RelayCounter.DROP_BAD_COOKIE);
+            return;
+        }
+        peer.activity().record(writer, now, length);
+        if (!source.equals(peer.address())) {
+            peer.bind(source);
+        }
+        reply(Datagram.putHeader(replyBuffer, Datagram.BIND_OK, peer.id()).flip(), source, counters,
+                RelayCounter.BIND_OK);
+    }
+
+    /** Charges a verified datagram to its peer's rate limit and, if within it, records it as the peer's activity. */
+    private boolean admitted(Peer peer, int length, RelayCounters counters) {
+        long now = clock.nanoTime();
+        if (!peer.rateLimit(writer).admit(length, now)) {
+            counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
+            return false;
+        }
+        peer.activity().record(writer, now, length);
+        return true;
+    }
+
+    /**
+     * Sends the datagram to every bound member of {@code table} but the sender. Each member's
+     * address is one acquire load: a binding another socket thread made is seen at once.
+     */
+    private void fanOut(ByteBuffer buffer, int length, Peer sender, PeerTable table, RelayCounters counters) {
+        int copies = 0;
+        for (int i = 0, members = table.size(); i < members; i++) {
+            Peer target = table.peer(i);
+            InetSocketAddress address = target.address();
+            if (target != sender && address != null && send(buffer, length, address, counters)) {
+                copies++;
+            }
+        }
+        counters.add(writer, RelayCounter.FORWARDED, copies);
+        counters.add(writer, RelayCounter.BYTES_FORWARDED, (long) copies * length);
+    }
+
+    /** Sends a whole answer datagram ({@code datagram} flipped) and counts it under {@code sent}. */
+    private void reply(ByteBuffer datagram, InetSocketAddress target, RelayCounters counters, RelayCounter sent) {
+        try {
+            socket.send(datagram, target);
+            counters.increment(writer, sent);
+        } catch (IOException e) {
+            counters.increment(writer, RelayCounter.SEND_ERRORS);
+        }
+    }
+
+    private boolean send(ByteBuffer buffer, int length, InetSocketAddress target, RelayCounters counters) {
+        buffer.limit(length).position(0);
+        try {
+            socket.send(buffer, target);
+            return true;
+        } catch (IOException e) {
+            counters.increment(writer, RelayCounter.SEND_ERRORS);
+            return false;
+        }
+    }
+}
