@@ -116,7 +116,18 @@ public final class ServerMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException naming the option of a bad value
      */
+    /** Whether the user set {@code setting} (a flag, the environment or the config file). */
+    private boolean given(Setting<?> setting) {
+        OptionSpec option = spec.findOption(setting.option());
+        return spec.commandLine().getParseResult().hasMatchedOption(option)
+                || ((ConfigSources) spec.defaultValueProvider()).text(setting) != null;
+    }
+
     ServerConfig toConfig() {
+        if (given(Settings.UDP_PORT) && given(Settings.UDP_PORTS)) {
+            throw new IllegalArgumentException(Settings.UDP_PORT + " and " + Settings.UDP_PORTS + " exclude each other: "
+                    + "give one port for every channel, or a range with a port per channel");
+        }
         ServerConfig.Builder builder = ServerConfig.builder();
         for (Setting<?> setting : Settings.ALL) {
             String text = spec.findOption(setting.option()).getValue();

@@ -96,6 +96,9 @@ class DataPlaneHardeningTest {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer alice = relay.client("alice").join(channel.channel());
             TestPeer bob = relay.client("bob").join(channel.channel());
+            // Every datagram is counted here: no keepalive PINGs of their own.
+            alice.handle().stopKeepalive();
+            bob.handle().stopKeepalive();
             stranger.connect(alice.handle().relayAddress());
             Random random = new Random(7);
             int hostile = 3000;

@@ -105,6 +105,9 @@ class HostileInputFuzzTest {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer alice = relay.client("alice").join(channel.channel());
             TestPeer bob = relay.client("bob").join(channel.channel());
+            // Every datagram is counted here: no keepalive PINGs of their own.
+            alice.handle().stopKeepalive();
+            bob.handle().stopKeepalive();
             // Mallory holds a real token, never binds, and sends from everywhere.
             PeerHandle mallory = relay.client("mallory").control().join(channel.channel());
             InetSocketAddress relayPort = alice.handle().relayAddress();

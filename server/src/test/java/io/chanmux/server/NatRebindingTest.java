@@ -68,7 +68,8 @@ class NatRebindingTest {
             assertEquals(BEFORE_MOVE + AFTER_MOVE, received.nextClearBit(firstAfter), "lost after healing");
             assertTrue(mover.handle().rebinds() >= 1);
             assertTrue(relay.counter(RelayCounter.DROP_WRONG_SOURCE) >= 1, "the move was not noticed by the server");
-            assertEquals(lost, relay.counter(RelayCounter.DROP_WRONG_SOURCE), "every lost datagram was a wrong source");
+            // The keepalive's PINGs from the new address before it binds again are wrong sources too.
+            assertTrue(relay.counter(RelayCounter.DROP_WRONG_SOURCE) >= lost, "every lost datagram was a wrong source");
         }
     }
 

@@ -122,6 +122,9 @@ class ReturnRoutableBindTest {
     @Test
     void shouldAnswerBindOkWithoutAChallengeWhenTheBoundAddressBindsAgain() throws Exception {
         TestPeer alice = relay.client("alice").join(channel.channel());
+        alice.handle().stopKeepalive(); // this test sends the BIND itself
+        // The channel thread counts a BIND_OK just after sending it: let the join's own be counted first.
+        org.awaitility.Awaitility.await().until(() -> relay.counter(RelayCounter.BIND_OK) >= 1);
         long challenges = relay.counter(RelayCounter.CHALLENGES);
         long bindOks = relay.counter(RelayCounter.BIND_OK);
 
@@ -138,6 +141,7 @@ class ReturnRoutableBindTest {
     void shouldMoveTheBindingOnlyAfterTheConfirmWhenAPeerComesFromANewAddress() throws Exception {
         PeerHandle moving = relay.client("mobile").control().join(channel.channel());
         moving.bind(Duration.ofSeconds(5));
+        moving.stopKeepalive(); // this test moves the binding itself
         TestPeer other = relay.client("other").join(channel.channel());
         DatagramChannel oldSocket = moving.datagramChannel();
         DatagramChannel newSocket = socketTo(moving.relayAddress());

@@ -38,7 +38,7 @@ class ServerLogsTest {
     /** A client name (at most 256 characters) that, logged as it is, would add a line of its own. */
     private static final String FORGING_NAME =
             "mallory\n2026-11-25T23:35:38.276Z [ERROR] ChanmuxServer - forged\r\u001b[2J";
-    private static final Pattern LISTENING = Pattern.compile("listening on control /127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on control /?127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern TEXT_LINE = Pattern.compile(
             "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) \\[(INFO|WARN|ERROR)] \\w+ - .*");
 

@@ -99,8 +99,7 @@ class ServerMainTest {
 
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> configFrom(Map.of(), "--udp-port", "10000", "--udp-ports", "41000-41999"));
-        assertTrue(both.getMessage().contains("--udp-port 10000 and --udp-ports 41000-41999 exclude each other"),
-                both.getMessage());
+        assertTrue(both.getMessage().contains("--udp-port and --udp-ports exclude each other"), both.getMessage());
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> configFrom(Map.of(), "--udp-port", "70000"));
         assertTrue(range.getMessage().contains("--udp-port: 70000 is not a port"), range.getMessage());

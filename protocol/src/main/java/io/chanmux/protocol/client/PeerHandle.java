@@ -234,8 +234,12 @@ public final class PeerHandle implements AutoCloseable {
         udp.close();
     }
 
-    /** Stops the keepalive thread; the control connection ended, so the server no longer knows this peer. */
-    void stopKeepalive() {
+    /**
+     * Stops the keepalive thread: the control connection ended (the server no longer knows this
+     * peer), or the caller keeps the binding alive itself (a client that moves sockets on its own,
+     * a test that counts every datagram).
+     */
+    public void stopKeepalive() {
         keepaliveStopped = true;
         Thread keeper = ticker;
         if (keeper != null) {
@@ -245,7 +249,7 @@ public final class PeerHandle implements AutoCloseable {
 
     private synchronized void startKeepalive() {
         if (ticker == null && !keepaliveStopped) {
-            ticker = Thread.ofVirtual().name("chanmux-keepalive-" + Integer.toUnsignedString(peer()))
+            ticker = Thread.ofVirtual().name("peer-keepalive-" + Integer.toUnsignedString(peer()))
                     .start(this::runKeepalive);
         }
     }

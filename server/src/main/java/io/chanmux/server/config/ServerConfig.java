@@ -104,11 +104,6 @@ public final class ServerConfig {
             problems.add(Settings.PEER_RATE_BYTES + ": " + peerRateBytes + " is below " + Settings.MAX_DATAGRAM
                     + " " + maxDatagram);
         }
-        Integer udpPort = get(Settings.UDP_PORT);
-        if (udpPort != null && udpPort >= 0 && !Settings.UDP_PORTS.defaultValue().equals(get(Settings.UDP_PORTS))) {
-            problems.add(Settings.UDP_PORT + " " + udpPort + " and " + Settings.UDP_PORTS + " " + get(Settings.UDP_PORTS)
-                    + " exclude each other: give one port for every channel, or a range with a port per channel");
-        }
         if ((get(Settings.TLS_CERT) == null) != (get(Settings.TLS_KEY) == null)) {
             problems.add(Settings.TLS_CERT + " and " + Settings.TLS_KEY + " go together: give both or neither (got only "
                     + (get(Settings.TLS_CERT) != null ? Settings.TLS_CERT : Settings.TLS_KEY) + ")");

@@ -298,8 +298,9 @@ public final class ChannelDirectory {
         channelsByOwner.put(c.owner(), owned + 1);
         poolLoads[pool.index()]++;
         publish();
-        log.info("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
-                c.owner().id());
+        log.atInfo().addKeyValue("channel", id).addKeyValue("session", c.owner().id())
+                .log("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
+                        c.owner().id());
     }
 
     private void onChannelEnded(Channel channel) {

@@ -433,7 +433,8 @@ public final class ChannelPool {
             member.session.holdingsChanged(0, -1);
             member.session.tell(event, true);
         }
-        log.info("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
+        log.atInfo().addKeyValue("channel", channel.id()).addKeyValue("reason", reason.wireName())
+                .log("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
     }
 
     /** Shutdown: closes every channel and refuses every queued request, so no session waits for an answer. */
