@@ -256,7 +256,8 @@ public final class PeerHandle implements AutoCloseable {
 
     /** The keepalive thread: ticks when the keepalive asks, or at once on a hint, until stopped. */
     private void runKeepalive() {
-        while (!keepaliveStopped) {
+        // Once the control session is gone the server has dropped this peer: nothing to keep alive.
+        while (!keepaliveStopped && client.isOpen()) {
             long now = System.nanoTime();
             long next;
             try {
