@@ -258,6 +258,28 @@ class ReturnRoutableBindTest {
     }
 
     @Test
+    void shouldStillChallengeAnotherPeerWhenOnePeerFloodsBindsFromHundredsOfItsOwnPorts() throws Exception {
+        // An attacker's own peer, BINDing from 300 ports, must not drain the shared per-source buckets.
+        PeerHandle attacker = relay.client("attacker").control().join(channel.channel());
+        List<DatagramChannel> ports = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ports.add(socketTo(attacker.relayAddress()));
+        }
+        long datagramsIn = relay.counter(RelayCounter.DATAGRAMS_IN);
+        for (DatagramChannel socket : ports) {
+            socket.write(bind(attacker));
+        }
+        await().until(() -> relay.counter(RelayCounter.DATAGRAMS_IN) - datagramsIn >= ports.size());
+
+        PeerHandle victim = relay.client("victim").control().join(channel.channel());
+        victim.datagramChannel().write(bind(victim));
+        assertEquals(Datagram.CHALLENGE, receive(victim.datagramChannel())[0], "the victim was not challenged");
+        for (DatagramChannel socket : ports) {
+            socket.close();
+        }
+    }
+
+    @Test
     void shouldLimitChallengesToOneAddressWhateverPeersTheBindsName() throws Exception {
         List<PeerHandle> peers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -183,8 +183,10 @@ public final class RelayPort {
      */
     private void challenge(Peer peer, InetSocketAddress source, RelayCounters counters) {
         long now = clock.nanoTime();
-        if (!sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), now)
-                || !peer.rateLimit(writer).admitChallenge(now)) {
+        // The peer's own budget first: a peer that spends it can no longer drain the shared
+        // per-source buckets, which every other peer of the channel needs to bind.
+        if (!peer.rateLimit(writer).admitChallenge(now)
+                || !sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), now)) {
             counters.increment(writer, RelayCounter.DROP_CHALLENGE_LIMITED);
             return;
         }
