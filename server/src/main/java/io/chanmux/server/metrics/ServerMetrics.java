@@ -33,29 +33,30 @@ public final class ServerMetrics {
     public static PrometheusRegistry register(ServerConfig config, ChannelDirectory directory,
                                               ControlListener listener, RedisCluster cluster) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        relayCounter(registry, directory, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
+        ScrapeTotals totals = new ScrapeTotals(directory);
+        relayCounter(registry, totals, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
                 RelayCounter.DATAGRAMS_IN);
-        relayCounter(registry, directory, "chanmux_received_bytes", "Bytes of datagrams received on channel ports.",
+        relayCounter(registry, totals, "chanmux_received_bytes", "Bytes of datagrams received on channel ports.",
                 RelayCounter.BYTES_IN);
-        relayCounter(registry, directory, "chanmux_datagrams_forwarded", "Copies of DATA datagrams sent to peers.",
+        relayCounter(registry, totals, "chanmux_datagrams_forwarded", "Copies of DATA datagrams sent to peers.",
                 RelayCounter.FORWARDED);
-        relayCounter(registry, directory, "chanmux_forwarded_bytes", "Bytes of forwarded copies.",
+        relayCounter(registry, totals, "chanmux_forwarded_bytes", "Bytes of forwarded copies.",
                 RelayCounter.BYTES_FORWARDED);
-        relayCounter(registry, directory, "chanmux_bind_ok", "BIND_OK answers sent.", RelayCounter.BIND_OK);
-        relayCounter(registry, directory, "chanmux_challenges", "CHALLENGE answers sent to BINDs from unproven addresses.",
+        relayCounter(registry, totals, "chanmux_bind_ok", "BIND_OK answers sent.", RelayCounter.BIND_OK);
+        relayCounter(registry, totals, "chanmux_challenges", "CHALLENGE answers sent to BINDs from unproven addresses.",
                 RelayCounter.CHALLENGES);
-        relayCounter(registry, directory, "chanmux_pongs", "PONG answers sent.", RelayCounter.PONGS);
-        relayCounter(registry, directory, "chanmux_send_errors", "Sends to peers that failed.", RelayCounter.SEND_ERRORS);
-        relayCounter(registry, directory, "chanmux_receive_errors", "Receives that failed.", RelayCounter.RECEIVE_ERRORS);
+        relayCounter(registry, totals, "chanmux_pongs", "PONG answers sent.", RelayCounter.PONGS);
+        relayCounter(registry, totals, "chanmux_send_errors", "Sends to peers that failed.", RelayCounter.SEND_ERRORS);
+        relayCounter(registry, totals, "chanmux_receive_errors", "Receives that failed.", RelayCounter.RECEIVE_ERRORS);
         CounterWithCallback.builder()
                 .name("chanmux_datagrams_dropped")
                 .help("Datagrams dropped, by reason.")
                 .labelNames("reason")
                 .callback(callback -> {
-                    long[] totals = directory.counterTotals();
+                    long[] values = totals.get();
                     for (RelayCounter counter : RelayCounter.values()) {
                         if (counter.isDrop()) {
-                            callback.call(totals[counter.ordinal()], counter.wireName());
+                            callback.call(values[counter.ordinal()], counter.wireName());
                         }
                     }
                 })
@@ -182,11 +183,11 @@ public final class ServerMetrics {
         GaugeWithCallback.builder().name(name).help(help).callback(callback -> callback.call(value)).register(registry);
     }
 
-    private static void relayCounter(PrometheusRegistry registry, ChannelDirectory directory, String name, String help,
+    private static void relayCounter(PrometheusRegistry registry, ScrapeTotals totals, String name, String help,
                                      RelayCounter counter) {
         CounterWithCallback.builder()
                 .name(name).help(help)
-                .callback(callback -> callback.call(directory.counterTotals()[counter.ordinal()]))
+                .callback(callback -> callback.call(totals.get()[counter.ordinal()]))
                 .register(registry);
     }
 }
