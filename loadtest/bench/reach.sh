@@ -122,7 +122,7 @@ if [ "$FANOUT" = 1 ]; then
             before=$(ls "$work/results" | wc -l)
             (cd "$work" && EXTRA_TARGET_NAME="chanmux-$mode" EXTRA_TARGET_PROTO=chanmux \
                 EXTRA_TARGET_ARGS="--ctrl-port $CTRL_PORT" EXTRA_TARGET_CMD="$server $ports" \
-                TARGETS=" " TURN=0 TARGET_STARTUP_S=1 REPEATS=1 DURATION="$DURATION" WARMUP="$WARMUP" \
+                TARGETS=" " TURN=0 TARGET_STARTUP_S=3 REPEATS=1 DURATION="$DURATION" WARMUP="$WARMUP" \
                 SCENARIOS="$SCENARIOS" ./run-baseline.sh > "$OUT/fanout-$mode-$rep.txt" 2>&1) || true
             latest=$(ls -t "$work/results" | head -1)
             [ "$(ls "$work/results" | wc -l)" -gt "$before" ] || { echo "reach.sh: run-baseline.sh made no results" >&2; exit 1; }

@@ -37,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PeerGroup {
     /** Ticks are batched to this, so thousands of peers on a socket cost one wake-up per tick, not one each. */
-    private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final String name;
     private final List<String> channels;
@@ -186,12 +186,17 @@ public final class PeerGroup {
         }
     }
 
+    /**
+     * Ticks until {@code stop} opens. It sleeps between ticks and looks at the latch only when it
+     * wakes: thousands of groups in a timed wait on one latch would make every timeout walk all of
+     * the latch's waiters.
+     */
     private void tickUntil(CountDownLatch stop) throws IOException, InterruptedException {
         long[] next = new long[keepalives.length];
         ByteBuffer scratch = ByteBuffer.allocate(PeerKeepalive.SCRATCH_BYTES);
         while (stop.getCount() > 0) {
             long wake = Math.max(tickDue(next, scratch), System.nanoTime() + TICK_NS);
-            stop.await(Math.max(0, wake - System.nanoTime()), TimeUnit.NANOSECONDS);
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, wake - System.nanoTime()));
         }
     }
 

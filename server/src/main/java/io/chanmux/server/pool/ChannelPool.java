@@ -33,7 +33,7 @@ import java.util.function.Consumer;
 
 /**
  * A pool of channels (not of threads): a group of channels whose members and keepalives one
- * virtual thread owns (each channel's thread owns its bindings). The pool's state changes only in {@link #apply}, on the pool's own
+ * virtual thread owns (socket threads own the bindings). The pool's state changes only in {@link #apply}, on the pool's own
  * thread, fed by a bounded queue of {@link PoolCommand}s; other threads {@link #submit} commands
  * and never touch the state. Requests are answered through the {@link Answer} they carry, from
  * this thread, so a reply reaches its session in order with this pool's events.
