@@ -418,13 +418,16 @@ public final class ChannelPool {
         members.publish(PeerTable.EMPTY);
         if (channel.ownPort() != null) {
             ChannelDirectory.closeQuietly(channel);
-        } else {
-            try {
-                directory.channelEnded(channel);
-            } catch (InterruptedException e) {
-                // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.
-                Thread.currentThread().interrupt();
-            }
+        }
+        // Now, before the request that deleted it is answered, so the port is free for the very
+        // next create (the protocol promises it); the socket thread's own notice, when it ends,
+        // finds the channel already gone. A datagram in flight as its channel is deleted may
+        // therefore miss the retired totals.
+        try {
+            directory.channelEnded(channel);
+        } catch (InterruptedException e) {
+            // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.
+            Thread.currentThread().interrupt();
         }
         unlink(channel.owner(), members);
         ServerEvent event = new ServerEvent.ChannelDeleted(channel.id(), reason);
