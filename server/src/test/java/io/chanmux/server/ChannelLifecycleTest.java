@@ -32,7 +32,7 @@ class ChannelLifecycleTest {
         first.join(channel.channel());
         TestPeer second = relay.client("second").join(channel.channel());
 
-        ControlEvent joined = first.awaitEvent("peer_joined", e -> e.peer() == second.id());
+        ControlEvent joined = first.awaitEvent("peer_joined", e -> e.peer() == Integer.toUnsignedLong(second.id()));
         assertEquals(channel.channel(), joined.channel());
     }
 
@@ -47,7 +47,7 @@ class ChannelLifecycleTest {
 
         carolSession.control().leave(channel.channel());
 
-        ControlEvent left = aliceSession.awaitEvent("peer_left", e -> e.peer() == carol.id());
+        ControlEvent left = aliceSession.awaitEvent("peer_left", e -> e.peer() == Integer.toUnsignedLong(carol.id()));
         assertEquals("left", left.reason());
         alice.send("after-leave");
         assertEquals("after-leave", bob.receivePayload());
@@ -106,7 +106,7 @@ class ChannelLifecycleTest {
 
         bobSession.close();
 
-        assertEquals("disconnected", aliceSession.awaitEvent("peer_left", e -> e.peer() == bob.id()).reason());
+        assertEquals("disconnected", aliceSession.awaitEvent("peer_left", e -> e.peer() == Integer.toUnsignedLong(bob.id())).reason());
         alice.send("anyone?");
         assertTrue(bob.nothingPending());
         assertEquals(1, relay.server().directory().peerCount());

@@ -23,7 +23,7 @@ public final class ChildClientMain {
         ChannelInfo own = client.create(CreateOptions.named("child"));
         PeerHandle peer = client.join(args[2]);
         peer.bind(Duration.ofSeconds(5));
-        System.out.println(own.channel() + " " + own.port() + " " + peer.peer());
+        System.out.println(own.channel() + " " + own.port() + " " + Integer.toUnsignedString(peer.peer()));
         System.out.flush();
         System.in.read(); // never returns before the parent kills us
     }

@@ -39,7 +39,7 @@ class Ipv6Test {
             ChanmuxClient admin = relay.rawClient();
             admin.call("hello", ControlCodec.object().put("admin", ADMIN));
             JsonNode peers = admin.call("peers", ControlCodec.object().put("channel", channel.channel())).path("peers");
-            JsonNode first = peers.get(0).path("peer").asInt() == a.id() ? peers.get(0) : peers.get(1);
+            JsonNode first = peers.get(0).path("peer").asLong() == Integer.toUnsignedLong(a.id()) ? peers.get(0) : peers.get(1);
             assertEquals("[::1]:" + a.handle().localAddress().getPort(), first.path("address").asText());
         }
     }

@@ -128,14 +128,15 @@ class OperationsTest {
 
             JsonNode peers = admin.call("peers", ControlCodec.object().put("channel", channel.channel())).path("peers");
             assertEquals(2, peers.size());
-            JsonNode alicesRow = peers.get(0).path("peer").asInt() == alice.peer.id() ? peers.get(0) : peers.get(1);
+            JsonNode alicesRow = peers.get(0).path("peer").asLong() == Integer.toUnsignedLong(alice.peer.id()) ? peers.get(0) : peers.get(1);
             assertEquals(2, alicesRow.path("datagrams").asInt(), "its CONFIRM and its DATA");
             assertEquals(alice.peer.handle().localAddress().getPort(),
                     Integer.parseInt(alicesRow.path("address").asText().split(":")[1]));
 
-            admin.call("kick", ControlCodec.object().put("channel", channel.channel()).put("peer", bob.id()));
-            assertEquals("kicked", bobSession.awaitEvent("peer_left", e -> e.peer() == bob.id()).reason());
-            assertEquals("kicked", aliceSession.awaitEvent("peer_left", e -> e.peer() == bob.id()).reason());
+            admin.call("kick", ControlCodec.object().put("channel", channel.channel()).put("peer", Integer.toUnsignedLong(bob.id())));
+            long bobId = Integer.toUnsignedLong(bob.id());
+            assertEquals("kicked", bobSession.awaitEvent("peer_left", e -> e.peer() == bobId).reason());
+            assertEquals("kicked", aliceSession.awaitEvent("peer_left", e -> e.peer() == bobId).reason());
 
             admin.call("close", ControlCodec.object().put("channel", channel.channel()));
             assertEquals("closed", aliceSession.awaitEvent("channel_deleted", e -> true).reason());

@@ -27,6 +27,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -79,7 +80,6 @@ public final class ChannelPool {
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
-    private long peerSequence;
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
@@ -485,7 +485,9 @@ public final class ChannelPool {
      */
     private int nextPeerId() {
         while (true) {
-            int id = (int) (index + 1 + (peerSequence++ % idsPerPool) * poolCount);
+            // A random slot, not the next: sequential ids would let anyone guess the live ones and
+            // send datagrams naming them (each earns its peer a rebind hint).
+            int id = (int) (index + 1 + ThreadLocalRandom.current().nextLong(idsPerPool) * poolCount);
             if (peerIndex.find(id) == null) {
                 return id;
             }

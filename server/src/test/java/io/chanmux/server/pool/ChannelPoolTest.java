@@ -58,7 +58,7 @@ class ChannelPoolTest {
         assertEquals(2, table.size());
         assertNotNull(table.find(a.peer()));
         assertEquals(16, b.token().length);
-        assertEquals(List.of("peer_joined:" + b.peer()), alice.eventSummaries());
+        assertEquals(List.of("peer_joined:" + Integer.toUnsignedLong(b.peer())), alice.eventSummaries());
         assertTrue(bob.events.isEmpty(), "the joiner is told about itself");
     }
 
@@ -79,8 +79,8 @@ class ChannelPoolTest {
         pool.apply(new PoolCommand.SweepKeepalives());
         assertNull(channel.relay().peers().find(a.peer()), "unbound peer kept past the bind timeout");
         assertNotNull(channel.relay().peers().find(b.peer()), "bound peer evicted at the bind timeout");
-        assertEquals(List.of("peer_left:" + a.peer() + ":timeout"), alice.eventSummaries());
-        assertEquals(List.of("peer_left:" + a.peer() + ":timeout"), bob.eventSummaries());
+        assertEquals(List.of("peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout"), alice.eventSummaries());
+        assertEquals(List.of("peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout"), bob.eventSummaries());
 
         nowNs += Duration.ofSeconds(20).toNanos();
         pool.apply(new PoolCommand.SweepKeepalives());
@@ -144,7 +144,7 @@ class ChannelPoolTest {
         assertNotNull(directory.find(other.id()));
         assertEquals(1, other.relay().peers().size());
         assertTrue(bob.eventSummaries().contains("channel_deleted:owner_left"));
-        assertTrue(bob.eventSummaries().contains("peer_left:" + ownerAsPeer.peer() + ":disconnected"));
+        assertTrue(bob.eventSummaries().contains("peer_left:" + Integer.toUnsignedLong(ownerAsPeer.peer()) + ":disconnected"));
         assertEquals(1, directory.portsInUse());
     }
 
@@ -161,11 +161,11 @@ class ChannelPoolTest {
         pool.apply(new PoolCommand.SweepKeepalives());
         activity.recordWrongSource(0, ++nowNs);
         pool.apply(new PoolCommand.SweepKeepalives());
-        assertEquals(List.of("rebind:" + a.peer()), alice.eventSummaries(), "one hint within a second");
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries(), "one hint within a second");
 
         nowNs += Duration.ofSeconds(1).toNanos();
         pool.apply(new PoolCommand.SweepKeepalives());
-        assertEquals(List.of("rebind:" + a.peer(), "rebind:" + a.peer()), alice.eventSummaries());
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer()), "rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries());
         pool.apply(new PoolCommand.SweepKeepalives());
         assertEquals(2, alice.eventSummaries().size(), "a hint with no new wrong source");
         assertEquals(2, pool.rebindHints());
