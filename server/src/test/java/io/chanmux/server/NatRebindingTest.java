@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +55,8 @@ class NatRebindingTest {
                     mover.handle().moveToNewSocket();
                 }
                 mover.handle().send(ByteBuffer.allocate(4).putInt(0, sequence));
-                Thread.sleep(SEND_EVERY);
+                // Paces the stream (one datagram every SEND_EVERY); nothing is waited for here.
+                LockSupport.parkNanos(SEND_EVERY.toNanos());
             }
             await().until(() -> highest.get() == BEFORE_MOVE + AFTER_MOVE - 1);
             receiver.interrupt();
