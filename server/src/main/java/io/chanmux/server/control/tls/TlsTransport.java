@@ -1,6 +1,6 @@
 package io.chanmux.server.control.tls;
 
-import io.chanmux.server.control.ControlTransport;
+import io.chanmux.server.control.AcceptedTransport;
 
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
@@ -8,7 +8,6 @@ import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
@@ -18,20 +17,20 @@ import java.time.Duration;
  * runs the handshake on the session's thread; until the first request line arrives, the session's
  * line timeout bounds it, because closing the channel ends a stalled handshake.
  *
- * <p>Threading: as {@link ControlTransport}; {@code handshaken} belongs to the reader thread.
+ * <p>Threading: as {@link io.chanmux.server.control.ControlTransport}; {@code handshaken} belongs to
+ * the reader thread.
  * Reads and writes may run at once on two threads, as {@link SSLSocket} allows.
  */
-final class TlsTransport implements ControlTransport {
+final class TlsTransport extends AcceptedTransport {
     /** TLS 1.0 and 1.1 are broken; the JDK disables them too, but the control port must not depend on that. */
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    private final SocketChannel channel;
     private final SSLSocket socket;
     private boolean handshaken;
 
     TlsTransport(SocketChannel channel, SSLSocketFactory factory) throws IOException {
-        this.channel = channel;
-        // Server mode; closing it would close the channel too, but see close() for why we never do.
+        super(channel);
+        // Server mode; closing it would close the channel too, but it is never closed (see AcceptedTransport).
         this.socket = (SSLSocket) factory.createSocket(channel.socket(), null, true);
         socket.setEnabledProtocols(PROTOCOLS);
     }
@@ -66,24 +65,5 @@ final class TlsTransport implements ControlTransport {
     @Override
     public void shutdownOutput() throws IOException {
         socket.shutdownOutput();
-    }
-
-    @Override
-    public boolean isOpen() {
-        return channel.isOpen();
-    }
-
-    @Override
-    public SocketAddress remoteAddress() throws IOException {
-        return channel.getRemoteAddress();
-    }
-
-    /**
-     * Closes the channel, not the {@link SSLSocket}: its close sends close_notify under the
-     * writer's lock, so it would wait as long as a writer stuck on a client that does not read.
-     */
-    @Override
-    public void close() throws IOException {
-        channel.close();
     }
 }
