@@ -9,6 +9,8 @@ import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.cluster.LocalNode;
 import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.cluster.SingleNode;
+import io.chanmux.server.config.ConfigChanges;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
@@ -50,7 +52,7 @@ public final class ChanmuxServer implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration DRAIN_POLL = Duration.ofMillis(50);
 
-    private final ServerConfig config;
+    private final LiveConfig live;
     private final ServerSocketChannel controlSocket;
     private final ChannelDirectory directory;
     private final ControlListener listener;
@@ -64,12 +66,13 @@ public final class ChanmuxServer implements AutoCloseable {
     private final MetricsEndpoint metrics;
     private volatile boolean failedUnexpectedly;
 
-    private ChanmuxServer(ServerConfig config, NanoClock clock) throws IOException {
-        this.config = config;
+    private ChanmuxServer(LiveConfig live, NanoClock clock) throws IOException {
+        this.live = live;
+        ServerConfig config = live.current();
         // First: a certificate that cannot be used stops the start before anything is opened.
         this.tls = config.get(Settings.TLS_CERT) == null ? null
                 : ControlTls.load(config.get(Settings.TLS_CERT), config.get(Settings.TLS_KEY), clock);
-        this.directory = new ChannelDirectory(config, clock);
+        this.directory = new ChannelDirectory(live, clock);
         this.controlSocket = ServerSocketChannel.open();
         try {
             controlSocket.bind(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)), 4096);
@@ -80,16 +83,16 @@ public final class ChanmuxServer implements AutoCloseable {
                     + HostPort.format(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)))
                     + ": " + e.getMessage(), e);
         }
-        LocalNode node = LocalNode.of(config, controlAddress(), directory, draining::get, clock.nanoTime());
+        LocalNode node = LocalNode.of(live, controlAddress(), directory, draining::get, clock.nanoTime());
         String clusterUri = config.get(Settings.CLUSTER);
         this.redisCluster = clusterUri == null ? null : new RedisCluster(node, RedisAddress.parse(clusterUri), directory,
                 config.get(Settings.NODE_TTL), clock);
         this.cluster = redisCluster != null ? redisCluster : new SingleNode(node, clock);
-        this.listener = new ControlListener(controlSocket, config, directory, clock,
+        this.listener = new ControlListener(controlSocket, live, directory, clock,
                 tls != null ? tls : TransportFactory.PLAIN, this::drain, draining::get, cluster);
         try {
             this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
-                    : startMetrics(config, directory, listener, redisCluster, controlSocket);
+                    : startMetrics(live, directory, listener, redisCluster, controlSocket);
         } catch (IOException e) {
             directory.closeSharedPort();
             throw e;
@@ -97,12 +100,13 @@ public final class ChanmuxServer implements AutoCloseable {
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);
     }
 
-    private static MetricsEndpoint startMetrics(ServerConfig config, ChannelDirectory directory,
+    private static MetricsEndpoint startMetrics(LiveConfig live, ChannelDirectory directory,
                                                 ControlListener listener, RedisCluster cluster,
                                                 ServerSocketChannel controlSocket) throws IOException {
+        ServerConfig config = live.current();
         try {
             return MetricsEndpoint.start(config.get(Settings.METRICS_BIND), config.get(Settings.METRICS_PORT),
-                    ServerMetrics.register(config, directory, listener, cluster), listener::isDraining);
+                    ServerMetrics.register(live, directory, listener, cluster), listener::isDraining);
         } catch (IOException e) {
             controlSocket.close();
             throw new IOException("cannot bind the metrics port "
@@ -120,19 +124,27 @@ public final class ChanmuxServer implements AutoCloseable {
         return start(config, NanoClock.SYSTEM);
     }
 
-    /** Starts with an injected clock (tests). */
+    /** Starts with an injected clock (tests), and nothing for a reload to re-read. */
     public static ChanmuxServer start(ServerConfig config, NanoClock clock) throws IOException {
-        ChanmuxServer server = new ChanmuxServer(config, clock);
+        return start(LiveConfig.fixed(config), clock);
+    }
+
+    /** Starts with settings a {@link #reload} re-reads from their sources. */
+    public static ChanmuxServer start(LiveConfig live, NanoClock clock) throws IOException {
+        ChanmuxServer server = new ChanmuxServer(live, clock);
+        ServerConfig config = live.current();
         server.root.start();
-        log.info("chanmux {} listening on control {}{} with {} pools, {}, metrics {}", Version.VERSION,
-                HostPort.format(server.controlAddress()), server.tls == null ? "" : " (TLS)", config.get(Settings.POOLS),
-                server.udpDescription(),
-                server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
+        log.atInfo().addKeyValue("event", "server_started")
+                .log("chanmux {} listening on control {}{} with {} pools, {}, metrics {}", Version.VERSION,
+                        HostPort.format(server.controlAddress()), server.tls == null ? "" : " (TLS)",
+                        config.get(Settings.POOLS), server.udpDescription(),
+                        server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
         return server;
     }
 
     /** The data plane for the start-up line: the port range, or the shared port and its sockets. */
     private String udpDescription() {
+        ServerConfig config = live.current();
         if (config.get(Settings.UDP_PORT) < 0) {
             return "UDP ports " + config.get(Settings.UDP_PORTS).low() + "-" + config.get(Settings.UDP_PORTS).high() + " (one per channel)";
         }
@@ -149,9 +161,20 @@ public final class ChanmuxServer implements AutoCloseable {
         }
     }
 
-    /** The settings the server runs with. */
+    /** The settings the server runs with now. */
     public ServerConfig config() {
-        return config;
+        return live.current();
+    }
+
+    /**
+     * Re-reads the settings from their sources (SIGHUP, the admin {@code reload} op) and applies
+     * those that can change live; see {@link LiveConfig#reload}. No session or channel is dropped.
+     *
+     * @param by who asked, for the log
+     * @throws IllegalArgumentException when the sources no longer make a valid config; nothing changes
+     */
+    public ConfigChanges reload(String by) {
+        return live.reload(by);
     }
 
     /** The channel registry (counters, pool loads, ports in use). */
@@ -187,14 +210,15 @@ public final class ChanmuxServer implements AutoCloseable {
     /**
      * Starts a graceful drain and returns at once: new connections are refused, {@code create} is
      * answered {@code limit}, every session gets a {@code draining} event, and the server closes
-     * when its last channel is gone or {@link ServerConfig#drainTimeout()} has passed.
+     * when its last channel is gone or {@code --drain-timeout} has passed.
      */
     public void drain() {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        Duration timeout = config.get(Settings.DRAIN_TIMEOUT);
-        log.info("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
+        Duration timeout = live.current().get(Settings.DRAIN_TIMEOUT);
+        log.atInfo().addKeyValue("event", "drain_started")
+                .log("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
         listener.beginDrain(new ServerEvent.Draining(timeout.toMillis()));
         cluster.drainStarted();
@@ -207,7 +231,8 @@ public final class ChanmuxServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            log.info("drain finished with {} channels left", directory.channels().size());
+            log.atInfo().addKeyValue("event", "drain_finished")
+                    .log("drain finished with {} channels left", directory.channels().size());
             close();
         });
     }
@@ -216,7 +241,7 @@ public final class ChanmuxServer implements AutoCloseable {
     public void drainAndClose() {
         drain();
         try {
-            awaitTermination(config.get(Settings.DRAIN_TIMEOUT).plus(CLOSE_TIMEOUT));
+            awaitTermination(live.current().get(Settings.DRAIN_TIMEOUT).plus(CLOSE_TIMEOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -282,13 +307,13 @@ public final class ChanmuxServer implements AutoCloseable {
         } finally {
             closeControlSocket();
             terminated.countDown();
-            log.info("chanmux stopped");
+            log.atInfo().addKeyValue("event", "server_stopped").log("chanmux stopped");
         }
     }
 
     /** The summary thread: one INFO line of counters per summary interval, until the server closes. */
     private void logSummaries() {
-        long periodMs = config.get(Settings.SUMMARY_INTERVAL).toMillis();
+        long periodMs = live.current().get(Settings.SUMMARY_INTERVAL).toMillis();
         long[] last = directory.counterTotals();
         try {
             while (true) {
@@ -302,7 +327,7 @@ public final class ChanmuxServer implements AutoCloseable {
                 long inPerSecond = Math.round(delta(now, last, RelayCounter.DATAGRAMS_IN) / seconds);
                 long forwardedPerSecond = Math.round(delta(now, last, RelayCounter.FORWARDED) / seconds);
                 // The figures as fields too, so a log pipeline need not parse the message.
-                log.atInfo().addKeyValue("sessions", sessions).addKeyValue("channels", channels)
+                log.atInfo().addKeyValue("event", "summary").addKeyValue("sessions", sessions).addKeyValue("channels", channels)
                         .addKeyValue("peers", peers).addKeyValue("in_per_second", inPerSecond)
                         .addKeyValue("forwarded_per_second", forwardedPerSecond).addKeyValue("dropped", dropped)
                         .log("summary: sessions={} channels={} peers={} in={}/s forwarded={}/s dropped={} in {}s",

@@ -1,13 +1,18 @@
 package io.chanmux.server;
 
+import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.config.ConfigSources;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Setting;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.log.LogOutput;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+
+import sun.misc.Signal;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,8 +31,13 @@ public final class ServerMain implements Callable<Integer> {
             + "datagram one sends to the channel's UDP port is forwarded to all the others.";
 
     private final CommandSpec spec;
+    /** The command line and environment this process started with, to read the settings anew on SIGHUP. */
+    private final String[] args;
+    private final Map<String, String> environment;
 
-    private ServerMain() {
+    private ServerMain(String[] args, Map<String, String> environment) {
+        this.args = args.clone();
+        this.environment = environment;
         spec = CommandSpec.wrapWithoutInspection(this)
                 .name("chanmux-server")
                 .version("chanmux-server " + io.chanmux.server.base.Version.VERSION)
@@ -92,7 +102,8 @@ public final class ServerMain implements Callable<Integer> {
      * @throws IllegalArgumentException when the config file cannot be read or names an unknown setting
      */
     static CommandLine commandLine(String[] args, Map<String, String> environment) {
-        return new CommandLine(new ServerMain().spec).setDefaultValueProvider(ConfigSources.from(args, environment));
+        return new CommandLine(new ServerMain(args, environment).spec)
+                .setDefaultValueProvider(ConfigSources.from(args, environment));
     }
 
     @Override
@@ -103,11 +114,54 @@ public final class ServerMain implements Callable<Integer> {
             System.setProperty(SCHEDULER_PARALLELISM, String.valueOf(config.get(Settings.POOLS)));
         }
         LogOutput.use(config.get(Settings.LOG_FORMAT));
-        ChanmuxServer server = ChanmuxServer.start(config);
+        ChanmuxServer server = ChanmuxServer.start(new LiveConfig(config, this::readConfigAgain), NanoClock.SYSTEM);
         Thread hook = new Thread(server::drainAndClose, "chanmux-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        reloadOnHangup(server);
         server.awaitTermination();
         return server.failedUnexpectedly() ? 1 : 0;
+    }
+
+    /**
+     * The settings as the command line, the environment (as this process got it) and the config
+     * file give them now: the command line parsed again, so flags still win over the file.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or a value is bad
+     */
+    private ServerConfig readConfigAgain() {
+        CommandLine again = commandLine(args, environment);
+        try {
+            again.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return ((ServerMain) again.getCommandSpec().userObject()).toConfig();
+    }
+
+    /**
+     * SIGHUP reloads the settings; a config that does not parse is logged and changes nothing.
+     * The JDK runs the handler on its signal thread, one signal at a time.
+     */
+    private static void reloadOnHangup(ChanmuxServer server) {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                try {
+                    server.reload("SIGHUP");
+                } catch (IllegalArgumentException e) {
+                    // LiveConfig logged it.
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            // No SIGHUP on this platform, or the JVM was started with -Xrs.
+            LoggerFactory.getLogger(ServerMain.class).warn("SIGHUP cannot reload here: {}", e.getMessage());
+        }
+    }
+
+    /** Whether the user set {@code setting} (a flag, the environment or the config file). */
+    private boolean given(Setting<?> setting) {
+        OptionSpec option = spec.findOption(setting.option());
+        return spec.commandLine().getParseResult().hasMatchedOption(option)
+                || ((ConfigSources) spec.defaultValueProvider()).text(setting) != null;
     }
 
     /**
@@ -116,13 +170,6 @@ public final class ServerMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException naming the option of a bad value
      */
-    /** Whether the user set {@code setting} (a flag, the environment or the config file). */
-    private boolean given(Setting<?> setting) {
-        OptionSpec option = spec.findOption(setting.option());
-        return spec.commandLine().getParseResult().hasMatchedOption(option)
-                || ((ConfigSources) spec.defaultValueProvider()).text(setting) != null;
-    }
-
     ServerConfig toConfig() {
         if (given(Settings.UDP_PORT) && given(Settings.UDP_PORTS)) {
             throw new IllegalArgumentException(Settings.UDP_PORT + " and " + Settings.UDP_PORTS + " exclude each other: "

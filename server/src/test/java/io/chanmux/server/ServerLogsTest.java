@@ -8,17 +8,8 @@ import io.chanmux.protocol.client.CreateOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -38,7 +29,6 @@ class ServerLogsTest {
     /** A client name (at most 256 characters) that, logged as it is, would add a line of its own. */
     private static final String FORGING_NAME =
             "mallory\n2026-11-25T23:35:38.276Z [ERROR] ChanmuxServer - forged\r\u001b[2J";
-    private static final Pattern LISTENING = Pattern.compile("listening on control /?127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern TEXT_LINE = Pattern.compile(
             "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) \\[(INFO|WARN|ERROR)] \\w+ - .*");
 
@@ -58,17 +48,24 @@ class ServerLogsTest {
         }
         JsonNode opened = only(objects, "session " + run.session() + " opened");
         assertEquals(run.session(), opened.path("session").asText());
+        assertEquals("session_opened", opened.path("event").asText());
         assertEquals("io.chanmux.server.control.ControlConnection", opened.path("logger").asText());
         JsonNode created = only(objects, "channel " + run.channel() + " created");
         assertEquals(run.channel(), created.path("channel").asText());
+        assertEquals("channel_created", created.path("event").asText());
         assertEquals(run.session(), created.path("session").asText());
         JsonNode deleted = only(objects, "channel " + run.channel() + " closed");
         assertEquals(run.channel(), deleted.path("channel").asText());
         assertEquals("deleted", deleted.path("reason").asText());
+        assertEquals("channel_closed", deleted.path("event").asText());
         JsonNode closed = only(objects, "session " + run.session() + " (");
         assertEquals("session " + run.session() + " (" + FORGING_NAME + ") closed", closed.path("message").asText(),
                 "the client's name, exactly");
         assertEquals(run.session(), closed.path("session").asText());
+        assertEquals("session_closed", closed.path("event").asText());
+        assertEquals("server_stopped", only(objects, "chanmux stopped").path("event").asText());
+        assertTrue(objects.stream().anyMatch(o -> o.path("event").asText().equals("server_started")
+                && o.path("message").asText().contains("listening on control")), "the start-up line");
     }
 
     @Test
@@ -96,51 +93,24 @@ class ServerLogsTest {
     }
 
     private static Run runServerWithOneSession(String... options) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-preview", "-Dchanmux.log.level=info",
-                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
-                "--bind", "127.0.0.1", "--control-port", "0", "--metrics-port", "-1", "--udp-ports", "42000-42099",
-                "--pools", "1", "--drain-timeout", "0s"));
-        command.addAll(List.of(options));
-        Process server = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = Thread.ofVirtual().start(() -> readLines(server, lines));
-        try {
-            int port = await().atMost(Duration.ofSeconds(20)).until(() -> controlPort(lines), p -> p > 0);
+        List<String> all = new ArrayList<>(List.of("--udp-ports", "42000-42099"));
+        all.addAll(List.of(options));
+        List<String> lines;
+        try (ServerProcess server = ServerProcess.start(all.toArray(String[]::new))) {
+            lines = server.lines();
             String session;
-            ChannelInfo channel;
-            try (ChanmuxClient client = ChanmuxClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+            try (ChanmuxClient client = ChanmuxClient.connect(server.control())) {
                 client.hello(FORGING_NAME);
-                channel = client.create(CreateOptions.DEFAULTS);
+                ChannelInfo channel = client.create(CreateOptions.DEFAULTS);
                 client.delete(channel.channel());
                 session = await().until(() -> sessionOpened(lines), s -> !s.isEmpty());
             }
             await().until(() -> lines.stream().anyMatch(l -> l.contains("session " + session + " (")));
-        } finally {
-            server.toHandle().destroy(); // SIGTERM; unlike Process.destroy it leaves standard error open to read
-            assertTrue(server.waitFor(20, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
-            reader.join();
         }
         String session = sessionOpened(lines);
         String channel = lines.stream().map(l -> Pattern.compile("channel (\\w+) created").matcher(l))
                 .filter(Matcher::find).map(m -> m.group(1)).findFirst().orElseThrow();
         return new Run(List.copyOf(lines), session, channel);
-    }
-
-    private static void readLines(Process process, List<String> lines) {
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = err.readLine()) != null; ) {
-                lines.add(line);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int controlPort(List<String> lines) {
-        return lines.stream().map(LISTENING::matcher).filter(Matcher::find)
-                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElse(0);
     }
 
     private static String sessionOpened(List<String> lines) {

@@ -1,8 +1,9 @@
 package io.chanmux.server;
 
-import io.chanmux.server.base.NanoClock;
 import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 /** A real server on loopback for one test: control port 0, a UDP range of its own. */
@@ -36,14 +38,31 @@ public final class TestRelay implements AutoCloseable {
 
     /** A server whose clock the test controls (e.g. the system clock plus an offset it moves). */
     public static TestRelay start(UnaryOperator<ServerConfig.Builder> customize, NanoClock clock) {
+        return start(LiveConfig.fixed(config(customize)), clock);
+    }
+
+    /**
+     * A server that starts with what {@code sources} holds, and whose reload (admin {@code reload})
+     * reads it again: a test changes it, then asks for the reload.
+     */
+    public static TestRelay start(AtomicReference<ServerConfig> sources) {
+        return start(new LiveConfig(sources.get(), sources::get), NanoClock.SYSTEM);
+    }
+
+    /** The settings {@link #start} uses, as {@code customize} changes them. */
+    public static ServerConfig config(UnaryOperator<ServerConfig.Builder> customize) {
         ServerConfig.Builder builder = ServerConfig.builder()
                 .set(Settings.BIND, InetAddress.getLoopbackAddress())
                 .set(Settings.CONTROL_PORT, 0)
                 .set(Settings.UDP_PORTS, new PortRange(UDP_LOW, UDP_HIGH))
                 .set(Settings.POOLS, 2)
                 .set(Settings.METRICS_PORT, -1);
+        return customize.apply(builder).build();
+    }
+
+    private static TestRelay start(LiveConfig live, NanoClock clock) {
         try {
-            return new TestRelay(ChanmuxServer.start(customize.apply(builder).build(), clock));
+            return new TestRelay(ChanmuxServer.start(live, clock));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

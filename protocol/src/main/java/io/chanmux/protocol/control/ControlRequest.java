@@ -149,6 +149,14 @@ public sealed interface ControlRequest {
         }
     }
 
+    /** Admin {@code reload}: re-read the config file and environment; apply what can change live. */
+    record Reload(JsonNode id) implements ControlRequest {
+        @Override
+        public Op op() {
+            return Op.RELOAD;
+        }
+    }
+
     /**
      * The typed request of a decoded line.
      *
@@ -183,6 +191,7 @@ public sealed interface ControlRequest {
             case KICK -> new Kick(id, channel(r), (int) r.requiredLong("peer", 0, 0xFFFF_FFFFL));
             case CLOSE -> new Close(id, channel(r));
             case DRAIN -> new Drain(id);
+            case RELOAD -> new Reload(id);
         };
     }
 

@@ -15,7 +15,8 @@ public enum Op implements WireNamed {
     PEERS("peers", true),
     KICK("kick", true),
     CLOSE("close", true),
-    DRAIN("drain", true);
+    DRAIN("drain", true),
+    RELOAD("reload", true);
 
     private final String wireName;
     private final boolean admin;

@@ -7,8 +7,8 @@ package io.chanmux.server.base;
  * reader, or a channel thread for its peers).
  */
 public final class TokenBucket {
-    private final double tokensPerNano;
-    private final double burst;
+    private double tokensPerNano;
+    private double burst;
     private double tokens;
     private long lastRefillNs;
 
@@ -33,6 +33,18 @@ public final class TokenBucket {
     public boolean has(double cost, long nowNs) {
         refill(nowNs);
         return tokens >= cost;
+    }
+
+    /**
+     * Changes the rate and burst from {@code nowNs} on: what accrued until then accrued at the old
+     * rate, and the bucket keeps its tokens up to the new burst (a lowered limit bites at once, a
+     * raised one fills at the new rate).
+     */
+    public void retune(double ratePerSecond, double burst, long nowNs) {
+        refill(nowNs);
+        this.tokensPerNano = ratePerSecond / 1e9;
+        this.burst = burst;
+        this.tokens = Math.min(tokens, burst);
     }
 
     private void refill(long nowNs) {

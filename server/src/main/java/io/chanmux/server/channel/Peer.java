@@ -1,5 +1,7 @@
 package io.chanmux.server.channel;
 
+import io.chanmux.server.config.PeerRates;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
@@ -48,14 +50,14 @@ public final class Peer {
      * A new member of {@code channel}, heard at {@code nowNs}, with a datagram budget per thread
      * that may serve the channel ({@link RelayChannel#writers}).
      */
-    public Peer(int id, byte[] token, RelayChannel channel, int packetsPerSecond, int bytesPerSecond, long nowNs) {
+    public Peer(int id, byte[] token, RelayChannel channel, PeerRates rates, long nowNs) {
         this.id = id;
         this.token = token;
         this.channel = channel;
         this.activity = new PeerActivity(channel.writers(), nowNs);
         this.rateLimits = new PeerRateLimit[channel.writers()];
         for (int i = 0; i < rateLimits.length; i++) {
-            rateLimits[i] = new PeerRateLimit(packetsPerSecond, bytesPerSecond, nowNs);
+            rateLimits[i] = new PeerRateLimit(rates, nowNs);
         }
     }
 

@@ -2,6 +2,7 @@ package io.chanmux.server.channel;
 
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.config.PeerRates;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * One UDP socket and the virtual thread that reads it: blocking receive, validate, bind, then
@@ -50,6 +52,7 @@ public final class RelayPort {
     private final NanoClock clock;
     private final BindCookies cookies;
     private final SourceChallengeLimits sourceChallengeLimits;
+    private final Supplier<PeerRates> peerRates;
     private final ByteBuffer replyBuffer = ByteBuffer.allocateDirect(Datagram.CHALLENGE_BYTES);
 
     /**
@@ -69,6 +72,7 @@ public final class RelayPort {
         this.clock = settings.clock();
         this.cookies = new BindCookies(settings.cookieKey(), settings.clock());
         this.sourceChallengeLimits = new SourceChallengeLimits(challengeSlots);
+        this.peerRates = settings.peerRates();
     }
 
     /** Closes the socket, which ends {@link #run}. Idempotent. */
@@ -210,7 +214,7 @@ public final class RelayPort {
             return;
         }
         long now = clock.nanoTime();
-        if (!peer.rateLimit(writer).admit(length, now)) {
+        if (!peer.rateLimit(writer).admit(length, now, peerRates.get())) {
             counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
             return;
         }
@@ -229,7 +233,7 @@ public final class RelayPort {
     /** Charges a verified datagram to its peer's rate limit and, if within it, records it as the peer's activity. */
     private boolean admitted(Peer peer, int length, RelayCounters counters) {
         long now = clock.nanoTime();
-        if (!peer.rateLimit(writer).admit(length, now)) {
+        if (!peer.rateLimit(writer).admit(length, now, peerRates.get())) {
             counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
             return false;
         }

@@ -1,5 +1,6 @@
 package io.chanmux.server.cluster;
 
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.channel.RelayCounter;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * This node as the cluster sees it: its id and advertised addresses (fixed at start), and its load
@@ -24,7 +26,8 @@ public final class LocalNode {
     private final String id;
     private final String control;
     private final String udpHost;
-    private final int maxChannels;
+    /** {@code --max-channels} as it is now (a reload may change it); each beat advertises it. */
+    private final IntSupplier maxChannels;
     private final ChannelDirectory directory;
     private final BooleanSupplier draining;
     private final com.sun.management.OperatingSystemMXBean os;
@@ -35,7 +38,7 @@ public final class LocalNode {
     /** The last beat's rates, for {@link #now}. */
     private volatile NodeRecord last;
 
-    private LocalNode(String id, String control, String udpHost, int maxChannels, ChannelDirectory directory,
+    private LocalNode(String id, String control, String udpHost, IntSupplier maxChannels, ChannelDirectory directory,
                       BooleanSupplier draining, long nowNs) {
         this.id = id;
         this.control = control;
@@ -47,21 +50,22 @@ public final class LocalNode {
                 ? bean : null;
         this.lastDatagrams = directory.counterTotals()[RelayCounter.DATAGRAMS_IN.ordinal()];
         this.lastSampleNs = nowNs;
-        this.last = new NodeRecord(id, control, udpHost, 0, 0, maxChannels, 0, -1, false, 0);
+        this.last = new NodeRecord(id, control, udpHost, 0, 0, maxChannels.getAsInt(), 0, -1, false, 0);
     }
 
     /**
      * This node, named by {@code --node-id} (else {@code HOSTNAME-PORT}) and reached at
      * {@code --advertise} (else the bind address) on its bound control port.
      */
-    public static LocalNode of(ServerConfig config, InetSocketAddress controlAddress, ChannelDirectory directory,
+    public static LocalNode of(LiveConfig live, InetSocketAddress controlAddress, ChannelDirectory directory,
                                BooleanSupplier draining, long nowNs) {
+        ServerConfig config = live.current();
         int port = controlAddress.getPort();
         String id = config.get(Settings.NODE_ID) != null ? config.get(Settings.NODE_ID) : derivedId(port);
         String host = config.get(Settings.ADVERTISE) != null ? config.get(Settings.ADVERTISE)
                 : config.get(Settings.BIND).getHostAddress();
-        return new LocalNode(id, hostPort(host, port), host, config.get(Settings.MAX_CHANNELS), directory, draining,
-                nowNs);
+        return new LocalNode(id, hostPort(host, port), host, () -> live.current().get(Settings.MAX_CHANNELS), directory,
+                draining, nowNs);
     }
 
     /** {@code HOSTNAME-PORT}, cut to 64 characters of the allowed set. */
@@ -114,7 +118,7 @@ public final class LocalNode {
         lastSampleNs = nowNs;
         double cpu = os == null ? -1 : os.getProcessCpuLoad();
         NodeRecord record = new NodeRecord(id, control, udpHost, directory.channels().size(), directory.peerCount(),
-                maxChannels, perSecond, cpu < 0 ? -1 : cpu, isDraining(), ++beats);
+                maxChannels.getAsInt(), perSecond, cpu < 0 ? -1 : cpu, isDraining(), ++beats);
         last = record;
         return record;
     }
@@ -127,7 +131,7 @@ public final class LocalNode {
     /** The node now: exact channel count and draining flag, the last beat's rates. Any thread. */
     NodeRecord now() {
         NodeRecord rates = last;
-        return new NodeRecord(id, control, udpHost, directory.channels().size(), rates.peers(), maxChannels,
+        return new NodeRecord(id, control, udpHost, directory.channels().size(), rates.peers(), maxChannels.getAsInt(),
                 rates.datagramsPerSecond(), rates.cpu(), isDraining(), rates.beat());
     }
 }

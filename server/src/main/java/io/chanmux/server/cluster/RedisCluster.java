@@ -239,8 +239,9 @@ public final class RedisCluster implements Cluster {
 
     /** The cluster thread: beats once a second and answers commands in between, until interrupted. */
     public void run() {
-        log.info("cluster: node {} (control {}) joins the cluster at {}, node TTL {} ms", local.id(), local.control(),
-                redis, ttlMs);
+        log.atInfo().addKeyValue("event", "cluster_joining")
+                .log("cluster: node {} (control {}) joins the cluster at {}, node TTL {} ms", local.id(), local.control(),
+                        redis, ttlMs);
         List<ClusterCommand> batch = new ArrayList<>();
         long nextBeatNs = clock.nanoTime();
         try {
@@ -328,7 +329,8 @@ public final class RedisCluster implements Cluster {
                 p.answer().ok(p.created());
                 return;
             }
-            log.warn("cluster: new channel {} has the id of a channel on node {}; closing it", id, owner);
+            log.atWarn().addKeyValue("event", "cluster_channel_id_clash")
+                    .log("cluster: new channel {} has the id of a channel on node {}; closing it", id, owner);
             Channel clash = directory.find(id);
             if (clash != null) {
                 clash.pool().submit(new PoolCommand.DeleteChannel(id, null, IGNORED));
@@ -432,11 +434,13 @@ public final class RedisCluster implements Cluster {
     private void reachedRedis(int nodes) {
         if (!everUp) {
             everUp = true;
-            log.info("cluster: node {} registered at {}; {} live nodes", local.id(), redis, nodes);
+            log.atInfo().addKeyValue("event", "cluster_registered")
+                    .log("cluster: node {} registered at {}; {} live nodes", local.id(), redis, nodes);
         } else {
-            log.info("cluster: Redis at {} answers again after {} s; node {} re-registered and republished its {} "
-                            + "channels; {} live nodes", redis, (clock.nanoTime() - downSinceNs) / 1_000_000_000L,
-                    local.id(), published.size(), nodes);
+            log.atInfo().addKeyValue("event", "cluster_directory_back")
+                    .log("cluster: Redis at {} answers again after {} s; node {} re-registered and republished its {} "
+                                    + "channels; {} live nodes", redis, (clock.nanoTime() - downSinceNs) / 1_000_000_000L,
+                            local.id(), published.size(), nodes);
         }
         warnedDown = false;
     }
@@ -460,10 +464,11 @@ public final class RedisCluster implements Cluster {
         if (!warnedDown) {
             warnedDown = true;
             downSinceNs = clock.nanoTime();
-            log.warn("cluster: Redis at {} is unreachable ({}); node {} keeps relaying its {} channels and serves as a "
-                            + "single node until Redis answers: creates land here, requests for channels of other nodes "
-                            + "answer 'unavailable'; retrying every {} s", redis, e.getMessage(), local.id(),
-                    directory.channels().size(), BEAT_INTERVAL.toSeconds());
+            log.atWarn().addKeyValue("event", "cluster_directory_unreachable")
+                    .log("cluster: Redis at {} is unreachable ({}); node {} keeps relaying its {} channels and serves as a "
+                                    + "single node until Redis answers: creates land here, requests for channels of other nodes "
+                                    + "answer 'unavailable'; retrying every {} s", redis, e.getMessage(), local.id(),
+                            directory.channels().size(), BEAT_INTERVAL.toSeconds());
         } else {
             log.debug("cluster: Redis at {} is still unreachable: {}", redis, e.getMessage());
         }
@@ -499,7 +504,7 @@ public final class RedisCluster implements Cluster {
             jedis.close();
             jedis = null;
         }
-        log.info("cluster: node {} left the cluster", local.id());
+        log.atInfo().addKeyValue("event", "cluster_left").log("cluster: node {} left the cluster", local.id());
     }
 
     static String nodeKey(String node) {

@@ -19,9 +19,11 @@ import java.util.StringJoiner;
 public final class ServerConfig {
     /** Values by setting; a setting without a value (an unset secret) has no entry. */
     private final Map<Setting<?>, Object> values;
+    private final PeerRates peerRates;
 
     private ServerConfig(Map<Setting<?>, Object> values) {
         this.values = Map.copyOf(values);
+        this.peerRates = new PeerRates(get(Settings.PEER_RATE_PPS), get(Settings.PEER_RATE_BYTES));
     }
 
     /** A builder holding the defaults. */
@@ -37,6 +39,11 @@ public final class ServerConfig {
     /** The value of {@code setting}; null only for a setting without a default that was not given (the secrets). */
     public <T> T get(Setting<T> setting) {
         return setting.type().javaType().cast(values.get(setting));
+    }
+
+    /** {@link Settings#PEER_RATE_PPS} and {@link Settings#PEER_RATE_BYTES}, read once: socket threads read them per datagram. */
+    public PeerRates peerRates() {
+        return peerRates;
     }
 
     /** How often each pool sweeps for silent peers: a quarter of the shorter timeout, within 10 ms to 1 s. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -236,6 +237,18 @@ public final class Settings {
 
     /** Every setting, in the order {@code --help} lists them. */
     public static final List<Setting<?>> ALL = List.copyOf(declared);
+
+    /**
+     * The settings a reload (SIGHUP, the admin {@code reload} op) changes at once: limits and rates,
+     * which every use reads as they are now, and the secrets, which {@code hello} checks. A lowered
+     * limit refuses new work and drops nothing that exists (a channel past a lowered
+     * {@code --max-peers} keeps its members); new peer rates reach live peers at their next
+     * datagram. Every other setting shapes sockets, threads or timers made at start, so a reload
+     * reports its change as needing a restart and leaves it alone.
+     */
+    public static final Set<Setting<?>> LIVE = Set.of(PEER_RATE_PPS, PEER_RATE_BYTES, REQUEST_RATE, MAX_SESSIONS,
+            MAX_SESSIONS_PER_ADDRESS, MAX_CHANNELS, MAX_CHANNELS_PER_SESSION, MAX_JOINS_PER_SESSION, MAX_PEERS,
+            SECRET, ADMIN_SECRET, DRAIN_TIMEOUT);
 
     private static final Map<String, Setting<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(Setting::name, Function.identity()));

@@ -118,7 +118,8 @@ final class ControlConnection {
         if (closedByServer.compareAndSet(false, true)) {
             listener.count(reason);
             // Any thread (the checker, a pool): name the session here, not through the MDC.
-            log.atInfo().addKeyValue(SESSION, session.id()).addKeyValue("reason", reason.wireName())
+            log.atInfo().addKeyValue("event", "session_closed_by_server").addKeyValue(SESSION, session.id())
+                    .addKeyValue("reason", reason.wireName())
                     .log("session {} ({}) closed: {}", session.id(), session.clientName(), reason.wireName());
         }
         closeSocket();
@@ -139,7 +140,7 @@ final class ControlConnection {
     /** The connection's thread. Every line logged on it and on its reader carries the session id. */
     void run() {
         MDC.put(SESSION, session.id());
-        log.info("session {} opened from {}", session.id(), remoteAddress());
+        log.atInfo().addKeyValue("event", "session_opened").log("session {} opened from {}", session.id(), remoteAddress());
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + session.id()))) {
             scope.fork(this::readRequests);
             try {
@@ -160,7 +161,8 @@ final class ControlConnection {
             closeSocket();
             session.end();
             listener.connectionEnded(this);
-            log.info("session {} ({}) closed", session.id(), session.clientName());
+            log.atInfo().addKeyValue("event", "session_closed")
+                    .log("session {} ({}) closed", session.id(), session.clientName());
             MDC.remove(SESSION);
         }
     }
@@ -217,7 +219,8 @@ final class ControlConnection {
             outbox.finish();
             discardInput();
         } catch (SSLHandshakeException e) {
-            log.info("session {}: {}", session.id(), e.getMessage()); // a plain-text client, or one that distrusts us
+            // A plain-text client, or one that distrusts us.
+            log.atInfo().addKeyValue("event", "tls_handshake_failed").log("session {}: {}", session.id(), e.getMessage());
             closeFor(SessionCloseReason.TLS_HANDSHAKE);
         } catch (IOException e) {
             log.debug("session {}: read ended: {}", session.id(), e.toString());

@@ -6,6 +6,8 @@ import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.AddressBlock;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.config.ConfigChanges;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -26,10 +28,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -38,7 +40,7 @@ import java.util.function.BooleanSupplier;
 /**
  * The control port's accept loop. Each accepted connection becomes a {@link ControlConnection} on its
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
- * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
+ * lifetime. A session is admitted before it starts: past {@code --max-sessions} as it is now, a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
  * closes sessions whose line or write deadline has passed. With TLS, each accepted connection is
  * wrapped by the {@link TransportFactory} (TLS, when the server has a certificate), and the
@@ -54,13 +56,15 @@ public final class ControlListener {
     private static final int KEEPALIVE_PROBES = 6;
 
     private final ServerSocketChannel server;
-    private final ServerConfig config;
+    private final LiveConfig live;
     private final ChannelDirectory directory;
     private final NanoClock clock;
-    private final SharedSecret secret;
+    /** The {@code --secret} in force and what checks it; replaced when a reload changes the secret. */
+    private volatile CurrentSecret secret;
     /** Makes each connection's transport: plain TCP or TLS. */
     private final TransportFactory transports;
-    private final Semaphore admission;
+    /** Sessions admitted and not yet ended: the listener thread adds, any session's end subtracts. */
+    private final AtomicInteger admitted = new AtomicInteger();
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
     /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
     private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
@@ -81,7 +85,7 @@ public final class ControlListener {
      * @param draining     whether the server drains; the server's own flag, so there is one
      * @param cluster      where sessions place new channels and find those of other nodes
      */
-    public ControlListener(ServerSocketChannel server, ServerConfig config, ChannelDirectory directory,
+    public ControlListener(ServerSocketChannel server, LiveConfig live, ChannelDirectory directory,
                            NanoClock clock, TransportFactory transports, Runnable drainTrigger,
                            BooleanSupplier draining, Cluster cluster) {
         this.server = server;
@@ -89,11 +93,9 @@ public final class ControlListener {
         this.transports = transports;
         this.cluster = cluster;
         this.drainTrigger = drainTrigger;
-        this.config = config;
+        this.live = live;
         this.directory = directory;
         this.clock = clock;
-        this.secret = config.get(Settings.SECRET) == null ? null : new SharedSecret(config.get(Settings.SECRET));
-        this.admission = new Semaphore(config.get(Settings.MAX_SESSIONS));
         this.readOnlyOps = new ReadOnlyOps(directory, this, clock);
     }
 
@@ -130,8 +132,18 @@ public final class ControlListener {
         drainTrigger.run();
     }
 
+    /** The settings in force now: read at each use, so a reload reaches the next request. */
     ServerConfig config() {
-        return config;
+        return live.current();
+    }
+
+    /**
+     * Reloads the settings for the admin {@code reload} op ({@link LiveConfig#reload}).
+     *
+     * @throws IllegalArgumentException when the sources no longer make a valid config
+     */
+    ConfigChanges reload(String by) {
+        return live.reload(by);
     }
 
     ChannelDirectory directory() {
@@ -171,9 +183,22 @@ public final class ControlListener {
         return clock;
     }
 
-    /** The shared secret hello must present, or null when the server has none. */
+    /** The shared secret hello must present now, or null when the server has none. */
     SharedSecret secret() {
-        return secret;
+        String text = config().get(Settings.SECRET);
+        if (text == null) {
+            return null;
+        }
+        CurrentSecret known = secret;
+        if (known == null || !known.text().equals(text)) {
+            known = new CurrentSecret(text, new SharedSecret(text));
+            secret = known;
+        }
+        return known.check();
+    }
+
+    /** A secret's text and what checks credentials against it. */
+    private record CurrentSecret(String text, SharedSecret check) {
     }
 
     void count(SessionCloseReason reason) {
@@ -183,7 +208,7 @@ public final class ControlListener {
     void connectionEnded(ControlConnection session) {
         if (connections.remove(session)) {
             endedOutboxPeak.accumulate(session.outbox().peakBytes());
-            admission.release();
+            admitted.decrementAndGet();
             sessionsByAddress.computeIfPresent(AddressBlock.of(session.address()),
                     (block, open) -> open == 1 ? null : open - 1);
         }
@@ -194,8 +219,7 @@ public final class ControlListener {
      * AddressBlock}); false (and nothing counted) when that block already has {@code
      * maxSessionsPerAddress} open. Listener thread only.
      */
-    private boolean admitFrom(InetAddress address) {
-        int limit = config.get(Settings.MAX_SESSIONS_PER_ADDRESS);
+    private boolean admitFrom(InetAddress address, int limit) {
         AddressBlock block = AddressBlock.of(address);
         int open = sessionsByAddress.merge(block, 1, Integer::sum);
         if (limit > 0 && open > limit) {
@@ -236,7 +260,7 @@ public final class ControlListener {
                 return;
             } catch (IOException e) {
                 // Typically EMFILE: out of descriptors. Back off briefly instead of spinning.
-                log.warn("accept failed: {}", e.toString());
+                log.atWarn().addKeyValue("event", "accept_failed").log("accept failed: {}", e.toString());
                 if (!pause()) {
                     return;
                 }
@@ -248,16 +272,18 @@ public final class ControlListener {
             if (opened == null) {
                 continue;
             }
-            if (!admission.tryAcquire()) {
+            ServerConfig config = config();
+            // Only this thread adds, so the check and the add cannot let in more than the limit.
+            if (admitted.get() >= config.get(Settings.MAX_SESSIONS)) {
                 reject(connection, "the server has its maximum of " + config.get(Settings.MAX_SESSIONS) + " control connections");
                 continue;
             }
-            if (!admitFrom(address)) {
-                admission.release();
+            if (!admitFrom(address, config.get(Settings.MAX_SESSIONS_PER_ADDRESS))) {
                 reject(connection, "your address (" + AddressBlock.of(address) + ") has its maximum of "
                         + config.get(Settings.MAX_SESSIONS_PER_ADDRESS) + " control connections");
                 continue;
             }
+            admitted.incrementAndGet();
             ControlConnection session = new ControlConnection(opened, this, address);
             connections.add(session);
             scope.fork(session::run);
@@ -271,7 +297,7 @@ public final class ControlListener {
      * channels deleted. Where the OS lacks the keepalive timing options, its own timing applies.
      */
     private void configure(SocketChannel connection) {
-        Duration idle = config.get(Settings.TCP_KEEPALIVE);
+        Duration idle = config().get(Settings.TCP_KEEPALIVE);
         try {
             connection.setOption(StandardSocketOptions.TCP_NODELAY, true);
             if (idle.isZero()) {
@@ -321,6 +347,7 @@ public final class ControlListener {
 
     /** The checker thread: closes sessions past a deadline, until the listener stops. */
     private void checkDeadlines() {
+        ServerConfig config = config(); // timeouts need a restart to change
         long periodMs = config.sessionCheckInterval().toMillis();
         long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
         long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();

@@ -1,5 +1,6 @@
 package io.chanmux.server.control;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ControlRequest;
@@ -13,6 +14,7 @@ import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.base.TokenBucket;
 import io.chanmux.server.base.Version;
 import io.chanmux.server.cluster.Cluster;
+import io.chanmux.server.config.ConfigChanges;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.Answer;
@@ -26,6 +28,7 @@ import io.chanmux.server.pool.SessionHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,12 +54,14 @@ final class ControlSession implements SessionHandle {
     private final String id = SecureIds.hex(8);
     private final ControlConnection connection;
     private final ControlListener listener;
-    private final ServerConfig config;
     private final ChannelDirectory directory;
     private final ReadOnlyOps readOnlyOps;
     private final Cluster cluster;
     private final Replies replies;
+    /** The session's request budget, retuned when a reload changes {@code --request-rate}. Reader thread. */
     private final TokenBucket requests;
+    /** The {@code --request-rate} {@link #requests} is tuned for. Reader thread. */
+    private int requestRate;
     /** Channels this session owns or is a member of, summed over pools; written by pool threads. */
     private final AtomicInteger channelsHeld = new AtomicInteger();
     /** Channels this session is a member of; written by pool threads. */
@@ -67,18 +72,19 @@ final class ControlSession implements SessionHandle {
     private volatile boolean open = true;
     private volatile boolean authenticated;
     private volatile String clientName = "?";
-    private boolean admin;
+    /** The admin secret this session's {@code hello} proved, or null. Reader thread. */
+    private String adminSecret;
 
     ControlSession(ControlConnection connection, ControlListener listener, Replies replies) {
         this.connection = connection;
         this.listener = listener;
-        this.config = listener.config();
         this.directory = listener.directory();
         this.readOnlyOps = listener.readOnlyOps();
         this.cluster = listener.cluster();
         this.replies = replies;
         long now = listener.clock().nanoTime();
-        this.requests = new TokenBucket(config.get(Settings.REQUEST_RATE), 2.0 * config.get(Settings.REQUEST_RATE), now);
+        this.requestRate = listener.config().get(Settings.REQUEST_RATE);
+        this.requests = new TokenBucket(requestRate, 2.0 * requestRate, now);
         this.authenticated = listener.secret() == null;
         this.lastRequestNs = now;
     }
@@ -152,12 +158,16 @@ final class ControlSession implements SessionHandle {
     boolean handle(byte[] line) throws InterruptedException {
         long now = listener.clock().nanoTime();
         lastRequestNs = now;
+        int rate = listener.config().get(Settings.REQUEST_RATE);
+        if (rate != requestRate) {
+            requestRate = rate;
+            requests.retune(rate, 2.0 * rate, now);
+        }
         // Before parsing: a line costs its parse, so the budget covers malformed lines too. A refused
         // line is parsed only if short, to echo its id (clients match replies by id).
         if (!requests.tryTake(1, now)) {
             return reply(replies.error(line.length <= ID_ECHO_MAX_BYTES ? ControlCodec.idOf(line) : null, null,
-                    new RequestException(ErrorCode.LIMIT, "more than " + config.get(Settings.REQUEST_RATE)
-                            + " requests per second; slow down")));
+                    new RequestException(ErrorCode.LIMIT, "more than " + rate + " requests per second; slow down")));
         }
         Request envelope;
         try {
@@ -205,9 +215,30 @@ final class ControlSession implements SessionHandle {
             case ControlRequest.Drain r -> {
                 listener.triggerDrain();
                 yield reply(request, ControlCodec.object().put("draining", true)
-                        .put("timeoutMs", config.get(Settings.DRAIN_TIMEOUT).toMillis()));
+                        .put("timeoutMs", listener.config().get(Settings.DRAIN_TIMEOUT).toMillis()));
             }
+            case ControlRequest.Reload r -> reply(request, reload());
         };
+    }
+
+    /** The admin {@code reload} op: what changed, what waits for a restart; nothing changes when the config is invalid. */
+    private ObjectNode reload() throws RequestException {
+        ConfigChanges changes;
+        try {
+            changes = listener.reload("admin op, session " + id);
+        } catch (IllegalArgumentException e) {
+            throw new RequestException(ErrorCode.BAD_REQUEST, "config not reloaded, nothing changed: " + e.getMessage());
+        }
+        ObjectNode body = ControlCodec.object();
+        addChanges(body.putArray("applied"), changes.applied());
+        addChanges(body.putArray("needsRestart"), changes.needsRestart());
+        return body;
+    }
+
+    private static void addChanges(ArrayNode list, List<ConfigChanges.Change> changes) {
+        for (ConfigChanges.Change change : changes) {
+            list.addObject().put("setting", change.setting().name()).put("from", change.from()).put("to", change.to());
+        }
     }
 
     private ObjectNode hello(ControlRequest.Hello request) throws RequestException {
@@ -219,14 +250,17 @@ final class ControlSession implements SessionHandle {
             }
         }
         // Both checked before either takes effect: a refused hello changes nothing.
-        if (request.admin() != null && !ConstantTime.equal(config.get(Settings.ADMIN_SECRET), request.admin())) {
+        if (request.admin() != null && !ConstantTime.equal(listener.config().get(Settings.ADMIN_SECRET), request.admin())) {
             throw new RequestException(ErrorCode.UNAUTHORIZED, "wrong admin secret");
         }
         authenticated = true;
-        admin |= request.admin() != null;
+        if (request.admin() != null) {
+            adminSecret = request.admin();
+        }
         if (request.client() != null) {
             clientName = request.client();
         }
+        ServerConfig config = listener.config();
         return ControlCodec.object()
                 .put("server", "chanmux/" + Version.VERSION)
                 .put("protocol", ControlCodec.PROTOCOL_VERSION)
@@ -237,10 +271,10 @@ final class ControlSession implements SessionHandle {
     }
 
     private boolean create(ControlRequest.Create request) throws RequestException, InterruptedException {
-        int maxPeers = request.maxPeers() == null ? config.get(Settings.MAX_PEERS) : request.maxPeers();
-        if (maxPeers < 1 || maxPeers > config.get(Settings.MAX_PEERS)) {
-            throw new RequestException(ErrorCode.BAD_REQUEST, "field 'maxPeers' must be an integer from 1 to "
-                    + config.get(Settings.MAX_PEERS));
+        int limit = listener.config().get(Settings.MAX_PEERS);
+        int maxPeers = request.maxPeers() == null ? limit : request.maxPeers();
+        if (maxPeers < 1 || maxPeers > limit) {
+            throw new RequestException(ErrorCode.BAD_REQUEST, "field 'maxPeers' must be an integer from 1 to " + limit);
         }
         cluster.place(request); // in a cluster, the channel may belong on another node ('moved')
         if (listener.isDraining()) {
@@ -264,18 +298,23 @@ final class ControlSession implements SessionHandle {
         return answer.await();
     }
 
+    /**
+     * Checks the admin secret this session's {@code hello} proved against the one in force now, so
+     * a reload that replaces a leaked admin secret locks out the sessions that used it.
+     */
     private void requireAdmin(Request envelope, Op op) throws RequestException {
-        if (config.get(Settings.ADMIN_SECRET) == null) {
+        String current = listener.config().get(Settings.ADMIN_SECRET);
+        if (current == null) {
             throw envelope.error(ErrorCode.FORBIDDEN, "admin ops are off: the server has no --admin-secret");
         }
-        if (!admin) {
+        if (adminSecret == null || !ConstantTime.equal(current, adminSecret)) {
             throw envelope.error(ErrorCode.FORBIDDEN, "'" + op.wireName() + "' needs 'hello' with the admin secret");
         }
     }
 
     /** The channel to join, if this session may join one more. */
     private Channel channelToJoin(String id) throws RequestException, InterruptedException {
-        int limit = config.get(Settings.MAX_JOINS_PER_SESSION);
+        int limit = listener.config().get(Settings.MAX_JOINS_PER_SESSION);
         if (memberships.get() >= limit) {
             throw new RequestException(ErrorCode.LIMIT, "a session may be a member of at most " + limit + " channels");
         }

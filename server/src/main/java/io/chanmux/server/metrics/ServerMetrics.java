@@ -2,6 +2,7 @@ package io.chanmux.server.metrics;
 
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.cluster.RedisCluster;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
@@ -30,8 +31,9 @@ public final class ServerMetrics {
      * A registry holding the chanmux and JVM metrics of one server, and the cluster's when
      * {@code cluster} is not null.
      */
-    public static PrometheusRegistry register(ServerConfig config, ChannelDirectory directory,
+    public static PrometheusRegistry register(LiveConfig live, ChannelDirectory directory,
                                               ControlListener listener, RedisCluster cluster) {
+        ServerConfig config = live.current();
         PrometheusRegistry registry = new PrometheusRegistry();
         ScrapeTotals totals = new ScrapeTotals(directory);
         relayCounter(registry, totals, "chanmux_datagrams_received", "Datagrams received on channel ports, valid or not.",
@@ -73,8 +75,15 @@ public final class ServerMetrics {
                 .name("chanmux_peers").help("Members of live channels, bound or not.")
                 .callback(callback -> callback.call(directory.peerCount()))
                 .register(registry);
-        constant(registry, "chanmux_sessions_max", "The --max-sessions limit.", config.get(Settings.MAX_SESSIONS));
-        constant(registry, "chanmux_channels_max", "The --max-channels limit.", config.get(Settings.MAX_CHANNELS));
+        // Limits a reload may change: read at each scrape.
+        GaugeWithCallback.builder()
+                .name("chanmux_sessions_max").help("The --max-sessions limit in force.")
+                .callback(callback -> callback.call(live.current().get(Settings.MAX_SESSIONS)))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_channels_max").help("The --max-channels limit in force.")
+                .callback(callback -> callback.call(live.current().get(Settings.MAX_CHANNELS)))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("chanmux_udp_ports_in_use").help("UDP ports of the --udp-ports range held by live channels.")
                 .callback(callback -> callback.call(directory.portsInUse()))

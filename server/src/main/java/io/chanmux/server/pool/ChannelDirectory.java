@@ -3,6 +3,7 @@ package io.chanmux.server.pool;
 import io.chanmux.server.config.Settings;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
@@ -50,7 +51,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class ChannelDirectory {
     private static final Logger log = LoggerFactory.getLogger(ChannelDirectory.class);
 
-    private final ServerConfig config;
+    private final LiveConfig live;
     private final List<ChannelPool> pools;
     private final BlockingQueue<DirectoryCommand> commands;
     /** What every socket thread shares; one {@link BindCookies} key per server start. */
@@ -81,20 +82,26 @@ public final class ChannelDirectory {
      *
      * @throws IOException when the shared port cannot be bound
      */
-    public ChannelDirectory(ServerConfig config, NanoClock clock) throws IOException {
-        this(config, clock, config.get(Settings.UDP_PORT) >= 0
+    public ChannelDirectory(LiveConfig live, NanoClock clock) throws IOException {
+        this(live, clock, openPorts(live.current()));
+    }
+
+    private static ChannelPorts openPorts(ServerConfig config) throws IOException {
+        return config.get(Settings.UDP_PORT) >= 0
                 ? SharedPort.open(config.get(Settings.BIND), config.get(Settings.UDP_PORT), SharedPort.socketsFor(config.get(Settings.POOLS)),
                         config.get(Settings.UDP_RCVBUF))
                 : new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
-                        config.get(Settings.UDP_RCVBUF)));
+                        config.get(Settings.UDP_RCVBUF));
     }
 
     /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
-    ChannelDirectory(ServerConfig config, NanoClock clock, ChannelPorts ports) {
-        this.config = config;
+    ChannelDirectory(LiveConfig live, NanoClock clock, ChannelPorts ports) {
+        this.live = live;
+        ServerConfig config = live.current();
         this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
         this.ports = ports;
-        this.relaySettings = new RelaySettings(config.get(Settings.MAX_DATAGRAM), BindCookies.newKey(), clock);
+        this.relaySettings = new RelaySettings(config.get(Settings.MAX_DATAGRAM), BindCookies.newKey(), clock,
+                live::peerRates);
         List<DatagramChannel> shared = ports.sharedSockets();
         this.writers = Math.max(1, shared.size());
         this.sharedUdpPort = shared.isEmpty() ? -1 : localPort(shared.getFirst());
@@ -109,7 +116,7 @@ public final class ChannelDirectory {
             RelayPort reader = i < shared.size() ? new RelayPort(shared.get(i), i,
                     id -> indexes[ChannelPool.poolOf(id, indexes.length)].find(id), sharedPortCounters, relaySettings,
                     SourceChallengeLimits.SHARED_PORT_SLOTS) : null;
-            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, config, clock, indexes[i], reader));
+            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, live, clock, indexes[i], reader));
         }
         this.pools = List.copyOf(created);
         this.poolLoads = new int[pools.size()];
@@ -261,6 +268,7 @@ public final class ChannelDirectory {
 
     private void onCreateChannel(DirectoryCommand.CreateChannel c) {
         int owned = channelsByOwner.getOrDefault(c.owner(), 0);
+        ServerConfig config = live.current();
         if (channels.size() >= config.get(Settings.MAX_CHANNELS)) {
             c.answer().refuse(new RequestException(ErrorCode.LIMIT, "the server has its maximum of "
                     + config.get(Settings.MAX_CHANNELS) + " channels"));
@@ -298,7 +306,8 @@ public final class ChannelDirectory {
         channelsByOwner.put(c.owner(), owned + 1);
         poolLoads[pool.index()]++;
         publish();
-        log.atInfo().addKeyValue("channel", id).addKeyValue("session", c.owner().id())
+        log.atInfo().addKeyValue("event", "channel_created").addKeyValue("channel", id)
+                .addKeyValue("session", c.owner().id())
                 .log("channel {} created on port {} in pool {} by session {}", id, channel.port(), pool.index(),
                         c.owner().id());
     }

@@ -5,6 +5,7 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
@@ -62,7 +63,8 @@ public final class ChannelPool {
     private final int poolCount;
     private final ChannelDirectory directory;
     private final NanoClock clock;
-    private final ServerConfig config;
+    private final LiveConfig live;
+    private final long sweepPeriodMs;
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
@@ -84,7 +86,7 @@ public final class ChannelPool {
         throw new IllegalStateException("the pool is not running");
     };
 
-    ChannelPool(int index, int poolCount, ChannelDirectory directory, ServerConfig config, NanoClock clock,
+    ChannelPool(int index, int poolCount, ChannelDirectory directory, LiveConfig live, NanoClock clock,
                 PeerIndex peerIndex, RelayPort sharedReader) {
         this.index = index;
         this.poolCount = poolCount;
@@ -92,8 +94,10 @@ public final class ChannelPool {
         this.sharedReader = sharedReader;
         this.idsPerPool = 0xFFFF_FFFFL / poolCount;
         this.directory = directory;
-        this.config = config;
+        this.live = live;
         this.clock = clock;
+        ServerConfig config = live.current(); // the settings below need a restart to change
+        this.sweepPeriodMs = config.sweepInterval().toMillis();
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
@@ -281,8 +285,8 @@ public final class ChannelPool {
                     "channel " + channel.id() + " has its maximum of " + channel.maxPeers() + " peers"));
             return;
         }
-        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), config.get(Settings.PEER_RATE_PPS),
-                config.get(Settings.PEER_RATE_BYTES), clock.nanoTime());
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), live.peerRates(),
+                clock.nanoTime());
         Member member = new Member(c.session(), peer);
         peerIndex.put(peer);
         members.add(member);
@@ -290,6 +294,9 @@ public final class ChannelPool {
         link(c.session(), members);
         c.answer().ok(new Joined(channel.id(), channel.port(), peer.id(), peer.token().clone()));
         members.tellMembers(member, new ServerEvent.PeerJoined(channel.id(), peer.id()));
+        log.atDebug().addKeyValue("event", "peer_joined").addKeyValue("peer", Integer.toUnsignedLong(peer.id()))
+                .addKeyValue("channel", channel.id()).addKeyValue("session", c.session().id())
+                .log("peer {} joined channel {}", Integer.toUnsignedString(peer.id()), channel.id());
     }
 
     private void onLeavePeer(PoolCommand.LeavePeer c) {
@@ -402,6 +409,11 @@ public final class ChannelPool {
         if (reason == EventReason.TIMEOUT || reason == EventReason.KICKED) {
             member.session.tell(event, true);
         }
+        log.atDebug().addKeyValue("event", "peer_left").addKeyValue("peer", Integer.toUnsignedLong(member.peer.id()))
+                .addKeyValue("channel", members.channel.id()).addKeyValue("session", member.session.id())
+                .addKeyValue("reason", reason.wireName())
+                .log("peer {} left channel {} ({})", Integer.toUnsignedString(member.peer.id()), members.channel.id(),
+                        reason.wireName());
     }
 
     /**
@@ -436,7 +448,8 @@ public final class ChannelPool {
             member.session.holdingsChanged(0, -1);
             member.session.tell(event, true);
         }
-        log.atInfo().addKeyValue("channel", channel.id()).addKeyValue("reason", reason.wireName())
+        log.atInfo().addKeyValue("event", "channel_closed").addKeyValue("channel", channel.id())
+                .addKeyValue("reason", reason.wireName())
                 .log("channel {} closed ({}), port {} free", channel.id(), reason.wireName(), channel.port());
     }
 
@@ -496,10 +509,9 @@ public final class ChannelPool {
 
     /** The ticker thread: queues a sweep every sweep interval until the pool's scope is cancelled. */
     private void tickKeepalives() {
-        long periodMs = config.sweepInterval().toMillis();
         try {
             while (true) {
-                Thread.sleep(periodMs);
+                Thread.sleep(sweepPeriodMs);
                 if (sweepQueued.compareAndSet(false, true)) {
                     // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
                     commands.put(SWEEP);

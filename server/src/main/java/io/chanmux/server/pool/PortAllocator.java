@@ -103,9 +103,10 @@ public final class PortAllocator implements ChannelPorts {
     private void noteIfCapped(int granted) {
         if (granted < receiveBufferBytes && !cappedLogged) {
             cappedLogged = true;
-            log.warn("channel sockets get a {}-byte receive buffer, not the {} of --udp-rcvbuf: the kernel caps it "
-                    + "at net.core.rmem_max; raise that (sysctl -w net.core.rmem_max={}) so bursts of junk cannot "
-                    + "crowd out valid datagrams", granted, receiveBufferBytes, receiveBufferBytes);
+            log.atWarn().addKeyValue("event", "udp_rcvbuf_capped")
+                    .log("channel sockets get a {}-byte receive buffer, not the {} of --udp-rcvbuf: the kernel caps it "
+                            + "at net.core.rmem_max; raise that (sysctl -w net.core.rmem_max={}) so bursts of junk cannot "
+                            + "crowd out valid datagrams", granted, receiveBufferBytes, receiveBufferBytes);
         }
     }
 

@@ -46,4 +46,27 @@ class TokenBucketTest {
         assertFalse(bucket.tryTake(1, 4 * SECOND));
         assertTrue(bucket.tryTake(1, 5 * SECOND + SECOND / 10));
     }
+
+    @Test
+    void shouldCapTheTokensAtOnceWhenRetunedToASmallerBurst() {
+        TokenBucket bucket = new TokenBucket(100, 100, 0);
+
+        bucket.retune(10, 10, SECOND);
+
+        assertTrue(bucket.tryTake(10, SECOND), "the new burst");
+        assertFalse(bucket.tryTake(1, SECOND), "nothing beyond it");
+        assertTrue(bucket.tryTake(1, SECOND + SECOND / 10), "refills at the new rate: one token per 100 ms");
+    }
+
+    @Test
+    void shouldKeepWhatAccruedAtTheOldRateWhenRetunedToAHigherOne() {
+        TokenBucket bucket = new TokenBucket(10, 10, 0);
+        assertTrue(bucket.tryTake(10, 0));
+
+        bucket.retune(1000, 1000, SECOND / 10); // one token accrued at 10/s
+
+        assertTrue(bucket.tryTake(1, SECOND / 10));
+        assertFalse(bucket.tryTake(1, SECOND / 10));
+        assertTrue(bucket.tryTake(100, SECOND / 10 + SECOND / 10), "100 tokens per 100 ms from then on");
+    }
 }

@@ -1,5 +1,6 @@
 package io.chanmux.server.channel;
 
+import io.chanmux.server.config.PeerRates;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * either forwarded once to the other peer or counted as exactly one drop, and nothing throws.
  */
 class DatagramParserProperties {
+    private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
     private static final int MAX_DATAGRAM = 300;
     private static final byte[] TOKEN_A = "0123456789abcdef".getBytes();
     private static final byte[] TOKEN_B = "fedcba9876543210".getBytes();
@@ -41,10 +43,10 @@ class DatagramParserProperties {
         sinkB.configureBlocking(false);
         relay = new RelayChannel("props", 0, 1);
         port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
-                new RelaySettings(MAX_DATAGRAM, BindCookies.newKey(), System::nanoTime),
+                new RelaySettings(MAX_DATAGRAM, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
-        Peer a = new Peer(1, TOKEN_A, relay, Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime());
-        Peer b = new Peer(2, TOKEN_B, relay, Integer.MAX_VALUE, Integer.MAX_VALUE, System.nanoTime());
+        Peer a = new Peer(1, TOKEN_A, relay, UNLIMITED, System.nanoTime());
+        Peer b = new Peer(2, TOKEN_B, relay, UNLIMITED, System.nanoTime());
         // The test thread plays the channel thread, so it may bind.
         a.bind((InetSocketAddress) sinkA.getLocalAddress());
         b.bind((InetSocketAddress) sinkB.getLocalAddress());

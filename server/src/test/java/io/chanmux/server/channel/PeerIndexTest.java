@@ -1,5 +1,6 @@
 package io.chanmux.server.channel;
 
+import io.chanmux.server.config.PeerRates;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ class PeerIndexTest {
     private final RelayChannel channel = new RelayChannel("index", 0, 1);
 
     private Peer peer(int id) {
-        return new Peer(id, new byte[16], channel, 10, 10_000, 0);
+        return new Peer(id, new byte[16], channel, new PeerRates(10, 10_000), 0);
     }
 
     @Test

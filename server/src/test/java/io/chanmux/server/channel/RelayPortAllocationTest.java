@@ -1,6 +1,7 @@
 package io.chanmux.server.channel;
 
 import com.sun.management.ThreadMXBean;
+import io.chanmux.server.config.PeerRates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * included.
  */
 class RelayPortAllocationTest {
+    private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
     private static final int WARMUP = 50_000;
     private static final int MEASURED = 20_000;
 
@@ -29,7 +31,7 @@ class RelayPortAllocationTest {
     private DatagramChannel sinkA;
     private DatagramChannel sinkB;
     private InetSocketAddress sourceA;
-    private final RelaySettings settings = new RelaySettings(1500, BindCookies.newKey(), System::nanoTime);
+    private final RelaySettings settings = new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED);
 
     @BeforeEach
     void setUp() throws IOException {
@@ -67,7 +69,7 @@ class RelayPortAllocationTest {
                 new RelayCounters(2), settings, SourceChallengeLimits.SHARED_PORT_SLOTS);
         PeerTable table = boundPair(relay, 3, 5);
         for (int i = 0; i < 1000; i++) {
-            pools[i % 2].put(new Peer(7 + i, new byte[16], relay, 1, 1500, 0)); // other channels' peers
+            pools[i % 2].put(new Peer(7 + i, new byte[16], relay, new PeerRates(1, 1500), 0)); // other channels' peers
         }
         pools[0].put(table.peer(0));
         pools[0].put(table.peer(1));
@@ -78,8 +80,8 @@ class RelayPortAllocationTest {
 
     /** Two peers of {@code relay}, bound to the two sinks; this (platform) thread plays their socket thread. */
     private PeerTable boundPair(RelayChannel relay, int a, int b) throws IOException {
-        Peer first = new Peer(a, new byte[16], relay, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
-        Peer second = new Peer(b, new byte[16], relay, Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+        Peer first = new Peer(a, new byte[16], relay, UNLIMITED, 0);
+        Peer second = new Peer(b, new byte[16], relay, UNLIMITED, 0);
         first.bind(sourceA);
         second.bind((InetSocketAddress) sinkB.getLocalAddress());
         return PeerTable.EMPTY.with(first).with(second);

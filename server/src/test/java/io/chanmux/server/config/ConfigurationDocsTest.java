@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,6 +52,22 @@ class ConfigurationDocsTest {
         List<String> problems = new ArrayList<>();
         rows.values().forEach(row -> problems.addAll(mismatches(row)));
         assertEquals(List.of(), problems, README.toString());
+    }
+
+    @Test
+    void shouldListExactlyTheLiveSettingsWhereTheConfigurationDocsSayWhatAReloadApplies() throws IOException {
+        String text = String.join(" ", Files.readAllLines(DOCS));
+        Matcher list = Pattern.compile("Settings a reload applies at once: ([^.]+)\\.").matcher(text);
+        assertTrue(list.find(), "the reload section's list in " + DOCS);
+
+        Set<String> documented = new TreeSet<>();
+        Matcher option = Pattern.compile("`(--[a-z0-9-]+)`").matcher(list.group(1));
+        while (option.find()) {
+            documented.add(option.group(1));
+        }
+        Set<String> live = new TreeSet<>();
+        Settings.LIVE.forEach(setting -> live.add(setting.option()));
+        assertEquals(live, documented);
     }
 
     /** How {@code row} differs from the setting it names: an unknown option, or another label or default. */

@@ -1,5 +1,6 @@
 package io.chanmux.server.metrics;
 
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.pool.ChannelDirectory;
@@ -16,8 +17,8 @@ class ScrapeTotalsTest {
 
     @Test
     void shouldWalkTheChannelsOncePerScrapeAndAgainForTheNext() throws IOException {
-        ChannelDirectory directory = new ChannelDirectory(ServerConfig.builder()
-                .set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.POOLS, 1).build(), System::nanoTime);
+        ChannelDirectory directory = new ChannelDirectory(LiveConfig.fixed(ServerConfig.builder()
+                .set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.POOLS, 1).build()), System::nanoTime);
         ScrapeTotals totals = new ScrapeTotals(directory);
 
         long[] first = totals.get();

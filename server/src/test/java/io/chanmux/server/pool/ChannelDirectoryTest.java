@@ -4,6 +4,7 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
@@ -90,7 +91,7 @@ class ChannelDirectoryTest {
         ServerConfig config = settings.apply(ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress())
                 .set(Settings.POOLS, 1)).build();
         ports = new EphemeralPorts(portCapacity);
-        directory = new ChannelDirectory(config, () -> 0L, ports);
+        directory = new ChannelDirectory(LiveConfig.fixed(config), () -> 0L, ports);
     }
 
     private Channel create(Owner owner) {

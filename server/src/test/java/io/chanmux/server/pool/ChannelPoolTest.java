@@ -4,6 +4,7 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +39,7 @@ class ChannelPoolTest {
                 .set(Settings.PEER_TIMEOUT, Duration.ofSeconds(30))
                 .set(Settings.BIND_TIMEOUT, Duration.ofSeconds(10))
                 .build();
-        directory = new ChannelDirectory(config, () -> nowNs, new EphemeralPorts(100));
+        directory = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(100));
         pool = directory.pools().getFirst();
         pool.startChannelsWith(relay -> { });
     }
@@ -174,7 +175,7 @@ class ChannelPoolTest {
     @Test
     void shouldHandOutIdsThatNameTheirPoolAndAreUniqueOnTheNode() {
         ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.POOLS, 3).build();
-        ChannelDirectory three = new ChannelDirectory(config, () -> nowNs, new EphemeralPorts(10));
+        ChannelDirectory three = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(10));
         java.util.Set<Integer> ids = new java.util.HashSet<>();
         for (ChannelPool each : three.pools()) {
             each.startChannelsWith(relay -> { });

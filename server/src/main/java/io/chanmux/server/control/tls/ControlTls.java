@@ -79,7 +79,7 @@ public final class ControlTls implements TransportFactory {
             ServerCertificate certificate = ServerCertificate.read(certificateFile, keyFile);
             ControlTls tls = new ControlTls(certificateFile, keyFile, clock, stamps, certificate,
                     socketsOf(certificate));
-            log.info("control port TLS certificate: {}", describe(certificate));
+            log.atInfo().addKeyValue("event", "tls_certificate_loaded").log("control port TLS certificate: {}", describe(certificate));
             return tls;
         } catch (UnusableCertificateException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
@@ -132,12 +132,14 @@ public final class ControlTls implements TransportFactory {
             servedStamps = stamps;
             refusedStamps = null;
             reloads.incrementAndGet();
-            log.info("control port TLS certificate reloaded: {}", describe(certificate));
+            log.atInfo().addKeyValue("event", "tls_certificate_reloaded")
+                    .log("control port TLS certificate reloaded: {}", describe(certificate));
         } catch (UnusableCertificateException | GeneralSecurityException e) {
             refusedStamps = stamps;
             refusedReloads.incrementAndGet();
-            log.warn("the control port's TLS files changed but cannot be used, so new connections keep {}: {}",
-                    served.subject(), e.getMessage());
+            log.atWarn().addKeyValue("event", "tls_certificate_refused")
+                    .log("the control port's TLS files changed but cannot be used, so new connections keep {}: {}",
+                            served.subject(), e.getMessage());
         }
     }
 

@@ -1,0 +1,211 @@
+package io.chanmux.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.protocol.client.ChanmuxException;
+import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.PortRange;
+import io.chanmux.server.config.ServerConfig;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.control.SessionCloseReason;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reload without restart: the admin {@code reload} op and SIGHUP re-read the settings, apply the
+ * live ones to new work and to live peers at once, report the rest as needing a restart, and drop
+ * no session or channel.
+ */
+@Timeout(60)
+class ReloadTest {
+    private static final String ADMIN = "admin-pass";
+
+    @Test
+    void shouldSlowLivePeersAndRefuseChannelsPastALoweredLimitWithoutDroppingAnythingWhenAnAdminReloads()
+            throws Exception {
+        AtomicReference<ServerConfig> sources = new AtomicReference<>(TestRelay.config(
+                b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.PEER_RATE_PPS, 1000)));
+        try (TestRelay relay = TestRelay.start(sources)) {
+            TestClient owner = relay.client("owner");
+            ChannelInfo channel = owner.create();
+            TestPeer fast = quiet(relay.client("fast").join(channel.channel()));
+            TestPeer listener = quiet(relay.client("listener").join(channel.channel()));
+            ChanmuxClient admin = admin(relay.control());
+            Traffic traffic = new Traffic(fast, listener, c -> relay.counter(c));
+            traffic.send(40);
+            assertEquals(0, relay.counter(RelayCounter.DROP_RATE_LIMITED), "1000/s lets a burst of 40 through");
+
+            sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.PEER_RATE_PPS, 5)
+                    .set(Settings.MAX_CHANNELS, 1).set(Settings.UDP_PORTS, new PortRange(41_000, 41_499))));
+            JsonNode reply = admin.call("reload", null);
+
+            assertEquals(List.of("max-channels 10000 -> 1", "peer-rate-pps 1000 -> 5"), changes(reply.path("applied")));
+            assertEquals(List.of("udp-ports 41000-41999 -> 41000-41499"), changes(reply.path("needsRestart")));
+            assertEquals(new PortRange(41_000, 41_999), relay.server().config().get(Settings.UDP_PORTS), "left alone");
+            long started = System.nanoTime();
+            traffic.send(40);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long forwardedAfter = relay.counter(RelayCounter.FORWARDED) - 40;
+            // The live peer's bucket was cut to the new burst (5) and refills at 5/s.
+            assertTrue(forwardedAfter <= 5 + Math.ceil(seconds * 5) + 1, forwardedAfter + " forwarded in " + seconds + " s");
+            assertEquals(40 - forwardedAfter, relay.counter(RelayCounter.DROP_RATE_LIMITED));
+            assertEquals(ErrorCode.LIMIT, assertThrows(ChanmuxException.class, owner::create).error(),
+                    "a second channel is past the new --max-channels");
+
+            owner.control().ping();
+            assertEquals(4, relay.server().listener().sessionCount(), "owner, two peers and the admin are all still here");
+            for (SessionCloseReason reason : SessionCloseReason.values()) {
+                assertEquals(0, relay.server().listener().closedBy(reason), reason.wireName());
+            }
+            assertEquals(1, relay.server().directory().channels().size());
+        }
+    }
+
+    @Test
+    void shouldChangeNothingAndSayWhyWhenTheReloadedSettingsContradictOnesInForce() throws Exception {
+        AtomicReference<ServerConfig> sources = new AtomicReference<>(
+                TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN)));
+        try (TestRelay relay = TestRelay.start(sources)) {
+            ChanmuxClient admin = admin(relay.control());
+            // Valid on its own, but --max-datagram needs a restart, so 1500 stays in force, above 1000.
+            sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.MAX_DATAGRAM, 1000)
+                    .set(Settings.PEER_RATE_BYTES, 1000).set(Settings.PEER_RATE_PPS, 7)));
+
+            ChanmuxException refused = assertThrows(ChanmuxException.class, () -> admin.call("reload", null));
+
+            assertEquals(ErrorCode.BAD_REQUEST, refused.error());
+            assertTrue(refused.getMessage().contains("config not reloaded, nothing changed: --peer-rate-bytes: 1000 is "
+                    + "below --max-datagram 1500"), refused.getMessage());
+            assertEquals(500, relay.server().config().get(Settings.PEER_RATE_PPS), "not even the valid change applied");
+            admin.ping();
+        }
+    }
+
+    @Test
+    void shouldLockOutSessionsThatProvedTheOldAdminSecretWhenAReloadReplacesIt() throws Exception {
+        AtomicReference<ServerConfig> sources = new AtomicReference<>(
+                TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN)));
+        try (TestRelay relay = TestRelay.start(sources)) {
+            ChanmuxClient leaked = admin(relay.control());
+            sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, "rotated")));
+
+            JsonNode reply = leaked.call("reload", null);
+
+            assertEquals(List.of("admin-secret set -> set"), changes(reply.path("applied")));
+            assertEquals(ErrorCode.FORBIDDEN,
+                    assertThrows(ChanmuxException.class, () -> leaked.call("channels", null)).error());
+            leaked.ping(); // still connected, just no longer an admin
+            try (ChanmuxClient rotated = relay.rawClient()) {
+                rotated.call("hello", ControlCodec.object().put("admin", "rotated"));
+                assertTrue(rotated.call("channels", null).path("channels").isArray());
+            }
+        }
+    }
+
+    @Test
+    void shouldApplyALowerPeerRateToLivePeersOnSighupWithoutDroppingASession(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("chanmux.json");
+        Files.writeString(file, "{\"peer-rate-pps\": 1000, \"admin-secret\": \"" + ADMIN + "\"}");
+        try (ServerProcess server = ServerProcess.start("--config", file.toString(), "--udp-ports", "42200-42299")) {
+            InetSocketAddress control = server.control();
+            ChanmuxClient admin = admin(control);
+            ChannelInfo channel = TestClient.connect(control, "owner").create();
+            TestPeer fast = quiet(TestClient.connect(control, "fast").join(channel.channel()));
+            TestPeer listener = quiet(TestClient.connect(control, "listener").join(channel.channel()));
+            Traffic traffic = new Traffic(fast, listener, counter -> stat(admin, counter));
+            traffic.send(40);
+            assertEquals(0, stat(admin, RelayCounter.DROP_RATE_LIMITED));
+
+            Files.writeString(file, "{\"peer-rate-pps\": 5, \"admin-secret\": \"" + ADMIN + "\"}");
+            server.signal("HUP");
+            await().until(() -> server.lines().stream().anyMatch(l -> l.contains("config reload (SIGHUP): applied --peer-rate-pps 1000 -> 5")));
+            long started = System.nanoTime();
+            traffic.send(40);
+            double seconds = (System.nanoTime() - started) / 1e9;
+
+            long forwardedAfter = stat(admin, RelayCounter.FORWARDED) - 40;
+            assertTrue(forwardedAfter <= 5 + Math.ceil(seconds * 5) + 1, forwardedAfter + " forwarded in " + seconds + " s");
+            assertEquals(40 - forwardedAfter, stat(admin, RelayCounter.DROP_RATE_LIMITED));
+            JsonNode stats = admin.stats();
+            assertEquals(4, stats.path("sessions").asInt(), "owner, two peers and the admin: none dropped");
+            assertEquals(2, stats.path("peers").asInt());
+            stats.path("sessionsClosed").properties().forEach(e -> assertEquals(0, e.getValue().asLong(), e.getKey()));
+        }
+    }
+
+    /**
+     * Sends from one peer to the other in small bursts, each accounted for (forwarded or dropped as
+     * rate limited) before the next, so no socket buffer overflows on the way; the listener reads
+     * every forwarded copy.
+     */
+    private record Traffic(TestPeer sender, TestPeer receiver, ToLongFunction<RelayCounter> counter) {
+        void send(int count) throws IOException {
+            long base = accounted();
+            long forwardedBefore = counter.applyAsLong(RelayCounter.FORWARDED);
+            for (int sent = 0; sent < count; ) {
+                for (int i = 0; i < 10; i++, sent++) {
+                    sender.send("burst-" + sent);
+                }
+                long expected = base + sent;
+                await().until(() -> accounted() >= expected);
+            }
+            for (long n = counter.applyAsLong(RelayCounter.FORWARDED) - forwardedBefore; n > 0; n--) {
+                assertTrue(receiver.receivePayload().startsWith("burst-"));
+            }
+        }
+
+        private long accounted() {
+            return counter.applyAsLong(RelayCounter.FORWARDED) + counter.applyAsLong(RelayCounter.DROP_RATE_LIMITED);
+        }
+    }
+
+    /** The peer with its keepalive stopped, so every datagram the relay counts is the test's. */
+    private static TestPeer quiet(TestPeer peer) {
+        peer.handle().stopKeepalive();
+        return peer;
+    }
+
+    private static ChanmuxClient admin(InetSocketAddress control) throws IOException {
+        ChanmuxClient admin = ChanmuxClient.connect(control, e -> { }, Duration.ofSeconds(5));
+        admin.call("hello", ControlCodec.object().put("client", "ops").put("admin", ADMIN));
+        return admin;
+    }
+
+    /** A relay counter from {@code stats}: top level, or under {@code dropped} for a drop reason. */
+    private static long stat(ChanmuxClient admin, RelayCounter counter) {
+        try {
+            JsonNode stats = admin.stats();
+            JsonNode top = stats.path(counter.wireName());
+            return top.isMissingNode() ? stats.path("dropped").path(counter.wireName()).asLong() : top.asLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> changes(JsonNode list) {
+        List<String> changes = new ArrayList<>();
+        list.forEach(c -> changes.add(c.path("setting").asText() + " " + c.path("from").asText() + " -> "
+                + c.path("to").asText()));
+        return changes.stream().sorted().toList();
+    }
+}
