@@ -40,11 +40,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReloadTest {
     private static final String ADMIN = "admin-pass";
 
+    /** What the in-process server's reload reads: its command line, environment and file in one. */
+    private final AtomicReference<ServerConfig> sources =
+            new AtomicReference<>(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN)));
+
     @Test
     void shouldSlowLivePeersAndRefuseChannelsPastALoweredLimitWithoutDroppingAnythingWhenAnAdminReloads()
             throws Exception {
-        AtomicReference<ServerConfig> sources = new AtomicReference<>(TestRelay.config(
-                b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.PEER_RATE_PPS, 1000)));
+        sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.PEER_RATE_PPS, 1000)));
         try (TestRelay relay = TestRelay.start(sources)) {
             TestClient owner = relay.client("owner");
             ChannelInfo channel = owner.create();
@@ -83,8 +86,6 @@ class ReloadTest {
 
     @Test
     void shouldChangeNothingAndSayWhyWhenTheReloadedSettingsContradictOnesInForce() throws Exception {
-        AtomicReference<ServerConfig> sources = new AtomicReference<>(
-                TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN)));
         try (TestRelay relay = TestRelay.start(sources)) {
             ChanmuxClient admin = admin(relay.control());
             // Valid on its own, but --max-datagram needs a restart, so 1500 stays in force, above 1000.
@@ -103,8 +104,6 @@ class ReloadTest {
 
     @Test
     void shouldLockOutSessionsThatProvedTheOldAdminSecretWhenAReloadReplacesIt() throws Exception {
-        AtomicReference<ServerConfig> sources = new AtomicReference<>(
-                TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN)));
         try (TestRelay relay = TestRelay.start(sources)) {
             ChanmuxClient leaked = admin(relay.control());
             sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, "rotated")));
