@@ -7,7 +7,7 @@ place on Grafana's 24-column grid. The page is what docs/operations.md shows as 
 preview (screenshot it with a headless browser); it is a preview, not a replacement for Grafana.
 
     python3 ops/grafana/preview.py --prometheus http://127.0.0.1:9090 --minutes 5 --out preview.html
-    chromium --headless --window-size=1560,1980 --screenshot=preview.png preview.html
+    chromium --headless --no-sandbox --hide-scrollbars --window-size=1560,2060 --screenshot=preview.png preview.html
 
 Standard library only.
 """

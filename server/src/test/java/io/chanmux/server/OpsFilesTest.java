@@ -2,6 +2,7 @@ package io.chanmux.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chanmux.server.cluster.RedisServer;
 import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +27,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -33,12 +36,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The operators' kit cannot rot: every metric the Grafana dashboard ({@code ops/grafana/chanmux.json})
  * and the Prometheus alert rules ({@code ops/prometheus/alerts.yml}) use is exported by a running
- * server, and both files have the shape Grafana and Prometheus need to load them.
+ * server (the {@code chanmux_cluster_*} ones by a server in a cluster on a real Redis), and both
+ * files have the shape Grafana and Prometheus need to load them.
  */
 @Timeout(60)
 class OpsFilesTest {
     /** Series Prometheus makes itself, not the server. */
     private static final Set<String> MADE_BY_PROMETHEUS = Set.of("up");
+    /** Metrics a server exports only with {@code --cluster}: checked against a clustered server. */
+    private static final String CLUSTER_PREFIX = "chanmux_cluster_";
     private static final Set<String> SEVERITIES = Set.of("critical", "warning", "info");
     private static final Pattern DURATION = Pattern.compile("\\d+[smhd]");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{.*})? \\S+$");
@@ -48,24 +54,35 @@ class OpsFilesTest {
 
     @Test
     void shouldExportEveryMetricTheDashboardAndTheAlertRulesUse() throws Exception {
-        Set<String> used = new TreeSet<>();
-        dashboardExpressions().forEach(expr -> used.addAll(metricNames(expr)));
-        for (String query : dashboardVariableQueries()) {
-            Matcher m = LABEL_VALUES.matcher(query);
-            assertTrue(m.find(), "a label_values query: " + query);
-            used.add(m.group(1));
-        }
-        for (Map<String, Object> rule : rules()) {
-            used.addAll(metricNames((String) rule.get("expr")));
+        Set<String> used = new TreeSet<>(usedMetricNames());
+        used.removeIf(name -> name.startsWith(CLUSTER_PREFIX));
+        used.removeAll(MADE_BY_PROMETHEUS);
+
+        Set<String> exported;
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.METRICS_PORT, 0))) {
+            relayOneDatagram(relay);
+            exported = scrapeMetricNames(relay);
         }
 
-        Set<String> exported = scrapeMetricNames();
-
-        Set<String> missing = new TreeSet<>(used);
-        missing.removeAll(exported);
-        missing.removeAll(MADE_BY_PROMETHEUS);
-        assertEquals(Set.of(), missing, "used by ops/ but not in /metrics; exported: " + exported);
+        assertExported(used, exported);
         assertTrue(used.size() > 25, "the extraction found too little to prove anything: " + used);
+    }
+
+    @Test
+    void shouldExportEveryClusterMetricTheDashboardAndTheAlertRulesUseWhenClustered() throws Exception {
+        Set<String> used = new TreeSet<>(usedMetricNames());
+        used.removeIf(name -> !name.startsWith(CLUSTER_PREFIX));
+
+        try (RedisServer redis = RedisServer.start();
+             TestRelay relay = TestRelay.start(b -> b.set(Settings.METRICS_PORT, 0)
+                     .set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, "ops"))) {
+            // The round trip gauge appears with the first beat that read Redis.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> scrapeMetricNames(relay).contains("chanmux_cluster_redis_round_trip_seconds"));
+
+            assertExported(used, scrapeMetricNames(relay));
+        }
+        assertTrue(used.size() >= 5, "every chanmux_cluster_* metric is on the dashboard or in a rule: " + used);
     }
 
     @Test
@@ -77,7 +94,9 @@ class OpsFilesTest {
                 "chanmux_datagrams_received_total", "chanmux_datagrams_forwarded_total",
                 "chanmux_datagrams_dropped_total", "chanmux_sessions_closed_total", "chanmux_events_dropped_total",
                 "chanmux_pool_queue_depth", "chanmux_pool_channels", "jvm_memory_used_bytes",
-                "jvm_gc_collection_seconds_sum", "jvm_threads_current", "process_open_fds")) {
+                "jvm_gc_collection_seconds_sum", "jvm_threads_current", "process_open_fds",
+                "chanmux_cluster_nodes", "chanmux_cluster_redis_up", "chanmux_cluster_redis_round_trip_seconds",
+                "chanmux_cluster_redis_errors_total", "chanmux_cluster_moves_total")) {
             assertTrue(used.contains(metric), metric + " on the dashboard");
         }
         String all = Files.readString(OPS.resolve("grafana/chanmux.json"));
@@ -151,7 +170,8 @@ class OpsFilesTest {
 
         for (String metric : List.of("up", "chanmux_datagrams_dropped_total", "chanmux_receive_errors_total",
                 "chanmux_pool_queue_depth", "chanmux_udp_ports_in_use", "chanmux_udp_ports_total",
-                "chanmux_sessions_max", "process_open_fds", "process_max_fds")) {
+                "chanmux_sessions_max", "process_open_fds", "process_max_fds", "chanmux_cluster_nodes",
+                "chanmux_cluster_redis_up")) {
             assertTrue(used.contains(metric), metric + " in an alert");
         }
     }
@@ -186,6 +206,27 @@ class OpsFilesTest {
             }
         }
         return names;
+    }
+
+    /** Every metric name the dashboard's panels and variables and the alert rules use. */
+    private static Set<String> usedMetricNames() throws IOException {
+        Set<String> used = new TreeSet<>();
+        dashboardExpressions().forEach(expr -> used.addAll(metricNames(expr)));
+        for (String query : dashboardVariableQueries()) {
+            Matcher m = LABEL_VALUES.matcher(query);
+            assertTrue(m.find(), "a label_values query: " + query);
+            used.add(m.group(1));
+        }
+        for (Map<String, Object> rule : rules()) {
+            used.addAll(metricNames((String) rule.get("expr")));
+        }
+        return used;
+    }
+
+    private static void assertExported(Set<String> used, Set<String> exported) {
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(exported);
+        assertEquals(Set.of(), missing, "used by ops/ but not in /metrics; exported: " + exported);
     }
 
     private static List<String> dashboardExpressions() throws IOException {
@@ -225,28 +266,30 @@ class OpsFilesTest {
     }
 
     /**
-     * The sample names a server exports once it has answered a request and relayed a datagram:
-     * most series exist from the start at zero, the request counts from the first request.
+     * Answers a request and relays a datagram: most series exist from the start at zero, the
+     * request counts from the first request.
      */
-    private static Set<String> scrapeMetricNames() throws IOException, InterruptedException {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.METRICS_PORT, 0))) {
-            TestClient client = relay.client("ops");
-            TestPeer a = client.join(client.create().channel());
-            TestPeer b = relay.client("ops-b").join(a.handle().channel());
-            a.send("hello");
-            b.receivePayload();
-            URI uri = URI.create("http://127.0.0.1:" + relay.server().metricsAddress().getPort() + "/metrics");
-            String body = HttpClient.newHttpClient()
-                    .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Set<String> names = new TreeSet<>();
-            for (String line : body.split("\n")) {
-                Matcher m = SAMPLE.matcher(line);
-                if (!line.startsWith("#") && m.matches()) {
-                    names.add(m.group(1));
-                }
+    private static void relayOneDatagram(TestRelay relay) throws IOException {
+        TestClient client = relay.client("ops");
+        TestPeer a = client.join(client.create().channel());
+        TestPeer b = relay.client("ops-b").join(a.handle().channel());
+        a.send("hello");
+        b.receivePayload();
+    }
+
+    /** The sample names the server's /metrics serves now. */
+    private static Set<String> scrapeMetricNames(TestRelay relay) throws IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + relay.server().metricsAddress().getPort() + "/metrics");
+        String body = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Set<String> names = new TreeSet<>();
+        for (String line : body.split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (!line.startsWith("#") && m.matches()) {
+                names.add(m.group(1));
             }
-            return names;
         }
+        return names;
     }
 
     private static Path findOps() {
