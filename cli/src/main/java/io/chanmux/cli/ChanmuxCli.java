@@ -85,7 +85,7 @@ public final class ChanmuxCli implements Callable<Integer> {
     @Option(names = "--admin-secret", paramLabel = "S", scope = ScopeType.INHERIT,
             defaultValue = "${env:CHANMUX_ADMIN_SECRET}",
             description = "The server's --admin-secret, sent as 'admin' in hello so admin ops (channels, peers, "
-                    + "kick, close, drain) are allowed (default: $CHANMUX_ADMIN_SECRET).")
+                    + "kick, close, drain, reload) are allowed (default: $CHANMUX_ADMIN_SECRET).")
     String adminSecret;
 
     @Option(names = "--tls", scope = ScopeType.INHERIT,

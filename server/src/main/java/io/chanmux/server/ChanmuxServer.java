@@ -36,6 +36,7 @@ import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running chanmux server: the control listener, the channel pools and the summary logger, each on
@@ -62,6 +63,8 @@ public final class ChanmuxServer implements AutoCloseable {
     private final RedisCluster redisCluster;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** The drain's timeout, fixed by the first drain call (a reload may change the setting meanwhile). */
+    private final AtomicReference<Duration> drainTimeout = new AtomicReference<>();
     private final Thread root;
     private final MetricsEndpoint metrics;
     private volatile boolean failedUnexpectedly;
@@ -213,10 +216,11 @@ public final class ChanmuxServer implements AutoCloseable {
      * when its last channel is gone or {@code --drain-timeout} has passed.
      */
     public void drain() {
+        drainTimeout.compareAndSet(null, live.current().get(Settings.DRAIN_TIMEOUT));
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        Duration timeout = live.current().get(Settings.DRAIN_TIMEOUT);
+        Duration timeout = drainTimeout.get();
         log.atInfo().addKeyValue("event", "drain_started")
                 .log("draining: no new sessions or channels; stopping when channels are empty or in {}", timeout);
         closeControlSocket();
@@ -241,7 +245,7 @@ public final class ChanmuxServer implements AutoCloseable {
     public void drainAndClose() {
         drain();
         try {
-            awaitTermination(live.current().get(Settings.DRAIN_TIMEOUT).plus(CLOSE_TIMEOUT));
+            awaitTermination(drainTimeout.get().plus(CLOSE_TIMEOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

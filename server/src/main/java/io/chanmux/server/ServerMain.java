@@ -1,6 +1,7 @@
 package io.chanmux.server;
 
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.config.ConfigReading;
 import io.chanmux.server.config.ConfigSources;
 import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 import sun.misc.Signal;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -114,10 +117,12 @@ public final class ServerMain implements Callable<Integer> {
             System.setProperty(SCHEDULER_PARALLELISM, String.valueOf(config.get(Settings.POOLS)));
         }
         LogOutput.use(config.get(Settings.LOG_FORMAT));
-        ChanmuxServer server = ChanmuxServer.start(new LiveConfig(config, this::readConfigAgain), NanoClock.SYSTEM);
+        LiveConfig live = new LiveConfig(config, this::readConfigAgain);
+        // Before the start: without a handler, the JVM exits on SIGHUP (a reload right after a start).
+        reloadOnHangup(live);
+        ChanmuxServer server = ChanmuxServer.start(live, NanoClock.SYSTEM);
         Thread hook = new Thread(server::drainAndClose, "chanmux-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        reloadOnHangup(server);
         server.awaitTermination();
         return server.failedUnexpectedly() ? 1 : 0;
     }
@@ -128,27 +133,50 @@ public final class ServerMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException when the file cannot be read or a value is bad
      */
-    private ServerConfig readConfigAgain() {
+    private ConfigReading readConfigAgain() {
         CommandLine again = commandLine(args, environment);
         try {
             again.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return ((ServerMain) again.getCommandSpec().userObject()).toConfig();
+        ServerMain parsed = (ServerMain) again.getCommandSpec().userObject();
+        ServerConfig config = parsed.toConfig();
+        ConfigSources sources = (ConfigSources) again.getDefaultValueProvider();
+        List<Setting<?>> overridden = new ArrayList<>();
+        for (Setting<?> setting : Settings.ALL) {
+            String inFile = sources.fileText(setting);
+            if (inFile != null && !fileValueInForce(setting, inFile, config)) {
+                overridden.add(setting);
+            }
+        }
+        return new ConfigReading(config, overridden);
+    }
+
+    /** Whether the file's {@code text} for {@code setting} is the value {@code config} holds (a flag or the environment may have won). */
+    private static boolean fileValueInForce(Setting<?> setting, String text, ServerConfig config) {
+        try {
+            return setting.parse(text).equals(config.get(setting));
+        } catch (IllegalArgumentException e) {
+            return false; // a bad value in the file that a flag or the environment replaced
+        }
     }
 
     /**
      * SIGHUP reloads the settings; a config that does not parse is logged and changes nothing.
-     * The JDK runs the handler on its signal thread, one signal at a time.
+     * The JDK runs each signal's handler on a thread of its own; {@link LiveConfig#reload} takes
+     * them one at a time.
      */
-    private static void reloadOnHangup(ChanmuxServer server) {
+    private static void reloadOnHangup(LiveConfig live) {
         try {
             Signal.handle(new Signal("HUP"), signal -> {
                 try {
-                    server.reload("SIGHUP");
+                    live.reload("SIGHUP");
                 } catch (IllegalArgumentException e) {
                     // LiveConfig logged it.
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(ServerMain.class).atError().addKeyValue("event", "config_reload_failed")
+                            .setCause(e).log("config reload (SIGHUP) failed; nothing changed");
                 }
             });
         } catch (IllegalArgumentException e) {

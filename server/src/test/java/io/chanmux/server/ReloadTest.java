@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.channel.RelayCounter;
@@ -122,10 +123,52 @@ class ReloadTest {
     }
 
     @Test
+    void shouldRefuseRequestsOfSessionsThatProvedTheOldSecretUntilTheyProveTheNewOne() throws Exception {
+        sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.SECRET, "old")));
+        try (TestRelay relay = TestRelay.start(sources);
+             ChanmuxClient member = relay.rawClient()) {
+            member.call("hello", ControlCodec.object().put("auth", "old"));
+            ChannelInfo channel = member.create(CreateOptions.DEFAULTS);
+            ChanmuxClient admin = admin(relay.control(), "old");
+            sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.SECRET, "new")));
+
+            assertEquals(List.of("secret set -> set"), changes(admin.call("reload", null).path("applied")));
+
+            ChanmuxException refused = assertThrows(ChanmuxException.class, member::list);
+            assertEquals(ErrorCode.UNAUTHORIZED, refused.error());
+            assertTrue(refused.getMessage().contains("the server's secret has changed"), refused.getMessage());
+            assertEquals(1, relay.server().directory().channels().size(), "its channel lives on");
+            assertEquals(ErrorCode.UNAUTHORIZED, assertThrows(ChanmuxException.class,
+                    () -> member.call("hello", ControlCodec.object().put("auth", "old"))).error());
+            member.call("hello", ControlCodec.object().put("auth", "new"));
+            assertEquals(channel.channel(), member.list().getFirst().channel());
+        }
+    }
+
+    @Test
+    void shouldRefuseNewConnectionsPastALoweredSessionLimitAndKeepTheOpenOnes() throws Exception {
+        try (TestRelay relay = TestRelay.start(sources)) {
+            ChanmuxClient admin = admin(relay.control());
+            TestClient other = relay.client("other");
+            sources.set(TestRelay.config(b -> b.set(Settings.ADMIN_SECRET, ADMIN).set(Settings.MAX_SESSIONS, 2)));
+
+            admin.call("reload", null);
+
+            try (RawControlConnection third = new RawControlConnection(relay.control())) {
+                assertEquals("limit", third.readMessage().path("error").asText());
+            }
+            other.control().ping();
+            admin.ping();
+            assertEquals(1, relay.server().listener().closedBy(SessionCloseReason.REJECTED));
+        }
+    }
+
+    @Test
     void shouldApplyALowerPeerRateToLivePeersOnSighupWithoutDroppingASession(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("chanmux.json");
         Files.writeString(file, "{\"peer-rate-pps\": 1000, \"admin-secret\": \"" + ADMIN + "\"}");
-        try (ServerProcess server = ServerProcess.start("--config", file.toString(), "--udp-ports", "42200-42299")) {
+        try (ServerProcess server = ServerProcess.start("--config", file.toString(), "--udp-ports", "42200-42299",
+                "--max-channels", "50")) {
             InetSocketAddress control = server.control();
             ChanmuxClient admin = admin(control);
             ChannelInfo channel = TestClient.connect(control, "owner").create();
@@ -135,9 +178,11 @@ class ReloadTest {
             traffic.send(40);
             assertEquals(0, stat(admin, RelayCounter.DROP_RATE_LIMITED));
 
-            Files.writeString(file, "{\"peer-rate-pps\": 5, \"admin-secret\": \"" + ADMIN + "\"}");
+            Files.writeString(file, "{\"peer-rate-pps\": 5, \"max-channels\": 10, \"admin-secret\": \"" + ADMIN + "\"}");
             server.signal("HUP");
-            await().until(() -> server.lines().stream().anyMatch(l -> l.contains("config reload (SIGHUP): applied --peer-rate-pps 1000 -> 5")));
+            await().until(() -> server.lines().stream().anyMatch(l -> l.contains("config reload (SIGHUP): applied "
+                    + "--peer-rate-pps 1000 -> 5; overridden by a flag or the environment (the file's value does not "
+                    + "count) --max-channels")));
             long started = System.nanoTime();
             traffic.send(40);
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -149,6 +194,16 @@ class ReloadTest {
             assertEquals(4, stats.path("sessions").asInt(), "owner, two peers and the admin: none dropped");
             assertEquals(2, stats.path("peers").asInt());
             stats.path("sessionsClosed").properties().forEach(e -> assertEquals(0, e.getValue().asLong(), e.getKey()));
+
+            // A file that is not JSON changes nothing, and the log does not echo it (it may hold a secret).
+            Files.writeString(file, "{\"secret\": hunter2");
+            server.signal("HUP");
+            String refused = await().until(() -> server.lines().stream()
+                    .filter(l -> l.contains("config reload (SIGHUP) refused, nothing changed")).findFirst().orElse(""),
+                    line -> !line.isEmpty());
+            assertTrue(refused.contains("is not valid JSON (line 1, column "), refused);
+            assertTrue(server.lines().stream().noneMatch(l -> l.contains("hunter2")), "the secret reached the log");
+            admin.ping();
         }
     }
 
@@ -185,8 +240,13 @@ class ReloadTest {
     }
 
     private static ChanmuxClient admin(InetSocketAddress control) throws IOException {
+        return admin(control, null);
+    }
+
+    /** An admin session whose hello also proves {@code secret} (none: null). */
+    private static ChanmuxClient admin(InetSocketAddress control, String secret) throws IOException {
         ChanmuxClient admin = ChanmuxClient.connect(control, e -> { }, Duration.ofSeconds(5));
-        admin.call("hello", ControlCodec.object().put("client", "ops").put("admin", ADMIN));
+        admin.call("hello", ControlCodec.object().put("client", "ops").put("admin", ADMIN).put("auth", secret));
         return admin;
     }
 

@@ -176,7 +176,8 @@ class ServerMainTest {
                 () -> ServerMain.commandLine(new String[] {"--config", broken.toString()}, Map.of()));
 
         assertTrue(unknown.getMessage().contains("peer-timout"), unknown.getMessage());
-        assertTrue(unreadable.getMessage().startsWith("--config: cannot read"), unreadable.getMessage());
+        assertTrue(unreadable.getMessage().endsWith("broken.json is not valid JSON (line 1, column 2)"),
+                unreadable.getMessage());
         assertEquals(2, ServerMain.run(new String[] {"--config", typo.toString()}, Map.of()));
     }
 

@@ -3,6 +3,7 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.ConfigReading;
 import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
@@ -46,7 +47,7 @@ public final class TestRelay implements AutoCloseable {
      * reads it again: a test changes it, then asks for the reload.
      */
     public static TestRelay start(AtomicReference<ServerConfig> sources) {
-        return start(new LiveConfig(sources.get(), sources::get), NanoClock.SYSTEM);
+        return start(new LiveConfig(sources.get(), () -> ConfigReading.of(sources.get())), NanoClock.SYSTEM);
     }
 
     /** The settings {@link #start} uses, as {@code customize} changes them. */

@@ -1,5 +1,7 @@
 package io.chanmux.server.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
@@ -26,6 +28,8 @@ import java.util.Map;
 public final class ConfigSources implements CommandLine.IDefaultValueProvider {
     /** The option that names the config file; it can also come from {@code CHANMUX_CONFIG}. */
     public static final String CONFIG_OPTION = "--config";
+    /** The largest config file read: a reload must not stall or fill the heap on a wrong path. */
+    static final long MAX_FILE_BYTES = 1 << 20;
 
     private final Map<String, String> environment;
     private final JsonNode file;
@@ -38,7 +42,8 @@ public final class ConfigSources implements CommandLine.IDefaultValueProvider {
     /**
      * Reads the config file named by {@code --config} in {@code args} (or {@code CHANMUX_CONFIG}).
      *
-     * @throws IllegalArgumentException when the file cannot be read, is not a JSON object, or has a
+     * @throws IllegalArgumentException when the file is not a regular file of at most {@link
+     *                                  #MAX_FILE_BYTES}, cannot be read, is not a JSON object, or has a
      *                                  key that names no setting (a typo must not fall back to a default)
      */
     public static ConfigSources from(String[] args, Map<String, String> environment) {
@@ -48,7 +53,17 @@ public final class ConfigSources implements CommandLine.IDefaultValueProvider {
         }
         JsonNode tree;
         try {
-            tree = new ObjectMapper().readTree(Files.readAllBytes(Path.of(path)));
+            Path file = Path.of(path);
+            if (!Files.isRegularFile(file) || Files.size(file) > MAX_FILE_BYTES) {
+                throw new IllegalArgumentException(CONFIG_OPTION + ": " + path + " is not a regular file of at most "
+                        + MAX_FILE_BYTES + " bytes");
+            }
+            tree = new ObjectMapper().readTree(Files.readAllBytes(file));
+        } catch (JsonProcessingException e) {
+            // Not e.getMessage(): it quotes the text it choked on, which may be a secret.
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException(CONFIG_OPTION + ": " + path + " is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new IllegalArgumentException(CONFIG_OPTION + ": cannot read " + path + ": " + e.getMessage());
         }
@@ -76,14 +91,16 @@ public final class ConfigSources implements CommandLine.IDefaultValueProvider {
     /** The text the environment, or else the file, gives for {@code setting}; null when neither does. */
     public String text(Setting<?> setting) {
         String fromEnvironment = environment.get(environmentName(setting.option()));
-        if (fromEnvironment != null) {
-            return fromEnvironment;
-        }
+        return fromEnvironment != null ? fromEnvironment : fileText(setting);
+    }
+
+    /** The text the config file gives for {@code setting}, or null. */
+    public String fileText(Setting<?> setting) {
         JsonNode fromFile = file == null ? null : file.get(setting.name());
-        if (fromFile != null && !fromFile.isNull()) {
-            return fromFile.isTextual() ? fromFile.textValue() : fromFile.toString();
+        if (fromFile == null || fromFile.isNull()) {
+            return null;
         }
-        return null;
+        return fromFile.isTextual() ? fromFile.textValue() : fromFile.toString();
     }
 
     /** {@link #text} for the setting an option stands for; null for any other option. */

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 public final class LiveConfig {
     private static final Logger log = LoggerFactory.getLogger(LiveConfig.class);
 
-    private final Supplier<ServerConfig> sources;
+    private final Supplier<ConfigReading> sources;
     private volatile ServerConfig current;
 
     /**
@@ -30,14 +30,14 @@ public final class LiveConfig {
      * @param sources reads the settings anew from where they came from (flags, environment, config
      *                file); throws {@link IllegalArgumentException} naming what is wrong
      */
-    public LiveConfig(ServerConfig initial, Supplier<ServerConfig> sources) {
+    public LiveConfig(ServerConfig initial, Supplier<ConfigReading> sources) {
         this.current = Objects.requireNonNull(initial);
         this.sources = Objects.requireNonNull(sources);
     }
 
     /** A live config with nothing to re-read: a reload finds no change (an embedded server with no config file). */
     public static LiveConfig fixed(ServerConfig config) {
-        return new LiveConfig(config, () -> config);
+        return new LiveConfig(config, () -> ConfigReading.of(config));
     }
 
     /** The settings in force now. */
@@ -69,13 +69,15 @@ public final class LiveConfig {
                     .log("config reload ({}) refused, nothing changed: {}", by, e.getMessage());
             throw e;
         }
-        log.atInfo().addKeyValue("event", "config_reloaded")
+        // WARN when the file says what is not in force: the operator's edit did not take.
+        (changes.overridden().isEmpty() ? log.atInfo() : log.atWarn()).addKeyValue("event", "config_reloaded")
                 .log("config reload ({}): {}", by, changes.summary());
         return changes;
     }
 
-    /** {@link #reload} with {@code candidate} as what the sources say now. */
-    synchronized ConfigChanges apply(ServerConfig candidate) {
+    /** {@link #reload} with {@code reading} as what the sources say now. */
+    synchronized ConfigChanges apply(ConfigReading reading) {
+        ServerConfig candidate = reading.config();
         ServerConfig before = current;
         List<ConfigChanges.Change> applied = new ArrayList<>();
         List<ConfigChanges.Change> needsRestart = new ArrayList<>();
@@ -96,7 +98,7 @@ public final class LiveConfig {
             // Checks the joins too: a lower --peer-rate-bytes against the --max-datagram in force.
             current = next.build();
         }
-        return new ConfigChanges(applied, needsRestart);
+        return new ConfigChanges(applied, needsRestart, reading.overridden());
     }
 
     private static <T> ConfigChanges.Change change(Setting<T> setting, ServerConfig before, ServerConfig after) {

@@ -31,7 +31,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,12 +58,8 @@ public final class ControlListener {
     private final LiveConfig live;
     private final ChannelDirectory directory;
     private final NanoClock clock;
-    /** The {@code --secret} in force and what checks it; replaced when a reload changes the secret. */
-    private volatile CurrentSecret secret;
     /** Makes each connection's transport: plain TCP or TLS. */
     private final TransportFactory transports;
-    /** Sessions admitted and not yet ended: the listener thread adds, any session's end subtracts. */
-    private final AtomicInteger admitted = new AtomicInteger();
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
     /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
     private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
@@ -183,24 +178,6 @@ public final class ControlListener {
         return clock;
     }
 
-    /** The shared secret hello must present now, or null when the server has none. */
-    SharedSecret secret() {
-        String text = config().get(Settings.SECRET);
-        if (text == null) {
-            return null;
-        }
-        CurrentSecret known = secret;
-        if (known == null || !known.text().equals(text)) {
-            known = new CurrentSecret(text, new SharedSecret(text));
-            secret = known;
-        }
-        return known.check();
-    }
-
-    /** A secret's text and what checks credentials against it. */
-    private record CurrentSecret(String text, SharedSecret check) {
-    }
-
     void count(SessionCloseReason reason) {
         closes.incrementAndGet(reason.ordinal());
     }
@@ -208,7 +185,6 @@ public final class ControlListener {
     void connectionEnded(ControlConnection session) {
         if (connections.remove(session)) {
             endedOutboxPeak.accumulate(session.outbox().peakBytes());
-            admitted.decrementAndGet();
             sessionsByAddress.computeIfPresent(AddressBlock.of(session.address()),
                     (block, open) -> open == 1 ? null : open - 1);
         }
@@ -273,8 +249,8 @@ public final class ControlListener {
                 continue;
             }
             ServerConfig config = config();
-            // Only this thread adds, so the check and the add cannot let in more than the limit.
-            if (admitted.get() >= config.get(Settings.MAX_SESSIONS)) {
+            // Only this thread adds connections, so the check and the add cannot let in more than the limit.
+            if (connections.size() >= config.get(Settings.MAX_SESSIONS)) {
                 reject(connection, "the server has its maximum of " + config.get(Settings.MAX_SESSIONS) + " control connections");
                 continue;
             }
@@ -283,7 +259,6 @@ public final class ControlListener {
                         + config.get(Settings.MAX_SESSIONS_PER_ADDRESS) + " control connections");
                 continue;
             }
-            admitted.incrementAndGet();
             ControlConnection session = new ControlConnection(opened, this, address);
             connections.add(session);
             scope.fork(session::run);

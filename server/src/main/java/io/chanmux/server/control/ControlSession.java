@@ -72,6 +72,8 @@ final class ControlSession implements SessionHandle {
     private volatile boolean open = true;
     private volatile boolean authenticated;
     private volatile String clientName = "?";
+    /** The {@code --secret} in force when this session's {@code hello} proved it, or null. Reader thread. */
+    private String provenSecret;
     /** The admin secret this session's {@code hello} proved, or null. Reader thread. */
     private String adminSecret;
 
@@ -85,7 +87,7 @@ final class ControlSession implements SessionHandle {
         long now = listener.clock().nanoTime();
         this.requestRate = listener.config().get(Settings.REQUEST_RATE);
         this.requests = new TokenBucket(requestRate, 2.0 * requestRate, now);
-        this.authenticated = listener.secret() == null;
+        this.authenticated = listener.config().get(Settings.SECRET) == null;
         this.lastRequestNs = now;
     }
 
@@ -177,8 +179,8 @@ final class ControlSession implements SessionHandle {
         }
         Op op = Op.fromWireName(envelope.op());
         try {
-            if (!authenticated && op != Op.HELLO) {
-                throw envelope.error(ErrorCode.UNAUTHORIZED, "this server needs 'hello' with 'auth' first");
+            if (op != Op.HELLO) {
+                requireSecret(envelope);
             }
             if (op != null && op.isAdmin()) {
                 requireAdmin(envelope, op);
@@ -232,6 +234,7 @@ final class ControlSession implements SessionHandle {
         ObjectNode body = ControlCodec.object();
         addChanges(body.putArray("applied"), changes.applied());
         addChanges(body.putArray("needsRestart"), changes.needsRestart());
+        changes.overridden().forEach(setting -> body.withArray("overridden").add(setting.name()));
         return body;
     }
 
@@ -242,9 +245,10 @@ final class ControlSession implements SessionHandle {
     }
 
     private ObjectNode hello(ControlRequest.Hello request) throws RequestException {
-        SharedSecret secret = listener.secret();
+        String secret = listener.config().get(Settings.SECRET);
         if (secret != null) {
-            String refusal = secret.check(request.user(), request.auth(), System.currentTimeMillis() / 1000);
+            String refusal = new SharedSecret(secret).check(request.user(), request.auth(),
+                    System.currentTimeMillis() / 1000);
             if (refusal != null) {
                 throw new RequestException(ErrorCode.UNAUTHORIZED, refusal);
             }
@@ -254,6 +258,7 @@ final class ControlSession implements SessionHandle {
             throw new RequestException(ErrorCode.UNAUTHORIZED, "wrong admin secret");
         }
         authenticated = true;
+        provenSecret = secret;
         if (request.admin() != null) {
             adminSecret = request.admin();
         }
@@ -296,6 +301,23 @@ final class ControlSession implements SessionHandle {
             throw new RequestException(ErrorCode.LIMIT, "pool " + pool.index() + " is too busy; try again");
         }
         return answer.await();
+    }
+
+    /**
+     * Checks that this session proved the {@code --secret} in force now (none needs no proof), so a
+     * reload that replaces a leaked secret stops the sessions that used it until they prove the new one.
+     */
+    private void requireSecret(Request envelope) throws RequestException {
+        String current = listener.config().get(Settings.SECRET);
+        if (current == null) {
+            return;
+        }
+        if (!authenticated) {
+            throw envelope.error(ErrorCode.UNAUTHORIZED, "this server needs 'hello' with 'auth' first");
+        }
+        if (!current.equals(provenSecret)) {
+            throw envelope.error(ErrorCode.UNAUTHORIZED, "the server's secret has changed: send 'hello' with the new one");
+        }
     }
 
     /**

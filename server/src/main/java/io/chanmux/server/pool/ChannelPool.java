@@ -280,9 +280,11 @@ public final class ChannelPool {
                     + Integer.toUnsignedString(existing.peer.id()) + " in channel " + channel.id()));
             return;
         }
-        if (members.byPeer.size() >= channel.maxPeers()) {
+        // The channel's own limit, or a lower --max-peers a reload set since it was created.
+        int maxPeers = Math.min(channel.maxPeers(), live.current().get(Settings.MAX_PEERS));
+        if (members.byPeer.size() >= maxPeers) {
             c.answer().refuse(new RequestException(ErrorCode.FULL,
-                    "channel " + channel.id() + " has its maximum of " + channel.maxPeers() + " peers"));
+                    "channel " + channel.id() + " has its maximum of " + maxPeers + " peers"));
             return;
         }
         Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), live.peerRates(),

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What a reload applies, reports and refuses, without a server. */
 class LiveConfigTest {
     private final AtomicReference<ServerConfig> sources = new AtomicReference<>(ServerConfig.builder().build());
-    private final LiveConfig live = new LiveConfig(sources.get(), sources::get);
+    private final LiveConfig live = new LiveConfig(sources.get(), () -> ConfigReading.of(sources.get()));
 
     @Test
     void shouldApplyLiveSettingsAndLeaveTheOthersReportedAsNeedingARestartWhenReloaded() {
@@ -61,14 +60,34 @@ class LiveConfigTest {
     }
 
     @Test
-    void shouldChangeNothingWhenTheSourcesCannotBeRead() {
-        ServerConfig before = live.current();
-        LiveConfig unreadable = new LiveConfig(before, () -> {
-            throw new IllegalArgumentException("--config: cannot read /etc/chanmux.json");
+    void shouldKeepWhatTheLastGoodReloadAppliedWhenTheSourcesCannotBeReadAnyMore() {
+        AtomicReference<ConfigReading> readings = new AtomicReference<>(
+                ConfigReading.of(ServerConfig.builder().set(Settings.MAX_CHANNELS, 9).build()));
+        LiveConfig reloading = new LiveConfig(ServerConfig.builder().build(), () -> {
+            ConfigReading reading = readings.get();
+            if (reading == null) {
+                throw new IllegalArgumentException("--config: cannot read /etc/chanmux.json");
+            }
+            return reading;
         });
+        reloading.reload("test");
+        ServerConfig good = reloading.current();
+        readings.set(null);
 
-        assertThrows(IllegalArgumentException.class, () -> unreadable.reload("test"));
-        assertSame(before, unreadable.current());
+        assertThrows(IllegalArgumentException.class, () -> reloading.reload("test"));
+
+        assertSame(good, reloading.current());
+        assertEquals(9, reloading.current().get(Settings.MAX_CHANNELS));
+    }
+
+    @Test
+    void shouldReportSettingsWhoseFileValueIsOverriddenAndApplyNothingForThem() {
+        ConfigChanges changes = live.apply(new ConfigReading(ServerConfig.builder().build(), List.of(Settings.SECRET)));
+
+        assertEquals(List.of(Settings.SECRET), changes.overridden());
+        assertTrue(changes.applied().isEmpty());
+        assertEquals("overridden by a flag or the environment (the file's value does not count) --secret",
+                changes.summary());
     }
 
     @Test
