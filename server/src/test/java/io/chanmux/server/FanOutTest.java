@@ -3,10 +3,14 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
@@ -22,8 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class FanOutTest {
-    private final TestRelay relay = TestRelay.start();
+    private final TestRelay relay;
+
+    FanOutTest(UdpEngine engine) {
+        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine));
+    }
 
     @AfterEach
     void stop() {

@@ -6,20 +6,29 @@ import io.chanmux.server.config.PeerRates;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * One UDP socket and the virtual thread that reads it: blocking receive, validate, bind, then
- * fan-out of the unchanged datagram to every other bound peer of the sender's channel, sent from
- * this same socket. A channel with a port of its own has one (its "channel thread"); in
- * single-port mode each socket of the shared port has one, and any of them may serve any channel,
- * finding the sender through the pools' peer indexes ({@link PeerLookup}).
+ * One UDP socket and the thread that reads it: receive, validate, bind, then fan-out of the
+ * unchanged datagram to every other bound peer of the sender's channel, sent from this same
+ * socket. A channel with a port of its own has one (its "channel thread"); in single-port mode
+ * each socket of the shared port has one, and any of them may serve any channel, finding the
+ * sender through the pools' peer indexes ({@link PeerLookup}).
  *
- * <p>Threading: {@link #run} is the socket thread. It is the only reader of its socket and the
+ * <p>Two engines read a socket ({@code --udp-engine}), through the same {@link #onDatagram}: a
+ * virtual thread of its own doing blocking receive in {@link #run} (the default), or its pool's
+ * poll loop, one platform thread that {@link #register}s the socket non-blocking with its selector
+ * and calls {@link #drain} whenever the socket is readable. Whichever it is, that thread is "the
+ * socket thread" below, and there is one per socket.
+ *
+ * <p>Threading: the socket thread is the only reader of its socket and the
  * only sender on it (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it
  * verified ({@link Peer#bind}); it writes only its own row ({@link #writer}) of every counter and
  * peer activity and only its own rate limits, so every piece of state it writes has a single
@@ -80,31 +89,87 @@ public final class RelayPort {
         socket.close();
     }
 
-    /** The socket thread: receives until the socket is closed. */
+    /**
+     * A buffer {@link #run} or {@link #drain} receives into: one byte longer than the largest
+     * datagram, so an oversize one shows as such instead of being cut to size.
+     */
+    public static ByteBuffer receiveBuffer(int maxDatagramBytes) {
+        return ByteBuffer.allocateDirect(maxDatagramBytes + 1);
+    }
+
+    /** The socket thread of the virtual-thread engine: blocking receive until the socket is closed. */
     public void run() {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(maxDatagramBytes + 1);
+        ByteBuffer buffer = receiveBuffer(maxDatagramBytes);
         int sinceYield = 0;
-        while (true) {
-            if (++sinceYield == YIELD_EVERY) {
-                sinceYield = 0;
-                // Not Thread.yield(): it requeues this thread on its carrier's own queue, ahead of
-                // threads woken from outside (the control plane). A timed park goes through the
-                // scheduler's shared queue, behind them.
-                LockSupport.parkNanos(1);
+        try {
+            while (true) {
+                if (++sinceYield == YIELD_EVERY) {
+                    sinceYield = 0;
+                    // Not Thread.yield(): it requeues this thread on its carrier's own queue, ahead of
+                    // threads woken from outside (the control plane). A timed park goes through the
+                    // scheduler's shared queue, behind them.
+                    LockSupport.parkNanos(1);
+                }
+                receiveOne(buffer);
             }
-            buffer.clear();
-            InetSocketAddress source;
-            try {
-                source = (InetSocketAddress) socket.receive(buffer);
-            } catch (ClosedChannelException closed) {
-                return;
-            } catch (IOException e) {
-                // ICMP errors can surface here on some platforms; nothing was received.
-                unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
-                continue;
-            }
-            onDatagram(buffer, buffer.position(), source);
+        } catch (ClosedChannelException closed) {
+            // the normal way out
         }
+    }
+
+    /**
+     * Makes the socket non-blocking and registers it with {@code selector} for reading, with
+     * {@code attachment}, for {@link #drain}. Only the selector's own thread calls this.
+     */
+    public SelectionKey register(Selector selector, Object attachment) throws IOException {
+        socket.configureBlocking(false);
+        return socket.register(selector, SelectionKey.OP_READ, attachment);
+    }
+
+    /**
+     * One turn of the poll-loop engine on a registered socket its selector found readable: receives
+     * and handles datagrams until none is waiting or {@code batch} were handled, so one flooded
+     * socket cannot starve the others of its selector (a socket still holding datagrams is simply
+     * ready again at the next select). Only the selector's thread calls this; {@code buffer} is
+     * one of {@link #receiveBuffer}'s.
+     *
+     * @return false once the socket is closed
+     */
+    public boolean drain(ByteBuffer buffer, int batch) {
+        try {
+            int handled = 0;
+            while (handled < batch && receiveOne(buffer)) {
+                handled++;
+            }
+            return true;
+        } catch (ClosedChannelException closed) {
+            return false;
+        }
+    }
+
+    /**
+     * Receives one datagram and acts on it.
+     *
+     * @return false when none was waiting (a non-blocking socket), true when one was handled or a
+     *         receive error counted
+     */
+    private boolean receiveOne(ByteBuffer buffer) throws ClosedChannelException {
+        buffer.clear();
+        SocketAddress source;
+        try {
+            source = socket.receive(buffer);
+        } catch (ClosedChannelException closed) {
+            throw closed;
+        } catch (IOException e) {
+            // ICMP errors can surface here on some platforms; nothing was received.
+            unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
+            return true;
+        }
+        if (source == null) {
+            return false;
+        }
+        onDatagram(buffer, buffer.position(), (InetSocketAddress) source);
+        return true;
     }
 
     /** Validates one received datagram held in {@code buffer[0, length)} and acts on it. Socket thread only. */
@@ -250,7 +315,7 @@ public final class RelayPort {
         for (int i = 0, members = table.size(); i < members; i++) {
             Peer target = table.peer(i);
             InetSocketAddress address = target.address();
-            if (target != sender && address != null && send(buffer, length, address, counters)) {
+            if (target != sender && address != null && send(buffer.limit(length).position(0), address, counters)) {
                 copies++;
             }
         }
@@ -260,22 +325,25 @@ public final class RelayPort {
 
     /** Sends a whole answer datagram ({@code datagram} flipped) and counts it under {@code sent}. */
     private void reply(ByteBuffer datagram, InetSocketAddress target, RelayCounters counters, RelayCounter sent) {
-        try {
-            socket.send(datagram, target);
+        if (send(datagram, target, counters)) {
             counters.increment(writer, sent);
-        } catch (IOException e) {
-            counters.increment(writer, RelayCounter.SEND_ERRORS);
         }
     }
 
-    private boolean send(ByteBuffer buffer, int length, InetSocketAddress target, RelayCounters counters) {
-        buffer.limit(length).position(0);
+    /**
+     * Sends {@code datagram}'s remaining bytes to {@code target}; false, counted in {@code
+     * SEND_ERRORS}, when that failed or, on a non-blocking socket (poll-loop engine), when the
+     * socket's send buffer had no room: the datagram is dropped, never retried in a spin.
+     */
+    private boolean send(ByteBuffer datagram, InetSocketAddress target, RelayCounters counters) {
         try {
-            socket.send(buffer, target);
-            return true;
+            if (socket.send(datagram, target) > 0) {
+                return true;
+            }
         } catch (IOException e) {
-            counters.increment(writer, RelayCounter.SEND_ERRORS);
-            return false;
+            // the peer's address refused, or the network is down: counted below
         }
+        counters.increment(writer, RelayCounter.SEND_ERRORS);
+        return false;
     }
 }

@@ -3,6 +3,7 @@ package io.chanmux.server.config;
 import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.Setting.Check;
 import io.chanmux.server.log.LogFormat;
+import io.chanmux.server.pool.UdpEngine;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -86,6 +87,17 @@ public final class Settings {
     public static final Setting<Integer> UDP_RCVBUF = integer("udp-rcvbuf", "BYTES", "4194304", Check.atLeast(0),
             "SO_RCVBUF of channel sockets, so a burst of junk does not crowd out valid datagrams; the kernel caps "
                     + "it at net.core.rmem_max (logged once); 0 keeps the system default");
+
+    /**
+     * How the sockets of channels with a port of their own are read: a virtual thread each, or one
+     * selector thread per pool. The shared port is read by virtual threads with either.
+     */
+    public static final Setting<UdpEngine> UDP_ENGINE = add(new Setting<>("udp-engine",
+            new ValueType<>(UdpEngine.class, UdpEngine::parse, UdpEngine::optionValue, false), "ENGINE",
+            "virtual-threads", "virtual-threads", Check.any(),
+            "How channel ports are read: 'virtual-threads' (a thread per channel, blocking receive) or 'poll-loop' "
+                    + "(opt-in: one platform thread per pool selecting over its channels' sockets); the shared "
+                    + "--udp-port is read by virtual threads either way"));
 
     /** Control connections at once; more are answered {@code limit} and closed. */
     public static final Setting<Integer> MAX_SESSIONS = integer("max-sessions", "N", "10000", Check.atLeast(1),

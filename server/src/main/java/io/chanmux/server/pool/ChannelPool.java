@@ -18,6 +18,8 @@ import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +50,13 @@ import java.util.function.Consumer;
  * once it has unpublished the channel's members. When the pool thread is interrupted (server
  * shutdown cancels the parent scope), it closes every socket it serves, which ends their threads,
  * refuses every queued request, and the scope closes.
+ *
+ * <p>With {@code --udp-engine poll-loop} the channels' own sockets have no thread each: one
+ * platform thread, the pool's {@link PollLoop}, forked in a scope nested in the pool's, serves
+ * them all. The pool thread hands it each new channel's socket; when it retires a channel it
+ * closes the socket and waits for the loop to deregister it before it tells the directory, so the
+ * port is as free for the next create as with a thread per channel. The shared port's sockets
+ * keep their virtual threads with either engine.
  *
  * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
  * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
@@ -85,6 +94,8 @@ public final class ChannelPool {
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
+    /** The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null. Pool thread only. */
+    private PollLoop pollLoop;
 
     ChannelPool(int index, int poolCount, ChannelDirectory directory, LiveConfig live, NanoClock clock,
                 PeerIndex peerIndex, RelayPort sharedReader) {
@@ -160,20 +171,15 @@ public final class ChannelPool {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
-            channelStarter = channel -> scope.fork(() -> runChannel(channel));
             if (sharedReader != null) {
                 scope.fork(sharedReader::run);
             }
             scope.fork(this::tickKeepalives);
-            try {
-                while (true) {
-                    apply(commands.take());
-                }
-            } catch (InterruptedException e) {
-                // Shutdown. Keep the interrupt so join() returns at once and close() cancels the ticker.
-                Thread.currentThread().interrupt();
-            } finally {
-                retireAll();
+            if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
+                runWithPollLoop();
+            } else {
+                channelStarter = channel -> scope.fork(() -> runChannel(channel));
+                applyUntilInterrupted();
             }
             scope.join();
         } catch (InterruptedException e) {
@@ -181,17 +187,67 @@ public final class ChannelPool {
         }
     }
 
-    /** A channel's thread: relays until its socket closes, then hands the channel back to the directory. */
+    /**
+     * The pool thread with the poll-loop engine: the loop gets a platform thread, in a scope of
+     * its own nested in the pool's (a scope has one thread factory, and the pool's makes virtual
+     * threads), which the pool thread closes, interrupting the loop, once it has retired everything.
+     */
+    private void runWithPollLoop() {
+        PollLoop loop;
+        try {
+            loop = PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), config.get(Settings.POOL_QUEUE_CAPACITY),
+                    this::endChannel);
+        } catch (IOException e) {
+            throw new UncheckedIOException("pool " + index + " cannot open a selector", e);
+        }
+        var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
+        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
+                cfg -> cfg.withName("pool-" + index + "-poll").withThreadFactory(thread))) {
+            scope.fork(loop::run);
+            pollLoop = loop;
+            channelStarter = loop::register;
+            applyUntilInterrupted();
+            scope.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Applies commands until interrupted, then retires every channel, keeping the interrupt. Pool thread. */
+    private void applyUntilInterrupted() {
+        try {
+            while (true) {
+                apply(commands.take());
+            }
+        } catch (InterruptedException e) {
+            // Shutdown. Keep the interrupt so join() returns at once and close() cancels the ticker.
+            Thread.currentThread().interrupt();
+        } finally {
+            retireAll();
+        }
+    }
+
+    /** A channel's thread (virtual-thread engine): relays until its socket closes, then hands the channel back. */
     private void runChannel(Channel channel) {
         try {
             channel.ownPort().run();
         } finally {
-            ChannelDirectory.closeQuietly(channel);
-            try {
-                directory.channelEnded(channel);
-            } catch (InterruptedException e) {
-                // shutdown: the directory is stopping too
-            }
+            endChannel(channel);
+        }
+    }
+
+    /**
+     * A channel's socket thread has stopped serving it: closes its socket and hands the channel
+     * back to the directory, which frees its port. Normally a duplicate of the notice {@link
+     * #retire} sent. The channel's socket thread (or the poll loop) only.
+     */
+    private void endChannel(Channel channel) {
+        ChannelDirectory.closeQuietly(channel);
+        try {
+            directory.channelEnded(channel);
+        } catch (InterruptedException e) {
+            // shutdown: the directory is stopping too
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -430,14 +486,18 @@ public final class ChannelPool {
             peerIndex.remove(member.peer);
         }
         members.publish(PeerTable.EMPTY);
-        if (channel.ownPort() != null) {
-            ChannelDirectory.closeQuietly(channel);
-        }
         // Now, before the request that deleted it is answered, so the port is free for the very
         // next create (the protocol promises it); the socket thread's own notice, when it ends,
         // finds the channel already gone. A datagram in flight as its channel is deleted may
         // therefore miss the retired totals.
         try {
+            if (channel.ownPort() != null) {
+                ChannelDirectory.closeQuietly(channel);
+                if (pollLoop != null) {
+                    // A socket registered with a selector is closed in the kernel only once deregistered.
+                    pollLoop.awaitClosed();
+                }
+            }
             directory.channelEnded(channel);
         } catch (InterruptedException e) {
             // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.

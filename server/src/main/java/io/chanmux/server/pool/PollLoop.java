@@ -1,0 +1,197 @@
+package io.chanmux.server.pool;
+
+import io.chanmux.server.channel.RelayPort;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread owning a
+ * {@link Selector} over the own sockets of every channel of the pool, in the manner of a C relay's
+ * epoll loop. Each socket is registered once, non-blocking, for reading; the selector is
+ * level-triggered, so a wake-up costs neither a re-arm ({@code epoll_ctl}) nor a hand-off from a
+ * poller to a carrier thread, as a parked virtual thread's does. Each select drains every ready
+ * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
+ * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
+ * starve the others (a socket left with datagrams is ready again at the next select).
+ *
+ * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every channel it
+ * serves, and the only thread that registers, selects on or deregisters the keys of its selector.
+ * The pool thread reaches it only through a bounded queue of {@link Command}s and {@link
+ * Selector#wakeup}: it {@link #register}s a new channel's socket, and after closing a channel's
+ * socket (which cancels its key) it {@link #awaitClosed awaits} the deregistration, since the
+ * kernel closes a registered socket, and frees its port, only then. The loop ends when its thread
+ * is interrupted (the pool closes the loop's scope as it stops), closing its selector.
+ */
+final class PollLoop {
+    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    /**
+     * Datagrams one socket may hand in per turn. Large enough that a busy socket pays for its
+     * select many times over, small enough that a turn over a few thousand sockets stays short.
+     */
+    static final int BATCH_PER_SOCKET = 64;
+
+    private final int pool;
+    private final Selector selector;
+    private final BlockingQueue<Command> commands;
+    /** Every socket's datagrams land here in turn; only the loop thread touches it. */
+    private final ByteBuffer buffer;
+    /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
+    private final Consumer<Channel> ended;
+    /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
+    private volatile boolean stopped;
+
+    /** What the pool thread asks of the loop; applied in order at the top of the loop's next turn. */
+    private sealed interface Command {
+        /** Serve this channel's own socket. */
+        record Register(Channel channel) implements Command {
+        }
+
+        /** Deregister every key cancelled so far, whose closed sockets the kernel then closes, and count down. */
+        record Flush(CountDownLatch done) implements Command {
+        }
+    }
+
+    private PollLoop(int pool, Selector selector, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended) {
+        this.pool = pool;
+        this.selector = selector;
+        this.commands = new ArrayBlockingQueue<>(queueCapacity);
+        this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
+        this.ended = ended;
+    }
+
+    /**
+     * A loop with a new selector, not yet running.
+     *
+     * @param queueCapacity how many commands may wait for the loop
+     * @param ended         called on the loop thread for a channel whose socket it can no longer serve
+     * @throws IOException when no selector can be opened
+     */
+    static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended)
+            throws IOException {
+        return new PollLoop(pool, Selector.open(), maxDatagramBytes, queueCapacity, ended);
+    }
+
+    /** The loop thread: applies commands and drains ready sockets until interrupted. */
+    void run() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                applyCommands();
+                selector.select(this::onReady);
+            }
+        } catch (IOException e) {
+            log.error("pool {}'s poll loop failed; its channels stop relaying", pool, e);
+        } finally {
+            try {
+                // Deregisters every key, so the kernel closes each socket the pool has closed.
+                selector.close();
+            } catch (IOException e) {
+                log.debug("closing pool {}'s selector failed", pool, e);
+            }
+            // Only now: a caller that sees it needs no flush, as the selector is gone.
+            stopped = true;
+            clearStopped();
+        }
+    }
+
+    /**
+     * Has the loop serve a new channel's own socket. Pool thread.
+     *
+     * @throws IllegalStateException once the loop has stopped, or when interrupted (shutdown)
+     */
+    void register(Channel channel) {
+        try {
+            if (!queue(new Command.Register(channel))) {
+                throw new IllegalStateException("pool " + pool + "'s poll loop has stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("pool " + pool + " is stopping");
+        }
+    }
+
+    /**
+     * Returns once the loop has deregistered every key cancelled before this call: a socket the
+     * caller has just closed is then closed in the kernel, and its port can be bound again. Pool thread.
+     */
+    void awaitClosed() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        if (queue(new Command.Flush(done))) {
+            done.await();
+        }
+    }
+
+    /** Queues a command and wakes the loop; false, queuing nothing, once the loop has stopped. */
+    private boolean queue(Command command) throws InterruptedException {
+        if (stopped) {
+            return false;
+        }
+        // Waits for room rather than failing: the loop empties the queue every turn.
+        commands.put(command);
+        selector.wakeup();
+        if (stopped) {
+            clearStopped(); // the loop may have stopped after its last look at the queue
+        }
+        return true;
+    }
+
+    private void applyCommands() throws IOException {
+        for (Command command; (command = commands.poll()) != null; ) {
+            switch (command) {
+                case Command.Register r -> onRegister(r.channel());
+                case Command.Flush f -> {
+                    // Any select deregisters cancelled keys first; this one also serves what is ready.
+                    selector.selectNow(this::onReady);
+                    f.done().countDown();
+                }
+            }
+        }
+    }
+
+    private void onRegister(Channel channel) {
+        try {
+            channel.ownPort().register(selector, channel);
+        } catch (ClosedChannelException e) {
+            // Deleted before the loop got to it: its pool has already retired it.
+        } catch (IOException e) {
+            log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
+            ended.accept(channel);
+        }
+    }
+
+    /** One ready socket: at most a batch of its datagrams. Loop thread, inside a select. */
+    private void onReady(SelectionKey key) {
+        Channel channel = (Channel) key.attachment();
+        try {
+            // False once the socket is closed, whose key is then cancelled already: nothing to do.
+            channel.ownPort().drain(buffer, BATCH_PER_SOCKET);
+        } catch (RuntimeException e) {
+            // As a channel's own thread would end: this channel stops, the pool's other channels go on.
+            log.error("channel {} failed; closing it", channel.id(), e);
+            ended.accept(channel);
+        }
+    }
+
+    /**
+     * Once the loop has stopped: frees whoever waits for a queued flush. Any thread; each command
+     * is polled by exactly one. A queued channel's socket is left to its pool, which closes it
+     * when it retires the channel.
+     */
+    private void clearStopped() {
+        for (Command command; (command = commands.poll()) != null; ) {
+            switch (command) {
+                case Command.Register r -> { }
+                case Command.Flush f -> f.done().countDown();
+            }
+        }
+    }
+}

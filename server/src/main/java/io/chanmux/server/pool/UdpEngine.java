@@ -1,0 +1,43 @@
+package io.chanmux.server.pool;
+
+import java.util.Locale;
+
+/**
+ * How a pool reads the sockets of its channels that have a port of their own ({@code --udp-engine}).
+ * The shared port ({@code --udp-port}) is read by one virtual thread per socket with either engine.
+ * Immutable.
+ */
+public enum UdpEngine {
+    /**
+     * A virtual thread per channel doing blocking receive: the default. Each wake-up of a parked
+     * thread costs an {@code epoll_ctl} re-arm and a hand-off from the poller to a carrier.
+     */
+    VIRTUAL_THREADS("virtual-threads"),
+    /**
+     * One platform thread per pool owning a {@link java.nio.channels.Selector} over all of the
+     * pool's channel sockets, registered once, level-triggered ({@link PollLoop}). Opt-in.
+     */
+    POLL_LOOP("poll-loop");
+
+    private final String optionValue;
+
+    UdpEngine(String optionValue) {
+        this.optionValue = optionValue;
+    }
+
+    /** The value as {@code --udp-engine} takes it: {@code poll-loop}. */
+    public String optionValue() {
+        return optionValue;
+    }
+
+    /** The engine {@code text} names, in any case; an {@link IllegalArgumentException} quoting it otherwise. */
+    public static UdpEngine parse(String text) {
+        String wanted = text.trim().toLowerCase(Locale.ROOT);
+        for (UdpEngine engine : values()) {
+            if (engine.optionValue.equals(wanted)) {
+                return engine;
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not an engine: virtual-threads or poll-loop");
+    }
+}
