@@ -5,9 +5,13 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.ControlEvent;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 
@@ -17,8 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class ChannelLifecycleTest {
-    private final TestRelay relay = TestRelay.start();
+    private final TestRelay relay;
+
+    ChannelLifecycleTest(UdpEngine engine) {
+        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine));
+    }
 
     @AfterEach
     void stop() {

@@ -4,8 +4,11 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -18,11 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class DataPlaneHardeningTest {
+    private final UdpEngine engine;
+
+    DataPlaneHardeningTest(UdpEngine engine) {
+        this.engine = engine;
+    }
 
     @Test
     void shouldDropAndCountWhatAPeerSendsOverItsPacketRate() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_PPS, 20))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.PEER_RATE_PPS, 20))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer fast = relay.client("fast").join(channel.channel());
             TestPeer listener = relay.client("listener").join(channel.channel());
@@ -54,7 +64,7 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldDropWhatAPeerSendsOverItsByteRate() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_BYTES, 10_000))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.PEER_RATE_BYTES, 10_000))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer fat = relay.client("fat").join(channel.channel());
             relay.client("listener").join(channel.channel());
@@ -72,7 +82,7 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldKeepForwardingToOthersWhenOnePeersSocketIsGone() throws Exception {
-        try (TestRelay relay = TestRelay.start()) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer sender = relay.client("sender").join(channel.channel());
             TestPeer gone = relay.client("gone").join(channel.channel());
@@ -90,7 +100,7 @@ class DataPlaneHardeningTest {
 
     @Test
     void shouldNeverAnswerAStrangerAndAnswerValidRequestsAtMostOnce() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.PEER_RATE_PPS, 100_000)
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.PEER_RATE_PPS, 100_000)
                 .set(Settings.PEER_RATE_BYTES, 100_000_000));
              DatagramChannel stranger = DatagramChannel.open()) {
             ChannelInfo channel = relay.client("owner").create();

@@ -5,10 +5,13 @@ import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,15 +28,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same channel keeps flowing.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class HostileDatagramTest {
     private static final int MAX_DATAGRAM = 200;
 
-    private final TestRelay relay = TestRelay.start(b -> b.set(Settings.MAX_DATAGRAM, MAX_DATAGRAM));
+    private final TestRelay relay;
     private TestPeer alice;
     private TestPeer bob;
     private PeerHandle unbound;
     private DatagramChannel stranger;
     private InetSocketAddress channelPort;
+
+    HostileDatagramTest(UdpEngine engine) {
+        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.MAX_DATAGRAM, MAX_DATAGRAM));
+    }
 
     @BeforeEach
     void setUp() throws IOException {

@@ -3,9 +3,12 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 
@@ -15,10 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class KeepaliveTest {
-    private final TestRelay relay = TestRelay.start(b -> b
-            .set(Settings.PEER_TIMEOUT, Duration.ofMillis(1000))
-            .set(Settings.BIND_TIMEOUT, Duration.ofMillis(1000)));
+    private final TestRelay relay;
+
+    KeepaliveTest(UdpEngine engine) {
+        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine)
+                .set(Settings.PEER_TIMEOUT, Duration.ofMillis(1000))
+                .set(Settings.BIND_TIMEOUT, Duration.ofMillis(1000)));
+    }
 
     @AfterEach
     void stop() {

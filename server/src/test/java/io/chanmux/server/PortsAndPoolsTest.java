@@ -5,8 +5,11 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -19,10 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 @Timeout(60)
 class PortsAndPoolsTest {
 
-    @Test
-    void shouldAnswerNoPortsWhenTheRangeIsExhaustedAndReuseADeletedChannelsPort() throws Exception {
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldAnswerNoPortsWhenTheRangeIsExhaustedAndReuseADeletedChannelsPort(UdpEngine engine) throws Exception {
         int low = TestRelay.UDP_HIGH - 1;
-        try (TestRelay relay = TestRelay.start(b -> b
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine)
                 .set(Settings.UDP_PORTS, new PortRange(low, TestRelay.UDP_HIGH)))) {
             TestClient owner = relay.client("owner");
             ChannelInfo first = owner.create();

@@ -7,9 +7,13 @@ import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.PeerRateLimit;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.channel.SourceChallengeLimits;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -37,12 +41,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never the channel's traffic.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class ReturnRoutableBindTest {
     /** Moved by tests that need a cookie to expire; the server sees the system clock plus this. */
     private final AtomicLong clockOffsetNs = new AtomicLong();
-    private final TestRelay relay = TestRelay.start(b -> b, () -> System.nanoTime() + clockOffsetNs.get());
-    private final ChannelInfo channel = createChannel();
+    private final TestRelay relay;
+    private final ChannelInfo channel;
     private final List<DatagramChannel> sockets = new ArrayList<>();
+
+    ReturnRoutableBindTest(UdpEngine engine) {
+        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine), () -> System.nanoTime() + clockOffsetNs.get());
+        channel = createChannel();
+    }
 
     @AfterEach
     void stop() throws IOException {

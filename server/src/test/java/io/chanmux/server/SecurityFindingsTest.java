@@ -11,8 +11,11 @@ import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.control.SessionCloseReason;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -324,11 +327,12 @@ class SecurityFindingsTest {
      * it stopped likewise went unanswered). Servers closed while sessions create and delete channels
      * as fast as they can now end at once and leave no channel socket behind.
      */
-    @Test
-    void shouldCloseEveryChannelSocketWhenTheServerClosesDuringCreates() throws Exception {
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldCloseEveryChannelSocketWhenTheServerClosesDuringCreates(UdpEngine engine) throws Exception {
         List<Integer> alreadyOpen = ProcessSockets.udpPortsInRange(TestRelay.UDP_LOW, TestRelay.UDP_HIGH);
         for (int round = 0; round < 20; round++) {
-            TestRelay relay = TestRelay.start(b -> b.set(Settings.REQUEST_RATE, 1_000_000));
+            TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.REQUEST_RATE, 1_000_000));
             AtomicLong created = new AtomicLong();
             List<Thread> creators = new ArrayList<>();
             for (int i = 0; i < 6; i++) {

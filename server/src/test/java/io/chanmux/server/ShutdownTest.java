@@ -2,8 +2,11 @@ package io.chanmux.server;
 
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -23,9 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class ShutdownTest {
 
-    @Test
-    void shouldEndEveryThreadAndCloseEverySocketWithinTwoSecondsWhenClosedWithTraffic() throws Exception {
-        TestRelay relay = TestRelay.start();
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldEndEveryThreadAndCloseEverySocketWithinTwoSecondsWhenClosedWithTraffic(UdpEngine engine) throws Exception {
+        TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine));
         InetSocketAddress control = relay.control();
         List<Integer> ports = new ArrayList<>();
         List<TestClient> clients = new ArrayList<>();
