@@ -1,0 +1,120 @@
+package io.chanmux.server;
+
+import io.chanmux.protocol.client.ChanmuxClient;
+import io.chanmux.protocol.client.ChannelInfo;
+import io.chanmux.protocol.client.CreateOptions;
+import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.Settings;
+import io.chanmux.server.pool.UdpEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the poll-loop engine promises beyond relaying as the default engine does (the relay tests
+ * run under both): one platform thread per pool serves every channel socket, and a flooded
+ * channel starves neither its pool's other channels nor the control plane.
+ */
+@Timeout(60)
+class PollLoopTest {
+
+    @Test
+    void shouldServeEveryChannelFromOnePlatformThreadPerPoolWhenThePollLoopIsChosen() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 2))) {
+            TestClient owner = relay.client("owner");
+            for (int i = 0; i < 4; i++) {
+                String channel = owner.create().channel();
+                TestPeer a = relay.client("a" + i).join(channel);
+                TestPeer b = relay.client("b" + i).join(channel);
+                a.send("hello-" + i);
+                assertEquals("hello-" + i, b.receivePayload());
+            }
+
+            assertEquals(Set.of("pool0-poll", "pool1-poll"), pollThreads());
+        }
+    }
+
+    @Test
+    void shouldStartNoPollThreadWhenTheDefaultEngineRuns() throws Exception {
+        try (TestRelay relay = TestRelay.start()) {
+            String channel = relay.client("owner").create().channel();
+            TestPeer a = relay.client("a").join(channel);
+            TestPeer b = relay.client("b").join(channel);
+            a.send("hello");
+            assertEquals("hello", b.receivePayload());
+
+            assertEquals(Set.of(), pollThreads());
+        }
+    }
+
+    @Test
+    void shouldAnswerControlRequestsAndRelayOtherChannelsWhileOneChannelIsFlooded() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 1)
+                .set(Settings.PEER_RATE_PPS, 10_000_000).set(Settings.PEER_RATE_BYTES, 2_000_000_000)
+                .set(Settings.REQUEST_RATE, 100_000))) {
+            TestClient owner = relay.client("owner");
+            String flooded = owner.create().channel();
+            TestPeer flooder = relay.client("flooder").join(flooded);
+            relay.client("sink").join(flooded); // never reads: its copies pile up and are dropped
+            String quiet = owner.create().channel();
+            TestPeer alice = relay.client("alice").join(quiet);
+            TestPeer bob = relay.client("bob").join(quiet);
+
+            AtomicBoolean flooding = new AtomicBoolean(true);
+            AtomicLong sent = new AtomicLong();
+            Thread flood = Thread.ofPlatform().daemon().start(() -> {
+                byte[] payload = new byte[100];
+                try {
+                    while (flooding.get()) {
+                        flooder.handle().send(payload);
+                        sent.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // the socket closed: the flood is over
+                }
+            });
+            try (ChanmuxClient worker = relay.rawClient()) {
+                await().until(() -> relay.counter(RelayCounter.DATAGRAMS_IN) > 5_000);
+                long floodedBefore = relay.counter(RelayCounter.DATAGRAMS_IN);
+                long started = System.nanoTime();
+                for (int i = 0; i < 50; i++) {
+                    ChannelInfo channel = worker.create(CreateOptions.DEFAULTS);
+                    worker.join(channel.channel()).leave();
+                    worker.delete(channel.channel());
+                    alice.send("quiet-" + i);
+                    assertEquals("quiet-" + i, bob.receivePayload());
+                }
+                // A socket drained until empty on each turn would hold the loop for as long as the
+                // flood outpaces it: these rounds then take tens of seconds instead of about one.
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "50 rounds took " + took);
+                assertTrue(relay.counter(RelayCounter.DATAGRAMS_IN) - floodedBefore > 1_000,
+                        "the flood stalled while the requests were answered");
+            } finally {
+                flooding.set(false);
+                flood.join();
+            }
+            assertTrue(sent.get() > 10_000, "only " + sent.get() + " datagrams were sent");
+        }
+    }
+
+    /** The names of the live poll-loop threads; platform threads, so they are all listed. */
+    private static Set<String> pollThreads() {
+        List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().endsWith("-poll")).toList();
+        threads.forEach(t -> assertFalse(t.isVirtual(), t.getName()));
+        return threads.stream().map(Thread::getName).collect(Collectors.toSet());
+    }
+}
