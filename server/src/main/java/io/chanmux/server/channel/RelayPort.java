@@ -28,11 +28,10 @@ import java.util.function.Supplier;
  * and calls {@link #drain} whenever the socket is readable. Whichever it is, that thread is "the
  * socket thread" below, and there is one per socket.
  *
- * <p>Threading: the socket thread is the only reader of its socket and the
- * only sender on it (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it
- * verified ({@link Peer#bind}); it writes only its own row ({@link #writer}) of every counter and
- * peer activity and only its own rate limits, so every piece of state it writes has a single
- * writer. Other threads call {@link #close}. The receive path takes no lock and allocates nothing
+ * <p>Threading: the socket thread is the only reader of its socket and the only sender on it
+ * (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it verified ({@link
+ * Peer#bind}); it writes only its own row ({@link #writer}) of every counter and peer activity and
+ * only its own rate limits, so every piece of state it writes has a single writer. Other threads call {@link #close}. The receive path takes no lock and allocates nothing
  * of its own per forwarded datagram; it stops when the socket is closed, which is the normal way
  * out.
  *
