@@ -77,6 +77,10 @@ public final class ChannelPool {
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
+    private final int queueCapacity;
+    /** How the channels' own sockets are read, and the longest datagram the poll loop's buffer holds. */
+    private final UdpEngine engine;
+    private final int maxDatagramBytes;
     private final PeerIndex peerIndex;
     /** This pool's socket of the shared port, or null (a port per channel, or fewer sockets than pools). */
     private final RelayPort sharedReader;
@@ -111,7 +115,10 @@ public final class ChannelPool {
         this.sweepPeriodMs = config.sweepInterval().toMillis();
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
-        this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
+        this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
+        this.commands = new ArrayBlockingQueue<>(queueCapacity);
+        this.engine = config.get(Settings.UDP_ENGINE);
+        this.maxDatagramBytes = config.get(Settings.MAX_DATAGRAM);
     }
 
     /** This pool's position in {@link ChannelDirectory#pools()}. */
@@ -175,7 +182,7 @@ public final class ChannelPool {
                 scope.fork(sharedReader::run);
             }
             scope.fork(this::tickKeepalives);
-            if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
+            if (engine == UdpEngine.POLL_LOOP) {
                 runWithPollLoop();
             } else {
                 channelStarter = channel -> scope.fork(() -> runChannel(channel));
@@ -195,8 +202,7 @@ public final class ChannelPool {
     private void runWithPollLoop() {
         PollLoop loop;
         try {
-            loop = PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), config.get(Settings.POOL_QUEUE_CAPACITY),
-                    this::endChannel);
+            loop = PollLoop.open(index, maxDatagramBytes, queueCapacity, this::endChannel);
         } catch (IOException e) {
             throw new UncheckedIOException("pool " + index + " cannot open a selector", e);
         }
