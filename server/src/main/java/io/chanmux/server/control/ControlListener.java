@@ -40,7 +40,8 @@ import java.util.function.BooleanSupplier;
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. An admission permit is taken before a session starts: past {@code maxSessions} a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
- * closes sessions whose line or write deadline has passed. With TLS, each accepted connection is
+ * closes sessions whose line or write deadline has passed, and the {@link ControlWriters}' owner
+ * thread in the same scope starts the writer threads that send events to idle sessions. With TLS, each accepted connection is
  * wrapped by the {@link TransportFactory} (TLS, when the server has a certificate), and the
  * session's thread runs any handshake.
  *
@@ -62,6 +63,7 @@ public final class ControlListener {
     private final TransportFactory transports;
     private final Semaphore admission;
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ControlWriters writers = new ControlWriters();
     /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
     private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
@@ -100,6 +102,19 @@ public final class ControlListener {
     /** Sessions whose connection is open. */
     public int sessionCount() {
         return connections.size();
+    }
+
+    /**
+     * Writer threads running now: one per session that has events to send while its own thread
+     * waits for a request; 0 when every session is idle.
+     */
+    public int writerThreads() {
+        return writers.running();
+    }
+
+    /** Has a writer thread write {@code connection}'s outbox; the caller gave it the writer's role. Any thread. */
+    void startWriter(ControlConnection connection) {
+        writers.start(connection);
     }
 
     /** Connections the server ended for {@code reason} since it started. */
@@ -211,6 +226,7 @@ public final class ControlListener {
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("control-sessions").withThreadFactory(threads))) {
             scope.fork(this::checkDeadlines);
+            scope.fork(writers::run);
             try {
                 acceptUntilClosed(scope);
                 // The socket closed: a drain (sessions go on) or a shutdown, which interrupts us.
@@ -220,6 +236,7 @@ public final class ControlListener {
             } finally {
                 stopped.countDown();
                 connections.forEach(ControlConnection::closeSocket);
+                writers.stop();
             }
             scope.join();
         } catch (InterruptedException e) {
