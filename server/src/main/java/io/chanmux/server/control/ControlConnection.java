@@ -48,8 +48,8 @@ final class ControlConnection {
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
     /**
-     * Gathers a burst of small lines into one write. Kept small because it lives as long as the
-     * connection, and most connections are idle peers: a longer line goes to the socket directly.
+     * Gathers a burst of small lines into one write; a longer line goes to the socket directly.
+     * Made for each run of writes and dropped after it, so an idle connection holds none.
      */
     private static final int WRITE_BUFFER_BYTES = 512;
 
@@ -66,8 +66,6 @@ final class ControlConnection {
     private volatile long lineStartedNs;
     /** When the write in progress started; IDLE when nobody writes. */
     private volatile long writeStartedNs = IDLE;
-    /** Gathers lines into writes; made by the first writer, used only by the holder of the outbox's writer's role. */
-    private OutputStream out;
 
     ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
         this.socket = socket;
@@ -191,9 +189,7 @@ final class ControlConnection {
      */
     private boolean writeUntilEmpty() {
         try {
-            if (out == null) {
-                out = new BufferedOutputStream(socket.output(), WRITE_BUFFER_BYTES);
-            }
+            OutputStream out = new BufferedOutputStream(socket.output(), WRITE_BUFFER_BYTES);
             do {
                 for (Outbound item; (item = outbox.poll()) != null; ) {
                     // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
