@@ -35,7 +35,8 @@ import javax.net.ssl.SSLHandshakeException;
  * connection for the server's reasons.
  *
  * <p>Why not a reader and a writer thread for the whole connection: most sessions are idle peers,
- * and a second parked virtual thread's stack was about half of what an idle session cost.
+ * and the second parked thread (its stack above all) took the live heap of 10,000 sessions from
+ * 87 to 112 MB (docs/benchmarks.md §7.1).
  *
  * <p>{@link #run} is one try/finally: whatever ends the connection, the session is ended (its
  * peers and channels released), the outbox emptied and the listener's permit returned.

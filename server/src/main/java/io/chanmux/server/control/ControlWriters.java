@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The control port's writer threads, started on demand. A connection's own thread reads requests
  * and writes their replies; an event that reaches its {@link Outbox} while that thread is parked
  * in a read needs another thread to write it. Rather than park a second thread per connection for
- * that (its stack is most of an idle session's memory), a writer thread is started when the
- * outbox goes from nobody writing to something queued, and ends when the outbox is empty.
+ * that (a parked thread's stack is the largest part of an idle session), a writer thread is
+ * started when the outbox goes from nobody writing to something queued, and ends when the outbox
+ * is empty.
  *
  * <p>Only a scope's owner may fork into it, so the threads that ask for a writer (pool threads, the
  * listener) queue the connection here, and {@link #run}, the owner of the writers' scope, forks
