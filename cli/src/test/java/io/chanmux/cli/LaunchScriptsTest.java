@@ -84,6 +84,12 @@ class LaunchScriptsTest {
         assertTrue(run.output().contains("building chanmux-server..."), run.output());
         assertTrue(run.output().endsWith("chanmux-server " + io.chanmux.server.base.Version.VERSION + "\n"), run.output());
         assertBuiltWithoutSystemMavenAndPlain(run);
+
+        // The jar is built now: the young generation is bounded, unless CHANMUX_JAVA_OPTS says otherwise.
+        assertTrue(runWithJavaOptions("-XX:+PrintFlagsFinal", "bin/chanmux-server", "--version").output()
+                .matches("(?s).* MaxNewSize += 33554432 .*"), "-Xmn32m by default");
+        assertTrue(runWithJavaOptions("-Xmn64m -XX:+PrintFlagsFinal", "bin/chanmux-server", "--version").output()
+                .matches("(?s).* MaxNewSize += 67108864 .*"), "the user's -Xmn wins");
     }
 
     @Test
@@ -103,6 +109,12 @@ class LaunchScriptsTest {
 
     /** Runs a script of the copy with stdout and stderr together, as a CI log or a pipe gets them. */
     private ScriptRun run(String script, String... args) throws IOException, InterruptedException {
+        return runWithJavaOptions("", script, args);
+    }
+
+    /** As {@link #run}, with {@code javaOptions} in {@code CHANMUX_JAVA_OPTS}. */
+    private ScriptRun runWithJavaOptions(String javaOptions, String script, String... args)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(Stream.concat(
                 Stream.of(copy.resolve(script).toString()), Stream.of(args)).toList())
                 .directory(copy.toFile())
@@ -110,6 +122,7 @@ class LaunchScriptsTest {
                 .redirectOutput(temp.resolve("output.txt").toFile());
         builder.environment().remove("JAVA_HOME");
         builder.environment().remove("MAVEN_OPTS");
+        builder.environment().put("CHANMUX_JAVA_OPTS", javaOptions);
         // The fake mvn comes first; /usr/bin holds an older default java on many machines.
         builder.environment().put("PATH", fakeMavenFolder + ":/usr/bin:/bin");
         builder.environment().put("CHANMUX_JVM_DIRS",

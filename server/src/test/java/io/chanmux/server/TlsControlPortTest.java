@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.control.ControlCodec;
+import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.protocol.client.ClientTls;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.server.config.ServerConfig;
@@ -199,6 +200,21 @@ class TlsControlPortTest {
                 ServerConfig.builder().set(Settings.TLS_CERT, pem.certificate()).set(Settings.TLS_KEY, garbage).set(Settings.METRICS_PORT, -1).build()));
         assertTrue(badKey.getMessage().startsWith("--tls-key: " + garbage + " has no '-----BEGIN PRIVATE KEY-----'"),
                 badKey.getMessage());
+    }
+
+    @Test
+    void shouldWriteAnEventFromAWriterThreadWhileTheSessionWaitsForARequest() throws IOException {
+        try (TestRelay relay = tlsRelay(TestCertificates.server(), b -> b);
+             RawControlConnection session = new RawControlConnection(tlsSocket(relay.control()))) {
+            assertEquals(1, session.request("{\"id\":1,\"op\":\"ping\"}").path("id").asInt());
+            await().atMost(PATIENCE).until(() -> relay.server().listener().writerThreads() == 0);
+
+            relay.server().listener().beginDrain(new ServerEvent.Draining(1234));
+
+            assertEquals(1234, session.readMessage().path("timeoutMs").asLong());
+            await().atMost(PATIENCE).until(() -> relay.server().listener().writerThreads() == 0);
+            assertEquals(2, session.request("{\"id\":2,\"op\":\"ping\"}").path("id").asInt());
+        }
     }
 
     private static TestRelay tlsRelay(Pem pem, UnaryOperator<ServerConfig.Builder> more) {

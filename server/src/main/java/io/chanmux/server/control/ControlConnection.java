@@ -21,17 +21,22 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.StructuredTaskScope;
-import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
- * One control connection's I/O, plain or TLS ({@link ControlTransport}): a forked reader that reads request lines and hands each to the
- * connection's {@link ControlSession}, and the writer loop, run by the connection's own thread,
- * that drains the byte-bounded {@link Outbox} to the socket, encoding typed items as it goes. It
- * also keeps the line and write deadlines the listener's checker enforces, and closes the
+ * One control connection's I/O, plain or TLS ({@link ControlTransport}), on one thread while it
+ * idles: the connection's own thread reads request lines, hands each to the connection's {@link
+ * ControlSession}, and then writes what the byte-bounded {@link Outbox} holds (its reply, and any
+ * events queued meanwhile), encoding typed items as it goes. Events that arrive while it is parked
+ * in a read are written by a writer thread the {@link ControlWriters} start for them, which ends
+ * once the outbox is empty; the outbox lets one thread write at a time, so lines keep queue order.
+ * It also keeps the line and write deadlines the listener's checker enforces, and closes the
  * connection for the server's reasons.
+ *
+ * <p>Why not a reader and a writer thread for the whole connection: most sessions are idle peers,
+ * and the second parked thread (its stack above all) took the live heap of 10,000 sessions from
+ * 87 to 112 MB (docs/benchmarks.md §7.1).
  *
  * <p>{@link #run} is one try/finally: whatever ends the connection, the session is ended (its
  * peers and channels released), the outbox emptied and the listener's permit returned.
@@ -44,8 +49,8 @@ final class ControlConnection {
     private static final Duration LINGER = Duration.ofSeconds(2);
     private static final long LINGER_BYTES = 1 << 20;
     /**
-     * Gathers a burst of small lines into one write. Kept small because it lives as long as the
-     * connection, and most connections are idle peers: a longer line goes to the socket directly.
+     * Gathers a burst of small lines into one write; a longer line goes to the socket directly.
+     * Made for each run of writes and dropped after it, so an idle connection holds none.
      */
     private static final int WRITE_BUFFER_BYTES = 512;
 
@@ -60,7 +65,7 @@ final class ControlConnection {
     private final long openedNs;
     /** When the line being read started (the connection's start for the first line); IDLE between lines. */
     private volatile long lineStartedNs;
-    /** When the write in progress started; IDLE when the writer waits for output. */
+    /** When the write in progress started; IDLE when nobody writes. */
     private volatile long writeStartedNs = IDLE;
 
     ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
@@ -125,7 +130,7 @@ final class ControlConnection {
         closeSocket();
     }
 
-    /** Closes the socket and drops what is queued; the reader and writer then end. Any thread. */
+    /** Closes the socket and drops what is queued; the reader and any writer then end. Any thread. */
     void closeSocket() {
         try {
             socket.close();
@@ -137,26 +142,15 @@ final class ControlConnection {
         session.abandonPending();
     }
 
-    /** The connection's thread. Every line logged on it and on its reader carries the session id. */
+    /** The connection's thread. Every line logged on it carries the session id. */
     void run() {
         MDC.put(SESSION, session.id());
         log.atInfo().addKeyValue("event", "session_opened").log("session {} opened from {}", session.id(), remoteAddress());
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName("session-" + session.id()))) {
-            scope.fork(this::readRequests);
-            try {
-                writeOutput();
-                // The reader has finished; send FIN rather than close, so a client whose unread
-                // request bytes are still arriving (an oversized line) gets our last line, not a reset.
-                socket.shutdownOutput();
-            } catch (IOException e) {
-                log.debug("session {}: write failed: {}", session.id(), e.toString());
-                closeSocket();
+        try {
+            boolean lineTooLong = readRequests();
+            if (writeLastLines() && lineTooLong) {
+                discardInput();
             }
-            // Nothing more can be written: release a reader waiting for room in the outbox.
-            outbox.close();
-            scope.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             closeSocket();
             session.end();
@@ -167,19 +161,54 @@ final class ControlConnection {
         }
     }
 
-    private void writeOutput() throws IOException, InterruptedException {
-        OutputStream out = new BufferedOutputStream(socket.output(), WRITE_BUFFER_BYTES);
-        for (Outbound item; (item = outbox.take()) != null; ) {
-            while (item != null) {
-                // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
-                writeStartedNs = clock.nanoTime();
-                out.write(encode(item));
-                item = outbox.poll();
+    /** A writer thread: writes what is queued, then ends. Its starter gave it the outbox's writer's role. */
+    void writeQueued() {
+        writeUntilEmpty();
+    }
+
+    /**
+     * Writes the lines queued after reading ended, then sends FIN rather than closing, so a client
+     * whose unread request bytes are still arriving (an oversized line) gets our last line, not a
+     * reset. False when the connection closed first or the write failed.
+     */
+    private boolean writeLastLines() {
+        try {
+            if (outbox.finishAndClaimWriter() && writeUntilEmpty()) {
+                socket.shutdownOutput();
+                return true;
             }
-            out.flush();
-            writeStartedNs = IDLE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.debug("session {}: shutting down output failed: {}", session.id(), e.toString());
+            closeSocket();
         }
-        out.flush();
+        return false;
+    }
+
+    /**
+     * Writes what is queued, in order, until the outbox is empty, then gives up the writer's role.
+     * The caller holds the role. False (and the connection closed) when a write failed.
+     */
+    private boolean writeUntilEmpty() {
+        try {
+            OutputStream out = new BufferedOutputStream(socket.output(), WRITE_BUFFER_BYTES);
+            do {
+                for (Outbound item; (item = outbox.poll()) != null; ) {
+                    // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
+                    writeStartedNs = clock.nanoTime();
+                    out.write(encode(item));
+                }
+                out.flush();
+                writeStartedNs = IDLE;
+            } while (!outbox.releaseWriter());
+            return true;
+        } catch (IOException e) {
+            log.debug("session {}: write failed: {}", session.id(), e.toString());
+            writeStartedNs = IDLE; // the failure is the end of it, not a write still overdue
+            closeSocket(); // also drops the queue, so nobody waits for this writer
+            return false;
+        }
     }
 
     private byte[] encode(Outbound item) {
@@ -190,15 +219,20 @@ final class ControlConnection {
         };
     }
 
-    private void readRequests() {
+    /**
+     * Reads requests and answers each, writing what is queued after each answer, until the client
+     * ends, the connection closes or a line is too long. True for a line too long: its error is
+     * queued, and the client's remaining input is to be discarded once it is written.
+     */
+    private boolean readRequests() {
         try {
             LineReader lines = new LineReader(new LineTimer(socket.input()),
                     ControlCodec.MAX_LINE_BYTES);
             byte[] line;
             while ((line = lines.readLine()) != null) {
                 lineStartedNs = IDLE; // time spent answering is not the client's
-                if (!isBlank(line) && !session.handle(line)) {
-                    return;
+                if (!isBlank(line) && !(session.handle(line) && writeReplies())) {
+                    return false;
                 }
                 if (lines.hasPartialLine()) {
                     lineStartedNs = clock.nanoTime();
@@ -211,13 +245,10 @@ final class ControlConnection {
             byte[] error = replies.error(null, null, new RequestException(ErrorCode.LIMIT,
                     "line longer than " + e.limitBytes() + " bytes; closing the connection"));
             try {
-                outbox.putReply(new Outbound.Line(error));
+                return outbox.putReply(new Outbound.Line(error));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
-                return;
             }
-            outbox.finish();
-            discardInput();
         } catch (SSLHandshakeException e) {
             // A plain-text client, or one that distrusts us.
             log.atInfo().addKeyValue("event", "tls_handshake_failed").log("session {}: {}", session.id(), e.getMessage());
@@ -226,9 +257,17 @@ final class ControlConnection {
             log.debug("session {}: read ended: {}", session.id(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            outbox.finish();
         }
+        return false;
+    }
+
+    /**
+     * Writes the reply just queued, and whatever else is, unless a writer thread is at it. While
+     * this thread writes it reads no more requests, so a client that reads slowly is pushed back
+     * by TCP. False when the write failed.
+     */
+    private boolean writeReplies() {
+        return !outbox.claimWriter() || writeUntilEmpty();
     }
 
     /**

@@ -41,9 +41,10 @@ import java.util.function.BooleanSupplier;
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. A session is admitted before it starts: past {@code --max-sessions} as it is now, a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
- * closes sessions whose line or write deadline has passed. With TLS, each accepted connection is
- * wrapped by the {@link TransportFactory} (TLS, when the server has a certificate), and the
- * session's thread runs any handshake.
+ * closes sessions whose line or write deadline has passed, and the {@link ControlWriters}' owner
+ * thread in the same scope starts the writer threads that send events to idle sessions. With
+ * TLS, each accepted connection is wrapped by the {@link TransportFactory} (TLS, when the server
+ * has a certificate), and the session's thread runs any handshake.
  *
  * <p>{@link #run} is the listener thread. When the server socket closes it stops accepting but keeps
  * its sessions (a drain); when the thread is interrupted (shutdown) it closes every session's
@@ -61,6 +62,7 @@ public final class ControlListener {
     /** Makes each connection's transport: plain TCP or TLS. */
     private final TransportFactory transports;
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ControlWriters writers = new ControlWriters();
     /** Open sessions per IPv4 address or IPv6 /64, for {@code --max-sessions-per-address}. */
     private final Map<AddressBlock, Integer> sessionsByAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray closes = new AtomicLongArray(SessionCloseReason.values().length);
@@ -97,6 +99,19 @@ public final class ControlListener {
     /** Sessions whose connection is open. */
     public int sessionCount() {
         return connections.size();
+    }
+
+    /**
+     * Writer threads running now: one per session that has events to send while its own thread
+     * waits for a request; 0 when every session is idle.
+     */
+    public int writerThreads() {
+        return writers.running();
+    }
+
+    /** Has a writer thread write {@code connection}'s outbox; the caller gave it the writer's role. Any thread. */
+    void startWriter(ControlConnection connection) {
+        writers.start(connection);
     }
 
     /** Connections the server ended for {@code reason} since it started. */
@@ -211,6 +226,7 @@ public final class ControlListener {
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("control-sessions").withThreadFactory(threads))) {
             scope.fork(this::checkDeadlines);
+            scope.fork(writers::run);
             try {
                 acceptUntilClosed(scope);
                 // The socket closed: a drain (sessions go on) or a shutdown, which interrupts us.
@@ -220,6 +236,7 @@ public final class ControlListener {
             } finally {
                 stopped.countDown();
                 connections.forEach(ControlConnection::closeSocket);
+                writers.stop();
             }
             scope.join();
         } catch (InterruptedException e) {

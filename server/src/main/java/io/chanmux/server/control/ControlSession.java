@@ -105,6 +105,7 @@ final class ControlSession implements SessionHandle {
     public void tell(ServerEvent event, boolean essential) {
         switch (connection.outbox().offerEvent(event, essential)) {
             case QUEUED -> { }
+            case QUEUED_NEEDS_WRITER -> listener.startWriter(connection);
             case DROPPED -> listener.countDroppedEvent();
             case OVERFLOW -> connection.closeFor(SessionCloseReason.OUTBOUND_OVERFLOW);
         }

@@ -11,9 +11,10 @@ import java.time.Duration;
  * ({@link io.chanmux.server.control.tls.ControlTls}). A session sees only this, so it reads and
  * writes lines the same way over either.
  *
- * <p>Threading: the session's reader thread calls {@link #input} and {@link #setReadTimeout}; its
- * writer calls {@link #output} and {@link #shutdownOutput}; any thread may call {@link #close},
- * {@link #isOpen} and {@link #remoteAddress}.
+ * <p>Threading: the session's own thread calls {@link #input} and {@link #setReadTimeout}; the
+ * thread that holds its outbox's writer's role (the session's own thread, or a writer thread
+ * started for events) calls {@link #output} and {@link #shutdownOutput}; any thread may call
+ * {@link #close}, {@link #isOpen} and {@link #remoteAddress}.
  */
 public interface ControlTransport {
     /**

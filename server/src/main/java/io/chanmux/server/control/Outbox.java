@@ -23,24 +23,44 @@ import java.util.concurrent.locks.ReentrantLock;
  *       closed ({@code outbound_overflow}). There are at most a few per channel the session is in.</li>
  * </ul>
  *
- * <p>Threads: the session's reader and the pool threads put; the session's writer takes. A lock,
- * never held while blocking on I/O.
+ * <p>It also decides who writes, so that an idle connection parks one thread, not two: one thread
+ * at a time holds the <b>writer's role</b> and writes what is queued, in queue order, until the
+ * outbox is empty. The connection's own thread takes the role after each request it answered
+ * ({@link #claimWriter}); an event that arrives while nobody writes gives the role to a writer
+ * thread that the caller starts ({@link EventOutcome#QUEUED_NEEDS_WRITER}). After {@link
+ * #finishAndClaimWriter} no writer thread is started any more: the connection's thread writes
+ * the last lines itself.
+ *
+ * <p>Threads: the session's reader and the pool threads put; the holder of the writer's role
+ * polls. A lock, never held while blocking on I/O.
  */
 final class Outbox {
     /** How far essential events may go past the budget. */
     static final long ESSENTIAL_HEADROOM_BYTES = 64 * 1024;
 
     /** How {@link #offerEvent} went. */
-    enum EventOutcome { QUEUED, DROPPED, OVERFLOW }
+    enum EventOutcome {
+        /** Queued; a writer is already at work (or the connection's thread will write it). */
+        QUEUED,
+        /** Queued while nobody wrote: the writer's role is now the caller's to hand to a new writer thread. */
+        QUEUED_NEEDS_WRITER,
+        /** A churn event past half the budget: dropped. */
+        DROPPED,
+        /** An essential event past the headroom: the session must close. */
+        OVERFLOW
+    }
 
     private final long capacityBytes;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
+    /** Signalled when the outbox has room, when the writer gives up its role, and on close. */
     private final Condition hasRoom = lock.newCondition();
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
     private long queuedBytes;
     /** The most {@link #queuedBytes} has ever been: what this session cost the server at worst. */
     private long peakBytes;
+    /** Whether a thread holds the writer's role. */
+    private boolean writing;
+    /** Whether the connection's thread writes the last lines: no writer thread is started any more. */
     private boolean finished;
     private boolean closed;
 
@@ -49,13 +69,15 @@ final class Outbox {
     }
 
     /**
-     * Queues a reply from the session's reader, waiting while the outbox is full (a reply larger
-     * than the whole budget still goes out, alone). False when the session closed meanwhile.
+     * Queues a reply from the session's reader, waiting while a writer thread works and the outbox
+     * is full (a reply larger than the whole budget still goes out, alone). With nobody writing it
+     * is queued at once: the reader writes it next, and so itself waits on a client that reads
+     * slowly. False when the session closed meanwhile.
      */
     boolean putReply(Outbound reply) throws InterruptedException {
         lock.lock();
         try {
-            while (!closed && !queue.isEmpty() && queuedBytes + reply.bytes() > capacityBytes) {
+            while (!closed && writing && !queue.isEmpty() && queuedBytes + reply.bytes() > capacityBytes) {
                 hasRoom.await(1, TimeUnit.SECONDS);
             }
             return !closed && enqueue(reply);
@@ -64,7 +86,7 @@ final class Outbox {
         }
     }
 
-    /** Queues a pool's reply; never blocks. */
+    /** Queues a pool's reply; never blocks. The reader waiting for it writes it. */
     void putPoolReply(Outbound.PoolReply reply) {
         lock.lock();
         try {
@@ -89,41 +111,87 @@ final class Outbox {
                 return essential ? EventOutcome.OVERFLOW : EventOutcome.DROPPED;
             }
             enqueue(item);
-            return EventOutcome.QUEUED;
+            if (writing || finished) {
+                return EventOutcome.QUEUED;
+            }
+            writing = true;
+            return EventOutcome.QUEUED_NEEDS_WRITER;
         } finally {
             lock.unlock();
         }
     }
 
-    /** The writer: the next item, waiting for one; null once finished and empty, or closed. */
-    Outbound take() throws InterruptedException {
+    /**
+     * The connection's thread, after answering a request: takes the writer's role if something
+     * is queued and nobody writes. True: the caller writes until {@link #releaseWriter} lets it go.
+     */
+    boolean claimWriter() {
         lock.lock();
         try {
-            while (queue.isEmpty() && !finished && !closed) {
-                notEmpty.await();
+            if (writing || closed || queue.isEmpty()) {
+                return false;
             }
-            return closed ? null : dequeue();
+            writing = true;
+            return true;
         } finally {
             lock.unlock();
         }
     }
 
-    /** The writer: the next item if one is queued, else null. */
+    /**
+     * The connection's thread, once it reads no more: starts no writer thread any more, waits for
+     * the one at work to finish, and takes the writer's role for the last lines. False when closed.
+     */
+    boolean finishAndClaimWriter() throws InterruptedException {
+        lock.lock();
+        try {
+            finished = true;
+            while (writing && !closed) {
+                hasRoom.await();
+            }
+            if (closed) {
+                return false;
+            }
+            writing = true;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The writer: gives up its role if nothing is queued. False when something was queued
+     * meanwhile: the caller still holds the role and writes on, so nothing waits unwritten.
+     */
+    boolean releaseWriter() {
+        lock.lock();
+        try {
+            if (!closed && !queue.isEmpty()) {
+                return false;
+            }
+            writing = false;
+            hasRoom.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a thread holds the writer's role. */
+    boolean isWriting() {
+        lock.lock();
+        try {
+            return writing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The writer: the next item if one is queued, else null (also once closed). */
     Outbound poll() {
         lock.lock();
         try {
             return closed ? null : dequeue();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** No more replies will come: the writer ends once it has written what is queued. */
-    void finish() {
-        lock.lock();
-        try {
-            finished = true;
-            notEmpty.signalAll();
         } finally {
             lock.unlock();
         }
@@ -136,7 +204,6 @@ final class Outbox {
             closed = true;
             queue.clear();
             queuedBytes = 0;
-            notEmpty.signalAll();
             hasRoom.signalAll();
         } finally {
             lock.unlock();
@@ -167,7 +234,6 @@ final class Outbox {
         queue.add(item);
         queuedBytes += item.bytes();
         peakBytes = Math.max(peakBytes, queuedBytes);
-        notEmpty.signal();
         return true;
     }
 

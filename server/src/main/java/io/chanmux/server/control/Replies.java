@@ -14,7 +14,7 @@ import io.chanmux.server.pool.Joined;
 /**
  * The one reply path: turns a request's outcome into its line and counts it in {@link
  * RequestCounts}, whichever thread of the session encodes it (the reader for its own answers, the
- * writer for pool answers). Stateless apart from the shared counts; thread-safe.
+ * holder of the outbox's writer's role for pool answers). Stateless apart from the shared counts; thread-safe.
  */
 final class Replies {
     private final RequestCounts counts;

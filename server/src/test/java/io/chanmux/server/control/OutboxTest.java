@@ -1,5 +1,6 @@
 package io.chanmux.server.control;
 
+import io.chanmux.protocol.control.ControlRequest;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.ServerEvent;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class OutboxTest {
     @Test
     void shouldDropChurnEventsOnceHalfFullButKeepEssentialOnes() throws Exception {
         Outbox outbox = new Outbox(4 * Outbound.TYPED_BYTES);
-        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false));
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
         assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false));
         assertEquals(Outbox.EventOutcome.DROPPED, outbox.offerEvent(CHURN, false), "past half the budget");
 
@@ -39,7 +40,8 @@ class OutboxTest {
     void shouldOverflowWhenEssentialEventsPassTheHeadroom() {
         Outbox outbox = new Outbox(Outbound.TYPED_BYTES);
         long fits = (Outbound.TYPED_BYTES + Outbox.ESSENTIAL_HEADROOM_BYTES) / Outbound.TYPED_BYTES;
-        for (long i = 0; i < fits; i++) {
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(ESSENTIAL, true));
+        for (long i = 1; i < fits; i++) {
             assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(ESSENTIAL, true));
         }
         assertEquals(Outbox.EventOutcome.OVERFLOW, outbox.offerEvent(ESSENTIAL, true));
@@ -49,12 +51,61 @@ class OutboxTest {
     void shouldMakeAReplyWaitForRoomAndReleaseItWhenTheWriterTakes() throws Exception {
         Outbox outbox = new Outbox(100);
         assertTrue(outbox.putReply(new Outbound.Line(new byte[80])));
+        assertTrue(outbox.claimWriter(), "a writer thread is at work");
         CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> put(outbox, new byte[80]));
 
         await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !second.isDone());
-        assertInstanceOf(Outbound.Line.class, outbox.take());
+        assertInstanceOf(Outbound.Line.class, outbox.poll());
         assertTrue(second.get(2, TimeUnit.SECONDS));
         assertEquals(80, outbox.queuedBytes());
+    }
+
+    @Test
+    void shouldQueueAReplyAtOnceWhenNobodyWritesEvenIfFull() throws Exception {
+        Outbox outbox = new Outbox(100);
+        assertTrue(outbox.putReply(new Outbound.Line(new byte[80])));
+        assertTrue(outbox.putReply(new Outbound.Line(new byte[80])), "the reader writes both next");
+        assertEquals(160, outbox.queuedBytes());
+    }
+
+    @Test
+    void shouldHandTheWriterRoleToTheFirstEventQueuedWhileNobodyWrites() {
+        Outbox outbox = new Outbox(10_000);
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
+        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false), "a writer is already at work");
+        assertTrue(outbox.isWriting());
+        assertFalse(outbox.claimWriter(), "one writer at a time");
+
+        assertInstanceOf(Outbound.Event.class, outbox.poll());
+        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false));
+        assertInstanceOf(Outbound.Event.class, outbox.poll());
+        assertInstanceOf(Outbound.Event.class, outbox.poll());
+        assertNull(outbox.poll());
+        assertTrue(outbox.releaseWriter());
+        assertFalse(outbox.isWriting());
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
+    }
+
+    @Test
+    void shouldKeepTheWriterRoleWhenSomethingWasQueuedBeforeItsRelease() {
+        Outbox outbox = new Outbox(1_000);
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
+        assertInstanceOf(Outbound.Event.class, outbox.poll());
+        outbox.putPoolReply(new Outbound.PoolReply(new ControlRequest.Ping(null), null, null));
+
+        assertFalse(outbox.releaseWriter(), "the pool reply would wait unwritten");
+        assertTrue(outbox.isWriting());
+        assertInstanceOf(Outbound.PoolReply.class, outbox.poll());
+        assertTrue(outbox.releaseWriter());
+    }
+
+    @Test
+    void shouldLetTheReaderClaimTheWriterRoleOnlyWhenSomethingIsQueuedAndNobodyWrites() throws Exception {
+        Outbox outbox = new Outbox(1_000);
+        assertFalse(outbox.claimWriter(), "nothing to write");
+        outbox.putReply(new Outbound.Line(new byte[10]));
+        assertTrue(outbox.claimWriter());
+        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false), "the reader writes it too");
     }
 
     @Test
@@ -68,25 +119,49 @@ class OutboxTest {
     void shouldWakeAWaitingReplyAndDropEverythingWhenClosed() throws Exception {
         Outbox outbox = new Outbox(100);
         assertTrue(outbox.putReply(new Outbound.Line(new byte[80])));
+        assertTrue(outbox.claimWriter());
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> put(outbox, new byte[80]));
 
         outbox.close();
 
         assertFalse(waiting.get(2, TimeUnit.SECONDS));
         assertEquals(0, outbox.queuedBytes());
-        assertNull(outbox.take());
+        assertNull(outbox.poll());
     }
 
     @Test
     void shouldLetTheWriterDrainWhatIsQueuedAfterFinish() throws Exception {
         Outbox outbox = new Outbox(1_000);
         outbox.putReply(new Outbound.Line(new byte[10]));
-        outbox.offerEvent(CHURN, false);
-        outbox.finish();
+        assertTrue(outbox.finishAndClaimWriter());
+        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false), "written by the last writer");
 
-        assertInstanceOf(Outbound.Line.class, outbox.take());
-        assertInstanceOf(Outbound.Event.class, outbox.take());
-        assertNull(outbox.take(), "finished and empty: the writer ends");
+        assertInstanceOf(Outbound.Line.class, outbox.poll());
+        assertInstanceOf(Outbound.Event.class, outbox.poll());
+        assertNull(outbox.poll());
+        assertTrue(outbox.releaseWriter(), "finished and empty: the writer ends");
+    }
+
+    @Test
+    void shouldStartNoWriterAfterFinishAndWaitForTheOneAtWork() throws Exception {
+        Outbox outbox = new Outbox(1_000);
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
+        CompletableFuture<Boolean> last = CompletableFuture.supplyAsync(() -> finishAndClaim(outbox));
+
+        await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !last.isDone());
+        while (outbox.poll() != null) {
+            // the writer at work writes what it finds
+        }
+        assertTrue(outbox.releaseWriter());
+        assertTrue(last.get(2, TimeUnit.SECONDS), "the connection's thread takes over for the last lines");
+        assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false), "no writer thread after finish");
+    }
+
+    @Test
+    void shouldNotHandTheLastLinesOverWhenClosed() throws Exception {
+        Outbox outbox = new Outbox(1_000);
+        outbox.close();
+        assertFalse(outbox.finishAndClaimWriter());
     }
 
     @Test
@@ -94,11 +169,20 @@ class OutboxTest {
         Outbox outbox = new Outbox(1_000);
         outbox.putReply(new Outbound.Line(new byte[300]));
         outbox.putReply(new Outbound.Line(new byte[200]));
-        outbox.take();
+        outbox.claimWriter();
+        outbox.poll();
         outbox.putReply(new Outbound.Line(new byte[100]));
 
         assertEquals(300, outbox.queuedBytes());
         assertEquals(500, outbox.peakBytes());
+    }
+
+    private static boolean finishAndClaim(Outbox outbox) {
+        try {
+            return outbox.finishAndClaimWriter();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean put(Outbox outbox, byte[] line) {
