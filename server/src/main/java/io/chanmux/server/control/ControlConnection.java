@@ -161,9 +161,34 @@ final class ControlConnection {
         }
     }
 
-    /** A writer thread: writes what is queued, then ends. Its starter gave it the outbox's writer's role. */
+    /**
+     * A writer thread: writes what is queued, then ends. Its starter gave it the outbox's writer's
+     * role. Not just {@link #writeUntilEmpty}: nothing above this thread would log a bug that
+     * escapes it, or give back the role, so the connection would wait for the write timeout.
+     */
     void writeQueued() {
-        writeUntilEmpty();
+        try {
+            writeUntilEmpty();
+        } catch (RuntimeException | Error e) {
+            writeStartedNs = IDLE;
+            closeAfterWriterFailed("writer_failed", e);
+        }
+    }
+
+    /**
+     * No writer thread could be started for the events queued ({@link ControlWriters}): closes the
+     * connection, whose outbox would otherwise keep its writer's role with nobody writing.
+     */
+    void writerNotStarted(Throwable cause) {
+        closeAfterWriterFailed("writer_fork_failed", cause);
+    }
+
+    /** A writer failed in a way no write timeout covers: the role is never given back, so close (which wakes its waiters). */
+    private void closeAfterWriterFailed(String event, Throwable cause) {
+        closeSocket();
+        // Any thread (a writer thread, the writers' owner): name the session here, not through the MDC.
+        log.atWarn().addKeyValue("event", event).addKeyValue(SESSION, session.id()).setCause(cause)
+                .log("session {}: writing its events failed, closing it: {}", session.id(), cause.toString());
     }
 
     /**
@@ -173,7 +198,13 @@ final class ControlConnection {
      */
     private boolean writeLastLines() {
         try {
-            if (outbox.finishAndClaimWriter() && writeUntilEmpty()) {
+            if (!outbox.finishAndClaimWriter(listener.config().get(Settings.WRITE_TIMEOUT).toNanos())) {
+                if (socket.isOpen()) {
+                    closeFor(SessionCloseReason.WRITE_TIMEOUT); // a writer thread held the role that long
+                }
+                return false;
+            }
+            if (writeUntilEmpty()) {
                 socket.shutdownOutput();
                 return true;
             }

@@ -103,7 +103,7 @@ public final class ControlListener {
 
     /**
      * Writer threads running now: one per session that has events to send while its own thread
-     * waits for a request; 0 when every session is idle.
+     * waits for a request; 0 when every session is idle. Exported as {@code chanmux_control_writer_threads}.
      */
     public int writerThreads() {
         return writers.running();
@@ -112,6 +112,11 @@ public final class ControlListener {
     /** Has a writer thread write {@code connection}'s outbox; the caller gave it the writer's role. Any thread. */
     void startWriter(ControlConnection connection) {
         writers.start(connection);
+    }
+
+    /** For tests: the next writer thread fails to start, as it would with no memory left for one. */
+    void failNextWriterFork() {
+        writers.failNextFork();
     }
 
     /** Connections the server ended for {@code reason} since it started. */
@@ -134,6 +139,11 @@ public final class ControlListener {
      * draining flag (so {@code create} is refused) and closes the server socket (no new sessions).
      */
     public void beginDrain(ServerEvent.Draining event) {
+        tellEverySession(event);
+    }
+
+    /** Queues {@code event} for every session, as an essential one. Any thread. */
+    void tellEverySession(ServerEvent event) {
         connections.forEach(connection -> connection.tell(event));
     }
 

@@ -140,14 +140,20 @@ final class Outbox {
 
     /**
      * The connection's thread, once it reads no more: starts no writer thread any more, waits for
-     * the one at work to finish, and takes the writer's role for the last lines. False when closed.
+     * the one at work to finish, and takes the writer's role for the last lines. False when closed,
+     * or when the role is still held after {@code timeoutNs} (the write timeout): a writer that
+     * never gave it back must not keep the connection, and its session, forever.
      */
-    boolean finishAndClaimWriter() throws InterruptedException {
+    boolean finishAndClaimWriter(long timeoutNs) throws InterruptedException {
         lock.lock();
         try {
             finished = true;
+            long leftNs = timeoutNs;
             while (writing && !closed) {
-                hasRoom.await();
+                if (leftNs <= 0) {
+                    return false;
+                }
+                leftNs = hasRoom.awaitNanos(leftNs);
             }
             if (closed) {
                 return false;
@@ -177,7 +183,7 @@ final class Outbox {
         }
     }
 
-    /** Whether a thread holds the writer's role. */
+    /** Whether a thread holds the writer's role. For tests: the writers themselves go by what the other methods return. */
     boolean isWriting() {
         lock.lock();
         try {

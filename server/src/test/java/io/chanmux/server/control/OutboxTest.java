@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class OutboxTest {
     private static final ServerEvent CHURN = new ServerEvent.PeerJoined("9f2c61d0a4b3e871", 7);
+    /** Longer than any test waits: these writers do give the role back. */
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final ServerEvent ESSENTIAL = new ServerEvent.ChannelDeleted("9f2c61d0a4b3e871", EventReason.DELETED);
 
     @Test
@@ -133,7 +135,7 @@ class OutboxTest {
     void shouldLetTheWriterDrainWhatIsQueuedAfterFinish() throws Exception {
         Outbox outbox = new Outbox(1_000);
         outbox.putReply(new Outbound.Line(new byte[10]));
-        assertTrue(outbox.finishAndClaimWriter());
+        assertTrue(outbox.finishAndClaimWriter(WAIT_NS));
         assertEquals(Outbox.EventOutcome.QUEUED, outbox.offerEvent(CHURN, false), "written by the last writer");
 
         assertInstanceOf(Outbound.Line.class, outbox.poll());
@@ -161,7 +163,7 @@ class OutboxTest {
     void shouldNotHandTheLastLinesOverWhenClosed() throws Exception {
         Outbox outbox = new Outbox(1_000);
         outbox.close();
-        assertFalse(outbox.finishAndClaimWriter());
+        assertFalse(outbox.finishAndClaimWriter(WAIT_NS));
     }
 
     @Test
@@ -179,7 +181,7 @@ class OutboxTest {
 
     private static boolean finishAndClaim(Outbox outbox) {
         try {
-            return outbox.finishAndClaimWriter();
+            return outbox.finishAndClaimWriter(WAIT_NS);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -191,5 +193,14 @@ class OutboxTest {
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void shouldGiveUpWaitingForAWriterThatKeepsTheRoleLongerThanTheTimeout() throws Exception {
+        Outbox outbox = new Outbox(1_000);
+        assertEquals(Outbox.EventOutcome.QUEUED_NEEDS_WRITER, outbox.offerEvent(CHURN, false));
+
+        assertFalse(outbox.finishAndClaimWriter(TimeUnit.MILLISECONDS.toNanos(50)), "the writer never gave the role back");
+        assertTrue(outbox.isWriting());
     }
 }
