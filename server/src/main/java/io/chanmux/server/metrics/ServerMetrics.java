@@ -68,6 +68,11 @@ public final class ServerMetrics {
                 .callback(callback -> callback.call(listener.sessionCount()))
                 .register(registry);
         GaugeWithCallback.builder()
+                .name("chanmux_control_writer_threads")
+                .help("Threads writing events to sessions that wait for a request: 0 when all are idle; a floor that stays up means clients that read slowly.")
+                .callback(callback -> callback.call(listener.writerThreads()))
+                .register(registry);
+        GaugeWithCallback.builder()
                 .name("chanmux_channels").help("Live channels.")
                 .callback(callback -> callback.call(directory.channels().size()))
                 .register(registry);
