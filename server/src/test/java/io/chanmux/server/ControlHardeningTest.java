@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chanmux.protocol.client.ChanmuxException;
 import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
+import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.control.SessionCloseReason;
 import io.chanmux.server.control.SharedSecret;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class ControlHardeningTest {
     private static final Duration SHORT = Duration.ofMillis(300);
+    /** 200,000 events queued at once (40 bytes charged each): more than loopback's socket buffers ever take in. */
+    private static final long BACKED_UP = 8 << 20;
 
     @Test
     void shouldCloseAConnectionThatSendsNoLineWithinTheLineTimeout() throws Exception {
@@ -92,6 +97,39 @@ class ControlHardeningTest {
                             + relay.server().listener().closedBy(SessionCloseReason.OUTBOUND_OVERFLOW) == 1);
             bystander.control().ping();
             assertEquals(1, relay.server().listener().sessionCount());
+        }
+    }
+
+    @Test
+    void shouldDeliverEventsToOthersPromptlyWhileAClientThatNeverReadsHasItsWriterStuck() throws Exception {
+        // An outbox that holds more than the kernel's socket buffers, so the deaf client's writer fills them.
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.WRITE_TIMEOUT, Duration.ofSeconds(30))
+                .set(Settings.SESSION_OUTBOUND_BYTES, 16 << 20))) {
+            ControlListener listener = relay.server().listener();
+            Socket deafSocket = new Socket();
+            deafSocket.setReceiveBufferSize(1024); // a small window: the server's send buffer does not grow much
+            deafSocket.connect(relay.control());
+            try (RawControlConnection deaf = new RawControlConnection(deafSocket)) {
+                assertTrue(deaf.request("{\"id\":1,\"op\":\"ping\"}").path("ok").asBoolean());
+                // Events until its outbox backs up well past what socket buffers take: its writer is stuck in a write.
+                long events = 0;
+                while (listener.largestOutboxBytes() < BACKED_UP && events < 1_000_000) {
+                    listener.beginDrain(new ServerEvent.Draining(events++));
+                }
+                assertTrue(listener.largestOutboxBytes() >= BACKED_UP, "the deaf client's outbox never backed up");
+
+                try (RawControlConnection bystander = new RawControlConnection(relay.control())) {
+                    assertTrue(bystander.request("{\"id\":1,\"op\":\"ping\"}").path("ok").asBoolean());
+                    for (int i = 0; i < 100; i++) {
+                        listener.beginDrain(new ServerEvent.Draining(i));
+                    }
+                    for (int i = 0; i < 100; i++) {
+                        assertEquals(i, bystander.readMessage().path("timeoutMs").asLong(), "the bystander's events, in order");
+                    }
+                    await().until(() -> listener.writerThreads() == 1); // the deaf client's writer, still stuck
+                    assertEquals(2, listener.sessionCount(), "the deaf client is still connected: nobody timed out");
+                }
+            }
         }
     }
 
