@@ -310,8 +310,9 @@ public final class ChanmuxServer implements AutoCloseable {
             log.debug("server shutting down");
         } finally {
             closeControlSocket();
-            terminated.countDown();
+            // Before the count-down: whoever waits for it may exit the process next.
             log.atInfo().addKeyValue("event", "server_stopped").log("chanmux stopped");
+            terminated.countDown();
         }
     }
 
