@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,6 +45,33 @@ class PortsAndPoolsTest {
             TestPeer b = relay.client("b").join(third.channel());
             a.send("reused");
             assertEquals("reused", b.receivePayload());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldFreeEveryPortOfAnOwnerWhenItsSessionCloses(UdpEngine engine) throws Exception {
+        int low = TestRelay.UDP_HIGH - 2;
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine)
+                .set(Settings.UDP_PORTS, new PortRange(low, TestRelay.UDP_HIGH)))) {
+            TestClient leaving = relay.client("leaving");
+            Set<Integer> ports = new HashSet<>();
+            Set<String> channels = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                ChannelInfo channel = leaving.create();
+                ports.add(channel.port());
+                channels.add(channel.channel());
+            }
+            leaving.close();
+            await().until(() -> channels.stream().allMatch(id -> relay.server().directory().find(id) == null));
+
+            // Each port is bound again at once: the kernel closed every socket before the directory freed it.
+            TestClient next = relay.client("next");
+            Set<Integer> reused = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                reused.add(next.create().port());
+            }
+            assertEquals(ports, reused);
         }
     }
 

@@ -392,9 +392,12 @@ public final class ChannelPool {
         if (linked == null) {
             return;
         }
+        List<ChannelMembers> owned = linked.stream().filter(members -> members.channel.owner() == session).toList();
+        // All of the owner's sockets closed first: with the poll loop, one wait for them all.
+        closeOwnSockets(owned);
         for (ChannelMembers members : List.copyOf(linked)) {
             if (members.channel.owner() == session) {
-                retire(members, EventReason.OWNER_LEFT);
+                retireClosed(members, EventReason.OWNER_LEFT);
                 continue;
             }
             Member member = members.memberOf(session);
@@ -481,11 +484,40 @@ public final class ChannelPool {
     }
 
     /**
-     * Deletes a channel and tells its members. Its peers leave the index and its table empties, so
-     * no socket thread finds them again; then its own socket is closed (its thread ends and tells
-     * the directory), or, on the shared port, the pool tells the directory itself.
+     * Deletes a channel and tells its members. Its own socket is closed (its thread ends; the
+     * poll loop deregisters it), its peers leave the index and its table empties, so no socket
+     * thread finds them again, and the pool tells the directory, which frees its port.
      */
     private void retire(ChannelMembers members, EventReason reason) {
+        closeOwnSockets(List.of(members));
+        retireClosed(members, reason);
+    }
+
+    /**
+     * Closes the channels' own sockets, which ends their threads; with the poll loop, returns once
+     * the kernel has closed them too (a socket registered with a selector is closed only once
+     * deregistered), after one wait for them all. Pool thread.
+     */
+    private void closeOwnSockets(List<ChannelMembers> retiring) {
+        boolean closed = false;
+        for (ChannelMembers members : retiring) {
+            if (members.channel.ownPort() != null) {
+                ChannelDirectory.closeQuietly(members.channel);
+                closed = true;
+            }
+        }
+        if (closed && pollLoop != null) {
+            try {
+                pollLoop.awaitClosed();
+            } catch (InterruptedException e) {
+                // Shutdown: keep the interrupt so the pool stops next; the loop's end closes the sockets.
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #retire} once {@link #closeOwnSockets} has closed the channel's own socket. */
+    private void retireClosed(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
         for (Member member : members.byPeer.values()) {
@@ -497,13 +529,6 @@ public final class ChannelPool {
         // finds the channel already gone. A datagram in flight as its channel is deleted may
         // therefore miss the retired totals.
         try {
-            if (channel.ownPort() != null) {
-                ChannelDirectory.closeQuietly(channel);
-                if (pollLoop != null) {
-                    // A socket registered with a selector is closed in the kernel only once deregistered.
-                    pollLoop.awaitClosed();
-                }
-            }
             directory.channelEnded(channel);
         } catch (InterruptedException e) {
             // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.

@@ -178,8 +178,8 @@ final class PollLoop {
             switch (command) {
                 case Command.Register r -> onRegister(r.channel());
                 case Command.Flush f -> {
-                    // Any select deregisters cancelled keys first; this one also serves what is ready.
-                    selector.selectNow(this::onReady);
+                    // Serves nothing while the pool thread waits: what is ready stays ready for the turn.
+                    flushCancelled();
                     f.done().countDown();
                 }
             }
