@@ -1,6 +1,7 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.UdpEngine;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
