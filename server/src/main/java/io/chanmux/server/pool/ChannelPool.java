@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -79,9 +78,6 @@ public final class ChannelPool {
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
     private final int queueCapacity;
-    /** How the channels' own sockets are read, and the longest datagram the poll loop's buffer holds. */
-    private final UdpEngine engine;
-    private final int maxDatagramBytes;
     private final PeerIndex peerIndex;
     /** This pool's socket of the shared port, or null (a port per channel, or fewer sockets than pools). */
     private final RelayPort sharedReader;
@@ -99,11 +95,15 @@ public final class ChannelPool {
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
-    /** The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null. Pool thread only. */
-    private PollLoop pollLoop;
+    /**
+     * The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null.
+     * Its selector is opened with the pool, so a server that cannot have one fails to start.
+     */
+    private final PollLoop pollLoop;
 
+    /** @throws IOException when the poll loop's selector cannot be opened */
     ChannelPool(int index, int poolCount, ChannelDirectory directory, LiveConfig live, NanoClock clock,
-                PeerIndex peerIndex, RelayPort sharedReader) {
+                PeerIndex peerIndex, RelayPort sharedReader) throws IOException {
         this.index = index;
         this.poolCount = poolCount;
         this.peerIndex = peerIndex;
@@ -118,8 +118,15 @@ public final class ChannelPool {
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
-        this.engine = config.get(Settings.UDP_ENGINE);
-        this.maxDatagramBytes = config.get(Settings.MAX_DATAGRAM);
+        this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
+                : PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), queueCapacity, this::endChannel);
+    }
+
+    /** Closes what the pool opened, for a server that fails before its pools start. */
+    void closeUnstarted() {
+        if (pollLoop != null) {
+            pollLoop.closeUnstarted();
+        }
     }
 
     /** This pool's position in {@link ChannelDirectory#pools()}. */
@@ -183,7 +190,7 @@ public final class ChannelPool {
                 scope.fork(sharedReader::run);
             }
             scope.fork(this::tickKeepalives);
-            if (engine == UdpEngine.POLL_LOOP) {
+            if (pollLoop != null) {
                 runWithPollLoop();
             } else {
                 channelStarter = channel -> scope.fork(() -> runChannel(channel));
@@ -201,18 +208,11 @@ public final class ChannelPool {
      * threads), which the pool thread closes, interrupting the loop, once it has retired everything.
      */
     private void runWithPollLoop() {
-        PollLoop loop;
-        try {
-            loop = PollLoop.open(index, maxDatagramBytes, queueCapacity, this::endChannel);
-        } catch (IOException e) {
-            throw new UncheckedIOException("pool " + index + " cannot open a selector", e);
-        }
         var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
         try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("pool-" + index + "-poll").withThreadFactory(thread))) {
-            scope.fork(loop::run);
-            pollLoop = loop;
-            channelStarter = loop::register;
+            scope.fork(pollLoop::run);
+            channelStarter = pollLoop::register;
             applyUntilInterrupted();
             scope.join();
         } catch (InterruptedException e) {

@@ -89,11 +89,27 @@ final class PollLoop {
      *
      * @param queueCapacity how many commands may wait for the loop
      * @param ended         called on the loop thread for a channel whose socket it can no longer serve
-     * @throws IOException when no selector can be opened
+     * @throws IOException when no selector can be opened, with a message naming the pool
      */
     static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended)
             throws IOException {
-        return new PollLoop(pool, Selector.open(), maxDatagramBytes, queueCapacity, ended);
+        Selector selector;
+        try {
+            selector = Selector.open();
+        } catch (IOException e) {
+            throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
+                    + e.getMessage(), e);
+        }
+        return new PollLoop(pool, selector, maxDatagramBytes, queueCapacity, ended);
+    }
+
+    /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
+    void closeUnstarted() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("closing pool {}'s selector failed", pool, e);
+        }
     }
 
     /**
