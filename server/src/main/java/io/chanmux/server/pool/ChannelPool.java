@@ -30,6 +30,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,8 +185,7 @@ public final class ChannelPool {
     /** The pool thread: applies commands until interrupted. */
     public void run() {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
-                cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
+        try (var scope = openScope("pool-" + index, threads)) {
             if (sharedReader != null) {
                 scope.fork(sharedReader::run);
             }
@@ -209,8 +209,7 @@ public final class ChannelPool {
      */
     private void runWithPollLoop() {
         var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
-                cfg -> cfg.withName("pool-" + index + "-poll").withThreadFactory(thread))) {
+        try (var scope = openScope("pool-" + index + "-poll", thread)) {
             scope.fork(pollLoop::run);
             channelStarter = pollLoop::register;
             applyUntilInterrupted();
@@ -218,6 +217,11 @@ public final class ChannelPool {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A scope whose threads {@code threads} makes, that waits for them all: the pool's, or its poll loop's. */
+    private static StructuredTaskScope<Object, Void> openScope(String name, ThreadFactory threads) {
+        return StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName(name).withThreadFactory(threads));
     }
 
     /** Applies commands until interrupted, then retires every channel, keeping the interrupt. Pool thread. */
