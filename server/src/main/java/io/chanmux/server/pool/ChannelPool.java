@@ -56,8 +56,10 @@ import java.util.function.Consumer;
  * platform thread, the pool's {@link PollLoop}, forked in a scope nested in the pool's, serves
  * them all. The pool thread hands it each new channel's socket; when it retires a channel it
  * closes the socket and waits for the loop to deregister it before it tells the directory, so the
- * port is as free for the next create as with a thread per channel. The shared port's sockets
- * keep their virtual threads with either engine.
+ * port is as free for the next create as with a thread per channel (a closing owner's sockets
+ * are all closed first, then waited for once). A channel that fails in the loop is closed and
+ * handed back as one whose thread ended. The shared port's sockets keep their virtual threads
+ * with either engine.
  *
  * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
  * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
