@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -85,15 +84,17 @@ class PortsAndPoolsTest {
                 ids.add(owner.create().channel());
             }
             assertEquals(100, ids.size());
-            assertArrayEquals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads());
+            // The directory publishes a create's load just after handing the channel to its pool,
+            // which may answer first: the last create's share can show a moment after its answer.
+            await().until(() -> Arrays.equals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads()));
 
             // Deleting from one pool makes it the least loaded: the next channel goes there.
             String any = ids.iterator().next();
             int pool = relay.server().directory().find(any).pool().index();
             owner.control().delete(any);
             owner.create();
-            int[] loads = relay.server().directory().poolLoads();
-            assertEquals(25, loads[pool], Arrays.toString(loads));
+            // Settles at 25 only if the new channel went to that pool (else another shows 26).
+            await().until(() -> Arrays.equals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads()));
         }
     }
 }
