@@ -81,7 +81,7 @@ public final class ChanmuxServer implements AutoCloseable {
             controlSocket.bind(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)), 4096);
         } catch (IOException e) {
             controlSocket.close();
-            directory.closeSharedPort();
+            directory.closeUnstarted();
             throw new IOException("cannot bind the control port "
                     + HostPort.format(new InetSocketAddress(config.get(Settings.BIND), config.get(Settings.CONTROL_PORT)))
                     + ": " + e.getMessage(), e);
@@ -97,7 +97,7 @@ public final class ChanmuxServer implements AutoCloseable {
             this.metrics = config.get(Settings.METRICS_PORT) < 0 ? null
                     : startMetrics(live, directory, listener, redisCluster, controlSocket);
         } catch (IOException e) {
-            directory.closeSharedPort();
+            directory.closeUnstarted();
             throw e;
         }
         this.root = Thread.ofVirtual().name("chanmux-root").unstarted(this::runRoot);

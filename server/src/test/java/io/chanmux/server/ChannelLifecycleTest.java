@@ -6,7 +6,7 @@ import io.chanmux.protocol.client.ControlEvent;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -5,7 +5,7 @@ import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.chanmux.server;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.PeerHandle;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

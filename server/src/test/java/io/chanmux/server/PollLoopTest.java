@@ -5,7 +5,7 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

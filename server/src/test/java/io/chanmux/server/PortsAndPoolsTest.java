@@ -5,7 +5,7 @@ import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -47,6 +47,33 @@ class PortsAndPoolsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldFreeEveryPortOfAnOwnerWhenItsSessionCloses(UdpEngine engine) throws Exception {
+        int low = TestRelay.UDP_HIGH - 2;
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine)
+                .set(Settings.UDP_PORTS, new PortRange(low, TestRelay.UDP_HIGH)))) {
+            TestClient leaving = relay.client("leaving");
+            Set<Integer> ports = new HashSet<>();
+            Set<String> channels = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                ChannelInfo channel = leaving.create();
+                ports.add(channel.port());
+                channels.add(channel.channel());
+            }
+            leaving.close();
+            await().until(() -> channels.stream().allMatch(id -> relay.server().directory().find(id) == null));
+
+            // Each port is bound again at once: the kernel closed every socket before the directory freed it.
+            TestClient next = relay.client("next");
+            Set<Integer> reused = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                reused.add(next.create().port());
+            }
+            assertEquals(ports, reused);
+        }
+    }
+
     @Test
     void shouldSpreadChannelsEvenlyOverThePools() throws Exception {
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 4).set(Settings.MAX_CHANNELS_PER_SESSION, 200)
@@ -57,15 +84,17 @@ class PortsAndPoolsTest {
                 ids.add(owner.create().channel());
             }
             assertEquals(100, ids.size());
-            assertArrayEquals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads());
+            // The directory publishes a create's load just after handing the channel to its pool,
+            // which may answer first: the last create's share can show a moment after its answer.
+            await().until(() -> Arrays.equals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads()));
 
             // Deleting from one pool makes it the least loaded: the next channel goes there.
             String any = ids.iterator().next();
             int pool = relay.server().directory().find(any).pool().index();
             owner.control().delete(any);
             owner.create();
-            int[] loads = relay.server().directory().poolLoads();
-            assertEquals(25, loads[pool], Arrays.toString(loads));
+            // Settles at 25 only if the new channel went to that pool (else another shows 26).
+            await().until(() -> Arrays.equals(new int[] {25, 25, 25, 25}, relay.server().directory().poolLoads()));
         }
     }
 }

@@ -8,7 +8,7 @@ import io.chanmux.server.channel.PeerRateLimit;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.channel.SourceChallengeLimits;
 import io.chanmux.server.config.Settings;
-import io.chanmux.server.pool.UdpEngine;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

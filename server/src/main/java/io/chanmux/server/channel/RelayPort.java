@@ -31,9 +31,9 @@ import java.util.function.Supplier;
  * <p>Threading: the socket thread is the only reader of its socket and the only sender on it
  * (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it verified ({@link
  * Peer#bind}); it writes only its own row ({@link #writer}) of every counter and peer activity and
- * only its own rate limits, so every piece of state it writes has a single writer. Other threads call {@link #close}. The receive path takes no lock and allocates nothing
- * of its own per forwarded datagram; it stops when the socket is closed, which is the normal way
- * out.
+ * only its own rate limits, so every piece of state it writes has a single writer. Other threads
+ * call {@link #close}. The receive path takes no lock and allocates nothing of its own per
+ * forwarded datagram; it stops when the socket is closed, which is the normal way out.
  *
  * <p>Binding is return-routable (protocol 2): a BIND with the right token from the peer's bound
  * address is answered BIND_OK; from any other address it binds nothing and is answered with one
@@ -130,19 +130,16 @@ public final class RelayPort {
      * and handles datagrams until none is waiting or {@code batch} were handled, so one flooded
      * socket cannot starve the others of its selector (a socket still holding datagrams is simply
      * ready again at the next select). Only the selector's thread calls this; {@code buffer} is
-     * one of {@link #receiveBuffer}'s.
-     *
-     * @return false once the socket is closed
+     * one of {@link #receiveBuffer}'s. A closed socket ends the turn: its key is cancelled already.
      */
-    public boolean drain(ByteBuffer buffer, int batch) {
+    public void drain(ByteBuffer buffer, int batch) {
         try {
             int handled = 0;
             while (handled < batch && receiveOne(buffer)) {
                 handled++;
             }
-            return true;
         } catch (ClosedChannelException closed) {
-            return false;
+            // closed by its pool as the loop read it: the loop will not select it again
         }
     }
 

@@ -3,7 +3,6 @@ package io.chanmux.server.config;
 import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.Setting.Check;
 import io.chanmux.server.log.LogFormat;
-import io.chanmux.server.pool.UdpEngine;
 
 import java.net.InetAddress;
 import java.nio.file.Path;

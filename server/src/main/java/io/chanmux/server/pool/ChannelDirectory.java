@@ -94,8 +94,12 @@ public final class ChannelDirectory {
                         config.get(Settings.UDP_RCVBUF));
     }
 
-    /** A directory whose channel sockets come from {@code ports} (tests: ephemeral ports). */
-    ChannelDirectory(LiveConfig live, NanoClock clock, ChannelPorts ports) {
+    /**
+     * A directory whose channel sockets come from {@code ports} (tests: ephemeral ports).
+     *
+     * @throws IOException when a pool's poll loop cannot open its selector
+     */
+    ChannelDirectory(LiveConfig live, NanoClock clock, ChannelPorts ports) throws IOException {
         this.live = live;
         ServerConfig config = live.current();
         this.commands = new ArrayBlockingQueue<>(config.get(Settings.POOL_QUEUE_CAPACITY));
@@ -116,7 +120,12 @@ public final class ChannelDirectory {
             RelayPort reader = i < shared.size() ? new RelayPort(shared.get(i), i,
                     id -> indexes[ChannelPool.poolOf(id, indexes.length)].find(id), sharedPortCounters, relaySettings,
                     SourceChallengeLimits.SHARED_PORT_SLOTS) : null;
-            created.add(new ChannelPool(i, config.get(Settings.POOLS), this, live, clock, indexes[i], reader));
+            try {
+                created.add(new ChannelPool(i, config.get(Settings.POOLS), this, live, clock, indexes[i], reader));
+            } catch (IOException e) {
+                created.forEach(ChannelPool::closeUnstarted);
+                throw e;
+            }
         }
         this.pools = List.copyOf(created);
         this.poolLoads = new int[pools.size()];
@@ -366,8 +375,9 @@ public final class ChannelDirectory {
         }
     }
 
-    /** Closes the shared port's sockets; for a server that fails before its pools start. */
-    public void closeSharedPort() {
+    /** Closes the shared port's sockets and the pools' selectors; for a server that fails before its pools start. */
+    public void closeUnstarted() {
+        pools.forEach(ChannelPool::closeUnstarted);
         for (DatagramChannel socket : ports.sharedSockets()) {
             try {
                 socket.close();

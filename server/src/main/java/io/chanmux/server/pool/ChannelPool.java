@@ -1,6 +1,7 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.UdpEngine;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.EventReason;
 import io.chanmux.protocol.control.RequestException;
@@ -19,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +30,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +56,10 @@ import java.util.function.Consumer;
  * platform thread, the pool's {@link PollLoop}, forked in a scope nested in the pool's, serves
  * them all. The pool thread hands it each new channel's socket; when it retires a channel it
  * closes the socket and waits for the loop to deregister it before it tells the directory, so the
- * port is as free for the next create as with a thread per channel. The shared port's sockets
- * keep their virtual threads with either engine.
+ * port is as free for the next create as with a thread per channel (a closing owner's sockets
+ * are all closed first, then waited for once). A channel that fails in the loop is closed and
+ * handed back as one whose thread ended. The shared port's sockets keep their virtual threads
+ * with either engine.
  *
  * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
  * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
@@ -78,9 +81,6 @@ public final class ChannelPool {
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
     private final int queueCapacity;
-    /** How the channels' own sockets are read, and the longest datagram the poll loop's buffer holds. */
-    private final UdpEngine engine;
-    private final int maxDatagramBytes;
     private final PeerIndex peerIndex;
     /** This pool's socket of the shared port, or null (a port per channel, or fewer sockets than pools). */
     private final RelayPort sharedReader;
@@ -98,11 +98,15 @@ public final class ChannelPool {
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
-    /** The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null. Pool thread only. */
-    private PollLoop pollLoop;
+    /**
+     * The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null.
+     * Its selector is opened with the pool, so a server that cannot have one fails to start.
+     */
+    private final PollLoop pollLoop;
 
+    /** @throws IOException when the poll loop's selector cannot be opened */
     ChannelPool(int index, int poolCount, ChannelDirectory directory, LiveConfig live, NanoClock clock,
-                PeerIndex peerIndex, RelayPort sharedReader) {
+                PeerIndex peerIndex, RelayPort sharedReader) throws IOException {
         this.index = index;
         this.poolCount = poolCount;
         this.peerIndex = peerIndex;
@@ -117,8 +121,15 @@ public final class ChannelPool {
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
-        this.engine = config.get(Settings.UDP_ENGINE);
-        this.maxDatagramBytes = config.get(Settings.MAX_DATAGRAM);
+        this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
+                : PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), queueCapacity, this::endChannel);
+    }
+
+    /** Closes what the pool opened, for a server that fails before its pools start. */
+    void closeUnstarted() {
+        if (pollLoop != null) {
+            pollLoop.closeUnstarted();
+        }
     }
 
     /** This pool's position in {@link ChannelDirectory#pools()}. */
@@ -176,13 +187,12 @@ public final class ChannelPool {
     /** The pool thread: applies commands until interrupted. */
     public void run() {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
-                cfg -> cfg.withName("pool-" + index).withThreadFactory(threads))) {
+        try (var scope = openScope("pool-" + index, threads)) {
             if (sharedReader != null) {
                 scope.fork(sharedReader::run);
             }
             scope.fork(this::tickKeepalives);
-            if (engine == UdpEngine.POLL_LOOP) {
+            if (pollLoop != null) {
                 runWithPollLoop();
             } else {
                 channelStarter = channel -> scope.fork(() -> runChannel(channel));
@@ -200,23 +210,20 @@ public final class ChannelPool {
      * threads), which the pool thread closes, interrupting the loop, once it has retired everything.
      */
     private void runWithPollLoop() {
-        PollLoop loop;
-        try {
-            loop = PollLoop.open(index, maxDatagramBytes, queueCapacity, this::endChannel);
-        } catch (IOException e) {
-            throw new UncheckedIOException("pool " + index + " cannot open a selector", e);
-        }
         var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
-        try (var scope = StructuredTaskScope.open(Joiner.awaitAll(),
-                cfg -> cfg.withName("pool-" + index + "-poll").withThreadFactory(thread))) {
-            scope.fork(loop::run);
-            pollLoop = loop;
-            channelStarter = loop::register;
+        try (var scope = openScope("pool-" + index + "-poll", thread)) {
+            scope.fork(pollLoop::run);
+            channelStarter = pollLoop::register;
             applyUntilInterrupted();
             scope.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A scope whose threads {@code threads} makes, that waits for them all: the pool's, or its poll loop's. */
+    private static StructuredTaskScope<Object, Void> openScope(String name, ThreadFactory threads) {
+        return StructuredTaskScope.open(Joiner.awaitAll(), cfg -> cfg.withName(name).withThreadFactory(threads));
     }
 
     /** Applies commands until interrupted, then retires every channel, keeping the interrupt. Pool thread. */
@@ -392,9 +399,12 @@ public final class ChannelPool {
         if (linked == null) {
             return;
         }
+        List<ChannelMembers> owned = linked.stream().filter(members -> members.channel.owner() == session).toList();
+        // All of the owner's sockets closed first: with the poll loop, one wait for them all.
+        closeOwnSockets(owned);
         for (ChannelMembers members : List.copyOf(linked)) {
             if (members.channel.owner() == session) {
-                retire(members, EventReason.OWNER_LEFT);
+                retireClosed(members, EventReason.OWNER_LEFT);
                 continue;
             }
             Member member = members.memberOf(session);
@@ -481,11 +491,40 @@ public final class ChannelPool {
     }
 
     /**
-     * Deletes a channel and tells its members. Its peers leave the index and its table empties, so
-     * no socket thread finds them again; then its own socket is closed (its thread ends and tells
-     * the directory), or, on the shared port, the pool tells the directory itself.
+     * Deletes a channel and tells its members. Its own socket is closed (its thread ends; the
+     * poll loop deregisters it), its peers leave the index and its table empties, so no socket
+     * thread finds them again, and the pool tells the directory, which frees its port.
      */
     private void retire(ChannelMembers members, EventReason reason) {
+        closeOwnSockets(List.of(members));
+        retireClosed(members, reason);
+    }
+
+    /**
+     * Closes the channels' own sockets, which ends their threads; with the poll loop, returns once
+     * the kernel has closed them too (a socket registered with a selector is closed only once
+     * deregistered), after one wait for them all. Pool thread.
+     */
+    private void closeOwnSockets(List<ChannelMembers> retiring) {
+        boolean closed = false;
+        for (ChannelMembers members : retiring) {
+            if (members.channel.ownPort() != null) {
+                ChannelDirectory.closeQuietly(members.channel);
+                closed = true;
+            }
+        }
+        if (closed && pollLoop != null) {
+            try {
+                pollLoop.awaitClosed();
+            } catch (InterruptedException e) {
+                // Shutdown: keep the interrupt so the pool stops next; the loop's end closes the sockets.
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #retire} once {@link #closeOwnSockets} has closed the channel's own socket. */
+    private void retireClosed(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
         for (Member member : members.byPeer.values()) {
@@ -497,13 +536,6 @@ public final class ChannelPool {
         // finds the channel already gone. A datagram in flight as its channel is deleted may
         // therefore miss the retired totals.
         try {
-            if (channel.ownPort() != null) {
-                ChannelDirectory.closeQuietly(channel);
-                if (pollLoop != null) {
-                    // A socket registered with a selector is closed in the kernel only once deregistered.
-                    pollLoop.awaitClosed();
-                }
-            }
             directory.channelEnded(channel);
         } catch (InterruptedException e) {
             // Shutdown: the directory is stopping too; keep the interrupt so the pool stops next.

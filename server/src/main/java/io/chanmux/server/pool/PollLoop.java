@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +33,12 @@ import java.util.function.Consumer;
  * socket (which cancels its key) it {@link #awaitClosed awaits} the deregistration, since the
  * kernel closes a registered socket, and frees its port, only then. The loop ends when its thread
  * is interrupted (the pool closes the loop's scope as it stops), closing its selector.
+ *
+ * <p>Failures: anything thrown while one socket is drained ends that channel only, as it would end
+ * the channel's own thread: its key is cancelled, and once the next select has deregistered it
+ * (only then is the socket closed in the kernel, and its port free) the channel is reported
+ * {@code ended}. Anything else that fails a turn is logged ({@code poll_loop_turn_failed}) and
+ * counted, and the loop goes on: a dead loop would silently stop every channel of the pool.
  */
 final class PollLoop {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -49,6 +57,13 @@ final class PollLoop {
     private final Consumer<Channel> ended;
     /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
     private volatile boolean stopped;
+    /**
+     * Channels that failed in this turn, their keys cancelled but not yet deregistered: their
+     * sockets stay open in the kernel, and their ports taken, until the next select. Loop thread only.
+     */
+    private final List<Channel> failed = new ArrayList<>();
+    /** Written by the loop thread only (volatile for tests that read it). */
+    private volatile long turnFailures;
 
     /** What the pool thread asks of the loop; applied in order at the top of the loop's next turn. */
     private sealed interface Command {
@@ -74,22 +89,47 @@ final class PollLoop {
      *
      * @param queueCapacity how many commands may wait for the loop
      * @param ended         called on the loop thread for a channel whose socket it can no longer serve
-     * @throws IOException when no selector can be opened
+     * @throws IOException when no selector can be opened, with a message naming the pool
      */
     static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended)
             throws IOException {
-        return new PollLoop(pool, Selector.open(), maxDatagramBytes, queueCapacity, ended);
+        Selector selector;
+        try {
+            selector = Selector.open();
+        } catch (IOException e) {
+            throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
+                    + e.getMessage(), e);
+        }
+        return new PollLoop(pool, selector, maxDatagramBytes, queueCapacity, ended);
     }
 
-    /** The loop thread: applies commands and drains ready sockets until interrupted. */
+    /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
+    void closeUnstarted() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("closing pool {}'s selector failed", pool, e);
+        }
+    }
+
+    /**
+     * The loop thread: applies commands and drains ready sockets until interrupted. A failure in
+     * one turn is logged and the loop goes on: ending it would stop every channel of the pool
+     * relaying, and nothing else would notice.
+     */
     void run() {
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                applyCommands();
-                selector.select(this::onReady);
+                try {
+                    applyCommands();
+                    selector.select(this::onReady);
+                    reportFailed();
+                } catch (Throwable e) {
+                    turnFailures++;
+                    log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
+                            .setCause(e).log("pool {}'s poll loop failed a turn; it goes on", pool);
+                }
             }
-        } catch (IOException e) {
-            log.error("pool {}'s poll loop failed; its channels stop relaying", pool, e);
         } finally {
             try {
                 // Deregisters every key, so the kernel closes each socket the pool has closed.
@@ -101,6 +141,11 @@ final class PollLoop {
             stopped = true;
             clearStopped();
         }
+    }
+
+    /** Turns that failed and were skipped; for tests. Loop thread writes, any thread reads. */
+    long turnFailures() {
+        return turnFailures;
     }
 
     /**
@@ -149,8 +194,8 @@ final class PollLoop {
             switch (command) {
                 case Command.Register r -> onRegister(r.channel());
                 case Command.Flush f -> {
-                    // Any select deregisters cancelled keys first; this one also serves what is ready.
-                    selector.selectNow(this::onReady);
+                    // Serves nothing while the pool thread waits: what is ready stays ready for the turn.
+                    flushCancelled();
                     f.done().countDown();
                 }
             }
@@ -163,8 +208,9 @@ final class PollLoop {
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
         } catch (IOException e) {
+            // Never registered, so no key holds its socket open: it can be reported at once.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
-            ended.accept(channel);
+            report(channel);
         }
     }
 
@@ -172,12 +218,43 @@ final class PollLoop {
     private void onReady(SelectionKey key) {
         Channel channel = (Channel) key.attachment();
         try {
-            // False once the socket is closed, whose key is then cancelled already: nothing to do.
             channel.ownPort().drain(buffer, BATCH_PER_SOCKET);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             // As a channel's own thread would end: this channel stops, the pool's other channels go on.
-            log.error("channel {} failed; closing it", channel.id(), e);
+            log.atError().addKeyValue("event", "channel_failed").addKeyValue("channel", channel.id())
+                    .setCause(e).log("channel {} failed; closing it", channel.id());
+            key.cancel();
+            failed.add(channel);
+        }
+    }
+
+    /**
+     * Reports the channels that failed in this turn ended, once a select has deregistered their
+     * cancelled keys: the pool then closes their sockets, which the kernel closes at once, so the
+     * directory frees ports that are truly free. Loop thread.
+     */
+    private void reportFailed() throws IOException {
+        if (failed.isEmpty()) {
+            return;
+        }
+        flushCancelled();
+        failed.forEach(this::report);
+        failed.clear();
+    }
+
+    /** Deregisters every cancelled key; whatever is ready stays ready (level-triggered), for the next turn. */
+    private void flushCancelled() throws IOException {
+        selector.selectNow();
+        selector.selectedKeys().clear();
+    }
+
+    /** Tells the pool a channel has ended; a failure there ends neither the loop nor the other reports. */
+    private void report(Channel channel) {
+        try {
             ended.accept(channel);
+        } catch (Throwable e) {
+            log.atError().addKeyValue("event", "channel_end_failed").addKeyValue("channel", channel.id())
+                    .setCause(e).log("pool {} failed to end channel {}", pool, channel.id());
         }
     }
 

@@ -10,6 +10,7 @@ import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.util.function.UnaryOperator;
 
@@ -32,7 +33,7 @@ class ChannelDirectoryTest {
     }
 
     @Test
-    void shouldPlaceEachNewChannelOnTheLeastLoadedPool() {
+    void shouldPlaceEachNewChannelOnTheLeastLoadedPool() throws IOException {
         start(b -> b.set(Settings.POOLS, 3), 100);
         for (int i = 0; i < 7; i++) {
             create(alice);
@@ -46,7 +47,7 @@ class ChannelDirectoryTest {
     }
 
     @Test
-    void shouldRefuseWithLimitWhenTheServerOrTheOwnerHasItsMaximumOfChannels() {
+    void shouldRefuseWithLimitWhenTheServerOrTheOwnerHasItsMaximumOfChannels() throws IOException {
         start(b -> b.set(Settings.MAX_CHANNELS, 3).set(Settings.MAX_CHANNELS_PER_SESSION, 2), 100);
         create(alice);
         create(alice);
@@ -59,7 +60,7 @@ class ChannelDirectoryTest {
     }
 
     @Test
-    void shouldRefuseWithNoPortsWhenEveryPortIsTakenAndReuseAFreedOne() {
+    void shouldRefuseWithNoPortsWhenEveryPortIsTakenAndReuseAFreedOne() throws IOException {
         start(b -> b, 2);
         Channel first = create(alice);
         create(alice);
@@ -73,7 +74,7 @@ class ChannelDirectoryTest {
     }
 
     @Test
-    void shouldCountARetiredChannelsCountersExactlyOnce() {
+    void shouldCountARetiredChannelsCountersExactlyOnce() throws IOException {
         start(b -> b, 100);
         Channel channel = create(alice);
         channel.relay().counters().add(0, RelayCounter.DATAGRAMS_IN, 5); // as its thread would have
@@ -87,7 +88,7 @@ class ChannelDirectoryTest {
         assertEquals(0, directory.portsInUse(), "a second end notice changes nothing");
     }
 
-    private void start(UnaryOperator<ServerConfig.Builder> settings, int portCapacity) {
+    private void start(UnaryOperator<ServerConfig.Builder> settings, int portCapacity) throws IOException {
         ServerConfig config = settings.apply(ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress())
                 .set(Settings.POOLS, 1)).build();
         ports = new EphemeralPorts(portCapacity);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class ChannelPoolTest {
     private final RecordingSession bob = new RecordingSession("bob");
 
     @BeforeEach
-    void setUp() {
+    void setUp() throws IOException {
         ServerConfig config = ServerConfig.builder()
                 .set(Settings.BIND, InetAddress.getLoopbackAddress())
                 .set(Settings.POOLS, 1)
@@ -173,7 +174,7 @@ class ChannelPoolTest {
     }
 
     @Test
-    void shouldHandOutIdsThatNameTheirPoolAndAreUniqueOnTheNode() {
+    void shouldHandOutIdsThatNameTheirPoolAndAreUniqueOnTheNode() throws IOException {
         ServerConfig config = ServerConfig.builder().set(Settings.BIND, InetAddress.getLoopbackAddress()).set(Settings.POOLS, 3).build();
         ChannelDirectory three = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(10));
         java.util.Set<Integer> ids = new java.util.HashSet<>();

@@ -1,6 +1,5 @@
-package io.chanmux.server.pool;
+package io.chanmux.server.config;
 
-import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.chanmux.server.pool;
+package io.chanmux.server.config;
 
 import java.util.Locale;
 
@@ -15,7 +15,7 @@ public enum UdpEngine {
     VIRTUAL_THREADS("virtual-threads"),
     /**
      * One platform thread per pool owning a {@link java.nio.channels.Selector} over all of the
-     * pool's channel sockets, registered once, level-triggered ({@link PollLoop}). Opt-in.
+     * pool's channel sockets, registered once, level-triggered (the pool's {@code PollLoop}). Opt-in.
      */
     POLL_LOOP("poll-loop");
 
