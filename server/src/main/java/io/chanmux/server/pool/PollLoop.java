@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +43,8 @@ import java.util.function.Consumer;
  */
 final class PollLoop {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    /** The pause after a failed turn: at most 100 failures a second. */
+    private static final long FAILED_TURN_PAUSE_NS = 10_000_000L;
     /**
      * Datagrams one socket may hand in per turn. Large enough that a busy socket pays for its
      * select many times over, small enough that a turn over a few thousand sockets stays short.
@@ -128,6 +131,8 @@ final class PollLoop {
                     turnFailures++;
                     log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
                             .setCause(e).log("pool {}'s poll loop failed a turn; it goes on", pool);
+                    // A fault that repeats every turn (a broken selector) must not spin a core and flood the log.
+                    LockSupport.parkNanos(FAILED_TURN_PAUSE_NS);
                 }
             }
         } finally {
