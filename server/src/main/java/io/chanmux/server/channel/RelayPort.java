@@ -62,6 +62,11 @@ public final class RelayPort {
     private final SourceChallengeLimits sourceChallengeLimits;
     private final Supplier<PeerRates> peerRates;
     private final ByteBuffer replyBuffer = ByteBuffer.allocateDirect(Datagram.CHALLENGE_BYTES);
+    /**
+     * How fan-out copies are sent: one JDK send each, until {@link #register} may switch to
+     * {@code sendmmsg}. Written and read by the socket thread only (the poll loop registers).
+     */
+    private CopySender copies;
 
     /**
      * @param socket           the bound socket this port reads and sends on
@@ -81,6 +86,7 @@ public final class RelayPort {
         this.cookies = new BindCookies(settings.cookieKey(), settings.clock());
         this.sourceChallengeLimits = new SourceChallengeLimits(challengeSlots);
         this.peerRates = settings.peerRates();
+        this.copies = new CopySender.PerCopy(socket);
     }
 
     /** Closes the socket, which ends {@link #run}. Idempotent. */
@@ -118,11 +124,22 @@ public final class RelayPort {
 
     /**
      * Makes the socket non-blocking and registers it with {@code selector} for reading, with
-     * {@code attachment}, for {@link #drain}. Only the selector's own thread calls this.
+     * {@code attachment}, for {@link #drain}; from then on a DATA datagram's copies go out through
+     * {@code vector}'s {@code sendmmsg}, unless it is null. Only the selector's own thread calls
+     * this, and {@link #drain} must then be given the buffer {@code vector} points into.
      */
-    public SelectionKey register(Selector selector, Object attachment) throws IOException {
+    public SelectionKey register(Selector selector, Object attachment, SendmmsgVector vector) throws IOException {
         socket.configureBlocking(false);
-        return socket.register(selector, SelectionKey.OP_READ, attachment);
+        SelectionKey key = socket.register(selector, SelectionKey.OP_READ, attachment);
+        if (vector != null) {
+            copies = vector.copiesFor(socket);
+        }
+        return key;
+    }
+
+    /** Whether fan-out copies go out through {@code sendmmsg}. Socket thread, or tests once it has registered. */
+    boolean sendsBatched() {
+        return copies instanceof SendmmsgCopies;
     }
 
     /**
@@ -307,16 +324,22 @@ public final class RelayPort {
      * address is one acquire load: a binding another socket thread made is seen at once.
      */
     private void fanOut(ByteBuffer buffer, int length, Peer sender, PeerTable table, RelayCounters counters) {
-        int copies = 0;
+        copies.start(buffer, length);
+        int targets = 0;
         for (int i = 0, members = table.size(); i < members; i++) {
             Peer target = table.peer(i);
             InetSocketAddress address = target.address();
-            if (target != sender && address != null && send(buffer.limit(length).position(0), address, counters)) {
-                copies++;
+            if (target != sender && address != null) {
+                copies.add(address);
+                targets++;
             }
         }
-        counters.add(writer, RelayCounter.FORWARDED, copies);
-        counters.add(writer, RelayCounter.BYTES_FORWARDED, (long) copies * length);
+        int sent = copies.finish();
+        if (sent < targets) {
+            counters.add(writer, RelayCounter.SEND_ERRORS, targets - sent);
+        }
+        counters.add(writer, RelayCounter.FORWARDED, sent);
+        counters.add(writer, RelayCounter.BYTES_FORWARDED, (long) sent * length);
     }
 
     /** Sends a whole answer datagram ({@code datagram} flipped) and counts it under {@code sent}. */
@@ -328,16 +351,11 @@ public final class RelayPort {
 
     /**
      * Sends {@code datagram}'s remaining bytes to {@code target}; false, counted in {@code
-     * SEND_ERRORS}, when that failed or, on a non-blocking socket (poll-loop engine), when the
-     * socket's send buffer had no room: the datagram is dropped, never retried in a spin.
+     * SEND_ERRORS}, when that failed or found no room: the datagram is dropped, never retried in a spin.
      */
     private boolean send(ByteBuffer datagram, InetSocketAddress target, RelayCounters counters) {
-        try {
-            if (socket.send(datagram, target) > 0) {
-                return true;
-            }
-        } catch (IOException e) {
-            // the peer's address refused, or the network is down: counted below
+        if (CopySender.sendWhole(socket, datagram, target)) {
+            return true;
         }
         counters.increment(writer, RelayCounter.SEND_ERRORS);
         return false;

@@ -1,6 +1,7 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.server.channel.RelayPort;
+import io.chanmux.server.channel.SendmmsgVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,11 @@ final class PollLoop {
     private final BlockingQueue<Command> commands;
     /** Every socket's datagrams land here in turn; only the loop thread touches it. */
     private final ByteBuffer buffer;
+    /**
+     * Where the loop's ports send fan-out copies with {@code sendmmsg} (null: one JDK send each, as
+     * off Linux). Made, used and closed by the loop thread, whose confined native memory it holds.
+     */
+    private SendmmsgVector sendmmsg;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
     /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
@@ -121,6 +127,7 @@ final class PollLoop {
      * relaying, and nothing else would notice.
      */
     void run() {
+        sendmmsg = SendmmsgVector.openIfAvailable(buffer);
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -141,6 +148,9 @@ final class PollLoop {
                 selector.close();
             } catch (IOException e) {
                 log.debug("closing pool {}'s selector failed", pool, e);
+            }
+            if (sendmmsg != null) {
+                sendmmsg.close();
             }
             // Only now: a caller that sees it needs no flush, as the selector is gone.
             stopped = true;
@@ -209,7 +219,7 @@ final class PollLoop {
 
     private void onRegister(Channel channel) {
         try {
-            channel.ownPort().register(selector, channel);
+            channel.ownPort().register(selector, channel, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
         } catch (IOException e) {

@@ -12,15 +12,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.Selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The validate-and-fan-out path allocates nothing of its own per datagram, with a port per channel
  * and on the shared port (where the sender is found through the pools' peer indexes). Measured on
  * the calling (platform) thread after JIT warm-up, with the JDK's own send on a direct buffer
- * included.
+ * included, and with the poll loop's {@code sendmmsg} in its place.
  */
 class RelayPortAllocationTest {
     private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
@@ -60,6 +62,22 @@ class RelayPortAllocationTest {
     }
 
     @Test
+    void shouldAllocateNothingPerForwardedDatagramWhenTheCopiesGoOutThroughSendmmsg() throws IOException {
+        ByteBuffer buffer = RelayPort.receiveBuffer(1500);
+        SendmmsgVector vector = SendmmsgVector.openIfAvailable(buffer);
+        assumeTrue(vector != null, "sendmmsg is Linux x86-64's");
+        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(), settings,
+                SourceChallengeLimits.PER_CHANNEL_SLOTS);
+        relay.publish(boundPair(relay, 1, 2));
+        try (vector; Selector selector = Selector.open()) {
+            port.register(selector, relay, vector);
+
+            assertAllocationFree(port, relay, 1, buffer);
+        }
+    }
+
+    @Test
     void shouldAllocateNothingPerForwardedDatagramWhenTheSharedPortFindsTheSenderThroughThePoolIndexes()
             throws IOException {
         // Two pools: ids 1, 3, 5… are pool 0's and 2, 4, 6… pool 1's, as ChannelPool hands them out.
@@ -88,7 +106,10 @@ class RelayPortAllocationTest {
     }
 
     private void assertAllocationFree(RelayPort port, RelayChannel relay, int sender) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(1501);
+        assertAllocationFree(port, relay, sender, ByteBuffer.allocateDirect(1501));
+    }
+
+    private void assertAllocationFree(RelayPort port, RelayChannel relay, int sender, ByteBuffer buffer) {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
         relayData(port, buffer, sender, WARMUP);
