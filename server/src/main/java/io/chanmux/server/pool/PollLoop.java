@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * poller to a carrier thread, as a parked virtual thread's does. Each select drains every ready
  * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
  * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
- * starve the others (a socket left with datagrams is ready again at the next select).
+ * starve the others (a socket left with datagrams is ready again at the next select). Where it
+ * can ({@link SendmmsgVector#openIfAvailable}: Linux x86-64), a DATA datagram's copies leave in
+ * one {@code sendmmsg} instead of one send each.
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every channel it
  * serves, and the only thread that registers, selects on or deregisters the keys of its selector.
@@ -128,6 +130,8 @@ final class PollLoop {
      */
     void run() {
         sendmmsg = SendmmsgVector.openIfAvailable(buffer);
+        log.debug("pool {}'s poll loop sends fan-out copies {}", pool,
+                sendmmsg == null ? "one at a time" : "with sendmmsg");
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
