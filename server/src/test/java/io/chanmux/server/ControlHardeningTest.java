@@ -126,7 +126,9 @@ class ControlHardeningTest {
                     for (int i = 0; i < 100; i++) {
                         assertEquals(i, bystander.readMessage().path("timeoutMs").asLong(), "the bystander's events, in order");
                     }
-                    await().until(() -> listener.writerThreads() == 1); // the deaf client's writer, still stuck
+                    // The bystander's writer has ended; the deaf client's may still be stuck (or, on a
+                    // slow run, may have pushed its last bytes into the kernel's buffers and ended).
+                    await().until(() -> listener.writerThreads() <= 1);
                     assertEquals(2, listener.sessionCount(), "the deaf client is still connected: nobody timed out");
                 }
             }

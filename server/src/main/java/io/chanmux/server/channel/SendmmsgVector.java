@@ -42,7 +42,9 @@ public final class SendmmsgVector implements AutoCloseable {
     private static final int CACHE_SLOTS = 1024;
     private static final short AF_INET = 2;
     private static final short AF_INET6 = 10;
-    static final int EAGAIN = 11;
+    private static final int EAGAIN = 11;
+    /** Never block in the call, whatever the socket's mode. */
+    private static final int MSG_DONTWAIT = 0x40;
 
     /** int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags), errno captured; null where unavailable. */
     private static final MethodHandle SENDMMSG;
@@ -87,17 +89,22 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] cachedNameLengths = new int[CACHE_SLOTS];
     /** The receive buffer every copy's payload is read from. */
     private final ByteBuffer payload;
+    /** The bytes of {@link #payload} the kernel may read: all of its capacity, from its start. */
+    private final long payloadBytes;
     /** sendmmsg calls made; read by tests. Loop thread only. */
     long calls;
 
     private SendmmsgVector(ByteBuffer payload) {
         this.payload = payload;
+        // Its whole capacity from index 0, whatever its position now: copies point at the start.
+        MemorySegment whole = MemorySegment.ofBuffer(payload.duplicate().clear());
+        this.payloadBytes = whole.byteSize();
         this.vector = arena.allocate((long) MMSGHDR_BYTES * CAPACITY, 8);
         this.iovec = arena.allocate(16, 8);
         this.names = arena.allocate((long) NAME_BYTES * CAPACITY, 8);
         this.cachedNames = arena.allocate((long) NAME_BYTES * CACHE_SLOTS, 8);
         this.errnoState = arena.allocate(Linker.Option.captureStateLayout());
-        iovec.set(ValueLayout.JAVA_LONG, 0, MemorySegment.ofBuffer(payload).address());
+        iovec.set(ValueLayout.JAVA_LONG, 0, whole.address());
         for (int i = 0; i < CAPACITY; i++) {
             long at = (long) i * MMSGHDR_BYTES;
             vector.set(ValueLayout.JAVA_LONG, at, names.address() + (long) i * NAME_BYTES);
@@ -113,6 +120,11 @@ public final class SendmmsgVector implements AutoCloseable {
      */
     public static SendmmsgVector openIfAvailable(ByteBuffer payload) {
         return SENDMMSG == null || !payload.isDirect() ? null : new SendmmsgVector(payload);
+    }
+
+    /** Whether this platform's layouts are the ones this class writes (Linux x86-64). */
+    static boolean platformSupported() {
+        return isLinuxX64();
     }
 
     private static boolean isLinuxX64() {
@@ -138,8 +150,15 @@ public final class SendmmsgVector implements AutoCloseable {
         return datagram == payload;
     }
 
-    /** Sets every copy's payload length. */
+    /**
+     * Sets every copy's payload length.
+     *
+     * @throws IllegalArgumentException beyond the buffer: the kernel would read, and send, memory past it
+     */
     void payloadLength(int length) {
+        if (length < 0 || length > payloadBytes) {
+            throw new IllegalArgumentException("payload of " + length + " bytes in a buffer of " + payloadBytes);
+        }
         iovec.set(ValueLayout.JAVA_LONG, 8, length);
     }
 
@@ -182,7 +201,7 @@ public final class SendmmsgVector implements AutoCloseable {
         calls++;
         try {
             MemorySegment at = from == 0 ? vector : vector.asSlice((long) from * MMSGHDR_BYTES);
-            return (int) SENDMMSG.invokeExact(errnoState, fd, at, count, 0);
+            return (int) SENDMMSG.invokeExact(errnoState, fd, at, count, MSG_DONTWAIT);
         } catch (Throwable e) {
             throw new IllegalStateException("sendmmsg failed to run", e);
         }

@@ -130,7 +130,7 @@ final class PollLoop {
      */
     void run() {
         sendmmsg = SendmmsgVector.openIfAvailable(buffer);
-        log.debug("pool {}'s poll loop sends fan-out copies {}", pool,
+        log.info("pool {}'s poll loop sends fan-out copies {}", pool,
                 sendmmsg == null ? "one at a time" : "with sendmmsg");
         try {
             while (!Thread.currentThread().isInterrupted()) {

@@ -39,7 +39,7 @@ class SendmmsgVectorTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "sendmmsg is Linux's");
+        assumeTrue(SendmmsgVector.platformSupported(), "the layouts written are Linux x86-64's");
         vector = SendmmsgVector.openIfAvailable(buffer);
         assertNotNull(vector, "sendmmsg is linkable and the socket descriptor reachable");
         // Unbound address: one dual-stack socket reaches both loopbacks, as a relay bound to :: does.
