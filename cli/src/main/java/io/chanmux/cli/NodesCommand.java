@@ -1,6 +1,7 @@
 package io.chanmux.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chanmux.protocol.control.Op;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -22,7 +23,7 @@ final class NodesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (ControlExchange exchange = cli.exchange()) {
-            ControlExchange.Reply reply = exchange.request("nodes", null);
+            ControlExchange.Reply reply = exchange.request(Op.NODES.wireName(), null);
             if (json) {
                 cli.out().println(reply.line());
             } else {

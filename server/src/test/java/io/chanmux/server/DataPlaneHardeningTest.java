@@ -38,20 +38,7 @@ class DataPlaneHardeningTest {
             TestPeer listener = relay.client("listener").join(channel.channel());
 
             long started = System.nanoTime();
-            int sent = 0;
-            long received = 0;
-            while (sent < 200) {
-                // Small bursts, each fully accounted for, so no socket buffer overflows on the way.
-                for (int i = 0; i < 20; i++, sent++) {
-                    fast.send("burst-" + sent);
-                }
-                int total = sent;
-                await().until(() -> relay.counter(RelayCounter.FORWARDED)
-                        + relay.counter(RelayCounter.DROP_RATE_LIMITED) >= total);
-                for (; received < relay.counter(RelayCounter.FORWARDED); received++) {
-                    assertTrue(listener.receivePayload().startsWith("burst-"));
-                }
-            }
+            new RateLimitedTraffic(fast, listener, relay::counter, 20).send(200);
             double seconds = (System.nanoTime() - started) / 1e9;
 
             long forwarded = relay.counter(RelayCounter.FORWARDED);

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.ToLongFunction;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +54,7 @@ class ReloadTest {
             TestPeer fast = quiet(relay.client("fast").join(channel.channel()));
             TestPeer listener = quiet(relay.client("listener").join(channel.channel()));
             ChanmuxClient admin = admin(relay.control());
-            Traffic traffic = new Traffic(fast, listener, c -> relay.counter(c));
+            RateLimitedTraffic traffic = new RateLimitedTraffic(fast, listener, relay::counter, 10);
             traffic.send(40);
             assertEquals(0, relay.counter(RelayCounter.DROP_RATE_LIMITED), "1000/s lets a burst of 40 through");
 
@@ -174,7 +173,7 @@ class ReloadTest {
             ChannelInfo channel = TestClient.connect(control, "owner").create();
             TestPeer fast = quiet(TestClient.connect(control, "fast").join(channel.channel()));
             TestPeer listener = quiet(TestClient.connect(control, "listener").join(channel.channel()));
-            Traffic traffic = new Traffic(fast, listener, counter -> stat(admin, counter));
+            RateLimitedTraffic traffic = new RateLimitedTraffic(fast, listener, counter -> stat(admin, counter), 10);
             traffic.send(40);
             assertEquals(0, stat(admin, RelayCounter.DROP_RATE_LIMITED));
 
@@ -204,32 +203,6 @@ class ReloadTest {
             assertTrue(refused.contains("is not valid JSON (line 1, column "), refused);
             assertTrue(server.lines().stream().noneMatch(l -> l.contains("hunter2")), "the secret reached the log");
             admin.ping();
-        }
-    }
-
-    /**
-     * Sends from one peer to the other in small bursts, each accounted for (forwarded or dropped as
-     * rate limited) before the next, so no socket buffer overflows on the way; the listener reads
-     * every forwarded copy.
-     */
-    private record Traffic(TestPeer sender, TestPeer receiver, ToLongFunction<RelayCounter> counter) {
-        void send(int count) throws IOException {
-            long base = accounted();
-            long forwardedBefore = counter.applyAsLong(RelayCounter.FORWARDED);
-            for (int sent = 0; sent < count; ) {
-                for (int i = 0; i < 10; i++, sent++) {
-                    sender.send("burst-" + sent);
-                }
-                long expected = base + sent;
-                await().until(() -> accounted() >= expected);
-            }
-            for (long n = counter.applyAsLong(RelayCounter.FORWARDED) - forwardedBefore; n > 0; n--) {
-                assertTrue(receiver.receivePayload().startsWith("burst-"));
-            }
-        }
-
-        private long accounted() {
-            return counter.applyAsLong(RelayCounter.FORWARDED) + counter.applyAsLong(RelayCounter.DROP_RATE_LIMITED);
         }
     }
 
