@@ -1,8 +1,10 @@
 #!/bin/bash
 # run-relative.sh for the change's base jar and the final jar (both engines), each against the C reference in its own run.
 set -u
-JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-rm -rf /tmp/bench-rel; mkdir -p /tmp/bench-rel && cp -r /work/shared/bench/. /tmp/bench-rel/ && cd /tmp/bench-rel && make -s refrelay udpload || exit 1
+# Usage: BENCH=<path to shared/bench> BASE_JAR=<old chanmux-server.jar> FINAL_JAR=<new one> bash rel-before-after.sh
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+: "${BENCH:?} ${BASE_JAR:?} ${FINAL_JAR:?}"
+rm -rf /tmp/bench-rel; mkdir -p /tmp/bench-rel && cp -r "$BENCH"/. /tmp/bench-rel/ && cd /tmp/bench-rel && make -s refrelay udpload || exit 1
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000"
 run() { # name, jar, extra flags
   echo "=== $1 $(date -u +%H:%M:%S)"
@@ -10,6 +12,6 @@ run() { # name, jar, extra flags
   EXTRA_TARGET_CMD="$JAVA --enable-preview -Xmn32m -jar $2 $common $3" \
   TARGET_STARTUP_S=1.5 LOAD_PCT=40 REPEATS=3 ./run-relative.sh 2>&1 | tail -16
 }
-run base /work/benchrun/base.jar "--max-sessions-per-address 0 --udp-rcvbuf 0"
-run final-vt /work/benchrun/final.jar "--max-sessions-per-address 0 --udp-rcvbuf 0"
-run final-poll /work/benchrun/final.jar "--max-sessions-per-address 0 --udp-rcvbuf 0 --udp-engine poll-loop"
+run base "$BASE_JAR" "--max-sessions-per-address 0 --udp-rcvbuf 0"
+run final-vt "$FINAL_JAR" "--max-sessions-per-address 0 --udp-rcvbuf 0"
+run final-poll "$FINAL_JAR" "--max-sessions-per-address 0 --udp-rcvbuf 0 --udp-engine poll-loop"
