@@ -6,27 +6,30 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * How the copies of one fanned-out datagram leave a socket: {@link #start} with the datagram, one
- * {@link #add} per target, then {@link #finish}, which says how many copies were sent. Chosen once
- * per {@link RelayPort}: one {@code send} per copy through the JDK ({@link PerCopy}, any engine and
- * platform), or one {@code sendmmsg(2)} for many copies ({@link SendmmsgCopies}, the poll-loop
- * engine on Linux x86-64). Only the port's socket thread calls either.
+ * How the copies of fanned-out datagrams leave a socket: {@link #start} with a datagram, one
+ * {@link #add} per target; {@link #flush} once the datagrams received together are handled. Each
+ * copy is counted in the datagram's channel counters as {@code FORWARDED} (and its bytes) once
+ * sent, or as {@code SEND_ERRORS}. Chosen once per {@link RelayPort}: one {@code send} per copy
+ * through the JDK, at once ({@link PerCopy}, any engine and platform), or queued and sent many per
+ * {@code sendmmsg(2)} ({@link SendmmsgCopies}, the poll-loop engine on Linux x86-64). Only the
+ * port's socket thread calls either.
  */
 sealed interface CopySender permits CopySender.PerCopy, SendmmsgCopies {
 
-    /** Begins a fan-out of {@code datagram[0, length)}; the buffer is not touched until {@link #finish}. */
-    void start(ByteBuffer datagram, int length);
+    /**
+     * Begins a fan-out of {@code datagram[0, length)}, counted in {@code counters}; the datagram's
+     * bytes must stay as they are until {@link #flush}.
+     */
+    void start(ByteBuffer datagram, int length, RelayCounters counters);
 
-    /** One copy to {@code target}: sent now, or queued for {@link #finish}. */
+    /** One copy to {@code target}: sent now, or queued for {@link #flush}. */
     void add(InetSocketAddress target);
 
     /**
-     * Sends whatever is queued and ends the fan-out.
-     *
-     * @return how many of the copies {@link #add}ed since {@link #start} were sent; the others
-     *         failed or found the socket's send buffer full, and are dropped, never retried
+     * Sends whatever is queued. A copy that fails or finds the socket's send buffer full is
+     * dropped, never retried.
      */
-    int finish();
+    void flush();
 
     /**
      * Sends {@code datagram}'s remaining bytes to {@code target}: false when that failed or, on a
@@ -41,35 +44,39 @@ sealed interface CopySender permits CopySender.PerCopy, SendmmsgCopies {
         }
     }
 
-    /** One {@link DatagramChannel#send} per copy. Socket thread only. */
+    /** One {@link DatagramChannel#send} per copy, at once. Socket thread only. */
     final class PerCopy implements CopySender {
         private final DatagramChannel socket;
+        private final int writer;
         private ByteBuffer datagram;
         private int length;
-        private int sent;
+        private RelayCounters counters;
 
-        PerCopy(DatagramChannel socket) {
+        PerCopy(DatagramChannel socket, int writer) {
             this.socket = socket;
+            this.writer = writer;
         }
 
         @Override
-        public void start(ByteBuffer datagram, int length) {
+        public void start(ByteBuffer datagram, int length, RelayCounters counters) {
             this.datagram = datagram;
             this.length = length;
-            this.sent = 0;
+            this.counters = counters;
         }
 
         @Override
         public void add(InetSocketAddress target) {
             if (sendWhole(socket, datagram.limit(length).position(0), target)) {
-                sent++;
+                counters.increment(writer, RelayCounter.FORWARDED);
+                counters.add(writer, RelayCounter.BYTES_FORWARDED, length);
+            } else {
+                counters.increment(writer, RelayCounter.SEND_ERRORS);
             }
         }
 
         @Override
-        public int finish() {
-            datagram = null;
-            return sent;
+        public void flush() {
+            // every copy left in add
         }
     }
 }

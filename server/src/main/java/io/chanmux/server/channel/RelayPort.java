@@ -67,6 +67,12 @@ public final class RelayPort {
      * {@code sendmmsg}. Written and read by the socket thread only (the poll loop registers).
      */
     private CopySender copies;
+    /**
+     * Where {@link #drain} receives with {@code recvmmsg}, and this socket's descriptor for it; null
+     * (one JDK receive per datagram) until {@link #register} is given a vector. Socket thread only.
+     */
+    private RecvmmsgVector batchReceiver;
+    private int descriptor = -1;
 
     /**
      * @param socket           the bound socket this port reads and sends on
@@ -86,7 +92,7 @@ public final class RelayPort {
         this.cookies = new BindCookies(settings.cookieKey(), settings.clock());
         this.sourceChallengeLimits = new SourceChallengeLimits(challengeSlots);
         this.peerRates = settings.peerRates();
-        this.copies = new CopySender.PerCopy(socket);
+        this.copies = new CopySender.PerCopy(socket, writer);
     }
 
     /** Closes the socket, which ends {@link #run}. Idempotent. */
@@ -124,32 +130,43 @@ public final class RelayPort {
 
     /**
      * Makes the socket non-blocking and registers it with {@code selector} for reading, with
-     * {@code attachment}, for {@link #drain}; from then on a DATA datagram's copies go out through
-     * {@code vector}'s {@code sendmmsg}, unless it is null. Only the selector's own thread calls
-     * this, and {@link #drain} must then be given the buffer {@code vector} points into.
+     * {@code attachment}, for {@link #drain}; from then on {@link #drain} takes datagrams with
+     * {@code receiver}'s {@code recvmmsg} and their copies leave through {@code sender}'s {@code
+     * sendmmsg}, unless these are null (then one JDK receive and one send each). Only the
+     * selector's own thread calls this, and uses the vectors.
      */
-    public SelectionKey register(Selector selector, Object attachment, SendmmsgVector vector) throws IOException {
+    public SelectionKey register(Selector selector, Object attachment, RecvmmsgVector receiver, SendmmsgVector sender)
+            throws IOException {
         socket.configureBlocking(false);
         SelectionKey key = socket.register(selector, SelectionKey.OP_READ, attachment);
-        if (vector != null) {
-            copies = vector.copiesFor(socket);
+        if (receiver != null && sender != null) {
+            // The key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
+            descriptor = NativeSockets.descriptor(socket);
+            batchReceiver = receiver;
+            copies = sender.copiesFor(socket, writer);
         }
         return key;
     }
 
-    /** Whether fan-out copies go out through {@code sendmmsg}. Socket thread, or tests once it has registered. */
-    boolean sendsBatched() {
-        return copies instanceof SendmmsgCopies;
+    /** Whether datagrams are taken and sent in batches ({@code recvmmsg}, {@code sendmmsg}). Socket thread, or tests once it has registered. */
+    boolean batched() {
+        return batchReceiver != null;
     }
 
     /**
      * One turn of the poll-loop engine on a registered socket its selector found readable: receives
-     * and handles datagrams until none is waiting or {@code batch} were handled, so one flooded
-     * socket cannot starve the others of its selector (a socket still holding datagrams is simply
-     * ready again at the next select). Only the selector's thread calls this; {@code buffer} is
-     * one of {@link #receiveBuffer}'s. A closed socket ends the turn: its key is cancelled already.
+     * and handles datagrams until none is waiting or about {@code batch} were handled, so one
+     * flooded socket cannot starve the others of its selector (a socket still holding datagrams is
+     * simply ready again at the next select). With the vectors of {@link #register}, datagrams come
+     * {@link RecvmmsgVector#CAPACITY} per call and the copies of each call's datagrams leave
+     * together; otherwise one at a time through {@code buffer}, one of {@link #receiveBuffer}'s.
+     * Only the selector's thread calls this. A closed socket ends the turn: its key is cancelled already.
      */
     public void drain(ByteBuffer buffer, int batch) {
+        if (batchReceiver != null) {
+            drainBatched(batch);
+            return;
+        }
         try {
             int handled = 0;
             while (handled < batch && receiveOne(buffer)) {
@@ -157,6 +174,35 @@ public final class RelayPort {
             }
         } catch (ClosedChannelException closed) {
             // closed by its pool as the loop read it: the loop will not select it again
+        }
+    }
+
+    private void drainBatched(int batch) {
+        int handled = 0;
+        while (handled < batch) {
+            int received = batchReceiver.receive(descriptor);
+            if (received < 0) {
+                // ICMP errors can surface here on some platforms; nothing was received.
+                unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
+                return;
+            }
+            if (!socket.isOpen()) {
+                // Closed by its pool as the loop read it: the descriptor may already be the JDK's
+                // stand-in, whose reads are no datagrams. The loop will not select it again.
+                return;
+            }
+            try {
+                for (int i = 0; i < received; i++) {
+                    onDatagram(batchReceiver.datagram(i), batchReceiver.length(i), batchReceiver.source(i));
+                }
+            } finally {
+                // The slots are taken again by the next call: their copies must be gone first.
+                copies.flush();
+            }
+            if (received < RecvmmsgVector.CAPACITY) {
+                return; // drained: the selector says when more arrive
+            }
+            handled += received;
         }
     }
 
@@ -182,6 +228,7 @@ public final class RelayPort {
             return false;
         }
         onDatagram(buffer, buffer.position(), (InetSocketAddress) source);
+        copies.flush();
         return true;
     }
 
@@ -324,22 +371,14 @@ public final class RelayPort {
      * address is one acquire load: a binding another socket thread made is seen at once.
      */
     private void fanOut(ByteBuffer buffer, int length, Peer sender, PeerTable table, RelayCounters counters) {
-        copies.start(buffer, length);
-        int targets = 0;
+        copies.start(buffer, length, counters);
         for (int i = 0, members = table.size(); i < members; i++) {
             Peer target = table.peer(i);
             InetSocketAddress address = target.address();
             if (target != sender && address != null) {
                 copies.add(address);
-                targets++;
             }
         }
-        int sent = copies.finish();
-        if (sent < targets) {
-            counters.add(writer, RelayCounter.SEND_ERRORS, targets - sent);
-        }
-        counters.add(writer, RelayCounter.FORWARDED, sent);
-        counters.add(writer, RelayCounter.BYTES_FORWARDED, (long) sent * length);
     }
 
     /** Sends a whole answer datagram ({@code datagram} flipped) and counts it under {@code sent}. */

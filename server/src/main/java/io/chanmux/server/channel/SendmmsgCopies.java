@@ -4,48 +4,46 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * One port's copies through its poll loop's {@link SendmmsgVector}: queued by {@link #add}, sent
- * {@link SendmmsgVector#CAPACITY} at a time by one {@code sendmmsg(2)} each. The descriptor {@code
- * fd} is only used by the loop thread while the port's socket is registered with the loop's
+ * One port's copies through its poll loop's {@link SendmmsgVector}: each {@link #add} queues a copy
+ * of a datagram held in one of the loop's {@link RecvmmsgVector} slots, and {@link #flush} (or a
+ * full queue) sends them, {@link SendmmsgVector#CAPACITY} per {@code sendmmsg(2)}. The descriptor
+ * {@code fd} is only used by the loop thread while the port's socket is registered with the loop's
  * selector: a closed socket stays open in the kernel until the loop deregisters its key, so the
  * number cannot be reused by another file meanwhile. Loop thread only.
  */
 final class SendmmsgCopies implements CopySender {
     private final SendmmsgVector vector;
+    private final RecvmmsgVector payloads;
     private final int fd;
-    private int queued;
-    private int sent;
+    private final int writer;
+    private long payload;
+    private int length;
+    private RelayCounters counters;
 
-    SendmmsgCopies(SendmmsgVector vector, int fd) {
+    SendmmsgCopies(SendmmsgVector vector, RecvmmsgVector payloads, int fd, int writer) {
         this.vector = vector;
+        this.payloads = payloads;
         this.fd = fd;
+        this.writer = writer;
     }
 
     @Override
-    public void start(ByteBuffer datagram, int length) {
-        if (!vector.carries(datagram)) {
-            throw new IllegalArgumentException("a fan-out from another buffer than the poll loop's");
+    public void start(ByteBuffer datagram, int length, RelayCounters counters) {
+        if (length < 0 || length > datagram.capacity()) {
+            throw new IllegalArgumentException("a datagram of " + length + " bytes in a slot of " + datagram.capacity());
         }
-        vector.payloadLength(length);
-        queued = 0;
-        sent = 0;
+        this.payload = payloads.address(datagram);
+        this.length = length;
+        this.counters = counters;
     }
 
     @Override
     public void add(InetSocketAddress target) {
-        if (queued == SendmmsgVector.CAPACITY) {
-            sent += vector.send(fd, queued);
-            queued = 0;
-        }
-        vector.target(queued++, target);
+        vector.queue(fd, payload, length, target, counters, writer);
     }
 
     @Override
-    public int finish() {
-        if (queued > 0) {
-            sent += vector.send(fd, queued);
-            queued = 0;
-        }
-        return sent;
+    public void flush() {
+        vector.flush();
     }
 }

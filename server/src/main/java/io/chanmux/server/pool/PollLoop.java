@@ -1,5 +1,6 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.channel.RecvmmsgVector;
 import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.channel.SendmmsgVector;
 import org.slf4j.Logger;
@@ -27,8 +28,9 @@ import java.util.function.Consumer;
  * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
  * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
  * starve the others (a socket left with datagrams is ready again at the next select). Where it
- * can ({@link SendmmsgVector#openIfAvailable}: Linux x86-64), a DATA datagram's copies leave in
- * one {@code sendmmsg} instead of one send each.
+ * can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come
+ * in with one {@code recvmmsg} and all their copies leave with one {@code sendmmsg}, instead of
+ * one system call per datagram and one per copy.
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every channel it
  * serves, and the only thread that registers, selects on or deregisters the keys of its selector.
@@ -57,12 +59,15 @@ final class PollLoop {
     private final int pool;
     private final Selector selector;
     private final BlockingQueue<Command> commands;
-    /** Every socket's datagrams land here in turn; only the loop thread touches it. */
+    /** Every socket's datagrams land here in turn when they come one at a time; only the loop thread touches it. */
     private final ByteBuffer buffer;
+    private final int maxDatagramBytes;
     /**
-     * Where the loop's ports send fan-out copies with {@code sendmmsg} (null: one JDK send each, as
-     * off Linux). Made, used and closed by the loop thread, whose confined native memory it holds.
+     * Where the loop's ports receive with {@code recvmmsg} and send fan-out copies with {@code
+     * sendmmsg} (null: one JDK receive and send each, as off Linux). Made, used and closed by the
+     * loop thread, whose confined native memory they hold.
      */
+    private RecvmmsgVector recvmmsg;
     private SendmmsgVector sendmmsg;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
@@ -92,6 +97,7 @@ final class PollLoop {
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
+        this.maxDatagramBytes = maxDatagramBytes;
         this.ended = ended;
     }
 
@@ -129,9 +135,10 @@ final class PollLoop {
      * relaying, and nothing else would notice.
      */
     void run() {
-        sendmmsg = SendmmsgVector.openIfAvailable(buffer);
-        log.info("pool {}'s poll loop sends fan-out copies {}", pool,
-                sendmmsg == null ? "one at a time" : "with sendmmsg");
+        recvmmsg = RecvmmsgVector.openIfAvailable(maxDatagramBytes);
+        sendmmsg = SendmmsgVector.openIfAvailable(recvmmsg);
+        log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
+                recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -153,8 +160,9 @@ final class PollLoop {
             } catch (IOException e) {
                 log.debug("closing pool {}'s selector failed", pool, e);
             }
-            if (sendmmsg != null) {
+            if (recvmmsg != null) {
                 sendmmsg.close();
+                recvmmsg.close();
             }
             // Only now: a caller that sees it needs no flush, as the selector is gone.
             stopped = true;
@@ -223,7 +231,7 @@ final class PollLoop {
 
     private void onRegister(Channel channel) {
         try {
-            channel.ownPort().register(selector, channel, sendmmsg);
+            channel.ownPort().register(selector, channel, recvmmsg, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
         } catch (IOException e) {

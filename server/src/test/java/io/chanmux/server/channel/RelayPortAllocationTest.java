@@ -22,12 +22,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The validate-and-fan-out path allocates nothing of its own per datagram, with a port per channel
  * and on the shared port (where the sender is found through the pools' peer indexes). Measured on
  * the calling (platform) thread after JIT warm-up, with the JDK's own send on a direct buffer
- * included, and with the poll loop's {@code sendmmsg} in its place.
+ * included, and with the poll loop's {@code recvmmsg} and {@code sendmmsg} in their place (the
+ * source address's decoding included).
  */
 class RelayPortAllocationTest {
     private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
     private static final int WARMUP = 50_000;
     private static final int MEASURED = 20_000;
+    /** Enough calls of the native receive, four datagrams each, for the JIT to compile away what its binding allocates. */
+    private static final int BATCHED_WARMUP = 200_000;
 
     private DatagramChannel relaySocket;
     private DatagramChannel sinkA;
@@ -62,18 +65,46 @@ class RelayPortAllocationTest {
     }
 
     @Test
-    void shouldAllocateNothingPerForwardedDatagramWhenTheCopiesGoOutThroughSendmmsg() throws IOException {
-        ByteBuffer buffer = RelayPort.receiveBuffer(1500);
-        SendmmsgVector vector = SendmmsgVector.openIfAvailable(buffer);
-        assumeTrue(vector != null, "sendmmsg is Linux x86-64's");
+    void shouldAllocateNothingPerForwardedDatagramWhenDatagramsComeThroughRecvmmsgAndLeaveThroughSendmmsg()
+            throws IOException {
+        RecvmmsgVector receiver = RecvmmsgVector.openIfAvailable(1500);
+        assumeTrue(receiver != null, "recvmmsg and sendmmsg are Linux x86-64's");
+        SendmmsgVector sender = SendmmsgVector.openIfAvailable(receiver);
         RelayChannel relay = new RelayChannel("own", 0, 1);
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(), settings,
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
         relay.publish(boundPair(relay, 1, 2));
-        try (vector; Selector selector = Selector.open()) {
-            port.register(selector, relay, vector);
+        InetSocketAddress relayAddress = (InetSocketAddress) relaySocket.getLocalAddress();
+        ByteBuffer datagram = ByteBuffer.allocateDirect(13);
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (receiver; sender; Selector selector = Selector.open()) {
+            port.register(selector, relay, receiver, sender);
 
-            assertAllocationFree(port, relay, 1, buffer);
+            // Real datagrams from peer 1's socket, taken by drain: the source's decoding is measured too.
+            receiveAndRelay(port, datagram, relayAddress, BATCHED_WARMUP);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            receiveAndRelay(port, datagram, relayAddress, MEASURED);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+            assertEquals((long) BATCHED_WARMUP + MEASURED, relay.counters().get(RelayCounter.FORWARDED)
+                    + relay.counters().get(RelayCounter.SEND_ERRORS), "every datagram was fanned out to the other peer");
+            assertTrue(allocated < MEASURED, allocated + " bytes for " + MEASURED + " datagrams");
+        }
+    }
+
+    /** Sends {@code count} DATA datagrams from peer 1's socket and has the port drain them, 4 at a time. */
+    private void receiveAndRelay(RelayPort port, ByteBuffer datagram, InetSocketAddress relay, int count)
+            throws IOException {
+        for (int i = 0; i < count; i++) {
+            datagram.clear();
+            datagram.put((byte) 0x02).putInt(1).putLong(i).flip();
+            sinkA.send(datagram, relay);
+            if ((i & 3) == 3) {
+                port.drain(null, 64);
+            }
+            if ((i & 255) == 255) {
+                drain(sinkB);
+            }
         }
     }
 
@@ -106,10 +137,7 @@ class RelayPortAllocationTest {
     }
 
     private void assertAllocationFree(RelayPort port, RelayChannel relay, int sender) {
-        assertAllocationFree(port, relay, sender, ByteBuffer.allocateDirect(1501));
-    }
-
-    private void assertAllocationFree(RelayPort port, RelayChannel relay, int sender, ByteBuffer buffer) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1501);
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
         relayData(port, buffer, sender, WARMUP);

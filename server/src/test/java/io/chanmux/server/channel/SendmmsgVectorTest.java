@@ -17,33 +17,39 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The poll loop's {@code sendmmsg} fan-out (Linux x86-64, with {@code sun.nio.ch} exported and
- * native access granted, as surefire's arguments and the server jar's manifest do): one system
- * call carries the copies to IPv4 and IPv6 targets alike, a copy the kernel refuses is counted as
- * not sent without losing the others, and a port registered with a vector uses it. This (platform)
- * thread plays the poll loop's.
+ * native access granted, as surefire's arguments and the server jar's manifest do): copies of a
+ * datagram taken by {@code recvmmsg} leave from its slot, IPv4 and IPv6 targets alike in one call;
+ * a copy the kernel refuses is counted as a send error without losing the others; the copies of
+ * all the datagrams one call took leave together; and a port registered with the vectors uses
+ * them. This (platform) thread plays the poll loop's.
  */
 @Timeout(30)
 class SendmmsgVectorTest {
     private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
 
-    private final ByteBuffer buffer = RelayPort.receiveBuffer(1500);
+    private RecvmmsgVector receiver;
     private SendmmsgVector vector;
     private DatagramChannel relaySocket;
+    private DatagramChannel source;
     private DatagramChannel sink4;
     private DatagramChannel sink6;
+    private final RelayCounters counters = new RelayCounters(1);
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(SendmmsgVector.platformSupported(), "the layouts written are Linux x86-64's");
-        vector = SendmmsgVector.openIfAvailable(buffer);
-        assertNotNull(vector, "sendmmsg is linkable and the socket descriptor reachable");
+        assumeTrue(NativeSockets.platformSupported(), "the layouts written are Linux x86-64's");
+        receiver = RecvmmsgVector.openIfAvailable(1500);
+        assertNotNull(receiver, "recvmmsg and sendmmsg are linkable and the socket descriptor reachable");
+        vector = SendmmsgVector.openIfAvailable(receiver);
         // Unbound address: one dual-stack socket reaches both loopbacks, as a relay bound to :: does.
         relaySocket = DatagramChannel.open().bind(new InetSocketAddress(0));
+        source = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         sink4 = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         sink6 = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
     }
@@ -52,7 +58,9 @@ class SendmmsgVectorTest {
     void tearDown() throws IOException {
         if (vector != null) {
             vector.close();
+            receiver.close();
             relaySocket.close();
+            source.close();
             sink4.close();
             sink6.close();
         }
@@ -60,45 +68,50 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldSendCopiesToIpv4AndIpv6TargetsInOneCallWhenTheFanOutFitsTheVector() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket);
-        int length = payload("both");
+        CopySender copies = vector.copiesFor(relaySocket, 0);
+        int length = receivedPayload("both");
 
-        copies.start(buffer, length);
+        copies.start(receiver.datagram(0), length, counters);
         copies.add(address(sink4));
         copies.add(address(sink6));
+        copies.flush();
 
-        assertEquals(2, copies.finish());
         assertEquals(1, vector.calls);
+        assertEquals(2, counters.get(RelayCounter.FORWARDED));
+        assertEquals(8, counters.get(RelayCounter.BYTES_FORWARDED));
         assertEquals("both", receive(sink4));
         assertEquals("both", receive(sink6));
     }
 
     @Test
-    void shouldSendTheOtherCopiesAndCountOneUnsentWhenTheKernelRefusesOneTarget() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket);
-        int length = payload("rest");
+    void shouldSendTheOtherCopiesAndCountOneSendErrorWhenTheKernelRefusesOneTarget() throws IOException {
+        CopySender copies = vector.copiesFor(relaySocket, 0);
+        int length = receivedPayload("rest");
 
-        copies.start(buffer, length);
+        copies.start(receiver.datagram(0), length, counters);
         copies.add(address(sink4));
         copies.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)); // port 0: EINVAL
         copies.add(address(sink6));
+        copies.flush();
 
-        assertEquals(2, copies.finish());
+        assertEquals(2, counters.get(RelayCounter.FORWARDED));
+        assertEquals(1, counters.get(RelayCounter.SEND_ERRORS));
         assertEquals("rest", receive(sink4));
         assertEquals("rest", receive(sink6));
     }
 
     @Test
-    void shouldTakeOneCallVectorFullWhenTheFanOutIsLargerThanTheVector() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket);
+    void shouldTakeOneCallVectorFullWhenMoreCopiesAreQueuedThanTheVectorHolds() throws IOException {
+        CopySender copies = vector.copiesFor(relaySocket, 0);
         int targets = SendmmsgVector.CAPACITY + 6;
-        copies.start(buffer, payload("many"));
+        copies.start(receiver.datagram(0), receivedPayload("many"), counters);
         for (int i = 0; i < targets; i++) {
             copies.add(address(i % 2 == 0 ? sink4 : sink6));
         }
+        copies.flush();
 
-        assertEquals(targets, copies.finish());
         assertEquals(2, vector.calls);
+        assertEquals(targets, counters.get(RelayCounter.FORWARDED));
         for (int i = 0; i < targets / 2; i++) {
             assertEquals("many", receive(sink4));
             assertEquals("many", receive(sink6));
@@ -106,13 +119,23 @@ class SendmmsgVectorTest {
     }
 
     @Test
-    void shouldFanOutDataThroughSendmmsgWhenThePortIsRegisteredWithAVector() throws IOException {
+    void shouldRefuseADatagramThatIsNotInAReceiveSlotWhenAFanOutStarts() {
+        CopySender copies = vector.copiesFor(relaySocket, 0);
+
+        assertThrows(IllegalArgumentException.class,
+                () -> copies.start(ByteBuffer.allocateDirect(1501), 10, counters));
+        assertThrows(IllegalArgumentException.class,
+                () -> copies.start(receiver.datagram(0), 1502, counters));
+    }
+
+    @Test
+    void shouldTakeSeveralDatagramsInOneCallAndSendAllTheirCopiesInAnotherWhenThePortIsRegisteredWithTheVectors()
+            throws IOException {
         RelayChannel relay = new RelayChannel("own", 0, 1);
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
                 new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
-        DatagramChannel source = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        try (source; Selector selector = Selector.open()) {
+        try (Selector selector = Selector.open()) {
             Peer sender = new Peer(1, new byte[16], relay, UNLIMITED, 0);
             Peer to4 = new Peer(2, new byte[16], relay, UNLIMITED, 0);
             Peer to6 = new Peer(3, new byte[16], relay, UNLIMITED, 0);
@@ -120,38 +143,54 @@ class SendmmsgVectorTest {
             to4.bind(address(sink4));
             to6.bind(address(sink6));
             relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
-            port.register(selector, relay, vector);
-            assertTrue(port.sendsBatched());
+            port.register(selector, relay, receiver, vector);
+            assertTrue(port.batched());
 
-            buffer.clear();
-            buffer.put((byte) 0x02).putInt(1).putLong(0).put("data".getBytes(StandardCharsets.US_ASCII));
-            port.onDatagram(buffer, buffer.position(), address(source));
+            for (int i = 0; i < 3; i++) {
+                sendData(1, "data" + i);
+            }
+            port.drain(null, 64);
 
-            assertEquals(1, vector.calls);
-            assertEquals(2, relay.counters().get(RelayCounter.FORWARDED));
-            assertEquals(2L * 17, relay.counters().get(RelayCounter.BYTES_FORWARDED));
+            assertEquals(1, receiver.calls, "three datagrams, one recvmmsg");
+            assertEquals(1, vector.calls, "six copies, one sendmmsg");
+            assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
+            assertEquals(6L * 18, relay.counters().get(RelayCounter.BYTES_FORWARDED));
             assertEquals(0, relay.counters().get(RelayCounter.SEND_ERRORS));
-            assertEquals(17, receiveLength(sink4));
-            assertEquals(17, receiveLength(sink6));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(18, receiveLength(sink4));
+                assertEquals(18, receiveLength(sink6));
+            }
         }
     }
 
     @Test
-    void shouldSendOneCopyAtATimeWhenNoVectorIsGiven() throws IOException {
+    void shouldTakeAndSendOneAtATimeWhenNoVectorsAreGiven() throws IOException {
         RelayChannel relay = new RelayChannel("own", 0, 1);
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
                 new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
         try (Selector selector = Selector.open()) {
-            port.register(selector, relay, null);
-            assertFalse(port.sendsBatched());
+            port.register(selector, relay, null, null);
+            assertFalse(port.batched());
         }
     }
 
-    private int payload(String text) {
-        buffer.clear();
-        buffer.put(text.getBytes(StandardCharsets.US_ASCII));
-        return buffer.position();
+    /** Sends {@code text} to the relay socket and takes it into slot 0; returns its length. */
+    private int receivedPayload(String text) throws IOException {
+        source.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)), relayAddress());
+        assertEquals(1, receiver.receive(NativeSockets.descriptor(relaySocket)));
+        return receiver.length(0);
+    }
+
+    /** A DATA datagram from peer {@code id}: type, id, sequence, {@code text}. */
+    private void sendData(int id, String text) throws IOException {
+        ByteBuffer datagram = ByteBuffer.allocate(64);
+        datagram.put((byte) 0x02).putInt(id).putLong(0).put(text.getBytes(StandardCharsets.US_ASCII)).flip();
+        source.send(datagram, relayAddress());
+    }
+
+    private InetSocketAddress relayAddress() throws IOException {
+        return new InetSocketAddress(InetAddress.getByName("127.0.0.1"), address(relaySocket).getPort());
     }
 
     private static InetSocketAddress address(DatagramChannel channel) throws IOException {

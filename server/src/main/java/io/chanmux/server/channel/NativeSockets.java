@@ -1,0 +1,138 @@
+package io.chanmux.server.channel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.DatagramChannel;
+
+/**
+ * The two batched system calls the poll loop makes through {@code java.lang.foreign} ({@code
+ * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, and the way to a {@link DatagramChannel}'s
+ * descriptor. Available on Linux x86-64 only (the layouts {@link RecvmmsgVector} and {@link
+ * SendmmsgVector} write are LP64 Linux's), with native access granted and {@code sun.nio.ch}
+ * exported to this module, as the server jar's manifest and surefire's arguments do; elsewhere
+ * {@link #AVAILABLE} is false and the poll loop keeps the JDK's one receive and one send per datagram.
+ */
+final class NativeSockets {
+    /** Never block in the call, whatever the socket's mode. */
+    static final int MSG_DONTWAIT = 0x40;
+    /**
+     * No SIGPIPE from a send: a socket its pool closed while the loop still holds its key has the
+     * JDK's stand-in (a closed stream socket) behind the descriptor until deregistered.
+     */
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int EAGAIN = 11;
+    /** {@code struct mmsghdr}: a {@code msghdr} of 56 bytes and its {@code msg_len}. */
+    static final int MMSGHDR_BYTES = 64;
+    /** Offsets in {@code struct mmsghdr}. */
+    static final long NAME = 0;
+    static final long NAME_LENGTH = 8;
+    static final long IOV = 16;
+    static final long IOV_COUNT = 24;
+    static final long MESSAGE_LENGTH = 56;
+    /** {@code struct iovec} {base@0, len@8}. */
+    static final int IOVEC_BYTES = 16;
+    /** Room for a {@code sockaddr_in} (16 bytes) or a {@code sockaddr_in6} (28). */
+    static final int NAME_BYTES = 32;
+    static final short AF_INET = 2;
+    static final short AF_INET6 = 10;
+
+    /** int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout). */
+    private static final MethodHandle RECVMMSG;
+    /** int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags). */
+    private static final MethodHandle SENDMMSG;
+    private static final VarHandle ERRNO;
+    /** sun.nio.ch.SelChImpl#getFDVal. */
+    private static final MethodHandle FD_VAL;
+    /** Whether both calls and the descriptor can be used here. */
+    static final boolean AVAILABLE;
+
+    static {
+        MethodHandle recvmmsg = null;
+        MethodHandle sendmmsg = null;
+        VarHandle errno = null;
+        MethodHandle fdVal = null;
+        // Linked only where the descriptor is reachable, so a JVM that cannot use it links nothing native.
+        if (isLinuxX64() && Object.class.getModule().isExported("sun.nio.ch", NativeSockets.class.getModule())) {
+            try {
+                Class<?> selChImpl = Class.forName("sun.nio.ch.SelChImpl");
+                fdVal = MethodHandles.lookup().findVirtual(selChImpl, "getFDVal", MethodType.methodType(int.class))
+                        .asType(MethodType.methodType(int.class, DatagramChannel.class));
+                Linker linker = Linker.nativeLinker();
+                Linker.Option capture = Linker.Option.captureCallState("errno");
+                recvmmsg = linker.defaultLookup().find("recvmmsg").map(address -> linker.downcallHandle(address,
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), capture)).orElse(null);
+                sendmmsg = linker.defaultLookup().find("sendmmsg").map(address -> linker.downcallHandle(address,
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), capture)).orElse(null);
+                errno = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not linkable here (native access denied, another JDK): the JDK's own calls remain
+                recvmmsg = null;
+            }
+        }
+        RECVMMSG = recvmmsg;
+        SENDMMSG = sendmmsg;
+        ERRNO = errno;
+        FD_VAL = fdVal;
+        AVAILABLE = recvmmsg != null && sendmmsg != null && errno != null;
+    }
+
+    private NativeSockets() {
+    }
+
+    /** Whether this platform's layouts are the ones the vectors write (Linux x86-64). */
+    static boolean platformSupported() {
+        return isLinuxX64();
+    }
+
+    private static boolean isLinuxX64() {
+        String arch = System.getProperty("os.arch");
+        return System.getProperty("os.name").startsWith("Linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+    }
+
+    /** The socket's descriptor. Only while {@link #AVAILABLE}. */
+    static int descriptor(DatagramChannel socket) {
+        try {
+            return (int) FD_VAL.invokeExact(socket);
+        } catch (Throwable e) {
+            throw new IllegalStateException("the socket's descriptor is out of reach", e);
+        }
+    }
+
+    /** Memory for the {@code errno} a call leaves, in {@code arena}. */
+    static MemorySegment errnoState(Arena arena) {
+        return arena.allocate(Linker.Option.captureStateLayout());
+    }
+
+    /** The {@code errno} the last call that was given {@code state} left. */
+    static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** {@code recvmmsg} without blocking and without a timeout: how many messages, or -1 ({@link #errno}). */
+    static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
+        try {
+            return (int) RECVMMSG.invokeExact(errnoState, fd, vector.address(), count, MSG_DONTWAIT, 0L);
+        } catch (Throwable e) {
+            throw new IllegalStateException("recvmmsg failed to run", e);
+        }
+    }
+
+    /** {@code sendmmsg} without blocking: how many messages, or -1 ({@link #errno}). */
+    static int sendmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
+        try {
+            return (int) SENDMMSG.invokeExact(errnoState, fd, vector.address(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } catch (Throwable e) {
+            throw new IllegalStateException("sendmmsg failed to run", e);
+        }
+    }
+}

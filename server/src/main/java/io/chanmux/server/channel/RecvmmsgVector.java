@@ -1,0 +1,188 @@
+package io.chanmux.server.channel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The native memory behind one poll loop's {@code recvmmsg(2)}: {@link #CAPACITY} datagram slots,
+ * each with its own {@code iovec} over its own bytes and its own {@code sockaddr}, so one system
+ * call takes up to that many datagrams from a socket, and {@link SendmmsgVector} sends their
+ * copies straight from the slots.
+ *
+ * <p>Sources: a datagram's source address is handed out as an {@link InetSocketAddress} taken
+ * from a table keyed by the raw {@code sockaddr} ({@link #SOURCE_SLOTS} slots, replaced on
+ * collision), so a peer that keeps sending from one address costs no allocation; a source seen
+ * for the first time, or whose slot another took, is decoded anew (garbage, never growth). IPv4
+ * addresses that reach an IPv6 socket mapped ({@code ::ffff:a.b.c.d}) come out as IPv4 addresses,
+ * as the JDK's own receive gives them.
+ *
+ * <p>Threading: one per poll loop, created, used and closed only by the loop's thread.
+ */
+public final class RecvmmsgVector implements AutoCloseable {
+    /** Datagrams taken per system call. */
+    public static final int CAPACITY = 32;
+    private static final int SOURCE_SLOTS = 1024;
+    private static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment vector;
+    private final MemorySegment names;
+    private final MemorySegment errnoState;
+    /** Each slot's bytes, and the native address they start at. */
+    private final ByteBuffer[] slots = new ByteBuffer[CAPACITY];
+    private final long[] slotAddresses = new long[CAPACITY];
+    /** The source table: the raw sockaddr each slot holds, in three longs and an int, and its address. */
+    private final long[] sourceHead = new long[SOURCE_SLOTS];
+    private final long[] sourceHigh = new long[SOURCE_SLOTS];
+    private final long[] sourceLow = new long[SOURCE_SLOTS];
+    private final int[] sourceScope = new int[SOURCE_SLOTS];
+    private final InetSocketAddress[] sourceAddresses = new InetSocketAddress[SOURCE_SLOTS];
+    /** recvmmsg calls made; read by tests. Loop thread only. */
+    long calls;
+
+    private RecvmmsgVector(int slotBytes) {
+        vector = arena.allocate((long) NativeSockets.MMSGHDR_BYTES * CAPACITY, 8);
+        names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
+        MemorySegment iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
+        MemorySegment bytes = arena.allocate((long) slotBytes * CAPACITY, 8);
+        errnoState = NativeSockets.errnoState(arena);
+        for (int i = 0; i < CAPACITY; i++) {
+            MemorySegment slot = bytes.asSlice((long) i * slotBytes, slotBytes);
+            slots[i] = slot.asByteBuffer();
+            slotAddresses[i] = slot.address();
+            long iovec = (long) i * NativeSockets.IOVEC_BYTES;
+            iovecs.set(ValueLayout.JAVA_LONG, iovec, slot.address());
+            iovecs.set(ValueLayout.JAVA_LONG, iovec + 8, slotBytes);
+            long at = (long) i * NativeSockets.MMSGHDR_BYTES;
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.NAME, names.address() + (long) i * NativeSockets.NAME_BYTES);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV, iovecs.address() + iovec);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, 1);
+        }
+    }
+
+    /**
+     * A vector whose slots hold {@code maxDatagramBytes + 1} bytes each (so an oversize datagram
+     * shows as such instead of being cut to size), or null where {@link NativeSockets} are not available.
+     */
+    public static RecvmmsgVector openIfAvailable(int maxDatagramBytes) {
+        return NativeSockets.AVAILABLE ? new RecvmmsgVector(maxDatagramBytes + 1) : null;
+    }
+
+    /**
+     * Takes the datagrams waiting on {@code fd}, up to {@link #CAPACITY}, without blocking.
+     *
+     * @return how many were taken into slots {@code [0, n)}: 0 when none was waiting, -1 when the
+     *         call failed otherwise (nothing was taken)
+     */
+    int receive(int fd) {
+        resetNameLengths();
+        calls++;
+        int received = NativeSockets.recvmmsg(errnoState, fd, vector, CAPACITY);
+        if (received >= 0) {
+            return received;
+        }
+        return NativeSockets.errno(errnoState) == NativeSockets.EAGAIN ? 0 : -1;
+    }
+
+    /** The kernel writes each message's name length over the room it was given. */
+    private void resetNameLengths() {
+        for (int i = 0; i < CAPACITY; i++) {
+            vector.set(ValueLayout.JAVA_INT, (long) i * NativeSockets.MMSGHDR_BYTES + NativeSockets.NAME_LENGTH,
+                    NativeSockets.NAME_BYTES);
+        }
+    }
+
+    /** Slot {@code i}'s bytes, whole: position 0, limit its capacity. */
+    ByteBuffer datagram(int i) {
+        return slots[i].clear();
+    }
+
+    /** The length of the datagram in slot {@code i}. */
+    int length(int i) {
+        return vector.get(ValueLayout.JAVA_INT, (long) i * NativeSockets.MMSGHDR_BYTES + NativeSockets.MESSAGE_LENGTH);
+    }
+
+    /**
+     * The native address of {@code datagram}'s bytes, one of this vector's slots: a send may then
+     * read them in place.
+     *
+     * @throws IllegalArgumentException for any other buffer: the kernel would read memory not ours
+     */
+    long address(ByteBuffer datagram) {
+        for (int i = 0; i < CAPACITY; i++) {
+            if (slots[i] == datagram) {
+                return slotAddresses[i];
+            }
+        }
+        throw new IllegalArgumentException("a datagram outside the receive vector's slots");
+    }
+
+    /** The source of the datagram in slot {@code i}. */
+    InetSocketAddress source(int i) {
+        long name = (long) i * NativeSockets.NAME_BYTES;
+        short family = names.get(ValueLayout.JAVA_SHORT, name);
+        long head;
+        long high;
+        long low;
+        int scope;
+        if (family == NativeSockets.AF_INET) {
+            head = names.get(ValueLayout.JAVA_LONG, name); // family, port and address
+            high = 0;
+            low = 0;
+            scope = 0;
+        } else {
+            head = names.get(ValueLayout.JAVA_INT, name) & 0xffff_ffffL; // family and port; not the flow label
+            high = names.get(ValueLayout.JAVA_LONG, name + 8);
+            low = names.get(ValueLayout.JAVA_LONG, name + 16);
+            scope = names.get(ValueLayout.JAVA_INT, name + 24);
+        }
+        int slot = sourceSlot(head, high, low, scope);
+        InetSocketAddress known = sourceAddresses[slot];
+        if (known != null && sourceHead[slot] == head && sourceHigh[slot] == high && sourceLow[slot] == low
+                && sourceScope[slot] == scope) {
+            return known;
+        }
+        InetSocketAddress decoded = decode(names.asSlice(name, NativeSockets.NAME_BYTES), family);
+        sourceHead[slot] = head;
+        sourceHigh[slot] = high;
+        sourceLow[slot] = low;
+        sourceScope[slot] = scope;
+        sourceAddresses[slot] = decoded;
+        return decoded;
+    }
+
+    private static int sourceSlot(long head, long high, long low, int scope) {
+        long mixed = (head * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL) ^ (low * 0x165667B19E3779F9L) ^ scope;
+        mixed ^= mixed >>> 29;
+        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> 54); // the top 10 bits: 0 .. SOURCE_SLOTS - 1
+    }
+
+    /** A {@code sockaddr_in} or {@code sockaddr_in6} as the JDK's own receive would give it. */
+    private static InetSocketAddress decode(MemorySegment name, short family) {
+        int port = Short.toUnsignedInt(name.get(PORT, 2));
+        try {
+            if (family == NativeSockets.AF_INET) {
+                return new InetSocketAddress(InetAddress.getByAddress(name.asSlice(4, 4).toArray(ValueLayout.JAVA_BYTE)), port);
+            }
+            byte[] address = name.asSlice(8, 16).toArray(ValueLayout.JAVA_BYTE);
+            int scope = name.get(ValueLayout.JAVA_INT, 24);
+            // getByAddress turns a mapped IPv4 address into an Inet4Address, as the JDK's receive does.
+            InetAddress inet = scope == 0 ? InetAddress.getByAddress(address)
+                    : java.net.Inet6Address.getByAddress(null, address, scope);
+            return new InetSocketAddress(inet, port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("a " + family + " sockaddr the kernel wrote could not be read", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

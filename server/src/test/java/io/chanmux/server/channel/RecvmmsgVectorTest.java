@@ -1,0 +1,132 @@
+package io.chanmux.server.channel;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The poll loop's {@code recvmmsg} (Linux x86-64, with {@code sun.nio.ch} exported and native
+ * access granted, as surefire's arguments and the server jar's manifest do): every waiting
+ * datagram in one call, each with its length and its source as the JDK's own receive would give
+ * it, an oversize datagram shown longer than the largest, and a source that sends again handed
+ * out as the same object. This (platform) thread plays the poll loop's.
+ */
+@Timeout(30)
+class RecvmmsgVectorTest {
+    private static final int MAX_DATAGRAM = 100;
+
+    private RecvmmsgVector vector;
+    /** Dual-stack, as a relay bound to :: is: IPv4 senders reach it mapped. */
+    private DatagramChannel relaySocket;
+    private int fd;
+    private DatagramChannel sender4;
+    private DatagramChannel sender6;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(NativeSockets.platformSupported(), "the layouts written are Linux x86-64's");
+        vector = RecvmmsgVector.openIfAvailable(MAX_DATAGRAM);
+        assertNotNull(vector, "recvmmsg is linkable and the socket descriptor reachable");
+        relaySocket = DatagramChannel.open().bind(new InetSocketAddress(0));
+        fd = NativeSockets.descriptor(relaySocket);
+        sender4 = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        sender6 = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (vector != null) {
+            vector.close();
+            relaySocket.close();
+            sender4.close();
+            sender6.close();
+        }
+    }
+
+    @Test
+    void shouldTakeEveryWaitingDatagramInOneCallWithItsLengthAndSourceWhenSeveralWait() throws IOException {
+        send(sender4, "first", "127.0.0.1");
+        send(sender6, "second", "::1");
+        send(sender4, "third", "127.0.0.1");
+
+        assertEquals(3, vector.receive(fd));
+
+        assertEquals(1, vector.calls);
+        assertEquals("first", text(0));
+        assertEquals("second", text(1));
+        assertEquals("third", text(2));
+        assertEquals(sender4.getLocalAddress(), vector.source(0));
+        assertEquals(sender6.getLocalAddress(), vector.source(1));
+        assertEquals(sender4.getLocalAddress(), vector.source(2));
+    }
+
+    @Test
+    void shouldGiveAMappedIpv4SourceAsAnIpv4AddressWhenItReachesAnIpv6Socket() throws IOException {
+        send(sender4, "mapped", "127.0.0.1");
+
+        assertEquals(1, vector.receive(fd));
+
+        assertInstanceOf(Inet4Address.class, vector.source(0).getAddress());
+        assertEquals(sender4.getLocalAddress(), vector.source(0));
+    }
+
+    @Test
+    void shouldHandOutTheSameAddressObjectWhenASourceSendsAgain() throws IOException {
+        send(sender6, "once", "::1");
+        assertEquals(1, vector.receive(fd));
+        InetSocketAddress first = vector.source(0);
+
+        send(sender6, "again", "::1");
+        assertEquals(1, vector.receive(fd));
+
+        assertSame(first, vector.source(0));
+    }
+
+    @Test
+    void shouldReturnNoneWhenNothingIsWaiting() {
+        assertEquals(0, vector.receive(fd));
+    }
+
+    @Test
+    void shouldShowAnOversizeDatagramOneByteLongerThanTheLargestWhenItIsTooLong() throws IOException {
+        send(sender4, "x".repeat(MAX_DATAGRAM * 2), "127.0.0.1");
+
+        assertEquals(1, vector.receive(fd));
+
+        assertEquals(MAX_DATAGRAM + 1, vector.length(0));
+    }
+
+    @Test
+    void shouldRefuseToLocateABufferThatIsNotOneOfItsSlots() {
+        assertEquals(vector.address(vector.datagram(1)), vector.address(vector.datagram(1)));
+        assertThrows(IllegalArgumentException.class, () -> vector.address(ByteBuffer.allocateDirect(MAX_DATAGRAM + 1)));
+    }
+
+    private void send(DatagramChannel from, String text, String relayHost) throws IOException {
+        int port = ((InetSocketAddress) relaySocket.getLocalAddress()).getPort();
+        from.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                new InetSocketAddress(InetAddress.getByName(relayHost), port));
+    }
+
+    private String text(int slot) {
+        byte[] bytes = new byte[vector.length(slot)];
+        vector.datagram(slot).get(0, bytes);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+}
