@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 
 /**
@@ -41,6 +42,8 @@ final class NativeSockets {
     static final int IOVEC_BYTES = 16;
     /** Room for a {@code sockaddr_in} (16 bytes) or a {@code sockaddr_in6} (28). */
     static final int NAME_BYTES = 32;
+    /** A {@code sockaddr}'s port: network byte order. */
+    static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final short AF_INET = 2;
     static final short AF_INET6 = 10;
 

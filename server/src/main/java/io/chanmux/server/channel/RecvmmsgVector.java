@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The native memory behind one poll loop's {@code recvmmsg(2)}: {@link #CAPACITY} datagram slots,
@@ -16,9 +15,10 @@ import java.nio.ByteOrder;
  * copies straight from the slots.
  *
  * <p>Sources: a datagram's source address is handed out as an {@link InetSocketAddress} taken
- * from a table keyed by the raw {@code sockaddr} ({@link #SOURCE_SLOTS} slots, replaced on
- * collision), so a peer that keeps sending from one address costs no allocation; a source seen
- * for the first time, or whose slot another took, is decoded anew (garbage, never growth). IPv4
+ * from a table keyed by the raw {@code sockaddr} ({@link #SOURCE_SLOTS} slots, probed at most
+ * {@link #PROBES} from the key's home slot; when all of those hold other sources, the home slot
+ * is taken over), so a peer that keeps sending from one address costs no allocation; a source
+ * seen for the first time, or whose slot another took, is decoded anew (garbage, never growth). IPv4
  * addresses that reach an IPv6 socket mapped ({@code ::ffff:a.b.c.d}) come out as IPv4 addresses,
  * as the JDK's own receive gives them.
  *
@@ -27,8 +27,9 @@ import java.nio.ByteOrder;
 public final class RecvmmsgVector implements AutoCloseable {
     /** Datagrams taken per system call. */
     public static final int CAPACITY = 32;
-    private static final int SOURCE_SLOTS = 1024;
-    private static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** A power of two, a few times the sources one loop serves in the benchmarks (1,000 peers). */
+    private static final int SOURCE_SLOTS = 4096;
+    private static final int PROBES = 16;
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
@@ -142,13 +143,20 @@ public final class RecvmmsgVector implements AutoCloseable {
             low = names.get(ValueLayout.JAVA_LONG, name + 16);
             scope = names.get(ValueLayout.JAVA_INT, name + 24);
         }
-        int slot = sourceSlot(head, high, low, scope);
-        InetSocketAddress known = sourceAddresses[slot];
-        if (known != null && sourceHead[slot] == head && sourceHigh[slot] == high && sourceLow[slot] == low
-                && sourceScope[slot] == scope) {
-            return known;
+        int home = sourceSlot(head, high, low, scope);
+        int free = -1;
+        for (int probe = 0; probe < PROBES; probe++) {
+            int slot = (home + probe) & (SOURCE_SLOTS - 1);
+            InetSocketAddress known = sourceAddresses[slot];
+            if (known == null) {
+                free = free < 0 ? slot : free;
+            } else if (sourceHead[slot] == head && sourceHigh[slot] == high && sourceLow[slot] == low
+                    && sourceScope[slot] == scope) {
+                return known;
+            }
         }
-        InetSocketAddress decoded = decode(names.asSlice(name, NativeSockets.NAME_BYTES), family);
+        int slot = free < 0 ? home : free;
+        InetSocketAddress decoded = decode(name, family);
         sourceHead[slot] = head;
         sourceHigh[slot] = high;
         sourceLow[slot] = low;
@@ -160,18 +168,21 @@ public final class RecvmmsgVector implements AutoCloseable {
     private static int sourceSlot(long head, long high, long low, int scope) {
         long mixed = (head * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL) ^ (low * 0x165667B19E3779F9L) ^ scope;
         mixed ^= mixed >>> 29;
-        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> 54); // the top 10 bits: 0 .. SOURCE_SLOTS - 1
+        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> 52); // the top 12 bits: 0 .. SOURCE_SLOTS - 1
     }
 
     /** A {@code sockaddr_in} or {@code sockaddr_in6} as the JDK's own receive would give it. */
-    private static InetSocketAddress decode(MemorySegment name, short family) {
-        int port = Short.toUnsignedInt(name.get(PORT, 2));
+    private InetSocketAddress decode(long name, short family) {
+        int port = Short.toUnsignedInt(names.get(NativeSockets.PORT, name + 2));
         try {
             if (family == NativeSockets.AF_INET) {
-                return new InetSocketAddress(InetAddress.getByAddress(name.asSlice(4, 4).toArray(ValueLayout.JAVA_BYTE)), port);
+                byte[] address = new byte[4];
+                MemorySegment.copy(names, ValueLayout.JAVA_BYTE, name + 4, address, 0, 4);
+                return new InetSocketAddress(InetAddress.getByAddress(address), port);
             }
-            byte[] address = name.asSlice(8, 16).toArray(ValueLayout.JAVA_BYTE);
-            int scope = name.get(ValueLayout.JAVA_INT, 24);
+            byte[] address = new byte[16];
+            MemorySegment.copy(names, ValueLayout.JAVA_BYTE, name + 8, address, 0, 16);
+            int scope = names.get(ValueLayout.JAVA_INT, name + 24);
             // getByAddress turns a mapped IPv4 address into an Inet4Address, as the JDK's receive does.
             InetAddress inet = scope == 0 ? InetAddress.getByAddress(address)
                     : java.net.Inet6Address.getByAddress(null, address, scope);

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 
@@ -16,10 +15,12 @@ import java.util.Arrays;
  * whose payloads are read in place from {@link RecvmmsgVector} slots. The copies of every datagram
  * one {@code recvmmsg} took from a socket are queued and leave in as few calls as fit, with
  * nothing allocated per datagram; each copy is counted in its own channel's counters once the
- * kernel has taken or refused it ({@link #flush}). Targets' encoded addresses are kept in a small
- * table keyed by the identity of the {@link InetSocketAddress} (a peer's binding is one immutable
- * object), so an address is encoded, and {@link java.net.InetAddress#getAddress} allocates, only
- * when a binding is first seen or its slot was taken by another.
+ * kernel has taken or refused it ({@link #flush}). Targets' encoded addresses are kept in a table
+ * keyed by the identity of the {@link InetSocketAddress} (a peer's binding is one immutable
+ * object; {@link #CACHE_SLOTS} slots, probed at most {@link #PROBES} from the home slot, whose
+ * entry is replaced when all of those hold others), so an address is encoded, and {@link
+ * java.net.InetAddress#getAddress} allocates, only when a binding is first seen or its slot was
+ * taken by another.
  *
  * <p>Layouts (LP64): {@code iovec} {base@0, len@8} 16 bytes; {@code mmsghdr} = {@code msghdr}
  * {name@0, namelen@8, iov@16, iovlen@24, control@32, controllen@40, flags@48} + {@code msg_len@56},
@@ -32,7 +33,9 @@ import java.util.Arrays;
 public final class SendmmsgVector implements AutoCloseable {
     /** Copies sent per system call; more queued copies take more calls. Also the bits of a {@code long}. */
     static final int CAPACITY = 64;
-    private static final int CACHE_SLOTS = 1024;
+    /** A power of two, a few times the peers one loop serves in the benchmarks (1,000). */
+    private static final int CACHE_SLOTS = 4096;
+    private static final int PROBES = 16;
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
@@ -53,6 +56,8 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] copyLengths = new int[CAPACITY];
     /** sendmmsg calls made; read by tests. Loop thread only. */
     long calls;
+    /** Addresses encoded into the cache; read by tests. Loop thread only. */
+    long encodes;
 
     private SendmmsgVector(RecvmmsgVector payloads) {
         this.payloads = payloads;
@@ -104,12 +109,7 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /** Writes {@code target}'s sockaddr into message {@code index}. */
     private void target(int index, InetSocketAddress target) {
-        int slot = (System.identityHashCode(target) & 0x7fffffff) % CACHE_SLOTS;
-        if (cachedAddresses[slot] != target) {
-            cachedNameLengths[slot] = encode(target, cachedNames.asSlice((long) slot * NativeSockets.NAME_BYTES,
-                    NativeSockets.NAME_BYTES));
-            cachedAddresses[slot] = target;
-        }
+        int slot = cachedSlot(target);
         MemorySegment.copy(cachedNames, (long) slot * NativeSockets.NAME_BYTES, names,
                 (long) index * NativeSockets.NAME_BYTES, NativeSockets.NAME_BYTES);
         vector.set(ValueLayout.JAVA_INT, (long) index * NativeSockets.MMSGHDR_BYTES + NativeSockets.NAME_LENGTH,
@@ -163,18 +163,40 @@ public final class SendmmsgVector implements AutoCloseable {
         return NativeSockets.sendmmsg(errnoState, queuedFd, at, count);
     }
 
-    private static int encode(InetSocketAddress target, MemorySegment name) {
-        name.fill((byte) 0);
-        name.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) target.getPort());
+    /** The cache slot holding {@code target}'s encoded sockaddr, encoding it there if none does. */
+    private int cachedSlot(InetSocketAddress target) {
+        int home = System.identityHashCode(target) & (CACHE_SLOTS - 1);
+        int free = -1;
+        for (int probe = 0; probe < PROBES; probe++) {
+            int slot = (home + probe) & (CACHE_SLOTS - 1);
+            InetSocketAddress cached = cachedAddresses[slot];
+            if (cached == target) {
+                return slot;
+            }
+            if (cached == null && free < 0) {
+                free = slot;
+            }
+        }
+        int slot = free < 0 ? home : free;
+        encodes++;
+        cachedNameLengths[slot] = encode(target, (long) slot * NativeSockets.NAME_BYTES);
+        cachedAddresses[slot] = target;
+        return slot;
+    }
+
+    /** Writes {@code target} as a sockaddr at {@code name} in the cache; returns its length. */
+    private int encode(InetSocketAddress target, long name) {
+        cachedNames.asSlice(name, NativeSockets.NAME_BYTES).fill((byte) 0);
+        cachedNames.set(NativeSockets.PORT, name + 2, (short) target.getPort());
         byte[] address = target.getAddress().getAddress();
         if (target.getAddress() instanceof Inet4Address) {
-            name.set(ValueLayout.JAVA_SHORT, 0, NativeSockets.AF_INET);
-            MemorySegment.copy(address, 0, name, ValueLayout.JAVA_BYTE, 4, 4);
+            cachedNames.set(ValueLayout.JAVA_SHORT, name, NativeSockets.AF_INET);
+            MemorySegment.copy(address, 0, cachedNames, ValueLayout.JAVA_BYTE, name + 4, 4);
             return 16;
         }
-        name.set(ValueLayout.JAVA_SHORT, 0, NativeSockets.AF_INET6);
-        MemorySegment.copy(address, 0, name, ValueLayout.JAVA_BYTE, 8, 16);
-        name.set(ValueLayout.JAVA_INT, 24, ((Inet6Address) target.getAddress()).getScopeId());
+        cachedNames.set(ValueLayout.JAVA_SHORT, name, NativeSockets.AF_INET6);
+        MemorySegment.copy(address, 0, cachedNames, ValueLayout.JAVA_BYTE, name + 8, 16);
+        cachedNames.set(ValueLayout.JAVA_INT, name + 24, ((Inet6Address) target.getAddress()).getScopeId());
         return 28;
     }
 

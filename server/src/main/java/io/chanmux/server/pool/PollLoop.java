@@ -80,6 +80,8 @@ final class PollLoop {
     private final List<Channel> failed = new ArrayList<>();
     /** Written by the loop thread only (volatile for tests that read it). */
     private volatile long turnFailures;
+    /** What a select does with each ready key; one instance, not one per turn. */
+    private final Consumer<SelectionKey> onReady = this::onReady;
 
     /** What the pool thread asks of the loop; applied in order at the top of the loop's next turn. */
     private sealed interface Command {
@@ -143,7 +145,7 @@ final class PollLoop {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     applyCommands();
-                    selector.select(this::onReady);
+                    selector.select(onReady);
                     reportFailed();
                 } catch (Throwable e) {
                     turnFailures++;

@@ -11,7 +11,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -99,6 +104,29 @@ class RecvmmsgVectorTest {
     }
 
     @Test
+    void shouldHandOutTheSameAddressObjectForEachOfManySourcesWhenTheyAllSendAgain() throws IOException {
+        List<DatagramChannel> senders = new ArrayList<>();
+        try {
+            for (int i = 0; i < 300; i++) {
+                senders.add(DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)));
+            }
+            Map<SocketAddress, InetSocketAddress> first = receiveFromEach(senders);
+            Map<SocketAddress, InetSocketAddress> second = receiveFromEach(senders);
+
+            assertEquals(senders.size(), first.size());
+            for (DatagramChannel sender : senders) {
+                SocketAddress local = sender.getLocalAddress();
+                assertEquals(local, first.get(local));
+                assertSame(first.get(local), second.get(local), "a known source is not decoded again");
+            }
+        } finally {
+            for (DatagramChannel sender : senders) {
+                sender.close();
+            }
+        }
+    }
+
+    @Test
     void shouldReturnNoneWhenNothingIsWaiting() {
         assertEquals(0, vector.receive(fd));
     }
@@ -116,6 +144,22 @@ class RecvmmsgVectorTest {
     void shouldRefuseToLocateABufferThatIsNotOneOfItsSlots() {
         assertEquals(vector.address(vector.datagram(1)), vector.address(vector.datagram(1)));
         assertThrows(IllegalArgumentException.class, () -> vector.address(ByteBuffer.allocateDirect(MAX_DATAGRAM + 1)));
+    }
+
+    /** One datagram from each sender, taken a vector at a time; the source each was handed out as. */
+    private Map<SocketAddress, InetSocketAddress> receiveFromEach(List<DatagramChannel> senders) throws IOException {
+        Map<SocketAddress, InetSocketAddress> sources = new HashMap<>();
+        for (int from = 0; from < senders.size(); from += RecvmmsgVector.CAPACITY) {
+            int to = Math.min(senders.size(), from + RecvmmsgVector.CAPACITY);
+            for (int i = from; i < to; i++) {
+                send(senders.get(i), "hello", "127.0.0.1");
+            }
+            assertEquals(to - from, vector.receive(fd));
+            for (int i = 0; i < to - from; i++) {
+                sources.put(vector.source(i), vector.source(i));
+            }
+        }
+        return sources;
     }
 
     private void send(DatagramChannel from, String text, String relayHost) throws IOException {

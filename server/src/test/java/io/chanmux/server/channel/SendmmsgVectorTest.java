@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -116,6 +118,22 @@ class SendmmsgVectorTest {
             assertEquals("many", receive(sink4));
             assertEquals("many", receive(sink6));
         }
+    }
+
+    @Test
+    void shouldEncodeEachOfManyTargetsOnceWhenTheyAreSentToAgain() throws IOException {
+        CopySender copies = vector.copiesFor(relaySocket, 0);
+        List<InetSocketAddress> targets = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            targets.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 20_000 + i)); // nobody listens: fine
+        }
+        for (int round = 0; round < 2; round++) {
+            copies.start(receiver.datagram(0), receivedPayload("again"), counters);
+            targets.forEach(copies::add);
+            copies.flush();
+        }
+
+        assertEquals(targets.size(), vector.encodes);
     }
 
     @Test
