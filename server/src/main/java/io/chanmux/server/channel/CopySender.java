@@ -26,8 +26,9 @@ sealed interface CopySender permits CopySender.PerCopy, SendmmsgCopies {
     void add(InetSocketAddress target);
 
     /**
-     * Sends whatever is queued. A copy that fails or finds the socket's send buffer full is
-     * dropped, never retried.
+     * Sends whatever is queued. A copy that fails is dropped, never retried; a full send buffer
+     * drops that copy and, with {@code sendmmsg}, every copy still queued after it (of this
+     * socket's datagrams received together).
      */
     void flush();
 

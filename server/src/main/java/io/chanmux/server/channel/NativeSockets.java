@@ -15,21 +15,29 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * The two batched system calls the poll loop makes through {@code java.lang.foreign} ({@code
- * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, and the way to a {@link DatagramChannel}'s
- * descriptor. Available on Linux x86-64 only (the layouts {@link RecvmmsgVector} and {@link
- * SendmmsgVector} write are LP64 Linux's), with native access granted and {@code sun.nio.ch}
- * exported to this module, as the server jar's manifest and surefire's arguments do; elsewhere
- * {@link #AVAILABLE} is false and the poll loop keeps the JDK's one receive and one send per datagram.
+ * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, the layouts they read, and the way to a {@link
+ * DatagramChannel}'s descriptor. Available on Linux x86-64 only (the layouts are LP64 Linux's),
+ * with native access granted and {@code sun.nio.ch} exported to this module, as the server jar's
+ * manifest and surefire's arguments do; elsewhere {@link #AVAILABLE} is false and the poll loop
+ * keeps the JDK's one receive per datagram and one send per copy.
+ *
+ * <p>Layouts (LP64): {@code iovec} {base@0, len@8} 16 bytes; {@code mmsghdr} = {@code msghdr}
+ * {name@0, namelen@8, iov@16, iovlen@24, control@32, controllen@40, flags@48} + {@code msg_len@56},
+ * 64 bytes; {@code sockaddr_in} {family@0 (2), port@2 (big-endian), addr@4} 16 bytes; {@code
+ * sockaddr_in6} {family@0 (10), port@2, flowinfo@4, addr@8, scope_id@24} 28 bytes.
  */
 final class NativeSockets {
     /** Never block in the call, whatever the socket's mode. */
     static final int MSG_DONTWAIT = 0x40;
-    /**
-     * No SIGPIPE from a send: a socket its pool closed while the loop still holds its key has the
-     * JDK's stand-in (a closed stream socket) behind the descriptor until deregistered.
-     */
+    /** No SIGPIPE from a send, whatever is behind the descriptor: a precaution, the JVM ignores it too. */
     static final int MSG_NOSIGNAL = 0x4000;
     static final int EAGAIN = 11;
+    /** Errors a receive may meet on a sound socket: counted, and the socket read again when ready. */
+    private static final int EINTR = 4;
+    private static final int ENOMEM = 12;
+    private static final int ENETUNREACH = 101;
+    private static final int ECONNREFUSED = 111;
+    private static final int EHOSTUNREACH = 113;
     /** {@code struct mmsghdr}: a {@code msghdr} of 56 bytes and its {@code msg_len}. */
     static final int MMSGHDR_BYTES = 64;
     /** Offsets in {@code struct mmsghdr}. */
@@ -71,13 +79,13 @@ final class NativeSockets {
                 Linker linker = Linker.nativeLinker();
                 Linker.Option capture = Linker.Option.captureCallState("errno");
                 recvmmsg = linker.defaultLookup().find("recvmmsg").map(address -> linker.downcallHandle(address,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), capture)).orElse(null);
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), capture)).orElse(null);
                 sendmmsg = linker.defaultLookup().find("sendmmsg").map(address -> linker.downcallHandle(address,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), capture)).orElse(null);
                 errno = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
-            } catch (ReflectiveOperationException | RuntimeException e) {
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 // not linkable here (native access denied, another JDK): the JDK's own calls remain
                 recvmmsg = null;
             }
@@ -86,7 +94,7 @@ final class NativeSockets {
         SENDMMSG = sendmmsg;
         ERRNO = errno;
         FD_VAL = fdVal;
-        AVAILABLE = recvmmsg != null && sendmmsg != null && errno != null;
+        AVAILABLE = recvmmsg != null && sendmmsg != null && errno != null && fdVal != null;
     }
 
     private NativeSockets() {
@@ -111,6 +119,28 @@ final class NativeSockets {
         }
     }
 
+    /**
+     * {@code count} {@code mmsghdr}s in {@code arena}, message {@code i} naming the {@link
+     * #NAME_BYTES} at {@code names + i * NAME_BYTES} and the one {@code iovec} at {@code iovecs + i *
+     * IOVEC_BYTES}; no control data.
+     */
+    static MemorySegment messages(Arena arena, int count, MemorySegment names, MemorySegment iovecs) {
+        MemorySegment messages = arena.allocate((long) MMSGHDR_BYTES * count, 8);
+        for (int i = 0; i < count; i++) {
+            long at = (long) i * MMSGHDR_BYTES;
+            messages.set(ValueLayout.JAVA_LONG, at + NAME, names.address() + (long) i * NAME_BYTES);
+            messages.set(ValueLayout.JAVA_LONG, at + IOV, iovecs.address() + (long) i * IOVEC_BYTES);
+            messages.set(ValueLayout.JAVA_LONG, at + IOV_COUNT, 1);
+        }
+        return messages;
+    }
+
+    /** Whether a receive that failed with {@code errno} may be retried when the socket is next ready. */
+    static boolean transientReceiveError(int errno) {
+        return errno == EINTR || errno == ENOMEM || errno == ECONNREFUSED || errno == ENETUNREACH
+                || errno == EHOSTUNREACH;
+    }
+
     /** Memory for the {@code errno} a call leaves, in {@code arena}. */
     static MemorySegment errnoState(Arena arena) {
         return arena.allocate(Linker.Option.captureStateLayout());
@@ -124,7 +154,7 @@ final class NativeSockets {
     /** {@code recvmmsg} without blocking and without a timeout: how many messages, or -1 ({@link #errno}). */
     static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
-            return (int) RECVMMSG.invokeExact(errnoState, fd, vector.address(), count, MSG_DONTWAIT, 0L);
+            return (int) RECVMMSG.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT, MemorySegment.NULL);
         } catch (Throwable e) {
             throw new IllegalStateException("recvmmsg failed to run", e);
         }
@@ -133,7 +163,7 @@ final class NativeSockets {
     /** {@code sendmmsg} without blocking: how many messages, or -1 ({@link #errno}). */
     static int sendmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
-            return (int) SENDMMSG.invokeExact(errnoState, fd, vector.address(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
+            return (int) SENDMMSG.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
         } catch (Throwable e) {
             throw new IllegalStateException("sendmmsg failed to run", e);
         }

@@ -3,10 +3,12 @@ package io.chanmux.server.channel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The native memory behind one poll loop's {@code recvmmsg(2)}: {@link #CAPACITY} datagram slots,
@@ -30,6 +32,8 @@ public final class RecvmmsgVector implements AutoCloseable {
     /** A power of two, a few times the sources one loop serves in the benchmarks (1,000 peers). */
     private static final int SOURCE_SLOTS = 4096;
     private static final int PROBES = 16;
+    /** Keeps the top bits of a 64-bit hash that index the table. */
+    private static final int SLOT_SHIFT = Long.SIZE - Integer.numberOfTrailingZeros(SOURCE_SLOTS);
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
@@ -46,11 +50,13 @@ public final class RecvmmsgVector implements AutoCloseable {
     private final InetSocketAddress[] sourceAddresses = new InetSocketAddress[SOURCE_SLOTS];
     /** recvmmsg calls made; read by tests. Loop thread only. */
     long calls;
+    /** Mixed into the table's hash, so that a sender cannot pick which entries its sources evict. */
+    private final long seed = ThreadLocalRandom.current().nextLong();
 
     private RecvmmsgVector(int slotBytes) {
-        vector = arena.allocate((long) NativeSockets.MMSGHDR_BYTES * CAPACITY, 8);
         names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
         MemorySegment iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
+        vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
         MemorySegment bytes = arena.allocate((long) slotBytes * CAPACITY, 8);
         errnoState = NativeSockets.errnoState(arena);
         for (int i = 0; i < CAPACITY; i++) {
@@ -60,10 +66,6 @@ public final class RecvmmsgVector implements AutoCloseable {
             long iovec = (long) i * NativeSockets.IOVEC_BYTES;
             iovecs.set(ValueLayout.JAVA_LONG, iovec, slot.address());
             iovecs.set(ValueLayout.JAVA_LONG, iovec + 8, slotBytes);
-            long at = (long) i * NativeSockets.MMSGHDR_BYTES;
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.NAME, names.address() + (long) i * NativeSockets.NAME_BYTES);
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV, iovecs.address() + iovec);
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, 1);
         }
     }
 
@@ -79,7 +81,9 @@ public final class RecvmmsgVector implements AutoCloseable {
      * Takes the datagrams waiting on {@code fd}, up to {@link #CAPACITY}, without blocking.
      *
      * @return how many were taken into slots {@code [0, n)}: 0 when none was waiting, -1 when the
-     *         call failed otherwise (nothing was taken)
+     *         call met an error a sound socket may meet (nothing was taken)
+     * @throws IllegalStateException on any other error (a closed or foreign descriptor): reading
+     *         again would fail the same way at every turn
      */
     int receive(int fd) {
         resetNameLengths();
@@ -88,7 +92,14 @@ public final class RecvmmsgVector implements AutoCloseable {
         if (received >= 0) {
             return received;
         }
-        return NativeSockets.errno(errnoState) == NativeSockets.EAGAIN ? 0 : -1;
+        int errno = NativeSockets.errno(errnoState);
+        if (errno == NativeSockets.EAGAIN) {
+            return 0;
+        }
+        if (NativeSockets.transientReceiveError(errno)) {
+            return -1;
+        }
+        throw new IllegalStateException("recvmmsg on descriptor " + fd + " failed with errno " + errno);
     }
 
     /** The kernel writes each message's name length over the room it was given. */
@@ -165,10 +176,11 @@ public final class RecvmmsgVector implements AutoCloseable {
         return decoded;
     }
 
-    private static int sourceSlot(long head, long high, long low, int scope) {
-        long mixed = (head * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL) ^ (low * 0x165667B19E3779F9L) ^ scope;
+    private int sourceSlot(long head, long high, long low, int scope) {
+        long mixed = ((head ^ seed) * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL)
+                ^ (low * 0x165667B19E3779F9L) ^ scope;
         mixed ^= mixed >>> 29;
-        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> 52); // the top 12 bits: 0 .. SOURCE_SLOTS - 1
+        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> SLOT_SHIFT);
     }
 
     /** A {@code sockaddr_in} or {@code sockaddr_in6} as the JDK's own receive would give it. */
@@ -185,7 +197,7 @@ public final class RecvmmsgVector implements AutoCloseable {
             int scope = names.get(ValueLayout.JAVA_INT, name + 24);
             // getByAddress turns a mapped IPv4 address into an Inet4Address, as the JDK's receive does.
             InetAddress inet = scope == 0 ? InetAddress.getByAddress(address)
-                    : java.net.Inet6Address.getByAddress(null, address, scope);
+                    : Inet6Address.getByAddress(null, address, scope);
             return new InetSocketAddress(inet, port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("a " + family + " sockaddr the kernel wrote could not be read", e);

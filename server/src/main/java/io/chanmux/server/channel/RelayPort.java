@@ -130,20 +130,20 @@ public final class RelayPort {
 
     /**
      * Makes the socket non-blocking and registers it with {@code selector} for reading, with
-     * {@code attachment}, for {@link #drain}; from then on {@link #drain} takes datagrams with
-     * {@code receiver}'s {@code recvmmsg} and their copies leave through {@code sender}'s {@code
-     * sendmmsg}, unless these are null (then one JDK receive and one send each). Only the
-     * selector's own thread calls this, and uses the vectors.
+     * {@code attachment}, for {@link #drain}; from then on {@link #drain} takes datagrams with the
+     * {@code recvmmsg} of {@code batch}'s {@link SendmmsgVector#payloads receive vector} and their
+     * copies leave through {@code batch}'s {@code sendmmsg}, unless it is null (then one JDK
+     * receive per datagram and one send per copy). Only the selector's own thread calls this, and
+     * uses the vectors.
      */
-    public SelectionKey register(Selector selector, Object attachment, RecvmmsgVector receiver, SendmmsgVector sender)
-            throws IOException {
+    public SelectionKey register(Selector selector, Object attachment, SendmmsgVector batch) throws IOException {
         socket.configureBlocking(false);
         SelectionKey key = socket.register(selector, SelectionKey.OP_READ, attachment);
-        if (receiver != null && sender != null) {
+        if (batch != null) {
             // The key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
             descriptor = NativeSockets.descriptor(socket);
-            batchReceiver = receiver;
-            copies = sender.copiesFor(socket, writer);
+            batchReceiver = batch.payloads();
+            copies = batch.copiesFor(descriptor, writer);
         }
         return key;
     }
@@ -187,8 +187,8 @@ public final class RelayPort {
                 return;
             }
             if (!socket.isOpen()) {
-                // Closed by its pool as the loop read it: the descriptor may already be the JDK's
-                // stand-in, whose reads are no datagrams. The loop will not select it again.
+                // Deleted by its pool as the loop read it (the socket stays open in the kernel until
+                // deregistered): its channel relays nothing more. The loop will not select it again.
                 return;
             }
             try {

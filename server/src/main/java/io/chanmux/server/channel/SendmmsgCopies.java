@@ -13,16 +13,14 @@ import java.nio.ByteBuffer;
  */
 final class SendmmsgCopies implements CopySender {
     private final SendmmsgVector vector;
-    private final RecvmmsgVector payloads;
     private final int fd;
     private final int writer;
     private long payload;
     private int length;
     private RelayCounters counters;
 
-    SendmmsgCopies(SendmmsgVector vector, RecvmmsgVector payloads, int fd, int writer) {
+    SendmmsgCopies(SendmmsgVector vector, int fd, int writer) {
         this.vector = vector;
-        this.payloads = payloads;
         this.fd = fd;
         this.writer = writer;
     }
@@ -32,7 +30,7 @@ final class SendmmsgCopies implements CopySender {
         if (length < 0 || length > datagram.capacity()) {
             throw new IllegalArgumentException("a datagram of " + length + " bytes in a slot of " + datagram.capacity());
         }
-        this.payload = payloads.address(datagram);
+        this.payload = vector.payloads().address(datagram);
         this.length = length;
         this.counters = counters;
     }

@@ -20,18 +20,13 @@ import java.util.Arrays;
  * object; {@link #CACHE_SLOTS} slots, probed at most {@link #PROBES} from the home slot, whose
  * entry is replaced when all of those hold others), so an address is encoded, and {@link
  * java.net.InetAddress#getAddress} allocates, only when a binding is first seen or its slot was
- * taken by another.
- *
- * <p>Layouts (LP64): {@code iovec} {base@0, len@8} 16 bytes; {@code mmsghdr} = {@code msghdr}
- * {name@0, namelen@8, iov@16, iovlen@24, control@32, controllen@40, flags@48} + {@code msg_len@56},
- * 64 bytes; {@code sockaddr_in} {family@0 (2), port@2 (big-endian), addr@4} 16 bytes; {@code
- * sockaddr_in6} {family@0 (10), port@2, flowinfo@4, addr@8, scope_id@24} 28 bytes.
+ * taken by another. The layouts are {@link NativeSockets}'.
  *
  * <p>Threading: one per poll loop, created, used and closed only by the loop's thread; its
  * {@link SendmmsgCopies} are the loop's ports' and run on the same thread.
  */
 public final class SendmmsgVector implements AutoCloseable {
-    /** Copies sent per system call; more queued copies take more calls. Also the bits of a {@code long}. */
+    /** Copies sent per system call; more queued copies take more calls. */
     static final int CAPACITY = 64;
     /** A power of two, a few times the peers one loop serves in the benchmarks (1,000). */
     private static final int CACHE_SLOTS = 4096;
@@ -61,30 +56,30 @@ public final class SendmmsgVector implements AutoCloseable {
 
     private SendmmsgVector(RecvmmsgVector payloads) {
         this.payloads = payloads;
-        this.vector = arena.allocate((long) NativeSockets.MMSGHDR_BYTES * CAPACITY, 8);
         this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
         this.names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
+        this.vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
         this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
         this.errnoState = NativeSockets.errnoState(arena);
-        for (int i = 0; i < CAPACITY; i++) {
-            long at = (long) i * NativeSockets.MMSGHDR_BYTES;
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.NAME, names.address() + (long) i * NativeSockets.NAME_BYTES);
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV, iovecs.address() + (long) i * NativeSockets.IOVEC_BYTES);
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, 1);
-        }
     }
 
     /**
-     * A vector whose copies carry datagrams held in {@code payloads}' slots, or null where {@code
-     * payloads} is (no batched calls on this platform).
+     * A vector whose copies carry datagrams held in {@code payloads}' slots, or null when {@code
+     * payloads} is null (no batched calls on this platform). The loop thread closes it before
+     * {@code payloads}.
      */
-    public static SendmmsgVector openIfAvailable(RecvmmsgVector payloads) {
+    public static SendmmsgVector sendingFrom(RecvmmsgVector payloads) {
         return payloads == null ? null : new SendmmsgVector(payloads);
     }
 
-    /** The copy sender of {@code socket}, a channel's socket registered with this vector's loop, writing counter row {@code writer}. */
-    CopySender copiesFor(DatagramChannel socket, int writer) {
-        return new SendmmsgCopies(this, payloads, NativeSockets.descriptor(socket), writer);
+    /** Where the datagrams whose copies this vector sends are received. */
+    RecvmmsgVector payloads() {
+        return payloads;
+    }
+
+    /** The copy sender of the socket with descriptor {@code fd}, registered with this vector's loop, writing counter row {@code writer}. */
+    CopySender copiesFor(int fd, int writer) {
+        return new SendmmsgCopies(this, fd, writer);
     }
 
     /**
@@ -96,7 +91,7 @@ public final class SendmmsgVector implements AutoCloseable {
         if (queued == CAPACITY || (queued > 0 && fd != queuedFd)) {
             flush();
         }
-        int index = queued++;
+        int index = queued;
         queuedFd = fd;
         long iovec = (long) index * NativeSockets.IOVEC_BYTES;
         iovecs.set(ValueLayout.JAVA_LONG, iovec, payload);
@@ -105,6 +100,8 @@ public final class SendmmsgVector implements AutoCloseable {
         copyCounters[index] = counters;
         copyWriters[index] = writer;
         copyLengths[index] = length;
+        // Only a whole entry joins the queue: a failure above leaves nothing half-written to send.
+        queued = index + 1;
     }
 
     /** Writes {@code target}'s sockaddr into message {@code index}. */

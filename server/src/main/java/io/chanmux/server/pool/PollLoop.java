@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
  * starve the others (a socket left with datagrams is ready again at the next select). Where it
  * can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come
- * in with one {@code recvmmsg} and all their copies leave with one {@code sendmmsg}, instead of
- * one system call per datagram and one per copy.
+ * in with one {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64,
+ * instead of one system call per datagram and one per copy (replies still leave one by one).
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every channel it
  * serves, and the only thread that registers, selects on or deregisters the keys of its selector.
@@ -59,16 +59,17 @@ final class PollLoop {
     private final int pool;
     private final Selector selector;
     private final BlockingQueue<Command> commands;
-    /** Every socket's datagrams land here in turn when they come one at a time; only the loop thread touches it. */
-    private final ByteBuffer buffer;
     private final int maxDatagramBytes;
     /**
      * Where the loop's ports receive with {@code recvmmsg} and send fan-out copies with {@code
-     * sendmmsg} (null: one JDK receive and send each, as off Linux). Made, used and closed by the
-     * loop thread, whose confined native memory they hold.
+     * sendmmsg}; null where that cannot be done (then one JDK receive per datagram, into {@link
+     * #buffer}, and one send per copy). Made, used and closed by the loop thread, whose confined
+     * native memory they hold.
      */
     private RecvmmsgVector recvmmsg;
     private SendmmsgVector sendmmsg;
+    /** Every socket's datagrams land here in turn when they come one at a time; loop thread only. */
+    private ByteBuffer buffer;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
     /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
@@ -98,7 +99,6 @@ final class PollLoop {
         this.pool = pool;
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
-        this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
         this.maxDatagramBytes = maxDatagramBytes;
         this.ended = ended;
     }
@@ -137,11 +137,8 @@ final class PollLoop {
      * relaying, and nothing else would notice.
      */
     void run() {
-        recvmmsg = RecvmmsgVector.openIfAvailable(maxDatagramBytes);
-        sendmmsg = SendmmsgVector.openIfAvailable(recvmmsg);
-        log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
-                recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
         try {
+            openVectors();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     applyCommands();
@@ -170,6 +167,29 @@ final class PollLoop {
             stopped = true;
             clearStopped();
         }
+    }
+
+    /**
+     * Opens the native vectors where they can be used; anything failing there leaves the loop
+     * taking and sending datagrams one at a time, not stopped. Loop thread.
+     */
+    private void openVectors() {
+        try {
+            recvmmsg = RecvmmsgVector.openIfAvailable(maxDatagramBytes);
+            sendmmsg = SendmmsgVector.sendingFrom(recvmmsg);
+        } catch (RuntimeException | Error e) {
+            log.warn("pool {}'s poll loop cannot batch its system calls; it takes datagrams one at a time", pool, e);
+            if (recvmmsg != null) {
+                recvmmsg.close();
+            }
+            recvmmsg = null;
+            sendmmsg = null;
+        }
+        if (recvmmsg == null) {
+            buffer = RelayPort.receiveBuffer(maxDatagramBytes);
+        }
+        log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
+                recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
     }
 
     /** Turns that failed and were skipped; for tests. Loop thread writes, any thread reads. */
@@ -233,7 +253,7 @@ final class PollLoop {
 
     private void onRegister(Channel channel) {
         try {
-            channel.ownPort().register(selector, channel, recvmmsg, sendmmsg);
+            channel.ownPort().register(selector, channel, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
         } catch (IOException e) {

@@ -141,7 +141,12 @@ class RecvmmsgVectorTest {
     }
 
     @Test
-    void shouldRefuseToLocateABufferThatIsNotOneOfItsSlots() {
+    void shouldFailLoudlyWhenTheDescriptorIsNotASocket() {
+        assertThrows(IllegalStateException.class, () -> vector.receive(-1)); // EBADF: no turn would ever read it
+    }
+
+    @Test
+    void shouldRefuseToLocateABufferWhenItIsNotOneOfTheSlots() {
         assertEquals(vector.address(vector.datagram(1)), vector.address(vector.datagram(1)));
         assertThrows(IllegalArgumentException.class, () -> vector.address(ByteBuffer.allocateDirect(MAX_DATAGRAM + 1)));
     }

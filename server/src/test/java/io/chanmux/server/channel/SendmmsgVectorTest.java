@@ -48,7 +48,7 @@ class SendmmsgVectorTest {
         assumeTrue(NativeSockets.platformSupported(), "the layouts written are Linux x86-64's");
         receiver = RecvmmsgVector.openIfAvailable(1500);
         assertNotNull(receiver, "recvmmsg and sendmmsg are linkable and the socket descriptor reachable");
-        vector = SendmmsgVector.openIfAvailable(receiver);
+        vector = SendmmsgVector.sendingFrom(receiver);
         // Unbound address: one dual-stack socket reaches both loopbacks, as a relay bound to :: does.
         relaySocket = DatagramChannel.open().bind(new InetSocketAddress(0));
         source = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
@@ -70,7 +70,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldSendCopiesToIpv4AndIpv6TargetsInOneCallWhenTheFanOutFitsTheVector() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket, 0);
+        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
         int length = receivedPayload("both");
 
         copies.start(receiver.datagram(0), length, counters);
@@ -87,7 +87,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldSendTheOtherCopiesAndCountOneSendErrorWhenTheKernelRefusesOneTarget() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket, 0);
+        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
         int length = receivedPayload("rest");
 
         copies.start(receiver.datagram(0), length, counters);
@@ -104,7 +104,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldTakeOneCallVectorFullWhenMoreCopiesAreQueuedThanTheVectorHolds() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket, 0);
+        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
         int targets = SendmmsgVector.CAPACITY + 6;
         copies.start(receiver.datagram(0), receivedPayload("many"), counters);
         for (int i = 0; i < targets; i++) {
@@ -122,7 +122,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldEncodeEachOfManyTargetsOnceWhenTheyAreSentToAgain() throws IOException {
-        CopySender copies = vector.copiesFor(relaySocket, 0);
+        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
         List<InetSocketAddress> targets = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             targets.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 20_000 + i)); // nobody listens: fine
@@ -138,7 +138,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldRefuseADatagramThatIsNotInAReceiveSlotWhenAFanOutStarts() {
-        CopySender copies = vector.copiesFor(relaySocket, 0);
+        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
 
         assertThrows(IllegalArgumentException.class,
                 () -> copies.start(ByteBuffer.allocateDirect(1501), 10, counters));
@@ -161,7 +161,7 @@ class SendmmsgVectorTest {
             to4.bind(address(sink4));
             to6.bind(address(sink6));
             relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
-            port.register(selector, relay, receiver, vector);
+            port.register(selector, relay, vector);
             assertTrue(port.batched());
 
             for (int i = 0; i < 3; i++) {
@@ -175,9 +175,65 @@ class SendmmsgVectorTest {
             assertEquals(6L * 18, relay.counters().get(RelayCounter.BYTES_FORWARDED));
             assertEquals(0, relay.counters().get(RelayCounter.SEND_ERRORS));
             for (int i = 0; i < 3; i++) {
-                assertEquals(18, receiveLength(sink4));
-                assertEquals(18, receiveLength(sink6));
+                assertEquals("data" + i, dataText(sink4), "each copy from its own slot, in order");
+                assertEquals("data" + i, dataText(sink6));
             }
+        }
+    }
+
+    @Test
+    void shouldSendEveryCopyOfEachCallBeforeTheSlotsAreTakenAgainWhenMoreDatagramsWaitThanTheVectorHolds()
+            throws IOException {
+        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
+                new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
+                SourceChallengeLimits.PER_CHANNEL_SLOTS);
+        int datagrams = RecvmmsgVector.CAPACITY + 8;
+        try (Selector selector = Selector.open()) {
+            Peer sender = new Peer(1, new byte[16], relay, UNLIMITED, 0);
+            Peer to4 = new Peer(2, new byte[16], relay, UNLIMITED, 0);
+            Peer to6 = new Peer(3, new byte[16], relay, UNLIMITED, 0);
+            sender.bind(address(source));
+            to4.bind(address(sink4));
+            to6.bind(address(sink6));
+            relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
+            port.register(selector, relay, vector);
+            for (int i = 0; i < datagrams; i++) {
+                sendData(1, "d" + (char) ('A' + i));
+            }
+
+            port.drain(null, 64);
+
+            assertEquals(2, receiver.calls, "a full vector, then the rest");
+            assertEquals(2, vector.calls, "64 copies, then 16");
+            assertEquals(2L * datagrams, relay.counters().get(RelayCounter.FORWARDED));
+            for (int i = 0; i < datagrams; i++) {
+                assertEquals("d" + (char) ('A' + i), dataText(sink4));
+                assertEquals("d" + (char) ('A' + i), dataText(sink6));
+            }
+        }
+    }
+
+    @Test
+    void shouldSendEachSocketsCopiesFromThatSocketAndCountThemInTheirOwnChannelWhenTwoPortsShareTheVector()
+            throws IOException {
+        RelayCounters otherCounters = new RelayCounters(1);
+        try (DatagramChannel otherSocket = DatagramChannel.open().bind(new InetSocketAddress(0))) {
+            CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+            CopySender otherCopies = vector.copiesFor(NativeSockets.descriptor(otherSocket), 0);
+            int length = receivedPayload("mine");
+
+            copies.start(receiver.datagram(0), length, counters);
+            copies.add(address(sink4));
+            otherCopies.start(receiver.datagram(0), length, otherCounters);
+            otherCopies.add(address(sink4));
+            otherCopies.flush();
+
+            assertEquals(2, vector.calls, "one call per socket");
+            assertEquals(address(relaySocket).getPort(), sourcePort(sink4));
+            assertEquals(address(otherSocket).getPort(), sourcePort(sink4));
+            assertEquals(1, counters.get(RelayCounter.FORWARDED));
+            assertEquals(1, otherCounters.get(RelayCounter.FORWARDED));
         }
     }
 
@@ -188,7 +244,7 @@ class SendmmsgVectorTest {
                 new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
         try (Selector selector = Selector.open()) {
-            port.register(selector, relay, null, null);
+            port.register(selector, relay, null);
             assertFalse(port.batched());
         }
     }
@@ -221,9 +277,14 @@ class SendmmsgVectorTest {
         return new String(received.array(), 0, received.position(), StandardCharsets.US_ASCII);
     }
 
-    private static int receiveLength(DatagramChannel sink) throws IOException {
+    /** The payload of the next DATA datagram {@code sink} received, after its 13-byte header. */
+    private static String dataText(DatagramChannel sink) throws IOException {
         ByteBuffer received = ByteBuffer.allocate(64);
         sink.receive(received);
-        return received.position();
+        return new String(received.array(), 13, received.position() - 13, StandardCharsets.US_ASCII);
+    }
+
+    private static int sourcePort(DatagramChannel sink) throws IOException {
+        return ((InetSocketAddress) sink.receive(ByteBuffer.allocate(64))).getPort();
     }
 }
