@@ -50,6 +50,8 @@ public final class RecvmmsgVector implements AutoCloseable {
     private final InetSocketAddress[] sourceAddresses = new InetSocketAddress[SOURCE_SLOTS];
     /** recvmmsg calls made; read by tests. Loop thread only. */
     long calls;
+    /** The slot {@link #datagram} last handed out. */
+    private int handedOut;
     /** Mixed into the table's hash, so that a sender cannot pick which entries its sources evict. */
     private final long seed = ThreadLocalRandom.current().nextLong();
 
@@ -110,8 +112,9 @@ public final class RecvmmsgVector implements AutoCloseable {
         }
     }
 
-    /** Slot {@code i}'s bytes, whole: position 0, limit its capacity. */
+    /** Slot {@code i}'s bytes, whole: position 0, limit its capacity. It becomes the slot {@link #address} knows. */
     ByteBuffer datagram(int i) {
+        handedOut = i;
         return slots[i].clear();
     }
 
@@ -121,18 +124,16 @@ public final class RecvmmsgVector implements AutoCloseable {
     }
 
     /**
-     * The native address of {@code datagram}'s bytes, one of this vector's slots: a send may then
-     * read them in place.
+     * The native address of {@code datagram}'s bytes, the slot {@link #datagram} last handed out
+     * (the datagram being handled): a send may then read them in place.
      *
      * @throws IllegalArgumentException for any other buffer: the kernel would read memory not ours
      */
     long address(ByteBuffer datagram) {
-        for (int i = 0; i < CAPACITY; i++) {
-            if (slots[i] == datagram) {
-                return slotAddresses[i];
-            }
+        if (slots[handedOut] != datagram) {
+            throw new IllegalArgumentException("a datagram other than the receive vector's slot being handled");
         }
-        throw new IllegalArgumentException("a datagram outside the receive vector's slots");
+        return slotAddresses[handedOut];
     }
 
     /** The source of the datagram in slot {@code i}. */
