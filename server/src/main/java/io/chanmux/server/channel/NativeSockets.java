@@ -28,11 +28,22 @@ import java.nio.channels.DatagramChannel;
  */
 final class NativeSockets {
     /** Never block in the call, whatever the socket's mode. */
-    static final int MSG_DONTWAIT = 0x40;
+    private static final int MSG_DONTWAIT = 0x40;
     /** No SIGPIPE from a send, whatever is behind the descriptor: a precaution, the JVM ignores it too. */
-    static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_NOSIGNAL = 0x4000;
     static final int EAGAIN = 11;
-    /** Errors a receive may meet on a sound socket: counted, and the socket read again when ready. */
+    /**
+     * The address tables of both vectors (sources decoded, targets encoded): a power of two, a few
+     * times the peers one loop serves in the benchmarks (1,000), each key probing this many slots
+     * from its home slot before it takes that one over.
+     */
+    static final int ADDRESS_TABLE_SLOTS = 4096;
+    static final int ADDRESS_TABLE_PROBES = 16;
+    /**
+     * Errors a receive may meet on a sound, unconnected socket — kept as a precaution, as Linux
+     * reports ICMP errors on such a socket only with {@code IP_RECVERR}: counted, and the socket
+     * read again when ready. Any other means a bug (a descriptor not ours, bad memory).
+     */
     private static final int EINTR = 4;
     private static final int ENOMEM = 12;
     private static final int ENETUNREACH = 101;
@@ -41,10 +52,10 @@ final class NativeSockets {
     /** {@code struct mmsghdr}: a {@code msghdr} of 56 bytes and its {@code msg_len}. */
     static final int MMSGHDR_BYTES = 64;
     /** Offsets in {@code struct mmsghdr}. */
-    static final long NAME = 0;
+    private static final long NAME = 0;
     static final long NAME_LENGTH = 8;
-    static final long IOV = 16;
-    static final long IOV_COUNT = 24;
+    private static final long IOV = 16;
+    private static final long IOV_COUNT = 24;
     static final long MESSAGE_LENGTH = 56;
     /** {@code struct iovec} {base@0, len@8}. */
     static final int IOVEC_BYTES = 16;

@@ -29,9 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RecvmmsgVector implements AutoCloseable {
     /** Datagrams taken per system call. */
     public static final int CAPACITY = 32;
-    /** A power of two, a few times the sources one loop serves in the benchmarks (1,000 peers). */
-    private static final int SOURCE_SLOTS = 4096;
-    private static final int PROBES = 16;
+    private static final int SOURCE_SLOTS = NativeSockets.ADDRESS_TABLE_SLOTS;
+    private static final int PROBES = NativeSockets.ADDRESS_TABLE_PROBES;
     /** Keeps the top bits of a 64-bit hash that index the table. */
     private static final int SLOT_SHIFT = Long.SIZE - Integer.numberOfTrailingZeros(SOURCE_SLOTS);
 
@@ -52,22 +51,30 @@ public final class RecvmmsgVector implements AutoCloseable {
     long calls;
     /** The slot {@link #datagram} last handed out. */
     private int handedOut;
-    /** Mixed into the table's hash, so that a sender cannot pick which entries its sources evict. */
+    /**
+     * Mixed into the table's hash ahead of every word of the key, through a nonlinear step each
+     * time, so that a sender cannot pick addresses whose entries land on another's slots.
+     */
     private final long seed = ThreadLocalRandom.current().nextLong();
 
     private RecvmmsgVector(int slotBytes) {
-        names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
-        MemorySegment iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
-        vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
-        MemorySegment bytes = arena.allocate((long) slotBytes * CAPACITY, 8);
-        errnoState = NativeSockets.errnoState(arena);
-        for (int i = 0; i < CAPACITY; i++) {
-            MemorySegment slot = bytes.asSlice((long) i * slotBytes, slotBytes);
-            slots[i] = slot.asByteBuffer();
-            slotAddresses[i] = slot.address();
-            long iovec = (long) i * NativeSockets.IOVEC_BYTES;
-            iovecs.set(ValueLayout.JAVA_LONG, iovec, slot.address());
-            iovecs.set(ValueLayout.JAVA_LONG, iovec + 8, slotBytes);
+        try {
+            names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
+            MemorySegment iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
+            vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
+            MemorySegment bytes = arena.allocate((long) slotBytes * CAPACITY, 8);
+            errnoState = NativeSockets.errnoState(arena);
+            for (int i = 0; i < CAPACITY; i++) {
+                MemorySegment slot = bytes.asSlice((long) i * slotBytes, slotBytes);
+                slots[i] = slot.asByteBuffer();
+                slotAddresses[i] = slot.address();
+                long iovec = (long) i * NativeSockets.IOVEC_BYTES;
+                iovecs.set(ValueLayout.JAVA_LONG, iovec, slot.address());
+                iovecs.set(ValueLayout.JAVA_LONG, iovec + 8, slotBytes);
+            }
+        } catch (RuntimeException | Error e) {
+            arena.close(); // native memory already taken
+            throw e;
         }
     }
 
@@ -178,10 +185,18 @@ public final class RecvmmsgVector implements AutoCloseable {
     }
 
     private int sourceSlot(long head, long high, long low, int scope) {
-        long mixed = ((head ^ seed) * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL)
-                ^ (low * 0x165667B19E3779F9L) ^ scope;
-        mixed ^= mixed >>> 29;
-        return (int) ((mixed * 0xBF58476D1CE4E5B9L) >>> SLOT_SHIFT);
+        long mixed = mix(seed ^ head);
+        mixed = mix(mixed ^ high);
+        mixed = mix(mixed ^ low);
+        mixed = mix(mixed ^ scope);
+        return (int) (mixed >>> SLOT_SHIFT);
+    }
+
+    /** One nonlinear step (a 64-bit finalizer's): every output bit depends on every input bit. */
+    private static long mix(long value) {
+        long mixed = (value ^ (value >>> 30)) * 0xBF58476D1CE4E5B9L;
+        mixed = (mixed ^ (mixed >>> 27)) * 0x94D049BB133111EBL;
+        return mixed ^ (mixed >>> 31);
     }
 
     /** A {@code sockaddr_in} or {@code sockaddr_in6} as the JDK's own receive would give it. */

@@ -137,15 +137,15 @@ public final class RelayPort {
      * uses the vectors.
      */
     public SelectionKey register(Selector selector, Object attachment, SendmmsgVector batch) throws IOException {
-        socket.configureBlocking(false);
-        SelectionKey key = socket.register(selector, SelectionKey.OP_READ, attachment);
         if (batch != null) {
-            // The key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
+            // Read before registering, so a failure leaves nothing registered. Once registered, the
+            // key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
             descriptor = NativeSockets.descriptor(socket);
             batchReceiver = batch.payloads();
             copies = batch.copiesFor(descriptor, writer);
         }
-        return key;
+        socket.configureBlocking(false);
+        return socket.register(selector, SelectionKey.OP_READ, attachment);
     }
 
     /** Whether datagrams are taken and sent in batches ({@code recvmmsg}, {@code sendmmsg}). Socket thread, or tests once it has registered. */
@@ -182,7 +182,7 @@ public final class RelayPort {
         while (handled < batch) {
             int received = batchReceiver.receive(descriptor);
             if (received < 0) {
-                // ICMP errors can surface here on some platforms; nothing was received.
+                // An error a sound socket may meet (NativeSockets#transientReceiveError); nothing was received.
                 unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
                 return;
             }

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 
 /**
@@ -28,9 +27,8 @@ import java.util.Arrays;
 public final class SendmmsgVector implements AutoCloseable {
     /** Copies sent per system call; more queued copies take more calls. */
     static final int CAPACITY = 64;
-    /** A power of two, a few times the peers one loop serves in the benchmarks (1,000). */
-    private static final int CACHE_SLOTS = 4096;
-    private static final int PROBES = 16;
+    private static final int CACHE_SLOTS = NativeSockets.ADDRESS_TABLE_SLOTS;
+    private static final int PROBES = NativeSockets.ADDRESS_TABLE_PROBES;
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
@@ -56,11 +54,16 @@ public final class SendmmsgVector implements AutoCloseable {
 
     private SendmmsgVector(RecvmmsgVector payloads) {
         this.payloads = payloads;
-        this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
-        this.names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
-        this.vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
-        this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
-        this.errnoState = NativeSockets.errnoState(arena);
+        try {
+            this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
+            this.names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
+            this.vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
+            this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
+            this.errnoState = NativeSockets.errnoState(arena);
+        } catch (RuntimeException | Error e) {
+            arena.close(); // native memory already taken
+            throw e;
+        }
     }
 
     /**
@@ -176,6 +179,7 @@ public final class SendmmsgVector implements AutoCloseable {
         }
         int slot = free < 0 ? home : free;
         encodes++;
+        cachedAddresses[slot] = null; // an encoding that fails half-way must not pass for the old entry
         cachedNameLengths[slot] = encode(target, (long) slot * NativeSockets.NAME_BYTES);
         cachedAddresses[slot] = target;
         return slot;

@@ -68,8 +68,11 @@ final class PollLoop {
      */
     private RecvmmsgVector recvmmsg;
     private SendmmsgVector sendmmsg;
-    /** Every socket's datagrams land here in turn when they come one at a time; loop thread only. */
-    private ByteBuffer buffer;
+    /**
+     * Every socket's datagrams land here in turn when they come one at a time (no vectors); made
+     * with the loop, so that a machine short of direct memory fails the start. Loop thread only.
+     */
+    private final ByteBuffer buffer;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
     /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
@@ -100,6 +103,7 @@ final class PollLoop {
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.maxDatagramBytes = maxDatagramBytes;
+        this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
         this.ended = ended;
     }
 
@@ -159,13 +163,16 @@ final class PollLoop {
             } catch (IOException e) {
                 log.debug("closing pool {}'s selector failed", pool, e);
             }
-            if (recvmmsg != null) {
-                sendmmsg.close();
-                recvmmsg.close();
+            try {
+                if (recvmmsg != null) {
+                    sendmmsg.close();
+                    recvmmsg.close();
+                }
+            } finally {
+                // Only now: a caller that sees it needs no flush, as the selector is gone.
+                stopped = true;
+                clearStopped();
             }
-            // Only now: a caller that sees it needs no flush, as the selector is gone.
-            stopped = true;
-            clearStopped();
         }
     }
 
@@ -184,9 +191,6 @@ final class PollLoop {
             }
             recvmmsg = null;
             sendmmsg = null;
-        }
-        if (recvmmsg == null) {
-            buffer = RelayPort.receiveBuffer(maxDatagramBytes);
         }
         log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
                 recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
@@ -256,8 +260,10 @@ final class PollLoop {
             channel.ownPort().register(selector, channel, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
-        } catch (IOException e) {
-            // Never registered, so no key holds its socket open: it can be reported at once.
+        } catch (IOException | IllegalStateException e) {
+            // Never registered (RelayPort.register reads the descriptor, which may fail with an
+            // IllegalStateException, before it registers), so no key holds its socket open: it can
+            // be reported at once.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
             report(channel);
         }

@@ -141,7 +141,7 @@ class RecvmmsgVectorTest {
     }
 
     @Test
-    void shouldFailLoudlyWhenTheDescriptorIsNotASocket() {
+    void shouldFailLoudlyWhenTheDescriptorIsInvalid() {
         assertThrows(IllegalStateException.class, () -> vector.receive(-1)); // EBADF: no turn would ever read it
     }
 
