@@ -150,18 +150,8 @@ class SendmmsgVectorTest {
     void shouldTakeSeveralDatagramsInOneCallAndSendAllTheirCopiesInAnotherWhenThePortIsRegisteredWithTheVectors()
             throws IOException {
         RelayChannel relay = new RelayChannel("own", 0, 1);
-        RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
-                new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
-                SourceChallengeLimits.PER_CHANNEL_SLOTS);
         try (Selector selector = Selector.open()) {
-            Peer sender = new Peer(1, new byte[16], relay, UNLIMITED, 0);
-            Peer to4 = new Peer(2, new byte[16], relay, UNLIMITED, 0);
-            Peer to6 = new Peer(3, new byte[16], relay, UNLIMITED, 0);
-            sender.bind(address(source));
-            to4.bind(address(sink4));
-            to6.bind(address(sink6));
-            relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
-            port.register(selector, relay, vector);
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
             assertTrue(port.batched());
 
             for (int i = 0; i < 3; i++) {
@@ -185,19 +175,9 @@ class SendmmsgVectorTest {
     void shouldSendEveryCopyOfEachCallBeforeTheSlotsAreTakenAgainWhenMoreDatagramsWaitThanTheVectorHolds()
             throws IOException {
         RelayChannel relay = new RelayChannel("own", 0, 1);
-        RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
-                new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
-                SourceChallengeLimits.PER_CHANNEL_SLOTS);
         int datagrams = RecvmmsgVector.CAPACITY + 8;
         try (Selector selector = Selector.open()) {
-            Peer sender = new Peer(1, new byte[16], relay, UNLIMITED, 0);
-            Peer to4 = new Peer(2, new byte[16], relay, UNLIMITED, 0);
-            Peer to6 = new Peer(3, new byte[16], relay, UNLIMITED, 0);
-            sender.bind(address(source));
-            to4.bind(address(sink4));
-            to6.bind(address(sink6));
-            relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
-            port.register(selector, relay, vector);
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
             for (int i = 0; i < datagrams; i++) {
                 sendData(1, "d" + (char) ('A' + i));
             }
@@ -247,6 +227,25 @@ class SendmmsgVectorTest {
             port.register(selector, relay, null);
             assertFalse(port.batched());
         }
+    }
+
+    /**
+     * The relay socket's port, registered with {@code selector} and the vectors, for {@code relay}
+     * with three bound peers: 1 at {@code source}, 2 at {@code sink4}, 3 at {@code sink6}.
+     */
+    private RelayPort batchedPortOfThreePeers(RelayChannel relay, Selector selector) throws IOException {
+        RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
+                new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
+                SourceChallengeLimits.PER_CHANNEL_SLOTS);
+        Peer sender = new Peer(1, new byte[16], relay, UNLIMITED, 0);
+        Peer to4 = new Peer(2, new byte[16], relay, UNLIMITED, 0);
+        Peer to6 = new Peer(3, new byte[16], relay, UNLIMITED, 0);
+        sender.bind(address(source));
+        to4.bind(address(sink4));
+        to6.bind(address(sink6));
+        relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
+        port.register(selector, relay, vector);
+        return port;
     }
 
     /** Sends {@code text} to the relay socket and takes it into slot 0; returns its length. */
