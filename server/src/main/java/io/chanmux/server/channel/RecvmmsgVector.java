@@ -51,6 +51,8 @@ public final class RecvmmsgVector implements AutoCloseable {
     long calls;
     /** The slot {@link #datagram} last handed out. */
     private int handedOut;
+    /** How many messages the last call filled, whose name lengths the kernel has overwritten. */
+    private int filled = CAPACITY;
     /**
      * Mixed into the table's hash ahead of every word of the key, through a nonlinear step each
      * time, so that a sender cannot pick addresses whose entries land on another's slots.
@@ -99,8 +101,10 @@ public final class RecvmmsgVector implements AutoCloseable {
         calls++;
         int received = NativeSockets.recvmmsg(errnoState, fd, vector, CAPACITY);
         if (received >= 0) {
+            filled = received;
             return received;
         }
+        filled = CAPACITY; // a failed call says nothing of what it wrote: give every message its room back
         int errno = NativeSockets.errno(errnoState);
         if (errno == NativeSockets.EAGAIN) {
             return 0;
@@ -111,12 +115,16 @@ public final class RecvmmsgVector implements AutoCloseable {
         throw new IllegalStateException("recvmmsg on descriptor " + fd + " failed with errno " + errno);
     }
 
-    /** The kernel writes each message's name length over the room it was given. */
+    /**
+     * The kernel writes the name length of each message it fills over the room it was given: the
+     * messages the last call filled get their room back (the others still have it).
+     */
     private void resetNameLengths() {
-        for (int i = 0; i < CAPACITY; i++) {
+        for (int i = 0; i < filled; i++) {
             vector.set(ValueLayout.JAVA_INT, (long) i * NativeSockets.MMSGHDR_BYTES + NativeSockets.NAME_LENGTH,
                     NativeSockets.NAME_BYTES);
         }
+        filled = 0;
     }
 
     /** Slot {@code i}'s bytes, whole: position 0, limit its capacity. It becomes the slot {@link #address} knows. */

@@ -70,7 +70,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldSendCopiesToIpv4AndIpv6TargetsInOneCallWhenTheFanOutFitsTheVector() throws IOException {
-        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+        CopySender copies = relayCopies();
         int length = receivedPayload("both");
 
         copies.start(receiver.datagram(0), length, counters);
@@ -87,7 +87,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldSendTheOtherCopiesAndCountOneSendErrorWhenTheKernelRefusesOneTarget() throws IOException {
-        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+        CopySender copies = relayCopies();
         int length = receivedPayload("rest");
 
         copies.start(receiver.datagram(0), length, counters);
@@ -104,7 +104,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldTakeOneCallVectorFullWhenMoreCopiesAreQueuedThanTheVectorHolds() throws IOException {
-        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+        CopySender copies = relayCopies();
         int targets = SendmmsgVector.CAPACITY + 6;
         copies.start(receiver.datagram(0), receivedPayload("many"), counters);
         for (int i = 0; i < targets; i++) {
@@ -122,7 +122,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldEncodeEachOfManyTargetsOnceWhenTheyAreSentToAgain() throws IOException {
-        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+        CopySender copies = relayCopies();
         List<InetSocketAddress> targets = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             targets.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 20_000 + i)); // nobody listens: fine
@@ -138,7 +138,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldRefuseADatagramThatIsNotInAReceiveSlotWhenAFanOutStarts() {
-        CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+        CopySender copies = relayCopies();
 
         assertThrows(IllegalArgumentException.class,
                 () -> copies.start(ByteBuffer.allocateDirect(1501), 10, counters));
@@ -199,7 +199,7 @@ class SendmmsgVectorTest {
             throws IOException {
         RelayCounters otherCounters = new RelayCounters(1);
         try (DatagramChannel otherSocket = DatagramChannel.open().bind(new InetSocketAddress(0))) {
-            CopySender copies = vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
+            CopySender copies = relayCopies();
             CopySender otherCopies = vector.copiesFor(NativeSockets.descriptor(otherSocket), 0);
             int length = receivedPayload("mine");
 
@@ -246,6 +246,11 @@ class SendmmsgVectorTest {
         relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
         port.register(selector, relay, vector);
         return port;
+    }
+
+    /** The copy sender of the relay socket, counting in row 0. */
+    private CopySender relayCopies() {
+        return vector.copiesFor(NativeSockets.descriptor(relaySocket), 0);
     }
 
     /** Sends {@code text} to the relay socket and takes it into slot 0; returns its length. */
