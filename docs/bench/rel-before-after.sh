@@ -9,7 +9,7 @@ common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate
 run() { # name, jar, extra flags
   echo "=== $1 $(date -u +%H:%M:%S)"
   EXTRA_TARGET_NAME=$1 EXTRA_TARGET_PROTO=chanmux EXTRA_TARGET_ARGS="--ctrl-port 7700" \
-  EXTRA_TARGET_CMD="$JAVA --enable-preview -Xmn32m -jar $2 $common $3" \
+  EXTRA_TARGET_CMD="$JAVA --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar $2 $common $3" \
   TARGET_STARTUP_S=1.5 LOAD_PCT=40 REPEATS=3 ./run-relative.sh 2>&1 | tail -16
 }
 run base "$BASE_JAR" "--max-sessions-per-address 0 --udp-rcvbuf 0"

@@ -29,9 +29,9 @@ for rep in 1 2; do
 for target in $TARGETS; do
   case $target in
   ref-simple) PROTO="" measure ref-simple ./refrelay --mode simple --channels 100 ;;
-  vt-pollerMode2) PROTO="--proto chanmux --ctrl-port 7700" measure vt-pollerMode2 $JAVA --enable-preview -Xmn32m -jar $JAR $common ;;
-  vt-pollerMode1) PROTO="--proto chanmux --ctrl-port 7700" measure vt-pollerMode1 $JAVA --enable-preview -Xmn32m -Djdk.pollerMode=1 -jar $JAR $common ;;
-  poll-loop) PROTO="--proto chanmux --ctrl-port 7700" measure poll-loop $JAVA --enable-preview -Xmn32m -jar $JAR $common --udp-engine poll-loop ;;
+  vt-pollerMode2) PROTO="--proto chanmux --ctrl-port 7700" measure vt-pollerMode2 $JAVA --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar $JAR $common ;;
+  vt-pollerMode1) PROTO="--proto chanmux --ctrl-port 7700" measure vt-pollerMode1 $JAVA --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -Djdk.pollerMode=1 -jar $JAR $common ;;
+  poll-loop) PROTO="--proto chanmux --ctrl-port 7700" measure poll-loop $JAVA --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar $JAR $common --udp-engine poll-loop ;;
   esac
 done
 done

@@ -86,8 +86,9 @@ class LaunchScriptsTest {
         assertBuiltWithoutSystemMavenAndPlain(run);
 
         // The jar is built now: the young generation is bounded, unless CHANMUX_JAVA_OPTS says otherwise.
-        assertTrue(runWithJavaOptions("-XX:+PrintFlagsFinal", "bin/chanmux-server", "--version").output()
-                .matches("(?s).* MaxNewSize += 33554432 .*"), "-Xmn32m by default");
+        String flags = runWithJavaOptions("-XX:+PrintFlagsFinal", "bin/chanmux-server", "--version").output();
+        assertTrue(flags.matches("(?s).* MaxNewSize += 33554432 .*"), "-Xmn32m by default");
+        assertTrue(flags.matches("(?s).* AutoBoxCacheMax += 65535 .*"), "an Integer cache up to 65535 by default");
         assertTrue(runWithJavaOptions("-Xmn64m -XX:+PrintFlagsFinal", "bin/chanmux-server", "--version").output()
                 .matches("(?s).* MaxNewSize += 67108864 .*"), "the user's -Xmn wins");
     }
