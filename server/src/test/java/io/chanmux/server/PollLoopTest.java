@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.lessThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,10 +114,62 @@ class PollLoopTest {
         }
     }
 
-    /** The names of the live poll-loop threads; platform threads, so they are all listed. */
-    private static Set<String> pollThreads() {
-        List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
+    @Test
+    void shouldAllocateNothingPerDatagramOnThePollThreadWhenTheSocketsDescriptorIsAbove127() throws Exception {
+        // The JDK's epoll selector boxes the descriptor of each ready socket: above 127 that is a new
+        // Integer per ready socket per select, unless the Integer cache reaches it. The launcher, and
+        // this test's JVM, set -XX:AutoBoxCacheMax for that (without it this test fails).
+        List<DatagramChannel> fillers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                fillers.add(DatagramChannel.open());
+            }
+            assertTrue(descriptor(fillers.getLast()) > 127, "the descriptors are still low");
+            try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 1)
+                    .set(Settings.PEER_RATE_PPS, 10_000_000).set(Settings.PEER_RATE_BYTES, 2_000_000_000))) {
+                String channel = relay.client("owner").create().channel();
+                TestPeer a = relay.client("a").join(channel);
+                TestPeer b = relay.client("b").join(channel);
+                long pollThread = livePollThreads().getFirst().threadId();
+
+                // One datagram at a time, each waking the loop: a select, a receive and a send per datagram.
+                // Until the JIT has compiled the path, the loop allocates as it runs interpreted.
+                await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ZERO)
+                        .until(() -> bytesPerDatagram(pollThread, a, b), lessThan(1.0));
+            }
+        } finally {
+            for (DatagramChannel filler : fillers) {
+                filler.close();
+            }
+        }
+    }
+
+    /** What the poll thread allocates per datagram while {@code from} sends, one by one, what {@code to} receives. */
+    private static double bytesPerDatagram(long pollThread, TestPeer from, TestPeer to) throws IOException {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        byte[] payload = new byte[32];
+        int datagrams = 10_000;
+        long before = threads.getThreadAllocatedBytes(pollThread);
+        for (int i = 0; i < datagrams; i++) {
+            from.handle().send(payload);
+            to.receive(Duration.ofSeconds(5));
+        }
+        return (double) (threads.getThreadAllocatedBytes(pollThread) - before) / datagrams;
+    }
+
+    private static int descriptor(DatagramChannel socket) throws ReflectiveOperationException {
+        return (int) Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal").invoke(socket);
+    }
+
+    /** The live poll-loop threads; platform threads, so they are all listed. */
+    private static List<Thread> livePollThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().endsWith("-poll")).toList();
+    }
+
+    /** The names of the live poll-loop threads. */
+    private static Set<String> pollThreads() {
+        List<Thread> threads = livePollThreads();
         threads.forEach(t -> assertFalse(t.isVirtual(), t.getName()));
         return threads.stream().map(Thread::getName).collect(Collectors.toSet());
     }

@@ -66,10 +66,18 @@ final class NativeSockets {
     static final short AF_INET = 2;
     static final short AF_INET6 = 10;
 
-    /** int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout). */
+    /**
+     * int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout),
+     * and the same call leaving its {@code errno} in a capture segment. A capturing call slices that
+     * segment anew on each call, an allocation the JIT removes only when it inlines the JDK's whole
+     * path, which it does in some runs and not in others. So each call is made plain, and made again
+     * capturing only when it failed, to tell why.
+     */
     private static final MethodHandle RECVMMSG;
-    /** int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags). */
+    private static final MethodHandle RECVMMSG_ERRNO;
+    /** int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags), plain and capturing {@code errno}. */
     private static final MethodHandle SENDMMSG;
+    private static final MethodHandle SENDMMSG_ERRNO;
     private static final VarHandle ERRNO;
     /** sun.nio.ch.SelChImpl#getFDVal. */
     private static final MethodHandle FD_VAL;
@@ -78,7 +86,9 @@ final class NativeSockets {
 
     static {
         MethodHandle recvmmsg = null;
+        MethodHandle recvmmsgErrno = null;
         MethodHandle sendmmsg = null;
+        MethodHandle sendmmsgErrno = null;
         VarHandle errno = null;
         MethodHandle fdVal = null;
         // Linked only where the descriptor is reachable, so a JVM that cannot use it links nothing native.
@@ -87,14 +97,15 @@ final class NativeSockets {
                 Class<?> selChImpl = Class.forName("sun.nio.ch.SelChImpl");
                 fdVal = MethodHandles.lookup().findVirtual(selChImpl, "getFDVal", MethodType.methodType(int.class))
                         .asType(MethodType.methodType(int.class, DatagramChannel.class));
-                Linker linker = Linker.nativeLinker();
                 Linker.Option capture = Linker.Option.captureCallState("errno");
-                recvmmsg = linker.defaultLookup().find("recvmmsg").map(address -> linker.downcallHandle(address,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), capture)).orElse(null);
-                sendmmsg = linker.defaultLookup().find("sendmmsg").map(address -> linker.downcallHandle(address,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), capture)).orElse(null);
+                FunctionDescriptor receive = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+                FunctionDescriptor send = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+                recvmmsg = downcall("recvmmsg", receive);
+                recvmmsgErrno = downcall("recvmmsg", receive, capture);
+                sendmmsg = downcall("sendmmsg", send);
+                sendmmsgErrno = downcall("sendmmsg", send, capture);
                 errno = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 // not linkable here (native access denied, another JDK): the JDK's own calls remain
@@ -102,10 +113,20 @@ final class NativeSockets {
             }
         }
         RECVMMSG = recvmmsg;
+        RECVMMSG_ERRNO = recvmmsgErrno;
         SENDMMSG = sendmmsg;
+        SENDMMSG_ERRNO = sendmmsgErrno;
         ERRNO = errno;
         FD_VAL = fdVal;
-        AVAILABLE = recvmmsg != null && sendmmsg != null && errno != null && fdVal != null;
+        AVAILABLE = recvmmsg != null && recvmmsgErrno != null && sendmmsg != null && sendmmsgErrno != null
+                && errno != null && fdVal != null;
+    }
+
+    /** A handle on the C library's {@code function}, or null where it has none. */
+    private static MethodHandle downcall(String function, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker linker = Linker.nativeLinker();
+        return linker.defaultLookup().find(function).map(address -> linker.downcallHandle(address, descriptor, options))
+                .orElse(null);
     }
 
     private NativeSockets() {
@@ -162,19 +183,32 @@ final class NativeSockets {
         return (int) ERRNO.get(state, 0L);
     }
 
-    /** {@code recvmmsg} without blocking and without a timeout: how many messages, or -1 ({@link #errno}). */
+    /**
+     * {@code recvmmsg} without blocking and without a timeout: how many messages, or -1 with the
+     * {@link #errno} left in {@code errnoState}. A failed call is made once more, capturing: what
+     * the first call met may have passed (the socket had nothing, now it has), and then the second
+     * takes what came.
+     */
     static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
-            return (int) RECVMMSG.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT, MemorySegment.NULL);
+            int received = (int) RECVMMSG.invokeExact(fd, vector, count, MSG_DONTWAIT, MemorySegment.NULL);
+            return received >= 0 ? received
+                    : (int) RECVMMSG_ERRNO.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT, MemorySegment.NULL);
         } catch (Throwable e) {
             throw new IllegalStateException("recvmmsg failed to run", e);
         }
     }
 
-    /** {@code sendmmsg} without blocking: how many messages, or -1 ({@link #errno}). */
+    /**
+     * {@code sendmmsg} without blocking: how many messages, or -1 with the {@link #errno} left in
+     * {@code errnoState}. A call fails only when its first message was not sent, so making it once
+     * more, capturing, sends nothing twice.
+     */
     static int sendmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
-            return (int) SENDMMSG.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+            int sent = (int) SENDMMSG.invokeExact(fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+            return sent >= 0 ? sent
+                    : (int) SENDMMSG_ERRNO.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
         } catch (Throwable e) {
             throw new IllegalStateException("sendmmsg failed to run", e);
         }

@@ -32,6 +32,8 @@ public final class SendmmsgVector implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
+    /** The message vector from each message on: a call after a refused copy starts past it, allocating nothing. */
+    private final MemorySegment[] vectorFrom = new MemorySegment[CAPACITY];
     private final MemorySegment iovecs;
     private final MemorySegment names;
     private final MemorySegment errnoState;
@@ -58,6 +60,9 @@ public final class SendmmsgVector implements AutoCloseable {
             this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
             this.names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
             this.vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
+            for (int i = 0; i < CAPACITY; i++) {
+                vectorFrom[i] = vector.asSlice((long) i * NativeSockets.MMSGHDR_BYTES);
+            }
             this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
             this.errnoState = NativeSockets.errnoState(arena);
         } catch (RuntimeException | Error e) {
@@ -159,8 +164,7 @@ public final class SendmmsgVector implements AutoCloseable {
 
     private int sendmmsg(int from, int count) {
         calls++;
-        MemorySegment at = from == 0 ? vector : vector.asSlice((long) from * NativeSockets.MMSGHDR_BYTES);
-        return NativeSockets.sendmmsg(errnoState, queuedFd, at, count);
+        return NativeSockets.sendmmsg(errnoState, queuedFd, vectorFrom[from], count);
     }
 
     /** The cache slot holding {@code target}'s encoded sockaddr, encoding it there if none does. */
