@@ -2,6 +2,8 @@
 # run-relative.sh for the change's base jar and the final jar (both engines), each against the C reference in its own run.
 set -u
 # Usage: BENCH=<path to shared/bench> BASE_JAR=<old chanmux-server.jar> FINAL_JAR=<new one> bash rel-before-after.sh
+# Both jars run with the launcher's JVM flags; -XX:AutoBoxCacheMax=65535 joined them on 2026-11-30 (round 6 in
+# docs/benchmarks.md §1): the runs recorded before that (bench/2026-11-30-relative-before-after.txt) had -Xmn32m only.
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 : "${BENCH:?} ${BASE_JAR:?} ${FINAL_JAR:?}"
 rm -rf /tmp/bench-rel; mkdir -p /tmp/bench-rel && cp -r "$BENCH"/. /tmp/bench-rel/ && cd /tmp/bench-rel && make -s refrelay udpload || exit 1

@@ -4,6 +4,8 @@
 set -u
 # Run it from a built copy of ../shared/bench (make), as root (perf needs the syscall tracepoints):
 #   JAR=<checkout>/server/target/chanmux-server.jar bash <checkout>/docs/bench/syscalls-per-datagram.sh
+# chanmux runs with the launcher's JVM flags; -XX:AutoBoxCacheMax=65535 joined them on 2026-11-30 (round 6 in
+# docs/benchmarks.md §1): the files of that day made before it ran with -Xmn32m only.
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 JAR=${JAR:?set JAR to the chanmux-server.jar to measure}
 [ -x ./refrelay ] && [ -x ./udpload ] || { echo "run from a built copy of shared/bench (make)"; exit 1; }

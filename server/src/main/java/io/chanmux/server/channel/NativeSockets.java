@@ -31,6 +31,7 @@ final class NativeSockets {
     private static final int MSG_DONTWAIT = 0x40;
     /** No SIGPIPE from a send, whatever is behind the descriptor: a precaution, the JVM ignores it too. */
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL;
     static final int EAGAIN = 11;
     /**
      * The address tables of both vectors (sources decoded, targets encoded): a power of two, a few
@@ -42,7 +43,8 @@ final class NativeSockets {
     /**
      * Errors a receive may meet on a sound, unconnected socket — kept as a precaution, as Linux
      * reports ICMP errors on such a socket only with {@code IP_RECVERR}: counted, and the socket
-     * read again when ready. Any other means a bug (a descriptor not ours, bad memory).
+     * read again when ready. Any other means a bug (a descriptor not ours, bad memory). What is
+     * counted or thrown is what the capturing retry of a failed receive met ({@link #recvmmsg}).
      */
     private static final int EINTR = 4;
     private static final int ENOMEM = 12;
@@ -185,9 +187,11 @@ final class NativeSockets {
 
     /**
      * {@code recvmmsg} without blocking and without a timeout: how many messages, or -1 with the
-     * {@link #errno} left in {@code errnoState}. A failed call is made once more, capturing: what
-     * the first call met may have passed (the socket had nothing, now it has), and then the second
-     * takes what came.
+     * {@link #errno} left in {@code errnoState}. A failed call is made once more, capturing, and its
+     * result is the one returned: what the first call met may have passed (the socket had nothing,
+     * now it has, and the second call takes it). A failed call takes no datagram, so none is lost;
+     * but an error the kernel reports once (one it kept after an earlier call that had already taken
+     * some datagrams) is spent on the first call and goes uncounted, unless the retry fails too.
      */
     static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
@@ -201,14 +205,15 @@ final class NativeSockets {
 
     /**
      * {@code sendmmsg} without blocking: how many messages, or -1 with the {@link #errno} left in
-     * {@code errnoState}. A call fails only when its first message was not sent, so making it once
-     * more, capturing, sends nothing twice.
+     * {@code errnoState}. A call fails only when its first message was not sent, so a failed call
+     * is made once more, capturing, without sending anything twice. That second call may send (the
+     * send buffer has room again): its result is the one returned.
      */
     static int sendmmsg(MemorySegment errnoState, int fd, MemorySegment vector, int count) {
         try {
-            int sent = (int) SENDMMSG.invokeExact(fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+            int sent = (int) SENDMMSG.invokeExact(fd, vector, count, SEND_FLAGS);
             return sent >= 0 ? sent
-                    : (int) SENDMMSG_ERRNO.invokeExact(errnoState, fd, vector, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+                    : (int) SENDMMSG_ERRNO.invokeExact(errnoState, fd, vector, count, SEND_FLAGS);
         } catch (Throwable e) {
             throw new IllegalStateException("sendmmsg failed to run", e);
         }

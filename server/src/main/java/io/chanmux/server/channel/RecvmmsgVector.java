@@ -47,7 +47,7 @@ public final class RecvmmsgVector implements AutoCloseable {
     private final long[] sourceLow = new long[SOURCE_SLOTS];
     private final int[] sourceScope = new int[SOURCE_SLOTS];
     private final InetSocketAddress[] sourceAddresses = new InetSocketAddress[SOURCE_SLOTS];
-    /** recvmmsg calls made; read by tests. Loop thread only. */
+    /** Receives asked for (a failed one is two recvmmsg system calls, NativeSockets#recvmmsg); read by tests. Loop thread only. */
     long calls;
     /** The slot {@link #datagram} last handed out. */
     private int handedOut;

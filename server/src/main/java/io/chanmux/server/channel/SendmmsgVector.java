@@ -49,7 +49,7 @@ public final class SendmmsgVector implements AutoCloseable {
     private final RelayCounters[] copyCounters = new RelayCounters[CAPACITY];
     private final int[] copyWriters = new int[CAPACITY];
     private final int[] copyLengths = new int[CAPACITY];
-    /** sendmmsg calls made; read by tests. Loop thread only. */
+    /** Sends asked for (a failed one is two sendmmsg system calls, NativeSockets#sendmmsg); read by tests. Loop thread only. */
     long calls;
     /** Addresses encoded into the cache; read by tests. Loop thread only. */
     long encodes;
