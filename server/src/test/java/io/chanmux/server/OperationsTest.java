@@ -67,6 +67,8 @@ class OperationsTest {
             assertEquals(10_000.0, after.get("chanmux_sessions_max"));
             assertEquals(10_000.0, after.get("chanmux_channels_max"));
             assertEquals(0.0, after.get("chanmux_events_dropped_total"));
+            assertEquals(0.0, after.get("chanmux_pool_busy_polling{pool=\"0\"}"), "no poll loop with the default engine");
+            assertEquals(0.0, after.get("chanmux_pool_empty_polls_total{pool=\"0\"}"));
             await().until(() -> scrape(base).get("chanmux_control_writer_threads") == 0.0); // the join events' writers end
             assertTrue(after.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")), "JVM metrics");
             assertTrue(after.get("process_open_fds") > 0, "process metrics");

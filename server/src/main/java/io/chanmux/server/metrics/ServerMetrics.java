@@ -118,6 +118,25 @@ public final class ServerMetrics {
                     }
                 })
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("chanmux_pool_busy_polling")
+                .help("1 while a pool's poll loop polls without sleeping (--poll-loop-busy-poll), else 0.")
+                .labelNames("pool")
+                .callback(callback -> {
+                    for (ChannelPool pool : directory.pools()) {
+                        callback.call(pool.busyPolling() ? 1 : 0, String.valueOf(pool.index()));
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("chanmux_pool_empty_polls").help("Polls of a pool's poll loop that found no socket ready.")
+                .labelNames("pool")
+                .callback(callback -> {
+                    for (ChannelPool pool : directory.pools()) {
+                        callback.call(pool.emptyPolls(), String.valueOf(pool.index()));
+                    }
+                })
+                .register(registry);
         CounterWithCallback.builder()
                 .name("chanmux_peer_evictions").help("Peers evicted by the keepalive sweep, by reason.")
                 .labelNames("reason")

@@ -122,7 +122,8 @@ public final class ChannelPool {
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
-                : PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), queueCapacity, this::endChannel);
+                : PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), queueCapacity,
+                        config.get(Settings.POLL_LOOP_BUSY_POLL), this::endChannel);
     }
 
     /** Closes what the pool opened, for a server that fails before its pools start. */
@@ -158,6 +159,16 @@ public final class ChannelPool {
     /** Bound peers evicted for silence longer than the peer timeout. */
     public long silentEvictions() {
         return silentEvictions.get();
+    }
+
+    /** Whether this pool's poll loop polls without sleeping for now; false with the virtual-thread engine. */
+    public boolean busyPolling() {
+        return pollLoop != null && pollLoop.polling();
+    }
+
+    /** Polls of this pool's poll loop that found no socket ready; 0 with the virtual-thread engine. */
+    public long emptyPolls() {
+        return pollLoop == null ? 0 : pollLoop.emptyPolls();
     }
 
     /** {@code rebind} hints sent to sessions whose peer's datagrams came from a wrong source. */

@@ -27,7 +27,10 @@ import java.util.function.Consumer;
  * poller to a carrier thread, as a parked virtual thread's does. Each select drains every ready
  * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
  * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
- * starve the others (a socket left with datagrams is ready again at the next select). Where it
+ * starve the others (a socket left with datagrams is ready again at the next select). A loop that
+ * has hardly waited in the last 10 ms polls through the next 10 ms instead of sleeping in select
+ * ({@link BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the
+ * wake-ups that a nearly saturated loop would otherwise pay for every short sleep. Where it
  * can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come
  * in with one {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64,
  * instead of one system call per datagram and one per copy (replies still leave one by one).
@@ -84,6 +87,13 @@ final class PollLoop {
     private final List<Channel> failed = new ArrayList<>();
     /** Written by the loop thread only (volatile for tests that read it). */
     private volatile long turnFailures;
+    /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
+    private final BusyPolling busyPolling;
+    /** Whether the current select has found a ready socket, and when it found the first. Loop thread only. */
+    private boolean anyReady;
+    private long firstReadyNs;
+    /** Polls that found no socket ready. Written by the loop thread only (volatile for metrics and tests). */
+    private volatile long emptyPolls;
     /** What a select does with each ready key; one instance, not one per turn. */
     private final Consumer<SelectionKey> onReady = this::onReady;
 
@@ -98,8 +108,10 @@ final class PollLoop {
         }
     }
 
-    private PollLoop(int pool, Selector selector, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended) {
+    private PollLoop(int pool, Selector selector, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
+                     Consumer<Channel> ended) {
         this.pool = pool;
+        this.busyPolling = new BusyPolling(maxWaitPercent);
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.maxDatagramBytes = maxDatagramBytes;
@@ -110,12 +122,14 @@ final class PollLoop {
     /**
      * A loop with a new selector, not yet running.
      *
-     * @param queueCapacity how many commands may wait for the loop
-     * @param ended         called on the loop thread for a channel whose socket it can no longer serve
+     * @param queueCapacity  how many commands may wait for the loop
+     * @param maxWaitPercent the loop polls without sleeping through the next 10 ms when it waited
+     *                       for less than this share of the last ({@link BusyPolling}); 0 never
+     * @param ended          called on the loop thread for a channel whose socket it can no longer serve
      * @throws IOException when no selector can be opened, with a message naming the pool
      */
-    static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, Consumer<Channel> ended)
-            throws IOException {
+    static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
+                         Consumer<Channel> ended) throws IOException {
         Selector selector;
         try {
             selector = Selector.open();
@@ -123,7 +137,7 @@ final class PollLoop {
             throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
                     + e.getMessage(), e);
         }
-        return new PollLoop(pool, selector, maxDatagramBytes, queueCapacity, ended);
+        return new PollLoop(pool, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
     }
 
     /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
@@ -143,10 +157,20 @@ final class PollLoop {
     void run() {
         try {
             openVectors();
+            long turnStartNs = System.nanoTime();
+            busyPolling.start(turnStartNs);
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     applyCommands();
-                    selector.select(onReady);
+                    anyReady = false;
+                    if (!busyPolling.polling()) {
+                        selector.select(onReady);
+                    } else if (selector.selectNow(onReady) == 0) {
+                        emptyPolls++;
+                    }
+                    long turnEndNs = System.nanoTime();
+                    busyPolling.selected((anyReady ? firstReadyNs : turnEndNs) - turnStartNs, turnEndNs);
+                    turnStartNs = turnEndNs;
                     reportFailed();
                 } catch (Throwable e) {
                     turnFailures++;
@@ -194,6 +218,16 @@ final class PollLoop {
         }
         log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
                 recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
+    }
+
+    /** Whether the loop polls without sleeping for now. Any thread. */
+    boolean polling() {
+        return busyPolling.polling();
+    }
+
+    /** Polls that found no socket ready, since the loop started. Any thread. */
+    long emptyPolls() {
+        return emptyPolls;
     }
 
     /** Turns that failed and were skipped; for tests. Loop thread writes, any thread reads. */
@@ -271,6 +305,10 @@ final class PollLoop {
 
     /** One ready socket: at most a batch of its datagrams. Loop thread, inside a select. */
     private void onReady(SelectionKey key) {
+        if (!anyReady) {
+            anyReady = true;
+            firstReadyNs = System.nanoTime();
+        }
         Channel channel = (Channel) key.attachment();
         try {
             channel.ownPort().drain(buffer, BATCH_PER_SOCKET);
