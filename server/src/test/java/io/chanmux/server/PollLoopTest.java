@@ -66,9 +66,10 @@ class PollLoopTest {
 
     @Test
     void shouldAnswerControlRequestsAndRelayOtherChannelsWhileOneChannelIsFlooded() throws Exception {
+        // The largest busy-poll share, so that the flooded loop is likely to poll while it serves the requests.
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 1)
                 .set(Settings.PEER_RATE_PPS, 10_000_000).set(Settings.PEER_RATE_BYTES, 2_000_000_000)
-                .set(Settings.REQUEST_RATE, 100_000))) {
+                .set(Settings.REQUEST_RATE, 100_000).set(Settings.POLL_LOOP_BUSY_POLL, 50))) {
             TestClient owner = relay.client("owner");
             String flooded = owner.create().channel();
             TestPeer flooder = relay.client("flooder").join(flooded);

@@ -100,13 +100,13 @@ public final class Settings {
 
     /**
      * With the poll-loop engine: a loop that waited for less than this share of the last 10 ms
-     * polls without sleeping through the next 10 ms; 0 never polls. At most 50, so that only
+     * polls without sleeping for up to the next 10 ms; 0 never polls. At most 50, so that only
      * traffic worth half a loop's capacity can keep it polling.
      */
     public static final Setting<Integer> POLL_LOOP_BUSY_POLL = integer("poll-loop-busy-poll", "PERCENT", "20",
             Check.between(0, 50),
             "With --udp-engine poll-loop: a loop that waited for less than this share of the last 10 ms polls "
-                    + "through the next 10 ms instead of sleeping (empty polls cost at most this share of its "
+                    + "for up to the next 10 ms instead of sleeping (empty polls cost at most this share of its "
                     + "core); 0 never polls; at most 50");
 
     /** Control connections at once; more are answered {@code limit} and closed. */

@@ -5,14 +5,17 @@ package io.chanmux.server.pool;
  * nearly always busy gains nothing from sleeping: each sleep is short, and the wake-up that ends it
  * costs a context switch on the loop's core and, in the system call of whoever sent the datagram,
  * the work of waking the loop (on a virtual machine, an interrupt between processors). So a loop
- * that waited for less than {@code maxWaitPercent} of a {@link #WINDOW_NS} window polls through
+ * that waited for less than {@code maxWaitPercent} of a {@link #WINDOW_NS} window polls for up to
  * the next window; once its polls have come back empty for that share of a window, it sleeps
- * again at once, and decides anew when the window ends. Empty polls thus never take more than
- * that share of a window (give or take one poll); 0 never polls.
+ * again at once, and decides anew when the window ends (the window after such a cut sleeps too,
+ * as a rule: it has already waited its share). Empty polls thus never take more than that share
+ * of a window (give or take one poll); 0 never polls.
  *
- * <p>"Waited" is wall-clock time until a socket was ready; the rest of a turn counts as work even
- * when the loop's thread was preempted meanwhile, so a crowded core can make a loop poll that
- * is not near saturation. Loop thread only, but for {@link #polling}, which tests and metrics read.
+ * <p>"Waited" is wall-clock time from the end of one select until a socket was ready in the next
+ * (or until it ended, when none was): the loop's own bookkeeping between selects counts as
+ * waiting, which errs towards sleeping, while the work on ready sockets counts as work even when
+ * the thread was preempted meanwhile, so a crowded core can make a loop poll that is not near
+ * saturation. Loop thread only, but for {@link #polling}, which tests and metrics read.
  */
 final class BusyPolling {
     /** How often the loop decides: long enough to average over many turns, short enough to follow the load. */
@@ -28,7 +31,9 @@ final class BusyPolling {
 
     /**
      * @param maxWaitPercent the share of a window, in percent, below which the loop's waiting
-     *                       makes it poll through the next; 0 never polls
+     *                       makes it poll through the next; 0 never polls. Any share from 0 to 100
+     *                       works here (tests use 100: poll after any window with work); the
+     *                       setting allows at most 50, for the server's sake, not this class's
      */
     BusyPolling(int maxWaitPercent) {
         if (maxWaitPercent < 0 || maxWaitPercent > 100) {

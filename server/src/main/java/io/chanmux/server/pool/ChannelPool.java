@@ -163,7 +163,7 @@ public final class ChannelPool {
 
     /** Whether this pool's poll loop polls without sleeping for now; false with the virtual-thread engine. */
     public boolean busyPolling() {
-        return pollLoop != null && pollLoop.polling();
+        return pollLoop != null && pollLoop.busyPolling();
     }
 
     /** Polls of this pool's poll loop that found no socket ready; 0 with the virtual-thread engine. */

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
  * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
  * starve the others (a socket left with datagrams is ready again at the next select). A loop that
- * has hardly waited in the last 10 ms polls through the next 10 ms instead of sleeping in select
+ * has hardly waited in the last 10 ms polls for up to the next 10 ms instead of sleeping in select
  * ({@link BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the
  * wake-ups that a nearly saturated loop would otherwise pay for every short sleep. Where it
  * can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come
@@ -89,8 +89,9 @@ final class PollLoop {
     private volatile long turnFailures;
     /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
     private final BusyPolling busyPolling;
-    /** Whether the current select has found a ready socket, and when it found the first. Loop thread only. */
+    /** Whether the current select has found a ready socket. Loop thread only. */
     private boolean anyReady;
+    /** When the current select found its first ready socket, once {@link #anyReady}. Loop thread only. */
     private long firstReadyNs;
     /** Polls that found no socket ready. Written by the loop thread only (volatile for metrics and tests). */
     private volatile long emptyPolls;
@@ -221,7 +222,7 @@ final class PollLoop {
     }
 
     /** Whether the loop polls without sleeping for now. Any thread. */
-    boolean polling() {
+    boolean busyPolling() {
         return busyPolling.polling();
     }
 

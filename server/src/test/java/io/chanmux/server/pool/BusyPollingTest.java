@@ -39,8 +39,28 @@ class BusyPollingTest {
 
         turns(busyPolling, START, 150_000); // 15 %
         assertTrue(busyPolling.polling());
-        turns(busyPolling, START + 10 * MS, 250_000); // 25 %: cut short within the window
+        turns(busyPolling, START + 10 * MS, 250_000); // 25 %
         assertFalse(busyPolling.polling());
+    }
+
+    @Test
+    void shouldDecideFromTheWholeTimeWhenATurnOutlastsTheWindow() {
+        BusyPolling busyPolling = started(20);
+
+        busyPolling.selected(4 * MS, START + 30 * MS);
+
+        assertTrue(busyPolling.polling(), "waited 4 of 30 ms");
+    }
+
+    @Test
+    void shouldStartEachWindowAfreshWhenTheLastOneWaitedLong() {
+        BusyPolling busyPolling = started(20);
+        busyPolling.selected(10 * MS, START + 10 * MS);
+        assertFalse(busyPolling.polling());
+
+        busyPolling.selected(MS, START + 20 * MS);
+
+        assertTrue(busyPolling.polling(), "the new window waited 10 %, whatever the last one did");
     }
 
     @Test

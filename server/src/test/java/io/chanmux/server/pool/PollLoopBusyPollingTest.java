@@ -39,7 +39,7 @@ class PollLoopBusyPollingTest {
         Channel flooded = fixture.channel("flooded", peerId -> null);
         loop.register(flooded);
         startFlood(flooded);
-        await().until(loop::polling);
+        await().until(loop::busyPolling);
 
         Channel later = fixture.channel("later", peerId -> null);
         loop.register(later);
@@ -47,10 +47,10 @@ class PollLoopBusyPollingTest {
         await().until(() -> later.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
 
         stopFlood();
-        await().until(() -> !loop.polling() && loop.emptyPolls() > 0);
+        await().until(() -> !loop.busyPolling() && loop.emptyPolls() > 0);
         long emptyPolls = loop.emptyPolls();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-                .until(() -> !loop.polling() && loop.emptyPolls() == emptyPolls);
+                .until(() -> !loop.busyPolling() && loop.emptyPolls() == emptyPolls);
         assertTrue(fixture.loopAlive());
     }
 
@@ -63,7 +63,7 @@ class PollLoopBusyPollingTest {
 
         await().until(() -> flooded.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) >= 20_000);
         stopFlood();
-        assertFalse(loop.polling());
+        assertFalse(loop.busyPolling());
         assertEquals(0, loop.emptyPolls());
     }
 

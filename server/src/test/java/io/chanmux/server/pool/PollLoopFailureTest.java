@@ -3,8 +3,9 @@ package io.chanmux.server.pool;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.List;
@@ -32,9 +33,11 @@ class PollLoopFailureTest {
         fixture.close();
     }
 
-    @Test
-    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError() throws Exception {
-        PollLoop loop = startLoop();
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError(int maxWaitPercent)
+            throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent);
         Channel broken = fixture.channel("broken", peerId -> {
             throw new AssertionError("injected failure");
         });
@@ -56,9 +59,10 @@ class PollLoopFailureTest {
         assertEquals(List.of("broken"), List.copyOf(endedRegistered.keySet()));
     }
 
-    @Test
-    void shouldGoOnWithTheNextTurnWhenATurnFails() throws Exception {
-        PollLoop loop = startLoop();
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldGoOnWithTheNextTurnWhenATurnFails(int maxWaitPercent) throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent);
         Channel healthy = fixture.channel("healthy", peerId -> null);
         // No socket to register: the turn that applies it fails outside any channel's datagram path.
         loop.register(new Channel("socketless", null, 2, null, null, null, new RelayChannel("socketless", 0, 1), null));
@@ -70,8 +74,9 @@ class PollLoopFailureTest {
         assertTrue(fixture.loopAlive());
     }
 
-    private PollLoop startLoop() throws IOException {
-        return fixture.startLoop(0, channel -> {
+    /** A loop that sleeps (share 0) or polls after any window with work (share 100). */
+    private PollLoop startLoop(int maxWaitPercent) throws IOException {
+        return fixture.startLoop(maxWaitPercent, channel -> {
             endedRegistered.put(channel.id(), channel.ownPort() != null && fixture.socketOf(channel).isRegistered());
             ChannelDirectory.closeQuietly(channel);
             // The pool's own callback may fail too: the loop must outlive that as well.
