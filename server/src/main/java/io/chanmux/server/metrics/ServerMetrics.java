@@ -15,6 +15,8 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.util.function.ToDoubleFunction;
+
 /**
  * The server's counters as Prometheus metrics. Every metric is a callback that reads the counters
  * the server keeps anyway (channel counters, pool and listener counts) at scrape time, so metrics
@@ -102,11 +104,7 @@ public final class ServerMetrics {
         GaugeWithCallback.builder()
                 .name("chanmux_pool_queue_depth").help("Commands waiting in each pool's queue.")
                 .labelNames("pool")
-                .callback(callback -> {
-                    for (ChannelPool pool : directory.pools()) {
-                        callback.call(pool.queueDepth(), String.valueOf(pool.index()));
-                    }
-                })
+                .callback(callback -> perPool(directory, ChannelPool::queueDepth, callback::call))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("chanmux_pool_channels").help("Channels placed on each pool.")
@@ -122,20 +120,12 @@ public final class ServerMetrics {
                 .name("chanmux_pool_busy_polling")
                 .help("1 while a pool's poll loop polls without sleeping (--poll-loop-busy-poll), else 0.")
                 .labelNames("pool")
-                .callback(callback -> {
-                    for (ChannelPool pool : directory.pools()) {
-                        callback.call(pool.busyPolling() ? 1 : 0, String.valueOf(pool.index()));
-                    }
-                })
+                .callback(callback -> perPool(directory, pool -> pool.busyPolling() ? 1 : 0, callback::call))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("chanmux_pool_empty_polls").help("Polls of a pool's poll loop that found no socket ready.")
                 .labelNames("pool")
-                .callback(callback -> {
-                    for (ChannelPool pool : directory.pools()) {
-                        callback.call(pool.emptyPolls(), String.valueOf(pool.index()));
-                    }
-                })
+                .callback(callback -> perPool(directory, ChannelPool::emptyPolls, callback::call))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("chanmux_peer_evictions").help("Peers evicted by the keepalive sweep, by reason.")
@@ -210,6 +200,19 @@ public final class ServerMetrics {
                 .help("'moved' answers: creates placed on another node and requests sent to a channel's node.")
                 .callback(callback -> callback.call(cluster.movesAnswered()))
                 .register(registry);
+    }
+
+    /** Where a per-pool sample goes: a gauge's or a counter's callback. */
+    @FunctionalInterface
+    private interface PoolSample {
+        void call(double value, String pool);
+    }
+
+    /** One sample per pool, labelled with the pool's index. */
+    private static void perPool(ChannelDirectory directory, ToDoubleFunction<ChannelPool> value, PoolSample sample) {
+        for (ChannelPool pool : directory.pools()) {
+            sample.call(value.applyAsDouble(pool), String.valueOf(pool.index()));
+        }
     }
 
     private static void constant(PrometheusRegistry registry, String name, String help, long value) {
