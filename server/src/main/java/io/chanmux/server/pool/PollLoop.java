@@ -124,7 +124,7 @@ final class PollLoop {
      * A loop with a new selector, not yet running.
      *
      * @param queueCapacity  how many commands may wait for the loop
-     * @param maxWaitPercent the loop polls without sleeping through the next 10 ms when it waited
+     * @param maxWaitPercent the loop polls without sleeping for up to the next 10 ms when it waited
      *                       for less than this share of the last ({@link BusyPolling}); 0 never
      * @param ended          called on the loop thread for a channel whose socket it can no longer serve
      * @throws IOException when no selector can be opened, with a message naming the pool
