@@ -31,7 +31,7 @@ final class BusyPolling {
 
     /**
      * @param maxWaitPercent the share of a window, in percent, below which the loop's waiting
-     *                       makes it poll through the next; 0 never polls. Any share from 0 to 100
+     *                       makes it poll for up to the next; 0 never polls. Any share from 0 to 100
      *                       works here (tests use 100: poll after any window with work); the
      *                       setting allows at most 50, for the server's sake, not this class's
      */
