@@ -1,0 +1,49 @@
+#!/bin/bash
+# The C reference (ref-simple) and each given chanmux jar (poll-loop engine) in turn, REPS rounds, so
+# that every chanmux run is compared with the reference run just before it, minutes apart at most.
+#   RATE unset or 0: saturation, closed loop as run-baseline.sh's p2-64-max (defaults) or p10-64-max
+#                    (CH=50 PPC=10 INF=2 BURST=1); 3 s warm-up, 6 s window.
+#   RATE=N:          a fixed N datagrams/s sent, as run-relative.sh's runs below saturation; 4 s warm-up,
+#                    8 s window.
+# Relay on cpu0, udpload on cpu1.
+# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] bash alternating.sh NAME=JAR...
+# Prints one line per run (delivered/s, p99 latency, relay CPU in cores and CPU-us per delivered datagram,
+# generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run.
+set -u
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+: "${BENCH:?}"
+rm -rf /tmp/bench-alt; mkdir -p /tmp/bench-alt && cp -r "$BENCH"/. /tmp/bench-alt/ && cd /tmp/bench-alt && make -s refrelay udpload || exit 1
+common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
+if [ "${RATE:-0}" = 0 ]; then
+  load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
+else
+  load="--rate $RATE --inflight 0 --burst 1 --duration 8 --warmup 4"
+fi
+one() { # name, proto args, relay command...
+  local name=$1 proto=$2; shift 2
+  taskset -c 0 "$@" >/tmp/bench-alt/relay.out 2>&1 & local pid=$!
+  sleep 1.5
+  taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
+      >/tmp/bench-alt/load.txt 2>&1
+  kill $pid; wait $pid 2>/dev/null
+  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' /tmp/bench-alt/load.txt | tr '\n' ' ')" \
+      | tee -a /tmp/bench-alt/runs.txt
+}
+for i in $(seq "${REPS:-5}"); do
+  one ref "" ./refrelay --mode simple --channels "${CH:-100}"
+  for named in "$@"; do
+    one "${named%%=*}" "--proto chanmux --ctrl-port 7700" \
+        "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "${named#*=}" $common --udp-engine poll-loop
+  done
+done
+# Each chanmux run over the reference run of its round; the median of those ratios per jar.
+awk '{ for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+       if ($1 == "ref") { for (k in v) ref[k] = v[k]; next }
+       n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
+       p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
+     function median(a, name, count,   i, j, t, s) {
+       for (i = 1; i <= count; i++) s[i] = a[name, i]
+       for (i = 2; i <= count; i++) for (j = i; j > 1 && s[j-1] > s[j]; j--) { t = s[j]; s[j] = s[j-1]; s[j-1] = t }
+       return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
+     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p99 %.2fx\n",
+             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(p, name, n[name]) }' /tmp/bench-alt/runs.txt

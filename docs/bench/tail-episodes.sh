@@ -1,0 +1,77 @@
+#!/bin/bash
+# The tail below saturation, datagram by datagram. Runs the C reference (ref-simple) and one chanmux
+# jar (poll-loop engine) in turn, ROUNDS times, at a fixed rate, with a copy of udpload patched to
+# write down every datagram of the window slower than 300 us (udpload-slow-datagrams.patch), while
+# the CPU of every relay thread but the one that relays is sampled every 10 ms from /proc.
+# Relay on cpu0, udpload and the sampler on cpu1; 4 s warm-up, 8 s window, as run-relative.sh.
+# Usage: BENCH=<path to shared/bench> [RATE=40000] [CH=100 PPC=2] [ROUNDS=1] bash tail-episodes.sh <jar>
+# Needs gcc, make, git (to apply the patch) and python3 (the sampler). Prints, per run:
+#   - p99 and how many datagrams took over 300 us, by latency (0.3-0.5, 0.5-1, 1-2, over 2 ms);
+#   - how many of those were sent within 25 ms before or 5 ms after another relay thread ran for
+#     0.2 ms or more in a 10 ms sample (JIT compilers, carriers), by thread;
+#   - the largest episodes: slow datagrams sent less than 2 ms apart.
+set -u
+: "${BENCH:?}"
+jar=${1:?usage: BENCH=<shared/bench> bash tail-episodes.sh <chanmux jar>}
+jar=$(realpath "$jar")
+here=$(cd "$(dirname "$0")" && pwd)
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+command -v python3 >/dev/null || { echo "tail-episodes.sh: python3 is needed for the thread sampler" >&2; exit 1; }
+work=/tmp/bench-tail
+rm -rf $work; mkdir -p $work && cp -r "$BENCH"/. $work/ && cd $work \
+    && git apply "$here/udpload-slow-datagrams.patch" && make -s refrelay udpload || exit 1
+common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
+
+cat > $work/sampler.py <<'EOF'
+# Every 10 ms: each thread of the relay but the one named on the command line that ran 0.2 ms or
+# more since the last sample, as "CLOCK_MONOTONIC-ns thread-name ms".
+import os, sys, time
+pid, skip, out = sys.argv[1], sys.argv[2], open(sys.argv[3], 'w', buffering=1)
+last = {}
+while os.path.exists(f'/proc/{pid}'):
+    now = time.monotonic_ns()
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{tid}/comm') as f: name = f.read().strip().replace(' ', '_')
+            with open(f'/proc/{pid}/task/{tid}/schedstat') as f: ran = int(f.read().split()[0])
+        except (OSError, ValueError):
+            continue
+        if name != skip and ran - last.get(tid, ran) >= 200_000:
+            out.write(f'{now} {name} {(ran - last[tid]) / 1e6:.2f}\n')
+        last[tid] = ran
+    time.sleep(0.01)
+EOF
+
+one() { # name, thread that relays, proto args, relay command...
+  local name=$1 relayer=$2 proto=$3; shift 3
+  taskset -c 0 "$@" >$work/relay-$name.out 2>&1 & local pid=$!
+  sleep 1.5
+  taskset -c 1 python3 $work/sampler.py $pid "$relayer" $work/threads-$name.txt &
+  UL_SLOW=$work/slow-$name.txt taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
+      --rate "${RATE:-40000}" --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1
+  kill $pid; wait 2>/dev/null
+  echo "== $name: $(grep -o 'p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
+  awk -v start="$(awk '/^# window start/ { print $4 }' $work/slow-$name.txt)" '
+    FILENAME == ARGV[1] { t = ($1 - start) / 1e6; if (t > -100 && t < 8100) { n++; at[n] = t; who[n] = $2 } next }
+    /^#/ { next }
+    { slow++; lat = $2 / 1e6
+      band[lat < 0.5 ? "0.3-0.5" : lat < 1 ? "0.5-1" : lat < 2 ? "1-2" : ">2"]++
+      sent = $1 / 1e6; near = "none"
+      for (i = 1; i <= n; i++) if (sent >= at[i] - 25 && sent <= at[i] + 5) { near = who[i]; break }
+      by[near]++ }
+    END {
+      printf "   over 300 us: %d (ms: 0.3-0.5 %d, 0.5-1 %d, 1-2 %d, >2 %d)\n", slow, band["0.3-0.5"], band["0.5-1"], band["1-2"], band[">2"]
+      printf "   sent near another relay thread running:"; for (k in by) printf " %s %d", k, by[k]; print "" }
+  ' $work/threads-$name.txt $work/slow-$name.txt
+  grep -v '^#' $work/slow-$name.txt | sort -n | awk '
+    { if (NR > 1 && $1 - last > 2000000) { report(); count = 0; worst = 0 }
+      if (count == 0) first = $1; count++; last = $1; if ($2 > worst) worst = $2 }
+    function report() { printf "%d %.1f %.2f %.2f\n", count, first / 1e6, (last - first) / 1e6, worst / 1e6 }
+    END { if (NR) report() }' | sort -rn | head -5 \
+    | awk '{ printf "   episode at %7.1f ms: %5d slow datagrams over %6.2f ms, worst %5.2f ms\n", $2, $1, $3, $4 }'
+}
+for i in $(seq "${ROUNDS:-1}"); do
+  one "ref-$i" refrelay "" ./refrelay --mode simple --channels "${CH:-100}"
+  one "chanmux-$i" pool0-poll "--proto chanmux --ctrl-port 7700" \
+      "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "$jar" $common --udp-engine poll-loop
+done
