@@ -37,8 +37,11 @@ for i in $(seq "${REPS:-5}"); do
   done
 done
 # Each chanmux run over the reference run of its round; the median of those ratios per jar.
-awk '{ for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
-       if ($1 == "ref") { for (k in v) ref[k] = v[k]; next }
+# A run that printed nothing (its relay failed to start) is left out, and so is any run after a
+# reference run that printed nothing.
+awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+       if ($1 == "ref") { delete ref; for (k in v) ref[k] = v[k]; next }
+       if (!v["delivered_pps"] || !ref["delivered_pps"]) { printf "%s: a run is missing, round left out\n", $1; next }
        n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
        p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
      function median(a, name, count,   i, j, t, s) {
