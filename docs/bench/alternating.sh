@@ -3,16 +3,33 @@
 # that every chanmux run is compared with the reference run just before it, minutes apart at most.
 #   RATE unset or 0: saturation, closed loop as run-baseline.sh's p2-64-max (defaults) or p10-64-max
 #                    (CH=50 PPC=10 INF=2 BURST=1); 3 s warm-up, 6 s window.
-#   RATE=N:          a fixed N datagrams/s sent, as run-relative.sh's runs below saturation; 4 s warm-up,
-#                    8 s window.
-# Relay on cpu0, udpload on cpu1.
+#   RATE=N:          a fixed N datagrams/s sent (not delivered: in fan-out each is delivered PPC-1
+#                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
+#                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
+# Relay on cpu0, udpload on cpu1; one run of this script (or tail-episodes.sh) at a time.
 # Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] bash alternating.sh NAME=JAR...
+#   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
+#   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
 # Prints one line per run (delivered/s, p99 latency, relay CPU in cores and CPU-us per delivered datagram,
 # generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run.
 set -u
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 : "${BENCH:?}"
-rm -rf /tmp/bench-alt; mkdir -p /tmp/bench-alt && cp -r "$BENCH"/. /tmp/bench-alt/ && cd /tmp/bench-alt && make -s refrelay udpload || exit 1
+exec 9>/tmp/chanmux-bench.lock
+flock -n 9 || { echo "alternating.sh: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
+jars=()
+for named in "$@"; do
+  name=${named%%=*}
+  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
+  jar=$(realpath -e "${named#*=}") || exit 1
+  jars+=("$name=$jar")
+done
+work=$(mktemp -d /tmp/bench-alt.XXXXXX) || exit 1
+pid=
+cleanup() { [ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp -r "$BENCH"/. "$work"/ && cd "$work" && make -s refrelay udpload || exit 1
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
@@ -21,27 +38,31 @@ else
 fi
 one() { # name, proto args, relay command...
   local name=$1 proto=$2; shift 2
-  taskset -c 0 "$@" >/tmp/bench-alt/relay.out 2>&1 & local pid=$!
+  taskset -c 0 "$@" >"$work/relay.out" 2>&1 & pid=$!
   sleep 1.5
+  if ! kill -0 $pid 2>/dev/null; then
+    echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; pid=; return
+  fi
   taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
-      >/tmp/bench-alt/load.txt 2>&1
-  kill $pid; wait $pid 2>/dev/null
-  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' /tmp/bench-alt/load.txt | tr '\n' ' ')" \
-      | tee -a /tmp/bench-alt/runs.txt
+      >"$work/load.txt" 2>&1
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
+  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
+      | tee -a "$work/runs.txt"
 }
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"
-  for named in "$@"; do
-    one "${named%%=*}" "--proto chanmux --ctrl-port 7700" \
-        "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "${named#*=}" $common --udp-engine poll-loop
+  for named in "${jars[@]}"; do
+    name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*}
+    one "$name" "--proto chanmux --ctrl-port 7700" "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 \
+        ${!opts:-} -jar "${named#*=}" $common --udp-engine poll-loop ${!args:-}
   done
 done
-# Each chanmux run over the reference run of its round; the median of those ratios per jar.
-# A run that printed nothing (its relay failed to start) is left out, and so is any run after a
-# reference run that printed nothing.
+# Each chanmux run over the reference run of its round; the median of those ratios per jar. A round
+# where either run delivered nothing (a relay that failed to start) is left out, and said so.
 awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
        if ($1 == "ref") { delete ref; for (k in v) ref[k] = v[k]; next }
-       if (!v["delivered_pps"] || !ref["delivered_pps"]) { printf "%s: a run is missing, round left out\n", $1; next }
+       if (!(v["delivered_pps"] > 0 && ref["delivered_pps"] > 0 && ref["p99_us"] > 0 && ref["relay_us_per_dgram"] > 0)) {
+         printf "%s: a run delivered nothing, round left out\n", $1; next }
        n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
        p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
      function median(a, name, count,   i, j, t, s) {
@@ -49,4 +70,4 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        for (i = 2; i <= count; i++) for (j = i; j > 1 && s[j-1] > s[j]; j--) { t = s[j]; s[j] = s[j-1]; s[j-1] = t }
        return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
      END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p99 %.2fx\n",
-             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(p, name, n[name]) }' /tmp/bench-alt/runs.txt
+             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(p, name, n[name]) }' "$work/runs.txt" | sort

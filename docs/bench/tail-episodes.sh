@@ -3,23 +3,30 @@
 # jar (poll-loop engine) in turn, ROUNDS times, at a fixed rate, with a copy of udpload patched to
 # write down every datagram of the window slower than 300 us (udpload-slow-datagrams.patch), while
 # the CPU of every relay thread but the one that relays is sampled every 10 ms from /proc.
-# Relay on cpu0, udpload and the sampler on cpu1; 4 s warm-up, 8 s window, as run-relative.sh.
+# Relay on cpu0, udpload and the sampler on cpu1 (the sampler reads one thread of the reference but
+# twenty or so of the JVM, so it takes a little more from the generator in chanmux's runs); 4 s
+# warm-up, 8 s window, as run-relative.sh. One run of this script (or alternating.sh) at a time.
 # Usage: BENCH=<path to shared/bench> [RATE=40000] [CH=100 PPC=2] [ROUNDS=1] bash tail-episodes.sh <jar>
-# Needs gcc, make, git (to apply the patch) and python3 (the sampler). Prints, per run:
+# RATE counts datagrams sent, as alternating.sh's. Needs gcc, make, git (to apply the patch) and
+# python3 (the sampler). Prints, per run:
 #   - p99 and how many datagrams took over 300 us, by latency (0.3-0.5, 0.5-1, 1-2, over 2 ms);
 #   - how many of those were sent within 25 ms before or 5 ms after another relay thread ran for
 #     0.2 ms or more in a 10 ms sample (JIT compilers, carriers), by thread;
 #   - the largest episodes: slow datagrams sent less than 2 ms apart.
 set -u
 : "${BENCH:?}"
-jar=${1:?usage: BENCH=<shared/bench> bash tail-episodes.sh <chanmux jar>}
-jar=$(realpath "$jar")
+jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash tail-episodes.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 command -v python3 >/dev/null || { echo "tail-episodes.sh: python3 is needed for the thread sampler" >&2; exit 1; }
-work=/tmp/bench-tail
-rm -rf $work; mkdir -p $work && cp -r "$BENCH"/. $work/ && cd $work \
-    && git apply "$here/udpload-slow-datagrams.patch" && make -s refrelay udpload || exit 1
+exec 9>/tmp/chanmux-bench.lock
+flock -n 9 || { echo "tail-episodes.sh: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
+work=$(mktemp -d /tmp/bench-tail.XXXXXX) || exit 1
+pid=
+cleanup() { [ -n "$pid" ] && kill $pid 2>/dev/null; wait; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp -r "$BENCH"/. $work/ && cd $work && git apply "$here/udpload-slow-datagrams.patch" && make -s refrelay udpload || exit 1
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 
 cat > $work/sampler.py <<'EOF'
@@ -44,15 +51,17 @@ EOF
 
 one() { # name, thread that relays, proto args, relay command...
   local name=$1 relayer=$2 proto=$3; shift 3
-  taskset -c 0 "$@" >$work/relay-$name.out 2>&1 & local pid=$!
+  taskset -c 0 "$@" >$work/relay-$name.out 2>&1 & pid=$!
   sleep 1.5
+  if ! kill -0 $pid 2>/dev/null; then echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; pid=; return; fi
   taskset -c 1 python3 $work/sampler.py $pid "$relayer" $work/threads-$name.txt &
   UL_SLOW=$work/slow-$name.txt taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
       --rate "${RATE:-40000}" --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1
-  kill $pid; wait 2>/dev/null
+  kill $pid 2>/dev/null; wait 2>/dev/null; pid=
   echo "== $name: $(grep -o 'p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
   awk -v start="$(awk '/^# window start/ { print $4 }' $work/slow-$name.txt)" '
     FILENAME == ARGV[1] { t = ($1 - start) / 1e6; if (t > -100 && t < 8100) { n++; at[n] = t; who[n] = $2 } next }
+    /^# dropped/ { dropped = $3 }
     /^#/ { next }
     { slow++; lat = $2 / 1e6
       band[lat < 0.5 ? "0.3-0.5" : lat < 1 ? "0.5-1" : lat < 2 ? "1-2" : ">2"]++
@@ -60,8 +69,9 @@ one() { # name, thread that relays, proto args, relay command...
       for (i = 1; i <= n; i++) if (sent >= at[i] - 25 && sent <= at[i] + 5) { near = who[i]; break }
       by[near]++ }
     END {
-      printf "   over 300 us: %d (ms: 0.3-0.5 %d, 0.5-1 %d, 1-2 %d, >2 %d)\n", slow, band["0.3-0.5"], band["0.5-1"], band["1-2"], band[">2"]
-      printf "   sent near another relay thread running:"; for (k in by) printf " %s %d", k, by[k]; print "" }
+      printf "   over 300 us: %d (ms: 0.3-0.5 %d, 0.5-1 %d, 1-2 %d, >2 %d)%s\n", slow, band["0.3-0.5"], band["0.5-1"], band["1-2"], band[">2"],
+             dropped ? sprintf("; %d more not written down (the patch keeps 400,000)", dropped) : ""
+      printf "   sent from 25 ms before to 5 ms after another relay thread ran:"; for (k in by) printf " %s %d", k, by[k]; print "" }
   ' $work/threads-$name.txt $work/slow-$name.txt
   grep -v '^#' $work/slow-$name.txt | sort -n | awk '
     { if (NR > 1 && $1 - last > 2000000) { report(); count = 0; worst = 0 }
