@@ -10,17 +10,21 @@
 # Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
+#   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
+#   reference's simple mode in plain JDK NIO, with the same JVM options: what a JVM costs by itself.
 # Prints one line per run (delivered/s, p99 latency, relay CPU in cores and CPU-us per delivered datagram,
 # generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run.
 set -u
-JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA=$JDK/bin/java
+here=$(dirname "$(realpath "$0")")
 : "${BENCH:?}"
 exec 9>/tmp/chanmux-bench.lock
 flock -n 9 || { echo "alternating.sh: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
 jars=()
 for named in "$@"; do
   name=${named%%=*}
-  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
+  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != jdk_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
@@ -30,6 +34,9 @@ cleanup() { [ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cp -r "$BENCH"/. "$work"/ && cd "$work" && make -s refrelay udpload || exit 1
+if [ "${JDK_FLOOR:-0}" = 1 ]; then
+  "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" || exit 1
+fi
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
@@ -51,6 +58,9 @@ one() { # name, proto args, relay command...
 }
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"
+  if [ "${JDK_FLOOR:-0}" = 1 ]; then
+    one jdk_floor "" "$JAVA" -Xmn32m -XX:AutoBoxCacheMax=65535 -cp "$work/floor" JdkFloorRelay "${CH:-100}"
+  fi
   for named in "${jars[@]}"; do
     name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*}
     one "$name" "--proto chanmux --ctrl-port 7700" "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 \
