@@ -15,7 +15,8 @@ import java.util.List;
  * {@code --mode simple}) written in plain JDK NIO, to tell what a JVM costs from what chanmux's own
  * datagram path costs. One platform thread, one level-triggered {@link Selector} over channel i on UDP
  * port 40000 + i of 127.0.0.1, at most 64 datagrams per ready socket per turn, one {@code receive} per
- * datagram and one {@code send} per copy; it speaks the reference's wire format (refproto.h: JOIN
+ * datagram and one {@code send} per copy (a failed send is skipped, a datagram over 9,216 bytes
+ * dropped), stopping by itself after 900 s as the reference does; it speaks the reference's wire format (refproto.h: JOIN
  * 0x01, DATA 0x02, LEAVE 0x03, JOIN_ACK 0x81 + the 8-byte peer id; a peer is its source address),
  * so {@code udpload} drives it with its default protocol. No validation, limits or counters:
  * loopback benchmarks only. Usage: {@code java JdkFloorRelay.java [channels]}; alternating.sh
@@ -29,12 +30,15 @@ public final class JdkFloorRelay {
     private static final byte LEAVE = 0x03;
     private static final byte JOIN_ACK = (byte) 0x81;
     private static final int CONTROL_BYTES = 9;
+    private static final int MAX_DATAGRAM = 9216;
+    private static final long MAX_SECONDS = 900;
 
     /** One channel: its socket and its peers, as source addresses, with their ids. */
     private record Channel(DatagramChannel socket, List<SocketAddress> peers, List<Long> ids) {
     }
 
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
+    /** One byte over the largest datagram, so that a longer one shows as a full buffer. */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM + 1);
     private final ByteBuffer ack = ByteBuffer.allocateDirect(CONTROL_BYTES);
 
     public static void main(String[] args) throws IOException {
@@ -47,8 +51,9 @@ public final class JdkFloorRelay {
             socket.register(selector, SelectionKey.OP_READ, new Channel(socket, new ArrayList<>(), new ArrayList<>()));
         }
         JdkFloorRelay relay = new JdkFloorRelay();
-        while (true) {
-            selector.select(key -> relay.drain((Channel) key.attachment()));
+        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        while (System.nanoTime() - stopNs < 0) {
+            selector.select(key -> relay.drain((Channel) key.attachment()), 200);
         }
     }
 
@@ -61,6 +66,9 @@ public final class JdkFloorRelay {
                     return;
                 }
                 int length = buffer.position();
+                if (length > MAX_DATAGRAM) {
+                    continue;
+                }
                 if (length > 0 && buffer.get(0) == DATA) {
                     forward(channel, source, length);
                 } else if (length >= CONTROL_BYTES) {
@@ -72,7 +80,7 @@ public final class JdkFloorRelay {
         }
     }
 
-    private void forward(Channel channel, SocketAddress source, int length) throws IOException {
+    private void forward(Channel channel, SocketAddress source, int length) {
         int sender = channel.peers().indexOf(source);
         if (sender < 0) {
             return;
@@ -80,7 +88,11 @@ public final class JdkFloorRelay {
         for (int j = 0, n = channel.peers().size(); j < n; j++) {
             if (j != sender) {
                 buffer.limit(length).position(0);
-                channel.socket().send(buffer, channel.peers().get(j));
+                try {
+                    channel.socket().send(buffer, channel.peers().get(j));
+                } catch (IOException e) {
+                    // as the reference: this copy is lost, the others go
+                }
             }
         }
     }

@@ -11,7 +11,8 @@
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
-#   reference's simple mode in plain JDK NIO, with the same JVM options: what a JVM costs by itself.
+#   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
+#   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
 # Prints one line per run (delivered/s, p99 latency, relay CPU in cores and CPU-us per delivered datagram,
 # generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run.
 set -u

@@ -58,6 +58,12 @@ final class PollLoop {
      * select many times over, small enough that a turn over a few thousand sockets stays short.
      */
     static final int BATCH_PER_SOCKET = 64;
+    /**
+     * Turns per call of {@link #turns}: few enough that a loop relaying thousands of turns a second
+     * calls it hundreds of times a second, so the JIT compiles it as a method; enough
+     * that {@link #run}'s own loop stays cold (compiled on the stack sixteen times later, and small).
+     */
+    private static final int TURNS_PER_CALL = 16;
 
     private final int pool;
     private final Selector selector;
@@ -89,6 +95,8 @@ final class PollLoop {
     private volatile long turnFailures;
     /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
     private final BusyPolling busyPolling;
+    /** When the current turn started (the previous one ended). Loop thread only. */
+    private long turnStartNs;
     /** Whether the current select has found a ready socket. Loop thread only. */
     private boolean anyReady;
     /** When the current select found its first ready socket, once {@link #anyReady}. Loop thread only. */
@@ -158,21 +166,11 @@ final class PollLoop {
     void run() {
         try {
             openVectors();
-            long turnStartNs = System.nanoTime();
+            turnStartNs = System.nanoTime();
             busyPolling.start(turnStartNs);
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    applyCommands();
-                    anyReady = false;
-                    if (!busyPolling.polling()) {
-                        selector.select(onReady);
-                    } else if (selector.selectNow(onReady) == 0) {
-                        emptyPolls++;
-                    }
-                    long turnEndNs = System.nanoTime();
-                    busyPolling.selected((anyReady ? firstReadyNs : turnEndNs) - turnStartNs, turnEndNs);
-                    turnStartNs = turnEndNs;
-                    reportFailed();
+                    turns();
                 } catch (Throwable e) {
                     turnFailures++;
                     log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
@@ -198,6 +196,30 @@ final class PollLoop {
                 stopped = true;
                 clearStopped();
             }
+        }
+    }
+
+    /**
+     * Up to {@link #TURNS_PER_CALL} turns, each: commands, one select (or poll) serving every ready
+     * socket, failed channels reported; fewer once the thread is interrupted. Called again and
+     * again by {@link #run}'s loop, so that the JIT compiles it as a method, by its invocation and
+     * loop counts, seconds sooner than it would compile {@code run}'s loop on the stack (after tens
+     * of thousands of turns, in slower code meanwhile, and then with a large compile on a core the
+     * loop may share).
+     */
+    private void turns() throws IOException {
+        for (int turn = 0; turn < TURNS_PER_CALL && !Thread.currentThread().isInterrupted(); turn++) {
+            applyCommands();
+            anyReady = false;
+            if (!busyPolling.polling()) {
+                selector.select(onReady);
+            } else if (selector.selectNow(onReady) == 0) {
+                emptyPolls++;
+            }
+            long turnEndNs = System.nanoTime();
+            busyPolling.selected((anyReady ? firstReadyNs : turnEndNs) - turnStartNs, turnEndNs);
+            turnStartNs = turnEndNs;
+            reportFailed();
         }
     }
 
