@@ -13,8 +13,8 @@
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
-# Prints one line per run (delivered/s, p99 latency, relay CPU in cores and CPU-us per delivered datagram,
-# generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run.
+# Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per delivered datagram,
+# generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run (for p99 also the lowest and highest round).
 set -u
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
@@ -54,7 +54,7 @@ one() { # name, proto args, relay command...
   taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
       >"$work/load.txt" 2>&1
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
-  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
+  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
       | tee -a "$work/runs.txt"
 }
 for i in $(seq "${REPS:-5}"); do
@@ -75,10 +75,13 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        if (!(v["delivered_pps"] > 0 && ref["delivered_pps"] > 0 && ref["p99_us"] > 0 && ref["relay_us_per_dgram"] > 0)) {
          printf "%s: a run delivered nothing, round left out\n", $1; next }
        n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
-       p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
+       p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; q[$1, n[$1]] = ref["p50_us"] > 0 ? v["p50_us"] / ref["p50_us"] : 0; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
      function median(a, name, count,   i, j, t, s) {
        for (i = 1; i <= count; i++) s[i] = a[name, i]
        for (i = 2; i <= count; i++) for (j = i; j > 1 && s[j-1] > s[j]; j--) { t = s[j]; s[j] = s[j-1]; s[j-1] = t }
        return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
-     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p99 %.2fx\n",
-             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(p, name, n[name]) }' "$work/runs.txt" | sort
+     function extreme(a, name, count, sign,   i, m) {
+       m = a[name, 1]; for (i = 2; i <= count; i++) if (sign * a[name, i] > sign * m) m = a[name, i]; return m }
+     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %.2fx, p99 %.2fx (rounds %.2f-%.2fx)\n",
+             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(q, name, n[name]),
+             median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1) }' "$work/runs.txt" | sort
