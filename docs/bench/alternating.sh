@@ -6,7 +6,7 @@
 #   RATE=N:          a fixed N datagrams/s sent (not delivered: in fan-out each is delivered PPC-1
 #                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
 #                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
-# Relay on cpu0, udpload on cpu1; one run of this script (or tail-episodes.sh) at a time.
+# Relay on cpu0, udpload on cpu1; one benchmark script of this folder at a time (bench-lib.sh's lock).
 # Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
@@ -16,12 +16,8 @@
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per delivered datagram,
 # generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run (for p99 also the lowest and highest round).
 set -u
-JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-JAVA=$JDK/bin/java
 here=$(dirname "$(realpath "$0")")
-: "${BENCH:?}"
-exec 9>/tmp/chanmux-bench.lock
-flock -n 9 || { echo "alternating.sh: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
+source "$here/bench-lib.sh"
 jars=()
 for named in "$@"; do
   name=${named%%=*}
@@ -29,16 +25,11 @@ for named in "$@"; do
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
-work=$(mktemp -d /tmp/bench-alt.XXXXXX) || exit 1
-pid=
-cleanup() { [ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cp -r "$BENCH"/. "$work"/ && cd "$work" && make -s refrelay udpload || exit 1
+bench_start alternating.sh
+make -s refrelay udpload || exit 1
 if [ "${JDK_FLOOR:-0}" = 1 ]; then
   "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" || exit 1
 fi
-common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
 else
@@ -75,13 +66,15 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        if (!(v["delivered_pps"] > 0 && ref["delivered_pps"] > 0 && ref["p99_us"] > 0 && ref["relay_us_per_dgram"] > 0)) {
          printf "%s: a run delivered nothing, round left out\n", $1; next }
        n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
-       p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; q[$1, n[$1]] = ref["p50_us"] > 0 ? v["p50_us"] / ref["p50_us"] : 0; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"] }
+       p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"]
+       if (v["p50_us"] > 0 && ref["p50_us"] > 0) { n50[$1]++; q[$1, n50[$1]] = v["p50_us"] / ref["p50_us"] } }
      function median(a, name, count,   i, j, t, s) {
        for (i = 1; i <= count; i++) s[i] = a[name, i]
        for (i = 2; i <= count; i++) for (j = i; j > 1 && s[j-1] > s[j]; j--) { t = s[j]; s[j] = s[j-1]; s[j-1] = t }
        return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
      function extreme(a, name, count, sign,   i, m) {
        m = a[name, 1]; for (i = 2; i <= count; i++) if (sign * a[name, i] > sign * m) m = a[name, i]; return m }
-     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %.2fx, p99 %.2fx (rounds %.2f-%.2fx)\n",
-             name, n[name], median(d, name, n[name]), median(u, name, n[name]), median(q, name, n[name]),
+     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx)\n",
+             name, n[name], median(d, name, n[name]), median(u, name, n[name]),
+             n50[name] ? sprintf("%.2fx", median(q, name, n50[name])) : "n/a",
              median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1) }' "$work/runs.txt" | sort

@@ -5,7 +5,7 @@
 # the CPU of every relay thread but the one that relays is sampled every 10 ms from /proc.
 # Relay on cpu0, udpload and the sampler on cpu1 (the sampler reads one thread of the reference but
 # twenty or so of the JVM, so it takes a little more from the generator in chanmux's runs); 4 s
-# warm-up, 8 s window, as run-relative.sh. One run of this script (or alternating.sh) at a time.
+# warm-up, 8 s window, as run-relative.sh. One benchmark script of this folder at a time.
 # Usage: BENCH=<path to shared/bench> [RATE=40000] [CH=100 PPC=2] [ROUNDS=1] bash tail-episodes.sh <jar>
 # RATE counts datagrams sent, as alternating.sh's. Needs gcc, make, git (to apply the patch) and
 # python3 (the sampler). Prints, per run:
@@ -14,20 +14,11 @@
 #     0.2 ms or more in a 10 ms sample (JIT compilers, carriers), by thread;
 #   - the largest episodes: slow datagrams sent less than 2 ms apart.
 set -u
-: "${BENCH:?}"
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash tail-episodes.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
-JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-command -v python3 >/dev/null || { echo "tail-episodes.sh: python3 is needed for the thread sampler" >&2; exit 1; }
-exec 9>/tmp/chanmux-bench.lock
-flock -n 9 || { echo "tail-episodes.sh: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
-work=$(mktemp -d /tmp/bench-tail.XXXXXX) || exit 1
-pid=
-cleanup() { [ -n "$pid" ] && kill $pid 2>/dev/null; wait; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cp -r "$BENCH"/. $work/ && cd $work && git apply "$here/udpload-slow-datagrams.patch" && make -s refrelay udpload || exit 1
-common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
+source "$here/bench-lib.sh"
+bench_start tail-episodes.sh python3 git
+git apply "$here/udpload-slow-datagrams.patch" && make -s refrelay udpload || exit 1
 
 cat > $work/sampler.py <<'EOF'
 # Every 10 ms: each thread of the relay but the one named on the command line that ran 0.2 ms or
