@@ -11,7 +11,7 @@
 # task swapper/0, kernel threads, other processes; threads of one name are added together): how
 # many times each ran, for how long in all, its longest stretch and how many stretches were over
 # 0.5 ms; then how often and for how long at most the relay was taken off the core while it could
-# still run (preempted), and a warning when perf lost events (stretches across a loss merge).
+# still run (preempted), and perf's warning when it lost events (stretches across a loss merge).
 set -u
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash core-switches.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,13 +29,15 @@ one() { # name, thread that relays, proto args, relay command...
   local load=$! traced=0
   sleep 7  # udpload's joins and warm-up take 5-6 s: this lands in its window
   taskset -c 1 perf record -m 512 -e sched:sched_switch -C 0 -o $work/switches-$name.data -- sleep 3 \
-      >/dev/null 2>$work/perf-$name.txt && [ -s $work/switches-$name.data ] && traced=1
+      >/dev/null 2>$work/perf-$name.txt && traced=1
   wait $load || echo "== $name: udpload failed: $(tail -1 $work/load-$name.txt)"
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
   echo "== $name: $(grep -o 'p50_us=[^ ]*\|p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
   if [ $traced = 0 ]; then echo "   perf recorded nothing: $(tail -1 $work/perf-$name.txt)"; return; fi
-  grep -i 'lost' $work/perf-$name.txt | sed 's/^/   perf: /'
-  perf script -F time,trace -i $work/switches-$name.data 2>/dev/null | awk -v relayer="$relayer" '
+  perf script -F time,trace -i $work/switches-$name.data 2>$work/script-$name.txt >$work/switches-$name.txt \
+      || { echo "   perf script failed: $(tail -1 $work/script-$name.txt)"; return; }
+  grep -i 'lost' $work/perf-$name.txt $work/script-$name.txt | sed 's/^[^:]*:/   perf: /'
+  awk -v relayer="$relayer" '
     function field(key, end,   from) { from = index($0, key "=") + length(key) + 1
       return substr($0, from, index($0, end) - from) }
     { t = $1 + 0; prev = field("prev_comm", " prev_pid="); state = field("prev_state", " ==> ")
@@ -50,7 +52,7 @@ one() { # name, thread that relays, proto args, relay command...
           for (k in runs) printf "%.1f\t   %-18s ran %6d times, %8.1f ms in all, longest %7.0f us, %4d over 0.5 ms\n",
             total[k], k, runs[k], total[k] / 1e3, longest[k], over[k]
           printf "-1\t   %s preempted %d times, the longest for %.0f us\n", relayer, preemptions, worst }' \
-    | sort -t"$(printf '\t')" -k1,1 -rn | cut -f2- | awk 'NR <= 10 || /preempted/'
+    $work/switches-$name.txt | sort -t"$(printf '\t')" -k1,1 -rn | cut -f2- | awk 'NR <= 10 || /preempted/'
 }
 for i in $(seq "${ROUNDS:-1}"); do
   one "ref-$i" refrelay "" ./refrelay --mode simple --channels "${CH:-100}"
