@@ -76,5 +76,5 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        m = a[name, 1]; for (i = 2; i <= count; i++) if (sign * a[name, i] > sign * m) m = a[name, i]; return m }
      END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx)\n",
              name, n[name], median(d, name, n[name]), median(u, name, n[name]),
-             n50[name] ? sprintf("%.2fx", median(q, name, n50[name])) : "n/a",
+             n50[name] ? sprintf(n50[name] < n[name] ? "%.2fx (of %d rounds)" : "%.2fx", median(q, name, n50[name]), n50[name]) : "n/a",
              median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1) }' "$work/runs.txt" | sort
