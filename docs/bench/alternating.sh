@@ -13,8 +13,9 @@
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
-# Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per delivered datagram,
-# generator CPU), then for each jar the median, over the rounds, of its ratios to the reference's run (for p99 also the lowest and highest round).
+# Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
+# delivered datagram, generator CPU), then for each jar the median, over the rounds, of its ratios
+# to the reference's run (for p99 also the lowest and highest round).
 set -u
 here=$(dirname "$(realpath "$0")")
 source "$here/bench-lib.sh"
