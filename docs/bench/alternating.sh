@@ -13,9 +13,15 @@
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
+#   RT_PRIO=N runs every relay and udpload under the real-time round-robin policy at priority N
+#   (chrt -r N), so that ordinary tasks on their cores (on this VM the sandbox's agent and DAMON's
+#   kdamond, which held either relay up for 1-20 ms at a time) cannot take the core from them. It
+#   lifts the kernel's cap on real-time tasks for the run (bench_rt_unthrottle: root only):
+#   udpload uses nearly all of cpu1, and the cap would stop it for 50 ms in every second.
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
 # delivered datagram, generator CPU), then for each jar the median, over the rounds, of its ratios
-# to the reference's run (for p99 also the lowest and highest round).
+# to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
+# the reference's: the steadier of the two when a stall outside the relays hits a run of either).
 set -u
 here=$(dirname "$(realpath "$0")")
 source "$here/bench-lib.sh"
@@ -26,7 +32,13 @@ for named in "$@"; do
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
+rt=()
+[ -n "${RT_PRIO:-}" ] && rt=(chrt -r "$RT_PRIO")
 bench_start alternating.sh
+if [ -n "${RT_PRIO:-}" ]; then
+  "${rt[@]}" true || { echo "alternating.sh: cannot run under chrt -r $RT_PRIO" >&2; exit 1; }
+  bench_rt_unthrottle
+fi
 make -s refrelay udpload || exit 1
 if [ "${JDK_FLOOR:-0}" = 1 ]; then
   "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" || exit 1
@@ -38,12 +50,12 @@ else
 fi
 one() { # name, proto args, relay command...
   local name=$1 proto=$2; shift 2
-  taskset -c 0 "$@" >"$work/relay.out" 2>&1 & pid=$!
+  taskset -c 0 "${rt[@]}" "$@" >"$work/relay.out" 2>&1 & pid=$!
   sleep 1.5
   if ! kill -0 $pid 2>/dev/null; then
     echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; pid=; return
   fi
-  taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
+  taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
       >"$work/load.txt" 2>&1
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
   echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
@@ -68,6 +80,7 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
          printf "%s: a run delivered nothing, round left out\n", $1; next }
        n[$1]++; d[$1, n[$1]] = v["delivered_pps"] / ref["delivered_pps"]
        p[$1, n[$1]] = v["p99_us"] / ref["p99_us"]; u[$1, n[$1]] = v["relay_us_per_dgram"] / ref["relay_us_per_dgram"]
+       own99[$1, n[$1]] = v["p99_us"]; ref99[$1, n[$1]] = ref["p99_us"]
        if (v["p50_us"] > 0 && ref["p50_us"] > 0) { n50[$1]++; q[$1, n50[$1]] = v["p50_us"] / ref["p50_us"] } }
      function median(a, name, count,   i, j, t, s) {
        for (i = 1; i <= count; i++) s[i] = a[name, i]
@@ -75,7 +88,8 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
      function extreme(a, name, count, sign,   i, m) {
        m = a[name, 1]; for (i = 2; i <= count; i++) if (sign * a[name, i] > sign * m) m = a[name, i]; return m }
-     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx)\n",
+     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx; median p99 %.0f us over the reference'"'"'s %.0f us: %.2fx)\n",
              name, n[name], median(d, name, n[name]), median(u, name, n[name]),
              n50[name] ? sprintf(n50[name] < n[name] ? "%.2fx (of %d rounds)" : "%.2fx", median(q, name, n50[name]), n50[name]) : "n/a",
-             median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1) }' "$work/runs.txt" | sort
+             median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1),
+             median(own99, name, n[name]), median(ref99, name, n[name]), median(own99, name, n[name]) / median(ref99, name, n[name]) }' "$work/runs.txt" | sort

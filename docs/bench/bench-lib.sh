@@ -9,6 +9,11 @@
 #               $work, and changes into it. On exit it stops the relay ($pid) and every other
 #               background job, waits for them and removes $work. The caller builds refrelay and
 #               udpload there (tail-episodes.sh patches udpload first).
+#   bench_rt_unthrottle
+#               lifts the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1, root
+#               only) until the script exits, when the old value is put back: a relay and a
+#               generator that both run real-time may then use their whole cores, as they do
+#               at normal priority.
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
@@ -32,8 +37,15 @@ bench_start() {
 bench_cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
   local jobs_left
+  [ -n "${rt_runtime_was:-}" ] && echo "$rt_runtime_was" >/proc/sys/kernel/sched_rt_runtime_us
   jobs_left=$(jobs -p)
   [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
   wait
   rm -rf "$work"
+}
+
+bench_rt_unthrottle() {
+  local knob=/proc/sys/kernel/sched_rt_runtime_us
+  rt_runtime_was=$(cat $knob) || exit 1
+  echo -1 >$knob 2>/dev/null || { echo "cannot write $knob (needs root)" >&2; rt_runtime_was=; exit 1; }
 }
