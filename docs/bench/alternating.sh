@@ -7,21 +7,26 @@
 #                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
 #                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
 # Relay on cpu0, udpload on cpu1; one benchmark script of this folder at a time (bench-lib.sh's lock).
-# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] bash alternating.sh NAME=JAR...
+# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [JDK_FLOOR=1] [RT_PRIO=N]
+#        bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
-#   RT_PRIO=N runs every relay and udpload under the real-time round-robin policy at priority N
-#   (chrt -r N), so that ordinary tasks on their cores (on this VM the sandbox's agent and DAMON's
-#   kdamond, which held either relay up for 1-20 ms at a time) cannot take the core from them. It
-#   lifts the kernel's cap on real-time tasks for the run (bench_rt_unthrottle: root only):
-#   udpload uses nearly all of cpu1, and the cap would stop it for 50 ms in every second.
+#   RT_PRIO=N (1-49, fixed RATE only) runs every relay and udpload under the real-time
+#   round-robin policy at priority N (chrt -r N), so that ordinary tasks on their cores (on this
+#   VM the sandbox's agent and DAMON's kdamond, which held either relay up for 1-20 ms at a time)
+#   no longer preempt them at will. It lifts the kernel's cap on real-time tasks for the run
+#   (bench-lib.sh's bench_rt; root only): udpload uses nearly all of cpu1, and the cap stops
+#   real-time tasks for the rest of each second once they have run 950 ms of it. Every thread of
+#   a JVM gets the same priority, so a runnable compiler or collector thread holds the relay's
+#   thread until it blocks or its round-robin slice (sched_rr_timeslice_ms, 100 ms) ends: a cost
+#   the reference does not pay.
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
 # delivered datagram, generator CPU), then for each jar the median, over the rounds, of its ratios
 # to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
-# the reference's: the steadier of the two when a stall outside the relays hits a run of either).
+# the reference's median p99, a view that does not pair runs).
 set -u
 here=$(dirname "$(realpath "$0")")
 source "$here/bench-lib.sh"
@@ -32,17 +37,16 @@ for named in "$@"; do
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
-rt=()
-[ -n "${RT_PRIO:-}" ] && rt=(chrt -r "$RT_PRIO")
-bench_start alternating.sh
-if [ -n "${RT_PRIO:-}" ]; then
-  "${rt[@]}" true || { echo "alternating.sh: cannot run under chrt -r $RT_PRIO" >&2; exit 1; }
-  bench_rt_unthrottle
+if [ -n "${RT_PRIO:-}" ] && [ "${RATE:-0}" = 0 ]; then
+  echo "alternating.sh: RT_PRIO needs a fixed RATE: at saturation the relay and udpload would hold both cores" >&2; exit 1
 fi
+bench_start alternating.sh
 make -s refrelay udpload || exit 1
 if [ "${JDK_FLOOR:-0}" = 1 ]; then
   "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" || exit 1
 fi
+rt=()
+[ -n "${RT_PRIO:-}" ] && bench_rt alternating.sh "$RT_PRIO"
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
 else
@@ -55,8 +59,9 @@ one() { # name, proto args, relay command...
   if ! kill -0 $pid 2>/dev/null; then
     echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; pid=; return
   fi
-  taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 $load --server-pid $pid \
-      >"$work/load.txt" 2>&1
+  # Bounded: a real-time udpload that hung would hold cpu1 for good.
+  timeout -k 5 60 taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
+      $load --server-pid $pid >"$work/load.txt" 2>&1
   kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
   echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
       | tee -a "$work/runs.txt"
@@ -88,8 +93,9 @@ awk '{ delete v; for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2
        return count % 2 ? s[(count + 1) / 2] : (s[count / 2] + s[count / 2 + 1]) / 2 }
      function extreme(a, name, count, sign,   i, m) {
        m = a[name, 1]; for (i = 2; i <= count; i++) if (sign * a[name, i] > sign * m) m = a[name, i]; return m }
-     END { for (name in n) printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx; median p99 %.0f us over the reference'"'"'s %.0f us: %.2fx)\n",
-             name, n[name], median(d, name, n[name]), median(u, name, n[name]),
-             n50[name] ? sprintf(n50[name] < n[name] ? "%.2fx (of %d rounds)" : "%.2fx", median(q, name, n50[name]), n50[name]) : "n/a",
-             median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1),
-             median(own99, name, n[name]), median(ref99, name, n[name]), median(own99, name, n[name]) / median(ref99, name, n[name]) }' "$work/runs.txt" | sort
+     END { for (name in n) { own = median(own99, name, n[name]); theirs = median(ref99, name, n[name])
+             printf "%s over ref, median of %d rounds: delivered %.2fx, CPU per datagram %.2fx, p50 %s, p99 %.2fx (rounds %.2f-%.2fx; median p99 %.0f us over the reference'"'"'s %.0f us: %.2fx)\n",
+               name, n[name], median(d, name, n[name]), median(u, name, n[name]),
+               n50[name] ? sprintf(n50[name] < n[name] ? "%.2fx (of %d rounds)" : "%.2fx", median(q, name, n50[name]), n50[name]) : "n/a",
+               median(p, name, n[name]), extreme(p, name, n[name], -1), extreme(p, name, n[name], 1), own, theirs, own / theirs } }' \
+       "$work/runs.txt" | sort

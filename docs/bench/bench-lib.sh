@@ -9,13 +9,16 @@
 #               $work, and changes into it. On exit it stops the relay ($pid) and every other
 #               background job, waits for them and removes $work. The caller builds refrelay and
 #               udpload there (tail-episodes.sh patches udpload first).
-#   bench_rt_unthrottle
-#               lifts the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1, root
-#               only) until the script exits, when the old value is put back: a relay and a
-#               generator that both run real-time may then use their whole cores, as they do
-#               at normal priority.
+#   bench_rt NAME PRIO
+#               sets rt=(chrt -r PRIO), for the caller to start its relays and udpload under the
+#               real-time round-robin policy, after checking PRIO (1-49: below the kernel's
+#               interrupt threads) and that chrt works here. It lifts the kernel's cap on
+#               real-time tasks (kernel.sched_rt_runtime_us = -1; root only) until the script
+#               exits, when the old value is put back. Should a script be killed (SIGKILL) before
+#               that, put it back by hand: sysctl kernel.sched_rt_runtime_us=950000.
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
+rt_runtime_knob=/proc/sys/kernel/sched_rt_runtime_us
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 
 bench_start() {
@@ -28,24 +31,34 @@ bench_start() {
   exec 9>/tmp/chanmux-bench.lock
   flock -n 9 || { echo "$name: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
   work=$(mktemp -d "/tmp/bench-${name%.sh}.XXXXXX") || exit 1
-  pid=
+  pid= rt_runtime_was=
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
   cp -r "$BENCH"/. "$work"/ && cd "$work" || exit 1
 }
 
 bench_cleanup() {
+  trap '' INT TERM
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  [ -n "$rt_runtime_was" ] && echo "$rt_runtime_was" >"$rt_runtime_knob"
   local jobs_left
-  [ -n "${rt_runtime_was:-}" ] && echo "$rt_runtime_was" >/proc/sys/kernel/sched_rt_runtime_us
   jobs_left=$(jobs -p)
   [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
   wait
   rm -rf "$work"
 }
 
-bench_rt_unthrottle() {
-  local knob=/proc/sys/kernel/sched_rt_runtime_us
-  rt_runtime_was=$(cat $knob) || exit 1
-  echo -1 >$knob 2>/dev/null || { echo "cannot write $knob (needs root)" >&2; rt_runtime_was=; exit 1; }
+bench_rt() {
+  local name=$1 prio=$2 was
+  [[ $prio =~ ^[0-9]+$ ]] && ((prio >= 1 && prio <= 49)) \
+      || { echo "$name: the real-time priority must be 1-49, not '$prio'" >&2; exit 1; }
+  chrt -r "$prio" true || { echo "$name: cannot run under chrt -r $prio" >&2; exit 1; }
+  was=$(cat "$rt_runtime_knob") || exit 1
+  if [ "$was" = -1 ]; then
+    echo "$name: $rt_runtime_knob is -1 already, and stays so (sysctl kernel.sched_rt_runtime_us=950000 puts the usual cap back)" >&2
+  else
+    echo -1 >"$rt_runtime_knob" 2>/dev/null || { echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1; }
+    rt_runtime_was=$was
+  fi
+  rt=(chrt -r "$prio")
 }
