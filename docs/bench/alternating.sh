@@ -15,14 +15,10 @@
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
 #   RT_PRIO=N (1-49, fixed RATE only) runs every relay and udpload under the real-time
-#   round-robin policy at priority N (chrt -r N), so that ordinary tasks on their cores (on this
-#   VM the sandbox's agent and DAMON's kdamond, which held either relay up for 1-20 ms at a time)
-#   no longer preempt them at will. It lifts the kernel's cap on real-time tasks for the run
-#   (bench-lib.sh's bench_rt; root only): udpload uses nearly all of cpu1, and the cap stops
-#   real-time tasks for the rest of each second once they have run 950 ms of it. Every thread of
-#   a JVM gets the same priority, so a runnable compiler or collector thread holds the relay's
-#   thread until it blocks or its round-robin slice (sched_rr_timeslice_ms, 100 ms) ends: a cost
-#   the reference does not pay.
+#   round-robin policy at priority N (chrt -r N), so that ordinary tasks on their cores no longer
+#   preempt them at will, and lifts the kernel's cap on real-time tasks for the run (bench-lib.sh's
+#   bench_rt; root only). What that changes, and what it costs a JVM relay: docs/benchmarks.md
+#   section 1, round 11.
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
 # delivered datagram, generator CPU), then for each jar the median, over the rounds, of its ratios
 # to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
@@ -37,8 +33,10 @@ for named in "$@"; do
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
-if [ -n "${RT_PRIO:-}" ] && [ "${RATE:-0}" = 0 ]; then
-  echo "alternating.sh: RT_PRIO needs a fixed RATE: at saturation the relay and udpload would hold both cores" >&2; exit 1
+if [ -n "${RT_PRIO:-}" ] && ! [[ ${RATE:-0} =~ ^[1-9][0-9]*$ ]]; then
+  # At saturation a real-time relay and udpload would hold both cores, and nothing of normal
+  # priority (this script's own timeout included) would run until they ended.
+  echo "alternating.sh: RT_PRIO needs a fixed RATE of 1 or more datagrams/s" >&2; exit 1
 fi
 bench_start alternating.sh
 make -s refrelay udpload || exit 1
@@ -59,10 +57,13 @@ one() { # name, proto args, relay command...
   if ! kill -0 $pid 2>/dev/null; then
     echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; pid=; return
   fi
-  # Bounded: a real-time udpload that hung would hold cpu1 for good.
-  timeout -k 5 60 taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
-      $load --server-pid $pid >"$work/load.txt" 2>&1
-  kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
+  # Bounded, as the relay's stop below: a real-time process that hung would hold its core for good.
+  timeout --foreground -k 5 60 taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" \
+      --ppc "${PPC:-2}" --size 64 $load --server-pid $pid >"$work/load.txt" 2>&1 \
+      || echo "alternating.sh: $name: udpload ended with status $?" >&2
+  kill $pid 2>/dev/null
+  timeout 20 tail --pid=$pid -f /dev/null || kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null; pid=
   echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
       | tee -a "$work/runs.txt"
 }

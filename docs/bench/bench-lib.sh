@@ -10,12 +10,11 @@
 #               background job, waits for them and removes $work. The caller builds refrelay and
 #               udpload there (tail-episodes.sh patches udpload first).
 #   bench_rt NAME PRIO
-#               sets rt=(chrt -r PRIO), for the caller to start its relays and udpload under the
-#               real-time round-robin policy, after checking PRIO (1-49: below the kernel's
-#               interrupt threads) and that chrt works here. It lifts the kernel's cap on
-#               real-time tasks (kernel.sched_rt_runtime_us = -1; root only) until the script
-#               exits, when the old value is put back. Should a script be killed (SIGKILL) before
-#               that, put it back by hand: sysctl kernel.sched_rt_runtime_us=950000.
+#               sets rt=(chrt -r PRIO) for the caller's relays and udpload, after checking PRIO
+#               (1-49: below the kernel's interrupt threads) and that chrt works here. It lifts
+#               the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1; root only)
+#               until the script exits, when the old value is put back. A script killed with
+#               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
 rt_runtime_knob=/proc/sys/kernel/sched_rt_runtime_us
@@ -33,14 +32,18 @@ bench_start() {
   work=$(mktemp -d "/tmp/bench-${name%.sh}.XXXXXX") || exit 1
   pid= rt_runtime_was=
   trap bench_cleanup EXIT
-  trap 'exit 130' INT TERM
+  trap 'exit 130' INT TERM HUP
   cp -r "$BENCH"/. "$work"/ && cd "$work" || exit 1
 }
 
 bench_cleanup() {
-  trap '' INT TERM
+  trap '' INT TERM HUP
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  [ -n "$rt_runtime_was" ] && echo "$rt_runtime_was" >"$rt_runtime_knob"
+  if [ -n "$rt_runtime_was" ]; then
+    echo "$rt_runtime_was" 2>/dev/null >"$rt_runtime_knob" \
+        || echo "could not put back the real-time cap: sysctl kernel.sched_rt_runtime_us=$rt_runtime_was" >&2
+  fi
+  trap - INT TERM HUP
   local jobs_left
   jobs_left=$(jobs -p)
   [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
@@ -49,16 +52,18 @@ bench_cleanup() {
 }
 
 bench_rt() {
-  local name=$1 prio=$2 was
-  [[ $prio =~ ^[0-9]+$ ]] && ((prio >= 1 && prio <= 49)) \
-      || { echo "$name: the real-time priority must be 1-49, not '$prio'" >&2; exit 1; }
+  local name=$1 prio=$2
+  [[ $prio =~ ^([1-9]|[1-4][0-9])$ ]] || { echo "$name: the real-time priority must be 1-49, not '$prio'" >&2; exit 1; }
   chrt -r "$prio" true || { echo "$name: cannot run under chrt -r $prio" >&2; exit 1; }
-  was=$(cat "$rt_runtime_knob") || exit 1
-  if [ "$was" = -1 ]; then
+  rt_runtime_was=$(cat "$rt_runtime_knob") || exit 1
+  if [ "$rt_runtime_was" = -1 ]; then
+    rt_runtime_was=
     echo "$name: $rt_runtime_knob is -1 already, and stays so (sysctl kernel.sched_rt_runtime_us=950000 puts the usual cap back)" >&2
+  elif echo -1 2>/dev/null >"$rt_runtime_knob"; then
+    echo "$name: real-time cap lifted for the run (kernel.sched_rt_runtime_us $rt_runtime_was -> -1)" >&2
   else
-    echo -1 >"$rt_runtime_knob" 2>/dev/null || { echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1; }
-    rt_runtime_was=$was
+    rt_runtime_was=
+    echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1
   fi
   rt=(chrt -r "$prio")
 }
