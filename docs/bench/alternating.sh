@@ -52,18 +52,14 @@ else
 fi
 one() { # name, proto args, relay command...
   local name=$1 proto=$2; shift 2
-  taskset -c 0 "${rt[@]}" "$@" >"$work/relay.out" 2>&1 & pid=$!
-  sleep 1.5
-  if ! kill -0 $pid 2>/dev/null; then
-    echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; pid=; return
+  if ! bench_relay_start "$work/relay.out" "${rt[@]}" "$@"; then
+    echo "$name (the relay did not start: $(tail -1 "$work/relay.out"))" | tee -a "$work/runs.txt"; return
   fi
-  # Bounded, as the relay's stop below: a real-time process that hung would hold its core for good.
+  # Bounded, as bench_relay_stop: a real-time process that hung would hold its core for good.
   timeout --foreground -k 5 60 taskset -c 1 "${rt[@]}" ./udpload $proto --channels "${CH:-100}" \
       --ppc "${PPC:-2}" --size 64 $load --server-pid $pid >"$work/load.txt" 2>&1 \
       || echo "alternating.sh: $name: udpload ended with status $?" >&2
-  kill $pid 2>/dev/null
-  timeout 20 tail --pid=$pid -f /dev/null || kill -9 $pid 2>/dev/null
-  wait $pid 2>/dev/null; pid=
+  bench_relay_stop
   echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
       | tee -a "$work/runs.txt"
 }

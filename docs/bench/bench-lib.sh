@@ -15,6 +15,12 @@
 #               the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1; root only)
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
+#   bench_relay_start LOG COMMAND...
+#               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), its
+#               output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
+#   bench_relay_stop
+#               stops $pid, with SIGKILL if it has not ended 20 s later (a real-time relay that
+#               hung would hold its core), and empties $pid.
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
 rt_runtime_knob=/proc/sys/kernel/sched_rt_runtime_us
@@ -66,4 +72,20 @@ bench_rt() {
     echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1
   fi
   rt=(chrt -r "$prio")
+}
+
+bench_relay_start() {
+  local log=$1
+  shift
+  taskset -c 0 "$@" >"$log" 2>&1 & pid=$!
+  sleep 1.5
+  kill -0 "$pid" 2>/dev/null && return
+  wait "$pid" 2>/dev/null; pid=
+  return 1
+}
+
+bench_relay_stop() {
+  kill "$pid" 2>/dev/null
+  timeout 20 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null; pid=
 }

@@ -21,9 +21,9 @@ make -s refrelay udpload || exit 1
 
 one() { # name, thread that relays, proto args, relay command...
   local name=$1 relayer=$2 proto=$3; shift 3
-  taskset -c 0 "$@" >$work/relay-$name.out 2>&1 & pid=$!
-  sleep 1.5
-  if ! kill -0 $pid 2>/dev/null; then echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; pid=; return; fi
+  if ! bench_relay_start $work/relay-$name.out "$@"; then
+    echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; return
+  fi
   taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 --rate "${RATE:-72000}" \
       --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1 &
   local load=$! traced=0
@@ -31,7 +31,7 @@ one() { # name, thread that relays, proto args, relay command...
   taskset -c 1 perf record -m 512 -e sched:sched_switch -C 0 -o $work/switches-$name.data -- sleep 3 \
       >/dev/null 2>$work/perf-$name.txt && traced=1
   wait $load || echo "== $name: udpload failed: $(tail -1 $work/load-$name.txt)"
-  kill $pid 2>/dev/null; wait $pid 2>/dev/null; pid=
+  bench_relay_stop
   echo "== $name: $(grep -o 'p50_us=[^ ]*\|p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
   if [ $traced = 0 ]; then echo "   perf recorded nothing: $(tail -1 $work/perf-$name.txt)"; return; fi
   perf script -F time,trace -i $work/switches-$name.data 2>$work/script-$name.txt >$work/switches-$name.txt \

@@ -42,13 +42,13 @@ EOF
 
 one() { # name, thread that relays, proto args, relay command...
   local name=$1 relayer=$2 proto=$3; shift 3
-  taskset -c 0 "$@" >$work/relay-$name.out 2>&1 & pid=$!
-  sleep 1.5
-  if ! kill -0 $pid 2>/dev/null; then echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; pid=; return; fi
+  if ! bench_relay_start $work/relay-$name.out "$@"; then
+    echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; return
+  fi
   taskset -c 1 python3 $work/sampler.py $pid "$relayer" $work/threads-$name.txt &
   UL_SLOW=$work/slow-$name.txt taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
       --rate "${RATE:-40000}" --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1
-  kill $pid 2>/dev/null; wait 2>/dev/null; pid=
+  bench_relay_stop; wait  # and the sampler, which ends with the relay
   echo "== $name: $(grep -o 'p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
   awk -v start="$(awk '/^# window start/ { print $4 }' $work/slow-$name.txt)" '
     FILENAME == ARGV[1] { t = ($1 - start) / 1e6; if (t > -100 && t < 8100) { n++; at[n] = t; who[n] = $2 } next }
