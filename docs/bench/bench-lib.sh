@@ -1,4 +1,4 @@
-# Sourced by the benchmark scripts beside it (alternating.sh, tail-episodes.sh, core-switches.sh):
+# Sourced by the benchmark scripts beside it (alternating.sh, concurrent.sh, tail-episodes.sh, core-switches.sh):
 # what they share. Not a script of its own.
 #   JDK, JAVA   JDK 25 (JAVA_HOME, else Temurin's usual folder).
 #   common      chanmux's flags for these runs: the reference's ports, no rate limits or session
