@@ -20,7 +20,7 @@
 #   bench_rt; root only). What that changes, and what it costs a JVM relay: docs/benchmarks.md
 #   section 1, round 11.
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
-# delivered datagram, generator CPU), then for each jar the median, over the rounds, of its ratios
+# delivered datagram, generator CPU, steal), then for each jar the median, over the rounds, of its ratios
 # to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
 # the reference's median p99, a view that does not pair runs).
 set -u
@@ -60,8 +60,7 @@ one() { # name, proto args, relay command...
       --ppc "${PPC:-2}" --size 64 $load --server-pid $pid >"$work/load.txt" 2>&1 \
       || echo "alternating.sh: $name: udpload ended with status $?" >&2
   bench_relay_stop
-  echo "$name $(grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*' "$work/load.txt" | tr '\n' ' ')" \
-      | tee -a "$work/runs.txt"
+  echo "$name $(bench_figures "$work/load.txt")" | tee -a "$work/runs.txt"
 }
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"

@@ -7,7 +7,8 @@
 #               checks that each TOOL is on PATH, takes /tmp/chanmux-bench.lock (one benchmark at a
 #               time on the machine), copies $BENCH (../shared/bench) into a new work directory,
 #               $work, and changes into it. On exit it stops the relay ($pid) and every other
-#               background job, waits for them and removes $work. The caller builds refrelay and
+#               background job (SIGKILL for one still running 20 s later), waits for them and
+#               removes $work. The caller builds refrelay and
 #               udpload there (tail-episodes.sh patches udpload first).
 #   bench_rt NAME PRIO
 #               sets rt=(chrt -r PRIO) for the caller's relays and udpload, after checking PRIO
@@ -18,6 +19,9 @@
 #   bench_relay_start LOG COMMAND...
 #               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), its
 #               output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
+#   bench_figures REPORT
+#               udpload's figures from its REPORT, on one line: delivered/s, p50 and p99 latency,
+#               relay CPU in cores and CPU-us per delivered datagram, generator CPU, steal.
 #   bench_relay_stop
 #               stops $pid, with SIGKILL if it has not ended 20 s later (a real-time relay that
 #               hung would hold its core), and empties $pid.
@@ -50,9 +54,11 @@ bench_cleanup() {
         || echo "could not put back the real-time cap: sysctl kernel.sched_rt_runtime_us=$rt_runtime_was" >&2
   fi
   trap - INT TERM HUP
-  local jobs_left
-  jobs_left=$(jobs -p)
-  [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
+  local job
+  for job in $(jobs -p); do # bounded, as bench_relay_stop: a hung real-time relay would hold its core
+    kill "$job" 2>/dev/null
+    timeout 20 tail --pid="$job" -f /dev/null || kill -9 "$job" 2>/dev/null
+  done
   wait
   rm -rf "$work"
 }
@@ -82,6 +88,11 @@ bench_relay_start() {
   kill -0 "$pid" 2>/dev/null && return
   wait "$pid" 2>/dev/null; pid=
   return 1
+}
+
+bench_figures() {
+  grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*\|steal_pct=[^ ]*' "$1" \
+      | tr '\n' ' '
 }
 
 bench_relay_stop() {
