@@ -48,7 +48,7 @@ rt=()
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
 else
-  load="--rate $RATE --inflight 0 --burst 1 --duration 8 --warmup 4"
+  load="--rate $RATE $fixed_rate_window"
 fi
 one() { # name, proto args, relay command...
   local name=$1 proto=$2; shift 2
@@ -65,11 +65,11 @@ one() { # name, proto args, relay command...
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"
   if [ "${JDK_FLOOR:-0}" = 1 ]; then
-    one jdk_floor "" "$JAVA" -Xmn32m -XX:AutoBoxCacheMax=65535 -cp "$work/floor" JdkFloorRelay "${CH:-100}"
+    one jdk_floor "" "$JAVA" $relay_jvm_opts -cp "$work/floor" JdkFloorRelay "${CH:-100}"
   fi
   for named in "${jars[@]}"; do
     name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*}
-    one "$name" "--proto chanmux --ctrl-port 7700" "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 \
+    one "$name" "--proto chanmux --ctrl-port 7700" "$JAVA" --enable-preview $relay_jvm_opts \
         ${!opts:-} -jar "${named#*=}" $common --udp-engine poll-loop ${!args:-}
   done
 done

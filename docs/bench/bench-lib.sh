@@ -1,15 +1,19 @@
 # Sourced by the benchmark scripts beside it (alternating.sh, concurrent.sh, tail-episodes.sh, core-switches.sh):
 # what they share. Not a script of its own.
 #   JDK, JAVA   JDK 25 (JAVA_HOME, else Temurin's usual folder).
+#   relay_jvm_opts
+#               the JVM options of every Java relay here (chanmux and the JDK floor): the
+#               launcher's young generation, and boxed ports cached.
+#   fixed_rate_window
+#               udpload's arguments for a run at a fixed rate: open loop, 4 s warm-up, 8 s window.
 #   common      chanmux's flags for these runs: the reference's ports, no rate limits or session
 #               limits per address, no metrics port, the kernel's default receive buffer.
 #   bench_start NAME [TOOL...]
 #               checks that each TOOL is on PATH, takes /tmp/chanmux-bench.lock (one benchmark at a
 #               time on the machine), copies $BENCH (../shared/bench) into a new work directory,
 #               $work, and changes into it. On exit it stops the relay ($pid) and every other
-#               background job (SIGKILL for one still running 20 s later), waits for them and
-#               removes $work. The caller builds refrelay and
-#               udpload there (tail-episodes.sh patches udpload first).
+#               background job (bench_stop), waits for them and removes $work. The caller
+#               builds refrelay and udpload there (tail-episodes.sh patches udpload first).
 #   bench_rt NAME PRIO
 #               sets rt=(chrt -r PRIO) for the caller's relays and udpload, after checking PRIO
 #               (1-49: below the kernel's interrupt threads) and that chrt works here. It lifts
@@ -22,12 +26,16 @@
 #   bench_figures REPORT
 #               udpload's figures from its REPORT, on one line: delivered/s, p50 and p99 latency,
 #               relay CPU in cores and CPU-us per delivered datagram, generator CPU, steal.
+#   bench_stop PID
+#               stops PID, with SIGKILL if it has not ended 20 s later (a real-time process that
+#               hung would hold its core); bench_relay_stop and the exit cleanup use it.
 #   bench_relay_stop
-#               stops $pid, with SIGKILL if it has not ended 20 s later (a real-time relay that
-#               hung would hold its core), and empties $pid.
+#               stops $pid with bench_stop, reaps it and empties $pid.
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JDK/bin/java
 rt_runtime_knob=/proc/sys/kernel/sched_rt_runtime_us
+relay_jvm_opts="-Xmn32m -XX:AutoBoxCacheMax=65535"
+fixed_rate_window="--inflight 0 --burst 1 --duration 8 --warmup 4"
 common="--control-port 7700 --bind 127.0.0.1 --udp-ports 40000-40999 --peer-rate-pps 10000000 --peer-rate-bytes 2000000000 --metrics-port -1 --max-sessions 20000 --max-sessions-per-address 0 --udp-rcvbuf 0"
 
 bench_start() {
@@ -55,10 +63,7 @@ bench_cleanup() {
   fi
   trap - INT TERM HUP
   local job
-  for job in $(jobs -p); do # bounded, as bench_relay_stop: a hung real-time relay would hold its core
-    kill "$job" 2>/dev/null
-    timeout 20 tail --pid="$job" -f /dev/null || kill -9 "$job" 2>/dev/null
-  done
+  for job in $(jobs -p); do bench_stop "$job"; done
   wait
   rm -rf "$work"
 }
@@ -95,8 +100,12 @@ bench_figures() {
       | tr '\n' ' '
 }
 
+bench_stop() {
+  kill "$1" 2>/dev/null
+  timeout 20 tail --pid="$1" -f /dev/null || kill -9 "$1" 2>/dev/null
+}
+
 bench_relay_stop() {
-  kill "$pid" 2>/dev/null
-  timeout 20 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null
+  bench_stop "$pid"
   wait "$pid" 2>/dev/null; pid=
 }

@@ -35,7 +35,7 @@ fi
 bench_start concurrent.sh
 make -s refrelay udpload || exit 1
 CH=${CH:-100} PPC=${PPC:-2}
-shape="--channels $CH --ppc $PPC --size 64 --rate $RATE --inflight 0 --burst 1 --duration 8 --warmup 4"
+shape="--channels $CH --ppc $PPC --size 64 --rate $RATE $fixed_rate_window"
 ports_b=${common/40000-40999/42000-42999}
 [ "$ports_b" != "$common" ] || { echo "concurrent.sh: bench-lib.sh's chanmux ports are not 40000-40999" >&2; exit 1; }
 start() { # name, port base: starts that relay on cpu0, as $pid
@@ -44,7 +44,7 @@ start() { # name, port base: starts that relay on cpu0, as $pid
   if [ "$1" = ref ] || [ "$second" = ref ]; then
     bench_relay_start "$work/$1.out" ./refrelay --mode simple --channels "$CH" --port-base "$2"
   else
-    bench_relay_start "$work/$1.out" "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "$second" \
+    bench_relay_start "$work/$1.out" "$JAVA" --enable-preview $relay_jvm_opts -jar "$second" \
         $args --udp-engine poll-loop ${SERVER_ARGS:-}
   fi || { echo "concurrent.sh: $1 did not start: $(tail -1 "$work/$1.out")" >&2; exit 1; }
 }

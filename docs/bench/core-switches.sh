@@ -25,7 +25,7 @@ one() { # name, thread that relays, proto args, relay command...
     echo "== $name: the relay did not start: $(tail -1 $work/relay-$name.out)"; return
   fi
   taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 --rate "${RATE:-72000}" \
-      --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1 &
+      $fixed_rate_window --server-pid $pid >$work/load-$name.txt 2>&1 &
   local load=$! traced=0
   sleep 7  # udpload's joins and warm-up take 5-6 s: this lands in its window
   taskset -c 1 perf record -m 512 -e sched:sched_switch -C 0 -o $work/switches-$name.data -- sleep 3 \
@@ -57,5 +57,5 @@ one() { # name, thread that relays, proto args, relay command...
 for i in $(seq "${ROUNDS:-1}"); do
   one "ref-$i" refrelay "" ./refrelay --mode simple --channels "${CH:-100}"
   one "chanmux-$i" pool0-poll "--proto chanmux --ctrl-port 7700" \
-      "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "$jar" $common --udp-engine poll-loop
+      "$JAVA" --enable-preview $relay_jvm_opts -jar "$jar" $common --udp-engine poll-loop
 done

@@ -47,7 +47,7 @@ one() { # name, thread that relays, proto args, relay command...
   fi
   taskset -c 1 python3 $work/sampler.py $pid "$relayer" $work/threads-$name.txt &
   UL_SLOW=$work/slow-$name.txt taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 \
-      --rate "${RATE:-40000}" --inflight 0 --burst 1 --duration 8 --warmup 4 --server-pid $pid >$work/load-$name.txt 2>&1
+      --rate "${RATE:-40000}" $fixed_rate_window --server-pid $pid >$work/load-$name.txt 2>&1
   bench_relay_stop; wait  # and the sampler, which ends with the relay
   echo "== $name: $(grep -o 'p99_us=[^ ]*\|relay_us_per_dgram=[^ ]*' $work/load-$name.txt | tr '\n' ' ')"
   awk -v start="$(awk '/^# window start/ { print $4 }' $work/slow-$name.txt)" '
@@ -74,5 +74,5 @@ one() { # name, thread that relays, proto args, relay command...
 for i in $(seq "${ROUNDS:-1}"); do
   one "ref-$i" refrelay "" ./refrelay --mode simple --channels "${CH:-100}"
   one "chanmux-$i" pool0-poll "--proto chanmux --ctrl-port 7700" \
-      "$JAVA" --enable-preview -Xmn32m -XX:AutoBoxCacheMax=65535 -jar "$jar" $common --udp-engine poll-loop
+      "$JAVA" --enable-preview $relay_jvm_opts -jar "$jar" $common --udp-engine poll-loop
 done
