@@ -6,12 +6,16 @@ import io.chanmux.protocol.client.CreateOptions;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.config.Settings;
 import io.chanmux.server.config.UdpEngine;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the poll-loop engine promises beyond relaying as the default engine does (the relay tests
- * run under both): one platform thread per pool serves every channel socket, and a flooded
- * channel starves neither its pool's other channels nor the control plane.
+ * run under both): one platform thread per pool serves every channel socket, and the pool's socket
+ * of the shared port, and a flooded channel starves neither its pool's other channels nor the
+ * control plane.
  */
 @Timeout(60)
 class PollLoopTest {
@@ -48,6 +53,24 @@ class PollLoopTest {
             }
 
             assertEquals(Set.of("pool0-poll", "pool1-poll"), pollThreads());
+        }
+    }
+
+    @Test
+    void shouldServeTheSharedPortFromThePollThreadsAndNoSocketThreadWhenThePollLoopIsChosen(@TempDir Path dumps)
+            throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 2)
+                .set(Settings.UDP_PORT, 0))) {
+            relayBetweenTwoPeers(relay);
+
+            assertEquals(Set.of("pool0-poll", "pool1-poll"), pollThreads());
+            assertEquals(0, threadsInRelayPortRun(dumps.resolve("poll-loop.txt")));
+        }
+        // The dump lists virtual threads: with the default engine, each socket of the port has one there.
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 2).set(Settings.UDP_PORT, 0))) {
+            relayBetweenTwoPeers(relay);
+
+            assertTrue(threadsInRelayPortRun(dumps.resolve("virtual-threads.txt")) >= 1);
         }
     }
 
@@ -163,6 +186,26 @@ class PollLoopTest {
 
     private static int descriptor(DatagramChannel socket) throws ReflectiveOperationException {
         return (int) Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal").invoke(socket);
+    }
+
+    private static void relayBetweenTwoPeers(TestRelay relay) throws Exception {
+        String channel = relay.client("owner").create().channel();
+        TestPeer a = relay.client("a").join(channel);
+        TestPeer b = relay.client("b").join(channel);
+        a.send("hello");
+        assertEquals("hello", b.receivePayload());
+    }
+
+    /**
+     * How many threads, virtual ones included, are in a socket thread's blocking receive loop
+     * ({@code RelayPort.run}), from a thread dump of this JVM written to {@code dump}.
+     */
+    private static long threadsInRelayPortRun(Path dump) throws IOException {
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+        try (var lines = Files.lines(dump)) {
+            return lines.filter(line -> line.contains("io.chanmux.server.channel.RelayPort.run(")).count();
+        }
     }
 
     /** The live poll-loop threads; platform threads, so they are all listed. */

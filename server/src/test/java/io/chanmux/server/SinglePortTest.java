@@ -10,8 +10,11 @@ import io.chanmux.protocol.control.ControlCodec;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -32,16 +35,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Single-port mode ({@code --udp-port}): every channel on one UDP port, peers told apart by the
  * peer id in each datagram. Two pools, so on Linux the port has two {@code SO_REUSEPORT} sockets
- * and peers of one channel land on either.
+ * and peers of one channel land on either. With each engine: the port's sockets read by virtual
+ * threads, or by the pools' poll loops.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(UdpEngine.class)
 class SinglePortTest {
     private static final String ADMIN = "admin-pass";
+    private final UdpEngine engine;
+
+    SinglePortTest(UdpEngine engine) {
+        this.engine = engine;
+    }
 
     @Test
     void shouldRelayBetweenIpv4AndIpv6PeersOfOneChannelAndKeepChannelsApartWhenAllShareOnePortOnTheWildcard()
             throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.BIND, InetAddress.ofLiteral("::")).set(Settings.UDP_PORT, 0))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.BIND, InetAddress.ofLiteral("::")).set(Settings.UDP_PORT, 0))) {
             int port = relay.server().directory().sharedUdpPort();
             InetSocketAddress v4 = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), relay.control().getPort());
             InetSocketAddress v6 = new InetSocketAddress(InetAddress.ofLiteral("::1"), relay.control().getPort());
@@ -76,7 +87,7 @@ class SinglePortTest {
     @Test
     void shouldCreateMoreChannelsThanAPortRangeHoldsWhenTheyShareOnePort() throws Exception {
         int channels = 1500;
-        try (TestRelay ranged = TestRelay.start(b -> b.set(Settings.MAX_CHANNELS, 2000).set(Settings.MAX_CHANNELS_PER_SESSION, 2000)
+        try (TestRelay ranged = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.MAX_CHANNELS, 2000).set(Settings.MAX_CHANNELS_PER_SESSION, 2000)
                 .set(Settings.REQUEST_RATE, 100_000))) {
             ChanmuxClient owner = ranged.client("owner").control();
             ChanmuxException refused = assertThrows(ChanmuxException.class, () -> {
@@ -86,7 +97,7 @@ class SinglePortTest {
             });
             assertEquals(ErrorCode.NO_PORTS, refused.error(), "a range of 1000 ports holds 1000 channels at most");
         }
-        try (TestRelay shared = TestRelay.start(b -> b.set(Settings.UDP_PORT, 0).set(Settings.MAX_CHANNELS, 2000).set(Settings.MAX_CHANNELS_PER_SESSION, 2000)
+        try (TestRelay shared = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.UDP_PORT, 0).set(Settings.MAX_CHANNELS, 2000).set(Settings.MAX_CHANNELS_PER_SESSION, 2000)
                 .set(Settings.REQUEST_RATE, 100_000))) {
             ChanmuxClient owner = shared.client("owner").control();
             Set<Integer> ports = new HashSet<>();
@@ -101,7 +112,7 @@ class SinglePortTest {
 
     @Test
     void shouldKeepEachChannelsOwnCountersInListStatsAndAdminViewsWhenChannelsShareThePort() throws Exception {
-        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_PORT, 0).set(Settings.ADMIN_SECRET, ADMIN))) {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.UDP_PORT, 0).set(Settings.ADMIN_SECRET, ADMIN))) {
             TestClient owner = relay.client("owner");
             ChannelInfo busy = owner.create();
             ChannelInfo quiet = owner.create();
@@ -148,16 +159,16 @@ class SinglePortTest {
         try (DatagramChannel squatter = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int taken = ((InetSocketAddress) squatter.getLocalAddress()).getPort();
             java.io.UncheckedIOException failure = assertThrows(java.io.UncheckedIOException.class,
-                    () -> TestRelay.start(b -> b.set(Settings.UDP_PORT, taken)));
+                    () -> TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.UDP_PORT, taken)));
             assertTrue(failure.getMessage().contains("cannot bind the UDP port 127.0.0.1:" + taken), failure.getMessage());
         }
     }
 
     @Test
     void shouldNotLetASecondServerShareTheFirstOnesPort() throws Exception {
-        try (TestRelay first = TestRelay.start(b -> b.set(Settings.UDP_PORT, 0))) {
+        try (TestRelay first = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.UDP_PORT, 0))) {
             int port = first.server().directory().sharedUdpPort();
-            assertThrows(java.io.UncheckedIOException.class, () -> TestRelay.start(b -> b.set(Settings.UDP_PORT, port)),
+            assertThrows(java.io.UncheckedIOException.class, () -> TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.UDP_PORT, port)),
                     "a second server joined the first one's SO_REUSEPORT group and would take half its traffic");
             // The first still serves.
             ChannelInfo channel = first.client("owner").create();

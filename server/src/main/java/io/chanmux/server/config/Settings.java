@@ -88,15 +88,15 @@ public final class Settings {
                     + "it at net.core.rmem_max (logged once); 0 keeps the system default");
 
     /**
-     * How the sockets of channels with a port of their own are read: a virtual thread each, or one
-     * selector thread per pool. The shared port is read by virtual threads with either.
+     * How the UDP sockets are read, a channel's own or the shared port's: a virtual thread each, or
+     * one selector thread per pool.
      */
     public static final Setting<UdpEngine> UDP_ENGINE = add(new Setting<>("udp-engine",
             new ValueType<>(UdpEngine.class, UdpEngine::parse, UdpEngine::optionValue, false), "ENGINE",
             "virtual-threads", "virtual-threads", Check.any(),
-            "How channel ports are read: 'virtual-threads' (a thread per channel, blocking receive) or 'poll-loop' "
-                    + "(opt-in: one platform thread per pool selecting over its channels' sockets); the shared "
-                    + "--udp-port is read by virtual threads either way"));
+            "How UDP sockets are read: 'virtual-threads' (a thread per socket, blocking receive) or 'poll-loop' "
+                    + "(opt-in: one platform thread per pool selecting over its sockets: its channels' own, or "
+                    + "its socket of the shared --udp-port)"));
 
     /**
      * With the poll-loop engine: a loop that waited for less than this share of the last 10 ms

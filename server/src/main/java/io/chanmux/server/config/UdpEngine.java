@@ -3,19 +3,18 @@ package io.chanmux.server.config;
 import java.util.Locale;
 
 /**
- * How a pool reads the sockets of its channels that have a port of their own ({@code --udp-engine}).
- * The shared port ({@code --udp-port}) is read by one virtual thread per socket with either engine.
- * Immutable.
+ * How a pool reads its UDP sockets ({@code --udp-engine}): those of its channels that have a port
+ * of their own, or its socket of the shared port ({@code --udp-port}). Immutable.
  */
 public enum UdpEngine {
     /**
-     * A virtual thread per channel doing blocking receive: the default. Each wake-up of a parked
+     * A virtual thread per socket doing blocking receive: the default. Each wake-up of a parked
      * thread costs an {@code epoll_ctl} re-arm and a hand-off from the poller to a carrier.
      */
     VIRTUAL_THREADS("virtual-threads"),
     /**
      * One platform thread per pool owning a {@link java.nio.channels.Selector} over all of the
-     * pool's channel sockets, registered once, level-triggered (the pool's {@code PollLoop}). Opt-in.
+     * pool's sockets, registered once, level-triggered (the pool's {@code PollLoop}). Opt-in.
      */
     POLL_LOOP("poll-loop");
 

@@ -58,8 +58,8 @@ import java.util.function.Consumer;
  * closes the socket and waits for the loop to deregister it before it tells the directory, so the
  * port is as free for the next create as with a thread per channel (a closing owner's sockets
  * are all closed first, then waited for once). A channel that fails in the loop is closed and
- * handed back as one whose thread ended. The shared port's sockets keep their virtual threads
- * with either engine.
+ * handed back as one whose thread ended. The loop also serves the pool's socket of the shared port,
+ * in place of its virtual thread.
  *
  * <p>The pool is the single writer of its {@link PeerIndex}: every peer of its channels by id,
  * which keeps ids unique on the node and lets the shared port's socket threads find any sender's
@@ -122,7 +122,7 @@ public final class ChannelPool {
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
-                : PollLoop.open(index, config.get(Settings.MAX_DATAGRAM), queueCapacity,
+                : PollLoop.open(index, sharedReader, config.get(Settings.MAX_DATAGRAM), queueCapacity,
                         config.get(Settings.POLL_LOOP_BUSY_POLL), this::endChannel);
     }
 
@@ -199,7 +199,7 @@ public final class ChannelPool {
     public void run() {
         var threads = Thread.ofVirtual().name("pool" + index + "-", 0).factory();
         try (var scope = openScope("pool-" + index, threads)) {
-            if (sharedReader != null) {
+            if (sharedReader != null && pollLoop == null) {
                 scope.fork(sharedReader::run);
             }
             scope.fork(this::tickKeepalives);

@@ -21,8 +21,8 @@ import java.util.function.Consumer;
 
 /**
  * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread owning a
- * {@link Selector} over the own sockets of every channel of the pool, in the manner of a C relay's
- * epoll loop. Each socket is registered once, non-blocking, for reading; the selector is
+ * {@link Selector} over the own sockets of every channel of the pool, and over the pool's socket of
+ * the shared port in single-port mode, in the manner of a C relay's epoll loop. Each socket is registered once, non-blocking, for reading; the selector is
  * level-triggered, so a wake-up costs neither a re-arm ({@code epoll_ctl}) nor a hand-off from a
  * poller to a carrier thread, as a parked virtual thread's does. Each select drains every ready
  * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
@@ -66,6 +66,11 @@ final class PollLoop {
     private static final int TURNS_PER_CALL = 16;
 
     private final int pool;
+    /**
+     * The pool's socket of the shared port ({@code --udp-port}), served beside the channel sockets
+     * and registered when the loop starts; null when the pool has none.
+     */
+    private final RelayPort sharedPort;
     private final Selector selector;
     private final BlockingQueue<Command> commands;
     private final int maxDatagramBytes;
@@ -117,9 +122,10 @@ final class PollLoop {
         }
     }
 
-    private PollLoop(int pool, Selector selector, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
-                     Consumer<Channel> ended) {
+    private PollLoop(int pool, RelayPort sharedPort, Selector selector, int maxDatagramBytes, int queueCapacity,
+                     int maxWaitPercent, Consumer<Channel> ended) {
         this.pool = pool;
+        this.sharedPort = sharedPort;
         this.busyPolling = new BusyPolling(maxWaitPercent);
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
@@ -131,13 +137,14 @@ final class PollLoop {
     /**
      * A loop with a new selector, not yet running.
      *
+     * @param sharedPort     the pool's socket of the shared port, for the loop to serve too, or null
      * @param queueCapacity  how many commands may wait for the loop
      * @param maxWaitPercent the loop polls without sleeping for up to the next 10 ms when it waited
      *                       for less than this share of the last ({@link BusyPolling}); 0 never
      * @param ended          called on the loop thread for a channel whose socket it can no longer serve
      * @throws IOException when no selector can be opened, with a message naming the pool
      */
-    static PollLoop open(int pool, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
+    static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
                          Consumer<Channel> ended) throws IOException {
         Selector selector;
         try {
@@ -146,7 +153,7 @@ final class PollLoop {
             throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
                     + e.getMessage(), e);
         }
-        return new PollLoop(pool, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
+        return new PollLoop(pool, sharedPort, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
     }
 
     /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
@@ -166,6 +173,7 @@ final class PollLoop {
     void run() {
         try {
             openVectors();
+            registerSharedPort();
             turnStartNs = System.nanoTime();
             busyPolling.start(turnStartNs);
             while (!Thread.currentThread().isInterrupted()) {
@@ -241,6 +249,26 @@ final class PollLoop {
         }
         log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
                 recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
+    }
+
+    /**
+     * Has the selector serve the pool's socket of the shared port, if it has one. A socket already
+     * closed is a pool that stopped before its loop started; a socket that cannot be registered is
+     * logged ({@code shared_port_failed}) and left unread, as a shared-port thread that failed would
+     * be. Loop thread.
+     */
+    private void registerSharedPort() {
+        if (sharedPort == null) {
+            return;
+        }
+        try {
+            sharedPort.register(selector, sharedPort, sendmmsg);
+        } catch (ClosedChannelException e) {
+            // the pool is stopping
+        } catch (IOException | IllegalStateException e) {
+            log.atError().addKeyValue("event", "shared_port_failed").addKeyValue("pool", pool).setCause(e)
+                    .log("pool {}'s poll loop cannot serve its socket of the shared port", pool);
+        }
     }
 
     /** Whether the loop polls without sleeping for now. Any thread. */
@@ -332,7 +360,16 @@ final class PollLoop {
             anyReady = true;
             firstReadyNs = System.nanoTime();
         }
-        Channel channel = (Channel) key.attachment();
+        switch (key.attachment()) {
+            case Channel channel -> drainChannel(key, channel);
+            // Serves every channel of the pool, so a failure does not end it: it fails the turn
+            // (logged, counted, the loop pauses), and the socket stays registered.
+            case RelayPort shared -> shared.drain(buffer, BATCH_PER_SOCKET);
+            default -> throw new IllegalStateException("unknown key attachment " + key.attachment());
+        }
+    }
+
+    private void drainChannel(SelectionKey key, Channel channel) {
         try {
             channel.ownPort().drain(buffer, BATCH_PER_SOCKET);
         } catch (Throwable e) {

@@ -2,6 +2,8 @@ package io.chanmux.server.pool;
 
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
+import io.chanmux.server.channel.RelayCounters;
+import io.chanmux.server.channel.RelayPort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A failure in the poll loop ends at most the channel it happened in: the loop thread lives on and
  * the pool's other channels keep being served, and a failed channel is reported ended only once
- * its socket is deregistered, so the kernel has closed it and its port is free.
+ * its socket is deregistered, so the kernel has closed it and its port is free. The shared port's
+ * socket, which serves every channel, is never ended.
  */
 @Timeout(30)
 class PollLoopFailureTest {
@@ -72,6 +76,31 @@ class PollLoopFailureTest {
         fixture.send(healthy);
         await().until(() -> healthy.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
         assertTrue(fixture.loopAlive());
+    }
+
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldKeepServingTheSharedPortWhenItsDatagramPathThrowsAnError(int maxWaitPercent) throws Exception {
+        AtomicBoolean failNext = new AtomicBoolean(true);
+        RelayCounters unattributed = new RelayCounters(1);
+        RelayPort shared = fixture.sharedPort(peerId -> {
+            if (failNext.getAndSet(false)) {
+                throw new AssertionError("injected failure");
+            }
+            return null;
+        }, unattributed);
+        PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> endedRegistered.put(channel.id(), true), shared);
+
+        fixture.sendToSharedPort();
+        await().until(() -> loop.turnFailures() == 1);
+        for (int i = 1; i <= 3; i++) {
+            fixture.sendToSharedPort();
+            long expected = i;
+            await().until(() -> unattributed.get(RelayCounter.DROP_UNKNOWN_PEER) == expected);
+        }
+        assertTrue(fixture.loopAlive());
+        assertEquals(1, loop.turnFailures());
+        assertTrue(endedRegistered.isEmpty(), "the shared port ended a channel: " + endedRegistered);
     }
 
     /** A loop that sleeps (share 0) or polls after any window with work (share 100). */
