@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same channel keeps flowing.
  */
 @Timeout(60)
-@ParameterizedClass(name = "{0}")
-@EnumSource(UdpEngine.class)
+@ParameterizedClass(name = "{0}, shared port: {1}")
+@CsvSource({"VIRTUAL_THREADS, false", "VIRTUAL_THREADS, true", "POLL_LOOP, false", "POLL_LOOP, true"})
 class HostileDatagramTest {
     private static final int MAX_DATAGRAM = 200;
 
@@ -40,8 +40,9 @@ class HostileDatagramTest {
     private DatagramChannel stranger;
     private InetSocketAddress channelPort;
 
-    HostileDatagramTest(UdpEngine engine) {
-        relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine).set(Settings.MAX_DATAGRAM, MAX_DATAGRAM));
+    HostileDatagramTest(UdpEngine engine, boolean sharedPort) {
+        relay = TestRelay.start(b -> (sharedPort ? b.set(Settings.UDP_PORT, 0) : b).set(Settings.UDP_ENGINE, engine)
+                .set(Settings.MAX_DATAGRAM, MAX_DATAGRAM));
     }
 
     @BeforeEach

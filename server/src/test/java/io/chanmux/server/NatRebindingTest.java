@@ -1,11 +1,12 @@
 package io.chanmux.server;
 
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.UdpEngine;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.RelayCounter;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.DatagramPacket;
@@ -30,14 +31,16 @@ class NatRebindingTest {
     private static final int BEFORE_MOVE = 100;
     private static final int AFTER_MOVE = 400;
 
-    @ParameterizedTest(name = "shared port: {0}")
-    @ValueSource(booleans = {false, true})
-    void shouldLoseAtMostOneKeepaliveIntervalAndNothingAfterWhenThePeersSourceChangesMidStream(boolean sharedPort)
+    @ParameterizedTest(name = "{0}, shared port: {1}")
+    @CsvSource({"VIRTUAL_THREADS, false", "VIRTUAL_THREADS, true", "POLL_LOOP, false", "POLL_LOOP, true"})
+    void shouldLoseAtMostOneKeepaliveIntervalAndNothingAfterWhenThePeersSourceChangesMidStream(UdpEngine engine,
+                                                                                               boolean sharedPort)
             throws Exception {
         // Peer timeout 3 s: the keepalive PINGs every 500 ms. Bind timeout 400 ms: the sweep, which
         // sends the rebind hint, runs every 100 ms.
         try (TestRelay relay = TestRelay.start(b -> (sharedPort ? b.set(Settings.UDP_PORT, 0).set(Settings.POOLS, 4) : b)
-                .set(Settings.PEER_TIMEOUT, Duration.ofSeconds(3)).set(Settings.BIND_TIMEOUT, Duration.ofMillis(400)))) {
+                .set(Settings.UDP_ENGINE, engine).set(Settings.PEER_TIMEOUT, Duration.ofSeconds(3))
+                .set(Settings.BIND_TIMEOUT, Duration.ofMillis(400)))) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer listener = relay.client("listener").join(channel.channel());
             TestPeer mover = relay.client("mover").join(channel.channel());

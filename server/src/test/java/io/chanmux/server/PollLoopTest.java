@@ -59,18 +59,20 @@ class PollLoopTest {
     @Test
     void shouldServeTheSharedPortFromThePollThreadsAndNoSocketThreadWhenThePollLoopIsChosen(@TempDir Path dumps)
             throws Exception {
+        // Counted against the JVM's threads before the relay starts, in case an earlier test left one.
+        long before = threadsInRelayPortRun(dumps.resolve("before.txt"));
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, UdpEngine.POLL_LOOP).set(Settings.POOLS, 2)
                 .set(Settings.UDP_PORT, 0))) {
             relayBetweenTwoPeers(relay);
 
             assertEquals(Set.of("pool0-poll", "pool1-poll"), pollThreads());
-            assertEquals(0, threadsInRelayPortRun(dumps.resolve("poll-loop.txt")));
+            assertEquals(before, threadsInRelayPortRun(dumps.resolve("poll-loop.txt")));
         }
         // The dump lists virtual threads: with the default engine, each socket of the port has one there.
         try (TestRelay relay = TestRelay.start(b -> b.set(Settings.POOLS, 2).set(Settings.UDP_PORT, 0))) {
             relayBetweenTwoPeers(relay);
 
-            assertTrue(threadsInRelayPortRun(dumps.resolve("virtual-threads.txt")) >= 1);
+            assertTrue(threadsInRelayPortRun(dumps.resolve("virtual-threads.txt")) > before);
         }
     }
 

@@ -6,7 +6,7 @@ import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -26,10 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class ShutdownTest {
 
-    @ParameterizedTest
-    @EnumSource(UdpEngine.class)
-    void shouldEndEveryThreadAndCloseEverySocketWithinTwoSecondsWhenClosedWithTraffic(UdpEngine engine) throws Exception {
-        TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine));
+    @ParameterizedTest(name = "{0}, shared port: {1}")
+    @CsvSource({"VIRTUAL_THREADS, false", "VIRTUAL_THREADS, true", "POLL_LOOP, false", "POLL_LOOP, true"})
+    void shouldEndEveryThreadAndCloseEverySocketWithinTwoSecondsWhenClosedWithTraffic(UdpEngine engine,
+                                                                                      boolean sharedPort) throws Exception {
+        TestRelay relay = TestRelay.start(b -> (sharedPort ? b.set(Settings.UDP_PORT, 0) : b).set(Settings.UDP_ENGINE, engine));
         InetSocketAddress control = relay.control();
         List<Integer> ports = new ArrayList<>();
         List<TestClient> clients = new ArrayList<>();

@@ -99,7 +99,8 @@ public final class ChannelPool {
         throw new IllegalStateException("the pool is not running");
     };
     /**
-     * The poll loop serving this pool's channel sockets ({@code --udp-engine poll-loop}), else null.
+     * The poll loop serving this pool's sockets, its channels' own and its socket of the shared port
+     * ({@code --udp-engine poll-loop}), else null.
      * Its selector is opened with the pool, so a server that cannot have one fails to start.
      */
     private final PollLoop pollLoop;

@@ -21,33 +21,38 @@ import java.util.function.Consumer;
 
 /**
  * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread owning a
- * {@link Selector} over the own sockets of every channel of the pool, and over the pool's socket of
- * the shared port in single-port mode, in the manner of a C relay's epoll loop. Each socket is registered once, non-blocking, for reading; the selector is
- * level-triggered, so a wake-up costs neither a re-arm ({@code epoll_ctl}) nor a hand-off from a
- * poller to a carrier thread, as a parked virtual thread's does. Each select drains every ready
- * socket through {@link RelayPort#drain}, the same datagram path the virtual-thread engine takes,
- * at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot
- * starve the others (a socket left with datagrams is ready again at the next select). A loop that
- * has hardly waited in the last 10 ms polls for up to the next 10 ms instead of sleeping in select
- * ({@link BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the
- * wake-ups that a nearly saturated loop would otherwise pay for every short sleep. Where it
- * can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come
- * in with one {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64,
- * instead of one system call per datagram and one per copy (replies still leave one by one).
+ * {@link Selector} over the own sockets of every channel of the pool, and in single-port mode over
+ * the pool's socket of the shared port, in the manner of a C relay's epoll loop. Each socket is
+ * registered once, non-blocking, for reading; the selector is level-triggered, so a wake-up costs
+ * neither a re-arm ({@code epoll_ctl}) nor a hand-off from a poller to a carrier thread, as a
+ * parked virtual thread's does. Each select drains every ready socket through {@link
+ * RelayPort#drain}, the same datagram path the virtual-thread engine takes, at most {@link
+ * #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot starve the others
+ * (a socket left with datagrams is ready again at the next select). A loop that has hardly waited
+ * in the last 10 ms polls for up to the next 10 ms instead of sleeping in select ({@link
+ * BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the wake-ups that a
+ * nearly saturated loop would otherwise pay for every short sleep. Where it can ({@link
+ * RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come in with one
+ * {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64, instead of one
+ * system call per datagram and one per copy (replies still leave one by one).
  *
- * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every channel it
- * serves, and the only thread that registers, selects on or deregisters the keys of its selector.
- * The pool thread reaches it only through a bounded queue of {@link Command}s and {@link
- * Selector#wakeup}: it {@link #register}s a new channel's socket, and after closing a channel's
- * socket (which cancels its key) it {@link #awaitClosed awaits} the deregistration, since the
- * kernel closes a registered socket, and frees its port, only then. The loop ends when its thread
+ * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every socket it
+ * serves (the shared port's socket serves the sources the kernel hashes to it, of any pool's
+ * channels, and writes its own row, the pool's index, of what they share), and the only thread
+ * that registers, selects on or deregisters the keys of its selector. The pool thread reaches it
+ * only through a bounded queue of {@link Command}s and {@link Selector#wakeup}: it {@link
+ * #register}s a new channel's socket, and after closing a channel's socket (which cancels its key)
+ * it {@link #awaitClosed awaits} the deregistration, since the kernel closes a registered socket,
+ * and frees its port, only then. The loop ends when its thread
  * is interrupted (the pool closes the loop's scope as it stops), closing its selector.
  *
- * <p>Failures: anything thrown while one socket is drained ends that channel only, as it would end
- * the channel's own thread: its key is cancelled, and once the next select has deregistered it
- * (only then is the socket closed in the kernel, and its port free) the channel is reported
- * {@code ended}. Anything else that fails a turn is logged ({@code poll_loop_turn_failed}) and
- * counted, and the loop goes on: a dead loop would silently stop every channel of the pool.
+ * <p>Failures: anything thrown while a channel's own socket is drained ends that channel only, as
+ * it would end the channel's own thread: its key is cancelled, and once the next select has
+ * deregistered it (only then is the socket closed in the kernel, and its port free) the channel is
+ * reported {@code ended}. Anything else that fails a turn, a throw while the shared port's socket
+ * is drained included, is logged ({@code poll_loop_turn_failed}) and counted, the loop pauses for
+ * 10 ms, and it goes on: a dead loop would silently stop every channel of the pool, and a shared
+ * socket left unread every source the kernel sends to it.
  */
 final class PollLoop {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -253,9 +258,9 @@ final class PollLoop {
 
     /**
      * Has the selector serve the pool's socket of the shared port, if it has one. A socket already
-     * closed is a pool that stopped before its loop started; a socket that cannot be registered is
-     * logged ({@code shared_port_failed}) and left unread, as a shared-port thread that failed would
-     * be. Loop thread.
+     * closed is a pool that stopped before its loop started. A socket that cannot be registered is
+     * logged ({@code shared_port_failed}) and closed, so that the kernel sends its sources to the
+     * port's other sockets, if it has any, instead of to a socket nobody reads. Loop thread.
      */
     private void registerSharedPort() {
         if (sharedPort == null) {
@@ -265,9 +270,10 @@ final class PollLoop {
             sharedPort.register(selector, sharedPort, sendmmsg);
         } catch (ClosedChannelException e) {
             // the pool is stopping
-        } catch (IOException | IllegalStateException e) {
+        } catch (IOException | RuntimeException e) {
             log.atError().addKeyValue("event", "shared_port_failed").addKeyValue("pool", pool).setCause(e)
-                    .log("pool {}'s poll loop cannot serve its socket of the shared port", pool);
+                    .log("pool {}'s poll loop cannot serve its socket of the shared port; closing it", pool);
+            ChannelDirectory.closeQuietly(sharedPort, "pool " + pool + "'s shared socket");
         }
     }
 
@@ -362,8 +368,8 @@ final class PollLoop {
         }
         switch (key.attachment()) {
             case Channel channel -> drainChannel(key, channel);
-            // Serves every channel of the pool, so a failure does not end it: it fails the turn
-            // (logged, counted, the loop pauses), and the socket stays registered.
+            // Serves the sources the kernel hashes to it, of any channel: a failure does not end
+            // it but fails the turn (logged, counted, the loop pauses), and it stays registered.
             case RelayPort shared -> shared.drain(buffer, BATCH_PER_SOCKET);
             default -> throw new IllegalStateException("unknown key attachment " + key.attachment());
         }

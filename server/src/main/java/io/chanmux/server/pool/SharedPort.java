@@ -17,8 +17,9 @@ import java.util.Locale;
  * Single-port mode ({@code --udp-port}): every channel is served on one UDP port. On Linux the
  * port has one socket per pool, all bound with {@code SO_REUSEPORT}, so the kernel spreads the
  * sources over them (each source to one socket, by a hash of its address) and each socket has a
- * reader thread of its own; elsewhere ({@code SO_REUSEPORT} missing, as on Windows, or not
- * spreading unicast datagrams, as on the BSDs) the port has one socket. Datagrams carry the peer
+ * socket thread of its own (a virtual thread, or with {@code --udp-engine poll-loop} its pool's
+ * loop); elsewhere ({@code SO_REUSEPORT} missing, as on Windows, or not spreading unicast
+ * datagrams, as on the BSDs) the port has one socket. Datagrams carry the peer
  * id, so the readers find each sender's channel without a socket per channel.
  *
  * <p>Before the group is bound, the port is bound once without {@code SO_REUSEPORT}: that fails if
@@ -26,7 +27,7 @@ import java.util.Locale;
  * instead of quietly taking half of the first one's traffic into its own reuse group.
  *
  * <p>Not thread-safe: built before the server starts, then owned by the {@link ChannelDirectory}'s
- * thread; the sockets are read by the pools' socket threads and closed by them at shutdown.
+ * thread; the sockets are read by the pools' socket threads and closed by the pools at shutdown.
  */
 final class SharedPort implements ChannelPorts {
     private final int port;
