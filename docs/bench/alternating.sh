@@ -11,6 +11,10 @@
 #        bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
+#   PORTS_<NAME>=shared runs that jar in single-port mode: every channel on port 40000 (--udp-port)
+#   instead of a port each from 40000 up, with the server's default 4 MiB receive buffer instead of
+#   the kernel's (one socket then holds every channel's queue, where the reference has a socket and
+#   a kernel-default buffer per channel). PORTS_<NAME>=own, the default, is a port per channel.
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
@@ -27,9 +31,15 @@ set -u
 here=$(dirname "$(realpath "$0")")
 source "$here/bench-lib.sh"
 jars=()
+shared_common=${common/--udp-ports 40000-40999 /--udp-port 40000 }
+shared_common=${shared_common% --udp-rcvbuf 0}
+[[ $shared_common != *udp-ports* && $shared_common != *udp-rcvbuf* ]] \
+    || { echo "alternating.sh: bench-lib.sh's chanmux ports are not 40000-40999 with --udp-rcvbuf 0 last" >&2; exit 1; }
 for named in "$@"; do
   name=${named%%=*}
   [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != jdk_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
+  ports=PORTS_$name
+  [[ ${!ports:-own} == own || ${!ports:-own} == shared ]] || { echo "alternating.sh: $ports must be own or shared" >&2; exit 1; }
   jar=$(realpath -e "${named#*=}") || exit 1
   jars+=("$name=$jar")
 done
@@ -68,9 +78,11 @@ for i in $(seq "${REPS:-5}"); do
     one jdk_floor "" "$JAVA" $relay_jvm_opts -cp "$work/floor" JdkFloorRelay "${CH:-100}"
   fi
   for named in "${jars[@]}"; do
-    name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*}
+    name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*} ports=PORTS_${named%%=*}
+    flags=$common
+    [ "${!ports:-own}" = shared ] && flags=$shared_common
     one "$name" "--proto chanmux --ctrl-port 7700" "$JAVA" --enable-preview $relay_jvm_opts \
-        ${!opts:-} -jar "${named#*=}" $common --udp-engine poll-loop ${!args:-}
+        ${!opts:-} -jar "${named#*=}" $flags --udp-engine poll-loop ${!args:-}
   done
 done
 # Each chanmux run over the reference run of its round; the median of those ratios per jar. A round
