@@ -43,8 +43,8 @@ import java.util.function.Consumer;
  * only through a bounded queue of {@link Command}s and {@link Selector#wakeup}: it {@link
  * #register}s a new channel's socket, and after closing a channel's socket (which cancels its key)
  * it {@link #awaitClosed awaits} the deregistration, since the kernel closes a registered socket,
- * and frees its port, only then. The loop ends when its thread
- * is interrupted (the pool closes the loop's scope as it stops), closing its selector.
+ * and frees its port, only then. The loop ends when its thread is interrupted (the pool closes
+ * the loop's scope as it stops), closing its selector.
  *
  * <p>Failures: anything thrown while a channel's own socket is drained ends that channel only, as
  * it would end the channel's own thread: its key is cancelled, and once the next select has

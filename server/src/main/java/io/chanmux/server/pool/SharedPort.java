@@ -19,8 +19,8 @@ import java.util.Locale;
  * sources over them (each source to one socket, by a hash of its address) and each socket has a
  * socket thread of its own (a virtual thread, or with {@code --udp-engine poll-loop} its pool's
  * loop); elsewhere ({@code SO_REUSEPORT} missing, as on Windows, or not spreading unicast
- * datagrams, as on the BSDs) the port has one socket. Datagrams carry the peer
- * id, so the readers find each sender's channel without a socket per channel.
+ * datagrams, as on the BSDs) the port has one socket. Datagrams carry the peer id, so the readers
+ * find each sender's channel without a socket per channel.
  *
  * <p>Before the group is bound, the port is bound once without {@code SO_REUSEPORT}: that fails if
  * anything holds the port, so a second server started on the same port by mistake stops at once
