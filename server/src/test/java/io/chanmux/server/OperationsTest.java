@@ -69,6 +69,7 @@ class OperationsTest {
             assertEquals(0.0, after.get("chanmux_events_dropped_total"));
             assertEquals(0.0, after.get("chanmux_pool_busy_polling{pool=\"0\"}"), "no poll loop with the default engine");
             assertEquals(0.0, after.get("chanmux_pool_empty_polls_total{pool=\"0\"}"));
+            assertEquals(0.0, after.get("chanmux_pool_poll_loop_turn_failures_total{pool=\"0\"}"));
             await().until(() -> scrape(base).get("chanmux_control_writer_threads") == 0.0); // the join events' writers end
             assertTrue(after.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")), "JVM metrics");
             assertTrue(after.get("process_open_fds") > 0, "process metrics");

@@ -128,6 +128,12 @@ public final class ServerMetrics {
                 .callback(callback -> perPool(directory, ChannelPool::emptyPolls, callback::call))
                 .register(registry);
         CounterWithCallback.builder()
+                .name("chanmux_pool_poll_loop_turn_failures")
+                .help("Turns of a pool's poll loop that failed, were logged (poll_loop_turn_failed) and skipped.")
+                .labelNames("pool")
+                .callback(callback -> perPool(directory, ChannelPool::pollLoopTurnFailures, callback::call))
+                .register(registry);
+        CounterWithCallback.builder()
                 .name("chanmux_peer_evictions").help("Peers evicted by the keepalive sweep, by reason.")
                 .labelNames("reason")
                 .callback(callback -> {

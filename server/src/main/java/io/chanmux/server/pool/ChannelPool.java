@@ -172,6 +172,11 @@ public final class ChannelPool {
         return pollLoop == null ? 0 : pollLoop.emptyPolls();
     }
 
+    /** Turns of this pool's poll loop that failed and were skipped; 0 with the virtual-thread engine. */
+    public long pollLoopTurnFailures() {
+        return pollLoop == null ? 0 : pollLoop.turnFailures();
+    }
+
     /** {@code rebind} hints sent to sessions whose peer's datagrams came from a wrong source. */
     public long rebindHints() {
         return rebindHints.get();

@@ -101,7 +101,7 @@ final class PollLoop {
      * sockets stay open in the kernel, and their ports taken, until the next select. Loop thread only.
      */
     private final List<Channel> failed = new ArrayList<>();
-    /** Written by the loop thread only (volatile for tests that read it). */
+    /** Written by the loop thread only (volatile for metrics and tests). */
     private volatile long turnFailures;
     /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
     private final BusyPolling busyPolling;
@@ -287,7 +287,7 @@ final class PollLoop {
         return emptyPolls;
     }
 
-    /** Turns that failed and were skipped; for tests. Loop thread writes, any thread reads. */
+    /** Turns that failed and were skipped, since the loop started. Loop thread writes, any thread reads. */
     long turnFailures() {
         return turnFailures;
     }
