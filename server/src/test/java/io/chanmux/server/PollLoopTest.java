@@ -79,11 +79,7 @@ class PollLoopTest {
     @Test
     void shouldStartNoPollThreadWhenTheDefaultEngineRuns() throws Exception {
         try (TestRelay relay = TestRelay.start()) {
-            String channel = relay.client("owner").create().channel();
-            TestPeer a = relay.client("a").join(channel);
-            TestPeer b = relay.client("b").join(channel);
-            a.send("hello");
-            assertEquals("hello", b.receivePayload());
+            relayBetweenTwoPeers(relay);
 
             assertEquals(Set.of(), pollThreads());
         }
