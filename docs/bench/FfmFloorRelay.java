@@ -1,0 +1,232 @@
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+/**
+ * A benchmark control, not part of chanmux: the C reference's simple mode (../shared/bench/refrelay.c,
+ * {@code --mode simple}) line for line in Java, calling the same system calls through
+ * {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl, epoll_wait, recvfrom, sendto)
+ * and nothing of the JDK's networking. Where {@link JdkFloorRelay} tells what a JVM relay in plain
+ * JDK NIO costs, this one tells what a JVM process costs with the reference's own system calls: a
+ * gap between the two is the JDK's NIO layer, a gap between this one and the reference is the JVM.
+ * With {@code jdk-selector} it waits in a JDK {@link Selector} instead of its own epoll set, as
+ * chanmux's poll loop does, and still receives and sends through the same calls: what the JDK's
+ * selector costs. One platform thread, channel i on UDP port 40000 + i of 127.0.0.1, at most 64 datagrams per ready
+ * socket per turn, at most 64 peers per channel, stopping by itself after 900 s; the reference's
+ * wire format (refproto.h). No validation, limits or counters: loopback benchmarks only. Usage:
+ * {@code java --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
+ * FfmFloorRelay.java [channels] [epoll|jdk-selector]}; alternating.sh runs it with {@code
+ * FFM_FLOOR=1} (epoll, as {@code ffm_floor}) and {@code FFM_SEL_FLOOR=1} (the JDK's selector, as
+ * {@code ffm_sel_floor}).
+ */
+public final class FfmFloorRelay {
+    private static final int PORT_BASE = 40000;
+    private static final int BATCH_PER_SOCKET = 64;
+    private static final int MAX_EVENTS = 64;
+    private static final int MAX_PEERS = 64;
+    private static final byte JOIN = 0x01;
+    private static final byte DATA = 0x02;
+    private static final byte LEAVE = 0x03;
+    private static final byte JOIN_ACK = (byte) 0x81;
+    private static final int CONTROL_BYTES = 9;
+    private static final int MAX_DATAGRAM = 9216;
+    private static final long MAX_SECONDS = 900;
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM_NONBLOCK = 2 | 04000;
+    private static final int EPOLLIN = 1;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int MSG_DONTWAIT_TRUNC = 0x40 | 0x20;
+    /** struct epoll_event is packed on x86-64: a 4-byte mask, then 8 bytes of data. */
+    private static final int EPOLL_EVENT_BYTES = 12;
+    private static final int SOCKADDR_IN_BYTES = 16;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle SOCKET = call("socket", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    private static final MethodHandle BIND = call("bind", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    private static final MethodHandle EPOLL_CREATE1 = call("epoll_create1", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    private static final MethodHandle EPOLL_CTL = call("epoll_ctl", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+    private static final MethodHandle EPOLL_WAIT = call("epoll_wait", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    private static final MethodHandle RECVFROM = call("recvfrom", ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+    private static final MethodHandle SENDTO = call("sendto", ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+
+    private static MethodHandle call(String name, ValueLayout result, ValueLayout... arguments) {
+        SymbolLookup libc = LINKER.defaultLookup();
+        return LINKER.downcallHandle(libc.find(name).orElseThrow(), FunctionDescriptor.of(result, arguments));
+    }
+
+    /** One channel: its socket and its peers, each as its address's key, its id and its sockaddr_in. */
+    private static final class Channel {
+        final int fd;
+        final long[] keys = new long[MAX_PEERS];
+        final long[] ids = new long[MAX_PEERS];
+        final MemorySegment[] addresses = new MemorySegment[MAX_PEERS];
+        int peers;
+
+        Channel(int fd, Arena arena) {
+            this.fd = fd;
+            for (int i = 0; i < MAX_PEERS; i++) {
+                addresses[i] = arena.allocate(SOCKADDR_IN_BYTES, 8);
+            }
+        }
+
+        int find(long key) {
+            for (int i = 0; i < peers; i++) {
+                if (keys[i] == key) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment buffer = arena.allocate(MAX_DATAGRAM, 8);
+    private final MemorySegment from = arena.allocate(SOCKADDR_IN_BYTES, 8);
+    private final MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
+    private final MemorySegment ack = arena.allocate(CONTROL_BYTES, 8);
+    private final MemorySegment events = arena.allocate((long) MAX_EVENTS * EPOLL_EVENT_BYTES, 8);
+
+    public static void main(String[] args) throws Throwable {
+        int channels = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        String waiting = args.length > 1 ? args[1] : "epoll";
+        switch (waiting) {
+            case "epoll" -> new FfmFloorRelay().runEpoll(channels);
+            case "jdk-selector" -> new FfmFloorRelay().runJdkSelector(channels);
+            default -> throw new IllegalArgumentException("epoll or jdk-selector, not " + waiting);
+        }
+    }
+
+    private void runEpoll(int channels) throws Throwable {
+        int epoll = (int) EPOLL_CREATE1.invokeExact(0);
+        Channel[] byIndex = new Channel[channels];
+        MemorySegment event = arena.allocate(EPOLL_EVENT_BYTES, 8);
+        for (int c = 0; c < channels; c++) {
+            int fd = (int) SOCKET.invokeExact(AF_INET, SOCK_DGRAM_NONBLOCK, 0);
+            MemorySegment address = arena.allocate(SOCKADDR_IN_BYTES, 8);
+            address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            address.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) (PORT_BASE + c));
+            address.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, 0x7f000001);
+            if (fd < 0 || (int) BIND.invokeExact(fd, address, SOCKADDR_IN_BYTES) != 0) {
+                throw new IllegalStateException("cannot open and bind port " + (PORT_BASE + c));
+            }
+            byIndex[c] = new Channel(fd, arena);
+            event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
+            event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, c);
+            if ((int) EPOLL_CTL.invokeExact(epoll, EPOLL_CTL_ADD, fd, event) != 0) {
+                throw new IllegalStateException("epoll_ctl failed for port " + (PORT_BASE + c));
+            }
+        }
+        System.out.println("ffm floor: ready, ports " + PORT_BASE + "-" + (PORT_BASE + channels - 1) + ", epoll");
+        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        while (System.nanoTime() - stopNs < 0) {
+            int ready = (int) EPOLL_WAIT.invokeExact(epoll, events, MAX_EVENTS, 200);
+            for (int e = 0; e < ready; e++) {
+                drain(byIndex[(int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) e * EPOLL_EVENT_BYTES + 4)]);
+            }
+        }
+    }
+
+    /** The same relay waiting in a JDK selector; the sockets are the JDK's, their descriptors used directly. */
+    private void runJdkSelector(int channels) throws Throwable {
+        Selector selector = Selector.open();
+        for (int c = 0; c < channels; c++) {
+            DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET);
+            socket.bind(new InetSocketAddress("127.0.0.1", PORT_BASE + c));
+            socket.configureBlocking(false);
+            int fd = ((sun.nio.ch.SelChImpl) socket).getFDVal();
+            socket.register(selector, SelectionKey.OP_READ, new Channel(fd, arena));
+        }
+        System.out.println("ffm floor: ready, ports " + PORT_BASE + "-" + (PORT_BASE + channels - 1) + ", JDK selector");
+        Consumer<SelectionKey> onReady = key -> {
+            try {
+                drain((Channel) key.attachment());
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        while (System.nanoTime() - stopNs < 0) {
+            selector.select(onReady, 200);
+        }
+    }
+
+    private void drain(Channel channel) throws Throwable {
+        for (int k = 0; k < BATCH_PER_SOCKET; k++) {
+            fromLength.set(ValueLayout.JAVA_INT, 0, SOCKADDR_IN_BYTES);
+            long length = (long) RECVFROM.invokeExact(channel.fd, buffer, (long) MAX_DATAGRAM, MSG_DONTWAIT_TRUNC, from, fromLength);
+            if (length < 0) {
+                return;
+            }
+            if (length == 0 || length > MAX_DATAGRAM) {
+                continue;
+            }
+            long key = from.get(ValueLayout.JAVA_LONG, 0);
+            if (buffer.get(ValueLayout.JAVA_BYTE, 0) != DATA) {
+                control(channel, key, (int) length);
+                continue;
+            }
+            int sender = channel.find(key);
+            if (sender < 0) {
+                continue;
+            }
+            for (int j = 0; j < channel.peers; j++) {
+                if (j != sender) {
+                    long sent = (long) SENDTO.invokeExact(channel.fd, buffer, length, 0, channel.addresses[j], SOCKADDR_IN_BYTES);
+                }
+            }
+        }
+    }
+
+    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The source is in {@code from}. */
+    private void control(Channel channel, long key, int length) throws Throwable {
+        if (length < CONTROL_BYTES) {
+            return;
+        }
+        byte type = buffer.get(ValueLayout.JAVA_BYTE, 0);
+        long id = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, 1);
+        int known = channel.find(key);
+        if (type == LEAVE) {
+            if (known >= 0) {
+                int last = --channel.peers;
+                channel.keys[known] = channel.keys[last];
+                channel.ids[known] = channel.ids[last];
+                channel.addresses[known].copyFrom(channel.addresses[last]);
+            }
+            return;
+        }
+        if (type != JOIN) {
+            return;
+        }
+        if (known < 0) {
+            for (int j = 0; j < channel.peers; j++) {
+                if (channel.ids[j] == id) {
+                    known = j;
+                    break;
+                }
+            }
+        }
+        if (known < 0) {
+            if (channel.peers == MAX_PEERS) {
+                return;
+            }
+            known = channel.peers++;
+        }
+        channel.keys[known] = key;
+        channel.ids[known] = id;
+        channel.addresses[known].copyFrom(from);
+        ack.set(ValueLayout.JAVA_BYTE, 0, JOIN_ACK);
+        ack.set(ValueLayout.JAVA_LONG_UNALIGNED, 1, id);
+        long sent = (long) SENDTO.invokeExact(channel.fd, ack, (long) CONTROL_BYTES, 0, from, SOCKADDR_IN_BYTES);
+    }
+}
