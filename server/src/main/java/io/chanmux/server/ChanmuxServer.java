@@ -14,6 +14,7 @@ import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.RedisAddress;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
+import io.chanmux.server.config.UdpEngine;
 import io.chanmux.server.control.ControlListener;
 import io.chanmux.server.control.TransportFactory;
 import io.chanmux.server.control.tls.ControlTls;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -142,7 +144,34 @@ public final class ChanmuxServer implements AutoCloseable {
                         HostPort.format(server.controlAddress()), server.tls == null ? "" : " (TLS)",
                         config.get(Settings.POOLS), server.udpDescription(),
                         server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
+        if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
+            warnIfDescriptorsBoxedAnew(highestDescriptor());
+        }
         return server;
+    }
+
+    /**
+     * The poll loop's selector (the JDK's) looks each ready socket up by its boxed descriptor, and a
+     * descriptor above the JVM's {@code Integer} cache is boxed anew at every wake-up: garbage, and
+     * so young collections now and then, that {@code -XX:AutoBoxCacheMax=65535} (bin/chanmux-server
+     * passes it) avoids. Logged once at start-up ({@code integer_cache_short}) when the cache ends
+     * below {@code highestDescriptor}.
+     */
+    private static void warnIfDescriptorsBoxedAnew(int highestDescriptor) {
+        if (Integer.valueOf(highestDescriptor) != Integer.valueOf(highestDescriptor)) {
+            log.atWarn().addKeyValue("event", "integer_cache_short")
+                    .log("--udp-engine poll-loop: the JVM's Integer cache ends below descriptor {}, so the selector "
+                            + "makes garbage at every wake-up of a socket above it, and the heap pauses to collect it "
+                            + "now and then; start the JVM with -XX:AutoBoxCacheMax=65535, as bin/chanmux-server does "
+                            + "(docs/configuration.md)", highestDescriptor);
+        }
+    }
+
+    /** The highest descriptor this process may open (its open-files limit, less one), at most 65535. */
+    private static int highestDescriptor() {
+        long limit = ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 0;
+        return Math.clamp(limit - 1, 127, 65_535);
     }
 
     /** The data plane for the start-up line: the port range, or the shared port and its sockets. */

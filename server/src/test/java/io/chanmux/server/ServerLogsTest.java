@@ -81,6 +81,41 @@ class ServerLogsTest {
         assertFalse(run.lines().stream().anyMatch(line -> line.startsWith("2026-11-25T23:35:38.276Z")), "forged");
     }
 
+    @Test
+    void shouldWarnOfTheIntegerCacheOnceWhenThePollLoopRunsInAJvmWithoutIt() throws Exception {
+        List<JsonNode> warnings = integerCacheWarnings(List.of(), "--udp-engine", "poll-loop");
+
+        assertEquals(1, warnings.size(), "one warning: " + warnings);
+        assertEquals("WARN", warnings.getFirst().path("level").asText());
+        assertTrue(warnings.getFirst().path("message").asText().contains("-XX:AutoBoxCacheMax=65535"), "the remedy");
+    }
+
+    @Test
+    void shouldNotWarnOfTheIntegerCacheWhenTheJvmHasItOrTheEngineIsVirtualThreads() throws Exception {
+        assertEquals(List.of(), integerCacheWarnings(List.of("-XX:AutoBoxCacheMax=65535"), "--udp-engine", "poll-loop"));
+        assertEquals(List.of(), integerCacheWarnings(List.of(), "--udp-engine", "virtual-threads"));
+    }
+
+    /** The {@code integer_cache_short} lines of a server process that started and stopped. */
+    private List<JsonNode> integerCacheWarnings(List<String> jvmOptions, String... options) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--udp-ports", "42000-42099", "--log-format", "json"));
+        all.addAll(List.of(options));
+        List<String> lines;
+        try (ServerProcess server = ServerProcess.start(jvmOptions, all.toArray(String[]::new))) {
+            server.control();
+            lines = server.lines();
+        }
+        List<JsonNode> warnings = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode object = json.readTree(line);
+            if (object.path("event").asText().equals("integer_cache_short")) {
+                warnings.add(object);
+            }
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("chanmux stopped")), "the whole log: " + lines);
+        return warnings;
+    }
+
     private JsonNode only(List<JsonNode> objects, String messageStart) {
         List<JsonNode> found = objects.stream()
                 .filter(o -> o.path("message").asText().startsWith(messageStart)).toList();

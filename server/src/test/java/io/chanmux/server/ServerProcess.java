@@ -36,9 +36,15 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on 127.0.0.1 with control port 0, no metrics port and one pool, plus {@code options}. */
     static ServerProcess start(String... options) throws IOException {
+        return start(List.of(), options);
+    }
+
+    /** {@link #start(String...)} in a JVM given {@code jvmOptions} too (and not the tests' own). */
+    static ServerProcess start(List<String> jvmOptions, String... options) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-preview", "-Dchanmux.log.level=info",
-                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+        List<String> command = new ArrayList<>(List.of(java, "--enable-preview", "-Dchanmux.log.level=info"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
                 "--bind", "127.0.0.1", "--control-port", "0", "--metrics-port", "-1", "--pools", "1",
                 "--drain-timeout", "0s"));
         command.addAll(List.of(options));
