@@ -136,17 +136,18 @@ public final class ChanmuxServer implements AutoCloseable {
 
     /** Starts with settings a {@link #reload} re-reads from their sources. */
     public static ChanmuxServer start(LiveConfig live, NanoClock clock) throws IOException {
-        ChanmuxServer server = new ChanmuxServer(live, clock);
         ServerConfig config = live.current();
+        if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
+            // Before anything runs: then a throw here leaves nothing to close.
+            warnIfDescriptorsBoxedAnew(highestDescriptor());
+        }
+        ChanmuxServer server = new ChanmuxServer(live, clock);
         server.root.start();
         log.atInfo().addKeyValue("event", "server_started")
                 .log("chanmux {} listening on control {}{} with {} pools, {}, metrics {}", Version.VERSION,
                         HostPort.format(server.controlAddress()), server.tls == null ? "" : " (TLS)",
                         config.get(Settings.POOLS), server.udpDescription(),
                         server.metrics == null ? "off" : "http://" + HostPort.format(server.metrics.address()) + "/metrics");
-        if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
-            warnIfDescriptorsBoxedAnew(highestDescriptor());
-        }
         return server;
     }
 
@@ -158,6 +159,7 @@ public final class ChanmuxServer implements AutoCloseable {
      * below {@code highestDescriptor}.
      */
     private static void warnIfDescriptorsBoxedAnew(int highestDescriptor) {
+        // Two boxes of one value are the same object only when they come from the cache.
         if (Integer.valueOf(highestDescriptor) != Integer.valueOf(highestDescriptor)) {
             log.atWarn().addKeyValue("event", "integer_cache_short")
                     .log("--udp-engine poll-loop: the JVM's Integer cache ends below descriptor {}, so the selector "
@@ -167,11 +169,14 @@ public final class ChanmuxServer implements AutoCloseable {
         }
     }
 
-    /** The highest descriptor this process may open (its open-files limit, less one), at most 65535. */
+    /**
+     * The highest descriptor this process may open: its open-files limit less one, between 127 and
+     * 65535; 65535 where the limit is unknown (not a Unix JVM) or unlimited (reported as -1).
+     */
     private static int highestDescriptor() {
         long limit = ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 0;
-        return Math.clamp(limit - 1, 127, 65_535);
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        return limit <= 0 ? 65_535 : Math.clamp(limit - 1, 127, 65_535);
     }
 
     /** The data plane for the start-up line: the port range, or the shared port and its sockets. */
