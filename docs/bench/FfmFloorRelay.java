@@ -17,41 +17,37 @@ import java.util.function.Consumer;
  * A benchmark control, not part of chanmux: the C reference's simple mode (../shared/bench/refrelay.c,
  * {@code --mode simple}) line for line in Java, calling the same system calls through
  * {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl, epoll_wait, recvfrom, sendto)
- * and nothing of the JDK's networking. Where {@link JdkFloorRelay} tells what a JVM relay in plain
+ * and nothing of the JDK's networking, except that a channel's peer table is fixed at 64 (a JOIN
+ * beyond them is dropped, unacknowledged) where the reference's grows. Where {@link JdkFloorRelay} tells what a JVM relay in plain
  * JDK NIO costs, this one tells what a JVM process costs with the reference's own system calls: a
  * gap between the two is the JDK's NIO layer, a gap between this one and the reference is the JVM.
  * With {@code jdk-selector} it waits in a JDK {@link Selector} instead of its own epoll set, as
  * chanmux's poll loop does, and still receives and sends through the same calls: what the JDK's
- * selector costs. One platform thread, channel i on UDP port 40000 + i of 127.0.0.1, at most 64 datagrams per ready
- * socket per turn, at most 64 peers per channel, stopping by itself after 900 s; the reference's
- * wire format (refproto.h). No validation, limits or counters: loopback benchmarks only. Usage:
+ * selector costs. One platform thread, channel i on UDP port 40000 + i of 127.0.0.1, and the
+ * reference's budget per socket, wire format and stop ({@link RefWire}). No validation, limits or
+ * counters: loopback benchmarks, on Linux x86-64 only (the layouts below are its). Usage:
  * {@code java --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
  * FfmFloorRelay.java [channels] [epoll|jdk-selector]}; alternating.sh runs it with {@code
  * FFM_FLOOR=1} (epoll, as {@code ffm_floor}) and {@code FFM_SEL_FLOOR=1} (the JDK's selector, as
  * {@code ffm_sel_floor}).
  */
 public final class FfmFloorRelay {
-    private static final int PORT_BASE = 40000;
-    private static final int BATCH_PER_SOCKET = 64;
     private static final int MAX_EVENTS = 64;
+    /** The reference grows a channel's peer table; 64 is room enough for the benchmarks' 2 or 10. */
     private static final int MAX_PEERS = 64;
-    private static final byte JOIN = 0x01;
-    private static final byte DATA = 0x02;
-    private static final byte LEAVE = 0x03;
-    private static final byte JOIN_ACK = (byte) 0x81;
-    private static final int CONTROL_BYTES = 9;
-    private static final int MAX_DATAGRAM = 9216;
-    private static final long MAX_SECONDS = 900;
     private static final int AF_INET = 2;
-    private static final int SOCK_DGRAM_NONBLOCK = 2 | 04000;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_NONBLOCK = 0x800;
     private static final int EPOLLIN = 1;
     private static final int EPOLL_CTL_ADD = 1;
-    private static final int MSG_DONTWAIT_TRUNC = 0x40 | 0x20;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int MSG_TRUNC = 0x20;
     /** struct epoll_event is packed on x86-64: a 4-byte mask, then 8 bytes of data. */
     private static final int EPOLL_EVENT_BYTES = 12;
     private static final int SOCKADDR_IN_BYTES = 16;
 
     private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final MethodHandle SOCKET = call("socket", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
     private static final MethodHandle BIND = call("bind", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = call("epoll_create1", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -61,8 +57,7 @@ public final class FfmFloorRelay {
     private static final MethodHandle SENDTO = call("sendto", ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
 
     private static MethodHandle call(String name, ValueLayout result, ValueLayout... arguments) {
-        SymbolLookup libc = LINKER.defaultLookup();
-        return LINKER.downcallHandle(libc.find(name).orElseThrow(), FunctionDescriptor.of(result, arguments));
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, arguments));
     }
 
     /** One channel: its socket and its peers, each as its address's key, its id and its sockaddr_in. */
@@ -91,13 +86,17 @@ public final class FfmFloorRelay {
     }
 
     private final Arena arena = Arena.ofConfined();
-    private final MemorySegment buffer = arena.allocate(MAX_DATAGRAM, 8);
+    private final MemorySegment buffer = arena.allocate(RefWire.MAX_DATAGRAM, 8);
     private final MemorySegment from = arena.allocate(SOCKADDR_IN_BYTES, 8);
     private final MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
-    private final MemorySegment ack = arena.allocate(CONTROL_BYTES, 8);
+    private final MemorySegment ack = arena.allocate(RefWire.CONTROL_BYTES, 8);
     private final MemorySegment events = arena.allocate((long) MAX_EVENTS * EPOLL_EVENT_BYTES, 8);
 
     public static void main(String[] args) throws Throwable {
+        String arch = System.getProperty("os.arch");
+        if (!System.getProperty("os.name").startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            throw new IllegalStateException("the layouts here are Linux x86-64's, not " + arch + "'s");
+        }
         int channels = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         String waiting = args.length > 1 ? args[1] : "epoll";
         switch (waiting) {
@@ -112,23 +111,23 @@ public final class FfmFloorRelay {
         Channel[] byIndex = new Channel[channels];
         MemorySegment event = arena.allocate(EPOLL_EVENT_BYTES, 8);
         for (int c = 0; c < channels; c++) {
-            int fd = (int) SOCKET.invokeExact(AF_INET, SOCK_DGRAM_NONBLOCK, 0);
+            int fd = (int) SOCKET.invokeExact(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
             MemorySegment address = arena.allocate(SOCKADDR_IN_BYTES, 8);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
-            address.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) (PORT_BASE + c));
+            address.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) (RefWire.PORT_BASE + c));
             address.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, 0x7f000001);
             if (fd < 0 || (int) BIND.invokeExact(fd, address, SOCKADDR_IN_BYTES) != 0) {
-                throw new IllegalStateException("cannot open and bind port " + (PORT_BASE + c));
+                throw new IllegalStateException("cannot open and bind port " + (RefWire.PORT_BASE + c));
             }
             byIndex[c] = new Channel(fd, arena);
             event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
             event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, c);
             if ((int) EPOLL_CTL.invokeExact(epoll, EPOLL_CTL_ADD, fd, event) != 0) {
-                throw new IllegalStateException("epoll_ctl failed for port " + (PORT_BASE + c));
+                throw new IllegalStateException("epoll_ctl failed for port " + (RefWire.PORT_BASE + c));
             }
         }
-        System.out.println("ffm floor: ready, ports " + PORT_BASE + "-" + (PORT_BASE + channels - 1) + ", epoll");
-        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1) + ", epoll");
+        long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             int ready = (int) EPOLL_WAIT.invokeExact(epoll, events, MAX_EVENTS, 200);
             for (int e = 0; e < ready; e++) {
@@ -142,12 +141,12 @@ public final class FfmFloorRelay {
         Selector selector = Selector.open();
         for (int c = 0; c < channels; c++) {
             DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET);
-            socket.bind(new InetSocketAddress("127.0.0.1", PORT_BASE + c));
+            socket.bind(new InetSocketAddress("127.0.0.1", RefWire.PORT_BASE + c));
             socket.configureBlocking(false);
             int fd = ((sun.nio.ch.SelChImpl) socket).getFDVal();
             socket.register(selector, SelectionKey.OP_READ, new Channel(fd, arena));
         }
-        System.out.println("ffm floor: ready, ports " + PORT_BASE + "-" + (PORT_BASE + channels - 1) + ", JDK selector");
+        System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1) + ", JDK selector");
         Consumer<SelectionKey> onReady = key -> {
             try {
                 drain((Channel) key.attachment());
@@ -155,24 +154,24 @@ public final class FfmFloorRelay {
                 throw new IllegalStateException(e);
             }
         };
-        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             selector.select(onReady, 200);
         }
     }
 
     private void drain(Channel channel) throws Throwable {
-        for (int k = 0; k < BATCH_PER_SOCKET; k++) {
+        for (int k = 0; k < RefWire.BATCH_PER_SOCKET; k++) {
             fromLength.set(ValueLayout.JAVA_INT, 0, SOCKADDR_IN_BYTES);
-            long length = (long) RECVFROM.invokeExact(channel.fd, buffer, (long) MAX_DATAGRAM, MSG_DONTWAIT_TRUNC, from, fromLength);
+            long length = (long) RECVFROM.invokeExact(channel.fd, buffer, (long) RefWire.MAX_DATAGRAM, MSG_DONTWAIT | MSG_TRUNC, from, fromLength);
             if (length < 0) {
                 return;
             }
-            if (length == 0 || length > MAX_DATAGRAM) {
+            if (length == 0 || length > RefWire.MAX_DATAGRAM) {
                 continue;
             }
             long key = from.get(ValueLayout.JAVA_LONG, 0);
-            if (buffer.get(ValueLayout.JAVA_BYTE, 0) != DATA) {
+            if (buffer.get(ValueLayout.JAVA_BYTE, 0) != RefWire.DATA) {
                 control(channel, key, (int) length);
                 continue;
             }
@@ -182,7 +181,8 @@ public final class FfmFloorRelay {
             }
             for (int j = 0; j < channel.peers; j++) {
                 if (j != sender) {
-                    long sent = (long) SENDTO.invokeExact(channel.fd, buffer, length, 0, channel.addresses[j], SOCKADDR_IN_BYTES);
+                    // As the reference, a failed copy is skipped (it counts it; this relay counts nothing).
+                    long ignored = (long) SENDTO.invokeExact(channel.fd, buffer, length, 0, channel.addresses[j], SOCKADDR_IN_BYTES);
                 }
             }
         }
@@ -190,13 +190,13 @@ public final class FfmFloorRelay {
 
     /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The source is in {@code from}. */
     private void control(Channel channel, long key, int length) throws Throwable {
-        if (length < CONTROL_BYTES) {
+        if (length < RefWire.CONTROL_BYTES) {
             return;
         }
         byte type = buffer.get(ValueLayout.JAVA_BYTE, 0);
         long id = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, 1);
         int known = channel.find(key);
-        if (type == LEAVE) {
+        if (type == RefWire.LEAVE) {
             if (known >= 0) {
                 int last = --channel.peers;
                 channel.keys[known] = channel.keys[last];
@@ -205,7 +205,7 @@ public final class FfmFloorRelay {
             }
             return;
         }
-        if (type != JOIN) {
+        if (type != RefWire.JOIN) {
             return;
         }
         if (known < 0) {
@@ -225,8 +225,8 @@ public final class FfmFloorRelay {
         channel.keys[known] = key;
         channel.ids[known] = id;
         channel.addresses[known].copyFrom(from);
-        ack.set(ValueLayout.JAVA_BYTE, 0, JOIN_ACK);
+        ack.set(ValueLayout.JAVA_BYTE, 0, RefWire.JOIN_ACK);
         ack.set(ValueLayout.JAVA_LONG_UNALIGNED, 1, id);
-        long sent = (long) SENDTO.invokeExact(channel.fd, ack, (long) CONTROL_BYTES, 0, from, SOCKADDR_IN_BYTES);
+        long ignored = (long) SENDTO.invokeExact(channel.fd, ack, (long) RefWire.CONTROL_BYTES, 0, from, SOCKADDR_IN_BYTES);
     }
 }

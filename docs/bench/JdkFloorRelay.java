@@ -16,42 +16,32 @@ import java.util.List;
  * datagram path costs. One platform thread, one level-triggered {@link Selector} over channel i on UDP
  * port 40000 + i of 127.0.0.1, at most 64 datagrams per ready socket per turn, one {@code receive} per
  * datagram and one {@code send} per copy (a failed send is skipped, a datagram over 9,216 bytes
- * dropped), stopping by itself after 900 s as the reference does; it speaks the reference's wire format (refproto.h: JOIN
- * 0x01, DATA 0x02, LEAVE 0x03, JOIN_ACK 0x81 + the 8-byte peer id; a peer is its source address),
- * so {@code udpload} drives it with its default protocol. No validation, limits or counters:
+ * dropped), stopping by itself after 900 s as the reference does; it speaks the reference's wire
+ * format ({@link RefWire}; a peer is its source address), so {@code udpload} drives it with its
+ * default protocol. No validation, limits or counters:
  * loopback benchmarks only. Usage: {@code java JdkFloorRelay.java [channels]}; alternating.sh
  * runs it with {@code JDK_FLOOR=1}.
  */
 public final class JdkFloorRelay {
-    private static final int PORT_BASE = 40000;
-    private static final int BATCH_PER_SOCKET = 64;
-    private static final byte JOIN = 0x01;
-    private static final byte DATA = 0x02;
-    private static final byte LEAVE = 0x03;
-    private static final byte JOIN_ACK = (byte) 0x81;
-    private static final int CONTROL_BYTES = 9;
-    private static final int MAX_DATAGRAM = 9216;
-    private static final long MAX_SECONDS = 900;
-
     /** One channel: its socket and its peers, as source addresses, with their ids. */
     private record Channel(DatagramChannel socket, List<SocketAddress> peers, List<Long> ids) {
     }
 
     /** One byte over the largest datagram, so that a longer one shows as a full buffer. */
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM + 1);
-    private final ByteBuffer ack = ByteBuffer.allocateDirect(CONTROL_BYTES);
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(RefWire.MAX_DATAGRAM + 1);
+    private final ByteBuffer ack = ByteBuffer.allocateDirect(RefWire.CONTROL_BYTES);
 
     public static void main(String[] args) throws IOException {
         int channels = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         Selector selector = Selector.open();
         for (int c = 0; c < channels; c++) {
             DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET);
-            socket.bind(new InetSocketAddress("127.0.0.1", PORT_BASE + c));
+            socket.bind(new InetSocketAddress("127.0.0.1", RefWire.PORT_BASE + c));
             socket.configureBlocking(false);
             socket.register(selector, SelectionKey.OP_READ, new Channel(socket, new ArrayList<>(), new ArrayList<>()));
         }
         JdkFloorRelay relay = new JdkFloorRelay();
-        long stopNs = System.nanoTime() + MAX_SECONDS * 1_000_000_000L;
+        long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             selector.select(key -> relay.drain((Channel) key.attachment()), 200);
         }
@@ -59,19 +49,19 @@ public final class JdkFloorRelay {
 
     private void drain(Channel channel) {
         try {
-            for (int k = 0; k < BATCH_PER_SOCKET; k++) {
+            for (int k = 0; k < RefWire.BATCH_PER_SOCKET; k++) {
                 buffer.clear();
                 SocketAddress source = channel.socket().receive(buffer);
                 if (source == null) {
                     return;
                 }
                 int length = buffer.position();
-                if (length > MAX_DATAGRAM) {
+                if (length > RefWire.MAX_DATAGRAM) {
                     continue;
                 }
-                if (length > 0 && buffer.get(0) == DATA) {
+                if (length > 0 && buffer.get(0) == RefWire.DATA) {
                     forward(channel, source, length);
-                } else if (length >= CONTROL_BYTES) {
+                } else if (length >= RefWire.CONTROL_BYTES) {
                     control(channel, source, buffer.get(0), buffer.getLong(1));
                 }
             }
@@ -100,14 +90,14 @@ public final class JdkFloorRelay {
     /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. */
     private void control(Channel channel, SocketAddress source, byte type, long id) throws IOException {
         int known = channel.peers().indexOf(source);
-        if (type == LEAVE) {
+        if (type == RefWire.LEAVE) {
             if (known >= 0) {
                 channel.peers().remove(known);
                 channel.ids().remove(known);
             }
             return;
         }
-        if (type != JOIN) {
+        if (type != RefWire.JOIN) {
             return;
         }
         if (known < 0) {
@@ -121,7 +111,7 @@ public final class JdkFloorRelay {
             channel.ids().set(known, id);
         }
         ack.clear();
-        ack.put(JOIN_ACK).putLong(id).flip();
+        ack.put(RefWire.JOIN_ACK).putLong(id).flip();
         channel.socket().send(ack, source);
     }
 }

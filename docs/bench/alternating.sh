@@ -55,14 +55,14 @@ fi
 bench_start alternating.sh
 make -s refrelay udpload || exit 1
 if [ "${JDK_FLOOR:-0}" = 1 ]; then
-  "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" || exit 1
+  "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" "$here/RefWire.java" || exit 1
 fi
 if [ "${FFM_FLOOR:-0}" = 1 ] || [ "${FFM_SEL_FLOOR:-0}" = 1 ]; then
-  "$JDK/bin/javac" --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" "$here/FfmFloorRelay.java" \
-      2>"$work/floor.log" || { cat "$work/floor.log" >&2; exit 1; }
+  "$JDK/bin/javac" -Xlint:-restricted --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" \
+      "$here/FfmFloorRelay.java" "$here/RefWire.java" || exit 1
+  ffm_floor=("$JAVA" $relay_jvm_opts --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
+             -cp "$work/floor" FfmFloorRelay "${CH:-100}")
 fi
-ffm_floor=("$JAVA" $relay_jvm_opts --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
-           -cp "$work/floor" FfmFloorRelay "${CH:-100}")
 rt=()
 [ -n "${RT_PRIO:-}" ] && bench_rt alternating.sh "$RT_PRIO"
 if [ "${RATE:-0}" = 0 ]; then
