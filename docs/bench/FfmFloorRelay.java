@@ -18,9 +18,10 @@ import java.util.function.Consumer;
  * {@code --mode simple}) line for line in Java, calling the same system calls through
  * {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl, epoll_wait, recvfrom, sendto)
  * and nothing of the JDK's networking, except that a channel's peer table is fixed at 64 (a JOIN
- * beyond them is dropped, unacknowledged) where the reference's grows. Where {@link JdkFloorRelay} tells what a JVM relay in plain
- * JDK NIO costs, this one tells what a JVM process costs with the reference's own system calls: a
- * gap between the two is the JDK's NIO layer, a gap between this one and the reference is the JVM.
+ * beyond them is dropped, unacknowledged) where the reference's grows. Where {@link JdkFloorRelay}
+ * tells what a JVM relay in plain JDK NIO costs, this one tells what a JVM process costs with the
+ * reference's own system calls: a gap between the two is the JDK's NIO layer, a gap between this
+ * one and the reference is the JVM.
  * With {@code jdk-selector} it waits in a JDK {@link Selector} instead of its own epoll set, as
  * chanmux's poll loop does, and still receives and sends through the same calls: what the JDK's
  * selector costs. One platform thread, channel i on UDP port 40000 + i of 127.0.0.1, and the

@@ -18,9 +18,9 @@ import java.util.List;
  * datagram and one {@code send} per copy (a failed send is skipped, a datagram over 9,216 bytes
  * dropped), stopping by itself after 900 s as the reference does; it speaks the reference's wire
  * format ({@link RefWire}; a peer is its source address), so {@code udpload} drives it with its
- * default protocol. No validation, limits or counters:
- * loopback benchmarks only. Usage: {@code java JdkFloorRelay.java [channels]}; alternating.sh
- * runs it with {@code JDK_FLOOR=1}.
+ * default protocol. No validation, limits or counters: loopback benchmarks only. Usage:
+ * {@code java JdkFloorRelay.java [channels]} (the launcher finds RefWire.java beside it);
+ * alternating.sh runs it with {@code JDK_FLOOR=1}.
  */
 public final class JdkFloorRelay {
     /** One channel: its socket and its peers, as source addresses, with their ids. */
