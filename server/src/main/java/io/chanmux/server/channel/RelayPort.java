@@ -148,6 +148,18 @@ public final class RelayPort {
         return socket.register(selector, SelectionKey.OP_READ, attachment);
     }
 
+    /**
+     * The socket's descriptor, for a poll loop's own {@link EpollSet}: only while registered with
+     * the loop's selector (which keeps the number this socket's until the loop deregisters it),
+     * and where {@link EpollSet#openIfAvailable} gave the loop a set. The selector's thread only.
+     */
+    public int descriptor() {
+        if (descriptor < 0) {
+            descriptor = NativeSockets.descriptor(socket);
+        }
+        return descriptor;
+    }
+
     /** Whether datagrams are taken and sent in batches ({@code recvmmsg}, {@code sendmmsg}). Socket thread, or tests once it has registered. */
     boolean batched() {
         return batchReceiver != null;

@@ -224,14 +224,19 @@ public final class ChannelPool {
     /**
      * The pool thread with the poll-loop engine: the loop gets a platform thread, in a scope of
      * its own nested in the pool's (a scope has one thread factory, and the pool's makes virtual
-     * threads), which the pool thread closes, interrupting the loop, once it has retired everything.
+     * threads), which the pool thread closes once it has retired everything and stopped the loop.
      */
     private void runWithPollLoop() {
         var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
         try (var scope = openScope("pool-" + index + "-poll", thread)) {
             scope.fork(pollLoop::run);
             channelStarter = pollLoop::register;
-            applyUntilInterrupted();
+            try {
+                applyUntilInterrupted();
+            } finally {
+                // Closing the scope interrupts the loop's thread, which does not end a wait in an epoll set.
+                pollLoop.stop();
+            }
             scope.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

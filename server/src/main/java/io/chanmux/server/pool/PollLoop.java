@@ -1,5 +1,6 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.channel.EpollSet;
 import io.chanmux.server.channel.RecvmmsgVector;
 import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.channel.SendmmsgVector;
@@ -12,6 +13,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -20,31 +23,34 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread owning a
- * {@link Selector} over the own sockets of every channel of the pool, and in single-port mode over
- * the pool's socket of the shared port, in the manner of a C relay's epoll loop. Each socket is
- * registered once, non-blocking, for reading; the selector is level-triggered, so a wake-up costs
- * neither a re-arm ({@code epoll_ctl}) nor a hand-off from a poller to a carrier thread, as a
- * parked virtual thread's does. Each select drains every ready socket through {@link
- * RelayPort#drain}, the same datagram path the virtual-thread engine takes, at most {@link
- * #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot starve the others
- * (a socket left with datagrams is ready again at the next select). A loop that has hardly waited
- * in the last 10 ms polls for up to the next 10 ms instead of sleeping in select ({@link
- * BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the wake-ups that a
- * nearly saturated loop would otherwise pay for every short sleep. Where it can ({@link
- * RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come in with one
- * {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64, instead of one
- * system call per datagram and one per copy (replies still leave one by one).
+ * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread waiting
+ * for the own sockets of every channel of the pool, and in single-port mode for the pool's socket
+ * of the shared port, in the manner of a C relay's epoll loop. Each socket is registered once,
+ * non-blocking, for reading, in an {@link EpollSet} of the loop's own where there is one (Linux
+ * x86-64), else in a {@link Selector}; both are level-triggered, so a wake-up costs neither a
+ * re-arm ({@code epoll_ctl}) nor a hand-off from a poller to a carrier thread, as a parked
+ * virtual thread's does; the epoll set spares each wait the selector's lock, queues and map too.
+ * Each wait drains every ready socket through {@link RelayPort#drain}, the same datagram path the
+ * virtual-thread engine takes, at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so
+ * one flooded socket cannot starve the others (a socket left with datagrams is ready again at the
+ * next wait). A loop that has hardly waited in the last 10 ms polls for up to the next 10 ms
+ * instead of sleeping ({@link BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its
+ * senders the wake-ups that a nearly saturated loop would otherwise pay for every short sleep.
+ * Where it can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting
+ * datagrams come in with one {@code recvmmsg} per 32 and their copies leave with one {@code
+ * sendmmsg} per 64, instead of one system call per datagram and one per copy (replies still leave
+ * one by one).
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every socket it
  * serves (the shared port's socket serves the sources the kernel hashes to it, of any pool's
  * channels, and writes its own row, the pool's index, of what they share), and the only thread
  * that registers, selects on or deregisters the keys of its selector. The pool thread reaches it
- * only through a bounded queue of {@link Command}s and {@link Selector#wakeup}: it {@link
+ * only through a bounded queue of {@link Command}s and a wake-up of the loop's wait: it {@link
  * #register}s a new channel's socket, and after closing a channel's socket (which cancels its key)
  * it {@link #awaitClosed awaits} the deregistration, since the kernel closes a registered socket,
- * and frees its port, only then. The loop ends when its thread is interrupted (the pool closes
- * the loop's scope as it stops), closing its selector.
+ * and frees its port, only then (with an epoll set too: the selector then holds each socket open,
+ * with no interest). The loop ends when the pool {@link #stop}s it, or its thread is interrupted,
+ * closing its epoll set and selector.
  *
  * <p>Failures: anything thrown while a channel's own socket is drained ends that channel only, as
  * it would end the channel's own thread: its key is cancelled, and once the next select has
@@ -69,6 +75,8 @@ final class PollLoop {
      * that {@link #run}'s own loop stays cold (compiled on the stack sixteen times later, and small).
      */
     private static final int TURNS_PER_CALL = 16;
+    /** Ready sockets one wait in the epoll set hands back at most; the rest are ready again at the next. */
+    private static final int EPOLL_EVENTS = 512;
 
     private final int pool;
     /**
@@ -76,7 +84,23 @@ final class PollLoop {
      * and registered when the loop starts; null when the pool has none.
      */
     private final RelayPort sharedPort;
+    /**
+     * Every socket the loop serves is registered here, and closing it (which cancels its key)
+     * leaves it open in the kernel until a select of the loop deregisters it. Without an {@link
+     * #epoll} set the loop waits here too; with one, the keys have no interest and the selector
+     * is only selected to deregister them.
+     */
     private final Selector selector;
+    /**
+     * Where the loop waits for ready sockets when it can ({@link EpollSet#openIfAvailable}: Linux
+     * x86-64); null where it waits in {@link #selector}. Each socket is in the set under a token,
+     * the index of its key in {@link #keysByToken}.
+     */
+    private final EpollSet epoll;
+    /** With {@link #epoll}: each token's key, null where the token is free. Loop thread only. */
+    private SelectionKey[] keysByToken = new SelectionKey[16];
+    /** With {@link #epoll}: the tokens in use. Loop thread only. */
+    private final BitSet tokensTaken = new BitSet();
     private final BlockingQueue<Command> commands;
     private final int maxDatagramBytes;
     /**
@@ -94,6 +118,8 @@ final class PollLoop {
     private final ByteBuffer buffer;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
+    /** Set by {@link #stop}: the loop ends after its current turn. */
+    private volatile boolean stopping;
     /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
     private volatile boolean stopped;
     /**
@@ -127,12 +153,13 @@ final class PollLoop {
         }
     }
 
-    private PollLoop(int pool, RelayPort sharedPort, Selector selector, int maxDatagramBytes, int queueCapacity,
-                     int maxWaitPercent, Consumer<Channel> ended) {
+    private PollLoop(int pool, RelayPort sharedPort, Selector selector, EpollSet epoll, int maxDatagramBytes,
+                     int queueCapacity, int maxWaitPercent, Consumer<Channel> ended) {
         this.pool = pool;
         this.sharedPort = sharedPort;
         this.busyPolling = new BusyPolling(maxWaitPercent);
         this.selector = selector;
+        this.epoll = epoll;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.maxDatagramBytes = maxDatagramBytes;
         this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
@@ -158,11 +185,25 @@ final class PollLoop {
             throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
                     + e.getMessage(), e);
         }
-        return new PollLoop(pool, sharedPort, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
+        EpollSet epoll = null;
+        try {
+            epoll = EpollSet.openIfAvailable(EPOLL_EVENTS);
+        } catch (RuntimeException e) {
+            log.warn("pool {}'s poll loop cannot open an epoll set; it waits in the JDK's selector", pool, e);
+        }
+        return new PollLoop(pool, sharedPort, selector, epoll, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
     }
 
-    /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
+    /** Closes the selector (and epoll set) of a loop that never ran (a server that failed to start). Any thread. */
     void closeUnstarted() {
+        closeWaiting();
+    }
+
+    /** Closes the epoll set, if any, and the selector, which deregisters every key. */
+    private void closeWaiting() {
+        if (epoll != null) {
+            epoll.close();
+        }
         try {
             selector.close();
         } catch (IOException e) {
@@ -181,7 +222,7 @@ final class PollLoop {
             registerSharedPort();
             turnStartNs = System.nanoTime();
             busyPolling.start(turnStartNs);
-            while (!Thread.currentThread().isInterrupted()) {
+            while (running()) {
                 try {
                     turns();
                 } catch (Throwable e) {
@@ -195,11 +236,7 @@ final class PollLoop {
         } finally {
             try {
                 // Deregisters every key, so the kernel closes each socket the pool has closed.
-                selector.close();
-            } catch (IOException e) {
-                log.debug("closing pool {}'s selector failed", pool, e);
-            }
-            try {
+                closeWaiting();
                 if (recvmmsg != null) {
                     sendmmsg.close();
                     recvmmsg.close();
@@ -212,6 +249,29 @@ final class PollLoop {
         }
     }
 
+    /** Whether the loop goes on: neither {@link #stop}ped nor its thread interrupted. Loop thread. */
+    private boolean running() {
+        return !stopping && !Thread.currentThread().isInterrupted();
+    }
+
+    /**
+     * Ends the loop after its current turn, waking it if it waits. Any thread: the pool calls it as
+     * it stops, as interrupting the loop's thread does not end a wait in the epoll set.
+     */
+    void stop() {
+        stopping = true;
+        wakeUp();
+    }
+
+    /** Ends the loop's current or next wait. Any thread. */
+    private void wakeUp() {
+        if (epoll != null) {
+            epoll.wakeUp();
+        } else {
+            selector.wakeup();
+        }
+    }
+
     /**
      * Up to {@link #TURNS_PER_CALL} turns, each: commands, one select (or poll) serving every ready
      * socket, failed channels reported; fewer once the thread is interrupted. Called again and
@@ -221,12 +281,18 @@ final class PollLoop {
      * loop may share).
      */
     private void turns() throws IOException {
-        for (int turn = 0; turn < TURNS_PER_CALL && !Thread.currentThread().isInterrupted(); turn++) {
+        for (int turn = 0; turn < TURNS_PER_CALL && running(); turn++) {
             applyCommands();
             anyReady = false;
-            if (!busyPolling.polling()) {
+            boolean polling = busyPolling.polling();
+            if (epoll != null) {
+                awaitEpoll(polling);
+            } else if (polling) {
+                selector.selectNow(onReady);
+            } else {
                 selector.select(onReady);
-            } else if (selector.selectNow(onReady) == 0) {
+            }
+            if (polling && !anyReady) {
                 emptyPolls++;
             }
             long turnEndNs = System.nanoTime();
@@ -234,6 +300,70 @@ final class PollLoop {
             turnStartNs = turnEndNs;
             reportFailed();
         }
+    }
+
+    /** One wait in the epoll set (none when {@code polling}), serving every ready socket. */
+    private void awaitEpoll(boolean polling) {
+        int ready = epoll.await(polling ? 0 : -1);
+        for (int i = 0; i < ready; i++) {
+            int token = epoll.token(i);
+            if (token != EpollSet.WAKE_TOKEN) {
+                onReady(token);
+            }
+        }
+    }
+
+    /**
+     * A socket of the epoll set is ready. One whose key is cancelled (its socket closed by the
+     * pool, or its channel failed) leaves the set at once: it is served no more, and the next
+     * select of the selector deregisters it.
+     */
+    private void onReady(int token) {
+        SelectionKey key = keysByToken[token];
+        if (key == null) {
+            return; // left the set in this turn
+        }
+        if (key.isValid()) {
+            onReady(key);
+        } else {
+            unwatch(token);
+        }
+    }
+
+    /**
+     * With an epoll set: takes a newly registered key out of its selector's interest (the selector
+     * only holds the socket open now) and adds its socket to the set. Without: nothing.
+     *
+     * @throws IllegalStateException when the socket cannot be added; the key stays registered
+     */
+    private void watch(SelectionKey key, RelayPort port) {
+        if (epoll == null) {
+            return;
+        }
+        key.interestOps(0);
+        int token = tokensTaken.nextClearBit(0);
+        if (token == keysByToken.length) {
+            keysByToken = Arrays.copyOf(keysByToken, token * 2);
+        }
+        epoll.add(port.descriptor(), token);
+        tokensTaken.set(token);
+        keysByToken[token] = key;
+    }
+
+    /** Takes the socket of a key that was cancelled out of the epoll set, and frees its token. */
+    private void unwatch(int token) {
+        epoll.remove(portOf(keysByToken[token]).descriptor());
+        keysByToken[token] = null;
+        tokensTaken.clear(token);
+    }
+
+    /** The port a key serves: a channel's own, or the shared port's. */
+    private static RelayPort portOf(SelectionKey key) {
+        return switch (key.attachment()) {
+            case Channel channel -> channel.ownPort();
+            case RelayPort shared -> shared;
+            default -> throw new IllegalStateException("unknown key attachment " + key.attachment());
+        };
     }
 
     /**
@@ -266,14 +396,24 @@ final class PollLoop {
         if (sharedPort == null) {
             return;
         }
+        SelectionKey key = null;
         try {
-            sharedPort.register(selector, sharedPort, sendmmsg);
+            key = sharedPort.register(selector, sharedPort, sendmmsg);
+            watch(key, sharedPort);
         } catch (ClosedChannelException e) {
             // the pool is stopping
         } catch (IOException | RuntimeException e) {
             log.atError().addKeyValue("event", "shared_port_failed").addKeyValue("pool", pool).setCause(e)
                     .log("pool {}'s poll loop cannot serve its socket of the shared port; closing it", pool);
             ChannelDirectory.closeQuietly(sharedPort, "pool " + pool + "'s shared socket");
+            if (key != null) {
+                key.cancel();
+                try {
+                    flushCancelled(); // only now is the socket closed in the kernel
+                } catch (IOException flush) {
+                    log.debug("pool {} could not deregister its shared socket", pool, flush);
+                }
+            }
         }
     }
 
@@ -326,7 +466,7 @@ final class PollLoop {
         }
         // Waits for room rather than failing: the loop empties the queue every turn.
         commands.put(command);
-        selector.wakeup();
+        wakeUp();
         if (stopped) {
             clearStopped(); // the loop may have stopped after its last look at the queue
         }
@@ -347,16 +487,27 @@ final class PollLoop {
     }
 
     private void onRegister(Channel channel) {
+        SelectionKey key;
         try {
-            channel.ownPort().register(selector, channel, sendmmsg);
+            key = channel.ownPort().register(selector, channel, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
+            return;
         } catch (IOException | IllegalStateException e) {
             // Never registered (RelayPort.register reads the descriptor, which may fail with an
             // IllegalStateException, before it registers), so no key holds its socket open: it can
             // be reported at once.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
             report(channel);
+            return;
+        }
+        try {
+            watch(key, channel.ownPort());
+        } catch (RuntimeException e) {
+            // Registered: the key holds the socket open until deregistered, at the end of this turn.
+            log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
+            key.cancel();
+            failed.add(channel);
         }
     }
 
@@ -401,8 +552,18 @@ final class PollLoop {
         failed.clear();
     }
 
-    /** Deregisters every cancelled key; whatever is ready stays ready (level-triggered), for the next turn. */
+    /**
+     * Deregisters every cancelled key, after taking its socket out of the epoll set; whatever is
+     * ready stays ready (level-triggered), for the next turn.
+     */
     private void flushCancelled() throws IOException {
+        if (epoll != null) {
+            for (int token = tokensTaken.nextSetBit(0); token >= 0; token = tokensTaken.nextSetBit(token + 1)) {
+                if (!keysByToken[token].isValid()) {
+                    unwatch(token);
+                }
+            }
+        }
         selector.selectNow();
         selector.selectedKeys().clear();
     }

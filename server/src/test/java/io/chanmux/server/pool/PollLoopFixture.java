@@ -34,6 +34,7 @@ final class PollLoopFixture implements AutoCloseable {
     private DatagramChannel sender;
     private DatagramChannel sharedSocket;
     private Thread loopThread;
+    private PollLoop loop;
 
     /** Starts the loop, polling as {@code maxWaitPercent} says, calling {@code ended} for each channel it ends. */
     PollLoop startLoop(int maxWaitPercent, Consumer<Channel> ended) throws IOException {
@@ -45,7 +46,7 @@ final class PollLoopFixture implements AutoCloseable {
         if (loopThread != null) {
             throw new IllegalStateException("one loop per fixture");
         }
-        PollLoop loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended);
+        loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended);
         loopThread = Thread.ofPlatform().name("test-poll").start(loop::run);
         return loop;
     }
@@ -117,7 +118,7 @@ final class PollLoopFixture implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (loopThread != null) {
-            loopThread.interrupt();
+            loop.stop();
             loopThread.join();
         }
         for (DatagramChannel socket : sockets) {
