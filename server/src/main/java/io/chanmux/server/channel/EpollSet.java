@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 
 /**
  * A poll loop's own level-triggered {@code epoll(7)} set, through {@code java.lang.foreign}
@@ -21,9 +22,11 @@ import java.lang.invoke.MethodHandle;
  * with no interest, so that closing it leaves it open in the kernel until the loop deregisters
  * it, after {@link #remove removing} it here.
  *
- * <p>Threading: {@link #add}, {@link #remove}, {@link #await} and {@link #token} are the loop
- * thread's; {@link #wakeUp} may be called by any thread at any time, {@link #close} included, and
- * after it does nothing.
+ * <p>Threading: {@link #add}, {@link #remove}, {@link #await}, {@link #token} and {@link #close}
+ * are the loop thread's (or, for a loop that never ran, its creator's); {@link #wakeUp} may be
+ * called by any thread at any time, and after {@link #close} does nothing. The memory the kernel
+ * reads and writes is the garbage collector's to free ({@link Arena#ofAuto}), so that handing it
+ * to a call costs no atomic operation, as a shared arena's would.
  *
  * <p>Layout (x86-64): {@code struct epoll_event} is packed, {events@0 (4 bytes), data@4 (8)}, 12 bytes.
  */
@@ -40,13 +43,16 @@ public final class EpollSet implements AutoCloseable {
     private static final int EINTR = 4;
     private static final int ENOENT = 2;
 
-    /** int epoll_create1(int), int epoll_ctl(int, int, int, struct epoll_event *), int epoll_wait(int, struct epoll_event *, int, int). */
+    /**
+     * int epoll_create1(int), int epoll_ctl(int, int, int, struct epoll_event *) (capturing its
+     * {@code errno}: it is called only as sockets come and go), int epoll_wait(int, struct
+     * epoll_event *, int, int) plain and capturing.
+     */
     private static final MethodHandle EPOLL_CREATE1;
-    private static final MethodHandle EPOLL_CTL;
     private static final MethodHandle EPOLL_CTL_ERRNO;
     private static final MethodHandle EPOLL_WAIT;
     private static final MethodHandle EPOLL_WAIT_ERRNO;
-    /** int eventfd(unsigned, int), ssize_t read(int, void *, size_t), ssize_t write(int, const void *, size_t), int close(int). */
+    /** int eventfd(unsigned, int), ssize_t read(int, void *, size_t), ssize_t write(int, const void *, size_t), close(int) as void. */
     private static final MethodHandle EVENTFD;
     private static final MethodHandle READ;
     private static final MethodHandle WRITE;
@@ -55,7 +61,6 @@ public final class EpollSet implements AutoCloseable {
 
     static {
         MethodHandle create = null;
-        MethodHandle ctl = null;
         MethodHandle ctlErrno = null;
         MethodHandle wait = null;
         MethodHandle waitErrno = null;
@@ -63,27 +68,33 @@ public final class EpollSet implements AutoCloseable {
         MethodHandle read = null;
         MethodHandle write = null;
         MethodHandle close = null;
+        // Linked only where the sockets' descriptors are reachable (NativeSockets), as the set needs them.
         if (NativeSockets.AVAILABLE) {
-            Linker.Option capture = Linker.Option.captureCallState("errno");
-            FunctionDescriptor ctlCall = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
-            FunctionDescriptor waitCall = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-            FunctionDescriptor io = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
-            create = NativeSockets.downcall("epoll_create1", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            ctl = NativeSockets.downcall("epoll_ctl", ctlCall);
-            ctlErrno = NativeSockets.downcall("epoll_ctl", ctlCall, capture);
-            wait = NativeSockets.downcall("epoll_wait", waitCall);
-            waitErrno = NativeSockets.downcall("epoll_wait", waitCall, capture);
-            eventfd = NativeSockets.downcall("eventfd",
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            read = NativeSockets.downcall("read", io);
-            write = NativeSockets.downcall("write", io);
-            close = NativeSockets.downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            try {
+                Linker.Option capture = Linker.Option.captureCallState("errno");
+                FunctionDescriptor waitCall = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+                FunctionDescriptor io = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+                FunctionDescriptor intToInt = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+                create = NativeSockets.downcall("epoll_create1", intToInt);
+                ctlErrno = NativeSockets.downcall("epoll_ctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), capture);
+                wait = NativeSockets.downcall("epoll_wait", waitCall);
+                waitErrno = NativeSockets.downcall("epoll_wait", waitCall, capture);
+                eventfd = NativeSockets.downcall("eventfd",
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                read = NativeSockets.downcall("read", io);
+                write = NativeSockets.downcall("write", io);
+                MethodHandle closeCall = NativeSockets.downcall("close", intToInt);
+                // Its result is of no use: a descriptor that would not close is left as it is.
+                close = closeCall == null ? null : closeCall.asType(MethodType.methodType(void.class, int.class));
+            } catch (RuntimeException | LinkageError e) {
+                // not linkable here: poll loops wait in the JDK's selector
+                create = null;
+            }
         }
         EPOLL_CREATE1 = create;
-        EPOLL_CTL = ctl;
         EPOLL_CTL_ERRNO = ctlErrno;
         EPOLL_WAIT = wait;
         EPOLL_WAIT_ERRNO = waitErrno;
@@ -91,12 +102,10 @@ public final class EpollSet implements AutoCloseable {
         READ = read;
         WRITE = write;
         CLOSE = close;
-        AVAILABLE = create != null && ctl != null && ctlErrno != null && wait != null && waitErrno != null
+        AVAILABLE = create != null && ctlErrno != null && wait != null && waitErrno != null
                 && eventfd != null && read != null && write != null && close != null;
     }
 
-    /** The events, the wake-up counter's 8 bytes and an errno: shared, as {@link #wakeUp} writes from any thread. */
-    private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
     /** The one event {@link #add} hands the kernel. */
     private final MemorySegment added;
@@ -113,13 +122,14 @@ public final class EpollSet implements AutoCloseable {
         this.capacity = capacity;
         int epoll = -1;
         int wake = -1;
+        Arena memory = Arena.ofAuto();
+        events = memory.allocate((long) EVENT_BYTES * capacity, 8);
+        added = memory.allocate(EVENT_BYTES, 8);
+        counter = memory.allocate(ValueLayout.JAVA_LONG);
+        one = memory.allocate(ValueLayout.JAVA_LONG);
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        errnoState = NativeSockets.errnoState(memory);
         try {
-            events = arena.allocate((long) EVENT_BYTES * capacity, 8);
-            added = arena.allocate(EVENT_BYTES, 8);
-            counter = arena.allocate(ValueLayout.JAVA_LONG);
-            one = arena.allocate(ValueLayout.JAVA_LONG);
-            one.set(ValueLayout.JAVA_LONG, 0, 1L);
-            errnoState = NativeSockets.errnoState(arena);
             epoll = (int) EPOLL_CREATE1.invokeExact(CLOEXEC);
             if (epoll < 0) {
                 throw new IllegalStateException("epoll_create1 failed");
@@ -134,10 +144,17 @@ public final class EpollSet implements AutoCloseable {
         } catch (Throwable e) {
             closeDescriptor(wake);
             closeDescriptor(epoll);
-            arena.close();
-            throw e instanceof IllegalStateException ise ? ise
-                    : new IllegalStateException("cannot open an epoll set: " + e.getMessage(), e);
+            switch (e) {
+                case Error error -> throw error;
+                case IllegalStateException refused -> throw refused;
+                default -> throw new IllegalStateException("cannot open an epoll set: " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** Whether poll loops can have a set here; where not, they wait in the JDK's selector. */
+    public static boolean available() {
+        return AVAILABLE;
     }
 
     /**
@@ -166,10 +183,11 @@ public final class EpollSet implements AutoCloseable {
     }
 
     /**
-     * Takes a descriptor out of the set; one that is not in it (the kernel drops a descriptor from
-     * the set once its file is closed) is no error.
+     * Takes an open descriptor out of the set; one that is not in it is no error. (A descriptor
+     * whose file is closed has left the set already, and its number may be another file's now: the
+     * caller must not remove it.)
      *
-     * @throws IllegalStateException when the kernel refuses for another reason
+     * @throws IllegalStateException when the kernel refuses for another reason (a closed descriptor)
      */
     public void remove(int fd) {
         int errno = control(EPOLL_CTL_DEL, fd, MemorySegment.NULL);
@@ -178,14 +196,11 @@ public final class EpollSet implements AutoCloseable {
         }
     }
 
-    /** epoll_ctl, plain, and once more capturing its errno only when it failed; 0 when it succeeded. */
+    /** epoll_ctl: 0 when it succeeded, else its errno. */
     private int control(int op, int fd, MemorySegment event) {
         try {
-            if ((int) EPOLL_CTL.invokeExact(epfd, op, fd, event) == 0) {
-                return 0;
-            }
-            int again = (int) EPOLL_CTL_ERRNO.invokeExact(errnoState, epfd, op, fd, event);
-            return again == 0 ? 0 : NativeSockets.errno(errnoState);
+            int result = (int) EPOLL_CTL_ERRNO.invokeExact(errnoState, epfd, op, fd, event);
+            return result == 0 ? 0 : NativeSockets.errno(errnoState);
         } catch (Throwable e) {
             throw new IllegalStateException("epoll_ctl failed to run", e);
         }
@@ -195,7 +210,8 @@ public final class EpollSet implements AutoCloseable {
      * Waits until a descriptor of the set is ready, at most {@code timeoutMs} (0: not at all, -1:
      * as long as it takes), and resets a pending wake-up.
      *
-     * @return how many tokens {@link #token} hands back, {@code [0, n)}; 0 after a signal
+     * @return how many tokens {@link #token} hands back, {@code [0, n)}; after a signal, whatever a
+     *         second look without waiting found
      * @throws IllegalStateException when the wait fails otherwise (the set is broken)
      */
     public int await(int timeoutMs) {
@@ -261,15 +277,22 @@ public final class EpollSet implements AutoCloseable {
         closed = true;
         closeDescriptor(wakeFd);
         closeDescriptor(epfd);
-        arena.close();
     }
 
-    /** Closes {@code fd} if it is one (not -1); whether it closed, which callers have no use for. */
-    private static boolean closeDescriptor(int fd) {
+    /** The eventfd's descriptor, for tests. */
+    int wakeDescriptor() {
+        return wakeFd;
+    }
+
+    /** Closes {@code fd} if it is one (not -1); a descriptor that will not close is left as it is. */
+    private static void closeDescriptor(int fd) {
+        if (fd < 0) {
+            return;
+        }
         try {
-            return fd < 0 || (int) CLOSE.invokeExact(fd) == 0;
+            CLOSE.invokeExact(fd);
         } catch (Throwable e) {
-            return false;
+            // as a descriptor that would not close
         }
     }
 }

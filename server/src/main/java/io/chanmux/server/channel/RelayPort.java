@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * <p>Two engines read a socket ({@code --udp-engine}), through the same {@link #onDatagram}: a
  * virtual thread of its own doing blocking receive in {@link #run} (the default), or its pool's
  * poll loop, one platform thread that {@link #register}s the socket non-blocking with its selector
- * and calls {@link #drain} whenever the socket is readable. Whichever it is, that thread is "the
+ * (and, where it has one, adds it to its {@link EpollSet}) and calls {@link #drain} whenever the
+ * socket is readable. Whichever it is, that thread is "the
  * socket thread" below, and there is one per socket.
  *
  * <p>Threading: the socket thread is the only reader of its socket and the only sender on it
@@ -133,8 +134,9 @@ public final class RelayPort {
      * {@code attachment}, for {@link #drain}; from then on {@link #drain} takes datagrams with the
      * {@code recvmmsg} of {@code batch}'s {@link SendmmsgVector#payloads receive vector} and their
      * copies leave through {@code batch}'s {@code sendmmsg}, unless it is null (then one JDK
-     * receive per datagram and one send per copy). Only the selector's own thread calls this, and
-     * uses the vectors.
+     * receive per datagram and one send per copy). A loop that waits in an {@link EpollSet} takes
+     * the key's interest back and adds the socket's {@link #descriptor} to its set. Only the
+     * selector's own thread calls this, and uses the vectors.
      */
     public SelectionKey register(Selector selector, Object attachment, SendmmsgVector batch) throws IOException {
         if (batch != null) {
@@ -149,9 +151,10 @@ public final class RelayPort {
     }
 
     /**
-     * The socket's descriptor, for a poll loop's own {@link EpollSet}: only while registered with
-     * the loop's selector (which keeps the number this socket's until the loop deregisters it),
-     * and where {@link EpollSet#openIfAvailable} gave the loop a set. The selector's thread only.
+     * The socket's descriptor, for its poll loop's {@link EpollSet}. The number is this socket's
+     * only while it is open, or registered with the loop's selector (which keeps it open in the
+     * kernel until the loop deregisters it). The selector's thread only, where {@link
+     * EpollSet#available}.
      */
     public int descriptor() {
         if (descriptor < 0) {
@@ -166,13 +169,13 @@ public final class RelayPort {
     }
 
     /**
-     * One turn of the poll-loop engine on a registered socket its selector found readable: receives
+     * One turn of the poll-loop engine on a registered socket its loop found readable: receives
      * and handles datagrams until none is waiting or about {@code batch} were handled, so one
-     * flooded socket cannot starve the others of its selector (a socket still holding datagrams is
-     * simply ready again at the next select). With the vectors of {@link #register}, datagrams come
+     * flooded socket cannot starve the others of its loop (a socket still holding datagrams is
+     * simply ready again at the next wait). With the vectors of {@link #register}, datagrams come
      * {@link RecvmmsgVector#CAPACITY} per call and the copies of each call's datagrams leave
      * together; otherwise one at a time through {@code buffer}, one of {@link #receiveBuffer}'s.
-     * Only the selector's thread calls this. A closed socket ends the turn: its key is cancelled already.
+     * Only the loop's thread calls this. A closed socket ends the turn: its key is cancelled already.
      */
     public void drain(ByteBuffer buffer, int batch) {
         if (batchReceiver != null) {
@@ -212,7 +215,7 @@ public final class RelayPort {
                 copies.flush();
             }
             if (received < RecvmmsgVector.CAPACITY) {
-                return; // drained: the selector says when more arrive
+                return; // drained: the loop's wait says when more arrive
             }
             handled += received;
         }

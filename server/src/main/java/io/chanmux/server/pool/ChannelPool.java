@@ -528,16 +528,16 @@ public final class ChannelPool {
      * deregistered), after one wait for them all. Pool thread.
      */
     private void closeOwnSockets(List<ChannelMembers> retiring) {
-        boolean closed = false;
+        List<Channel> closed = new ArrayList<>();
         for (ChannelMembers members : retiring) {
             if (members.channel.ownPort() != null) {
                 ChannelDirectory.closeQuietly(members.channel);
-                closed = true;
+                closed.add(members.channel);
             }
         }
-        if (closed && pollLoop != null) {
+        if (!closed.isEmpty() && pollLoop != null) {
             try {
-                pollLoop.awaitClosed();
+                pollLoop.awaitClosed(closed);
             } catch (InterruptedException e) {
                 // Shutdown: keep the interrupt so the pool stops next; the loop's end closes the sockets.
                 Thread.currentThread().interrupt();

@@ -14,7 +14,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -49,11 +48,11 @@ import java.util.function.Consumer;
  * #register}s a new channel's socket, and after closing a channel's socket (which cancels its key)
  * it {@link #awaitClosed awaits} the deregistration, since the kernel closes a registered socket,
  * and frees its port, only then (with an epoll set too: the selector then holds each socket open,
- * with no interest). The loop ends when the pool {@link #stop}s it, or its thread is interrupted,
- * closing its epoll set and selector.
+ * with no interest). The loop ends when the pool {@link #stop}s it, which wakes it: an interrupt
+ * alone does not end a wait in the epoll set. As it ends it closes its epoll set and selector.
  *
  * <p>Failures: anything thrown while a channel's own socket is drained ends that channel only, as
- * it would end the channel's own thread: its key is cancelled, and once the next select has
+ * it would end the channel's own thread: its key is cancelled, and once the next flush has
  * deregistered it (only then is the socket closed in the kernel, and its port free) the channel is
  * reported {@code ended}. Anything else that fails a turn, a throw while the shared port's socket
  * is drained included, is logged ({@code poll_loop_turn_failed}) and counted, the loop pauses for
@@ -93,14 +92,16 @@ final class PollLoop {
     private final Selector selector;
     /**
      * Where the loop waits for ready sockets when it can ({@link EpollSet#openIfAvailable}: Linux
-     * x86-64); null where it waits in {@link #selector}. Each socket is in the set under a token,
-     * the index of its key in {@link #keysByToken}.
+     * x86-64); null where it waits in {@link #selector}. Each socket is in the set under its own
+     * descriptor, the index of its key in {@link #keysByDescriptor}.
      */
     private final EpollSet epoll;
-    /** With {@link #epoll}: each token's key, null where the token is free. Loop thread only. */
-    private SelectionKey[] keysByToken = new SelectionKey[16];
-    /** With {@link #epoll}: the tokens in use. Loop thread only. */
-    private final BitSet tokensTaken = new BitSet();
+    /**
+     * With {@link #epoll}: the key of each socket in the set, by descriptor. A socket the pool closes
+     * leaves the set when the kernel closes it, at the flush that deregisters its key, and its
+     * entry is dropped just before ({@link #forgetClosed}). Loop thread only.
+     */
+    private SelectionKey[] keysByDescriptor = new SelectionKey[64];
     private final BlockingQueue<Command> commands;
     private final int maxDatagramBytes;
     /**
@@ -120,26 +121,26 @@ final class PollLoop {
     private final Consumer<Channel> ended;
     /** Set by {@link #stop}: the loop ends after its current turn. */
     private volatile boolean stopping;
-    /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
+    /** Set once the loop has stopped and closed its selector and epoll set: commands queued later are cleared by their sender. */
     private volatile boolean stopped;
     /**
      * Channels that failed in this turn, their keys cancelled but not yet deregistered: their
-     * sockets stay open in the kernel, and their ports taken, until the next select. Loop thread only.
+     * sockets stay open in the kernel, and their ports taken, until the next flush. Loop thread only.
      */
     private final List<Channel> failed = new ArrayList<>();
     /** Written by the loop thread only (volatile for metrics and tests). */
     private volatile long turnFailures;
-    /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
+    /** Whether the next wait sleeps or polls, from how long the loop waited in the last window. */
     private final BusyPolling busyPolling;
     /** When the current turn started (the previous one ended). Loop thread only. */
     private long turnStartNs;
-    /** Whether the current select has found a ready socket. Loop thread only. */
+    /** Whether the current wait has found a ready socket. Loop thread only. */
     private boolean anyReady;
-    /** When the current select found its first ready socket, once {@link #anyReady}. Loop thread only. */
+    /** When the current wait found its first ready socket, once {@link #anyReady}. Loop thread only. */
     private long firstReadyNs;
     /** Polls that found no socket ready. Written by the loop thread only (volatile for metrics and tests). */
     private volatile long emptyPolls;
-    /** What a select does with each ready key; one instance, not one per turn. */
+    /** What a select of the selector does with each ready key; one instance, not one per turn. */
     private final Consumer<SelectionKey> onReady = this::onReady;
 
     /** What the pool thread asks of the loop; applied in order at the top of the loop's next turn. */
@@ -148,8 +149,11 @@ final class PollLoop {
         record Register(Channel channel) implements Command {
         }
 
-        /** Deregister every key cancelled so far, whose closed sockets the kernel then closes, and count down. */
-        record Flush(CountDownLatch done) implements Command {
+        /**
+         * Deregister every key cancelled so far, whose closed sockets the kernel then closes, forget
+         * {@code closed} (channels whose sockets the pool has closed), and count down.
+         */
+        record Flush(List<Channel> closed, CountDownLatch done) implements Command {
         }
     }
 
@@ -167,7 +171,7 @@ final class PollLoop {
     }
 
     /**
-     * A loop with a new selector, not yet running.
+     * A loop with a new selector, and an epoll set where there can be one, not yet running.
      *
      * @param sharedPort     the pool's socket of the shared port, for the loop to serve too, or null
      * @param queueCapacity  how many commands may wait for the loop
@@ -189,7 +193,8 @@ final class PollLoop {
         try {
             epoll = EpollSet.openIfAvailable(EPOLL_EVENTS);
         } catch (RuntimeException e) {
-            log.warn("pool {}'s poll loop cannot open an epoll set; it waits in the JDK's selector", pool, e);
+            log.warn("pool {}'s poll loop cannot open an epoll set; it waits in the JDK's selector (which boxes "
+                    + "descriptors: start the JVM with -XX:AutoBoxCacheMax=65535)", pool, e);
         }
         return new PollLoop(pool, sharedPort, selector, epoll, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
     }
@@ -201,18 +206,21 @@ final class PollLoop {
 
     /** Closes the epoll set, if any, and the selector, which deregisters every key. */
     private void closeWaiting() {
-        if (epoll != null) {
-            epoll.close();
-        }
         try {
-            selector.close();
-        } catch (IOException e) {
-            log.debug("closing pool {}'s selector failed", pool, e);
+            if (epoll != null) {
+                epoll.close();
+            }
+        } finally {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                log.debug("closing pool {}'s selector failed", pool, e);
+            }
         }
     }
 
     /**
-     * The loop thread: applies commands and drains ready sockets until interrupted. A failure in
+     * The loop thread: applies commands and drains ready sockets until stopped. A failure in
      * one turn is logged and the loop goes on: ending it would stop every channel of the pool
      * relaying, and nothing else would notice.
      */
@@ -229,7 +237,7 @@ final class PollLoop {
                     turnFailures++;
                     log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
                             .setCause(e).log("pool {}'s poll loop failed a turn; it goes on", pool);
-                    // A fault that repeats every turn (a broken selector) must not spin a core and flood the log.
+                    // A fault that repeats every turn (a broken selector or set) must not spin a core and flood the log.
                     LockSupport.parkNanos(FAILED_TURN_PAUSE_NS);
                 }
             }
@@ -273,8 +281,8 @@ final class PollLoop {
     }
 
     /**
-     * Up to {@link #TURNS_PER_CALL} turns, each: commands, one select (or poll) serving every ready
-     * socket, failed channels reported; fewer once the thread is interrupted. Called again and
+     * Up to {@link #TURNS_PER_CALL} turns, each: commands, one wait (or poll) serving every ready
+     * socket, failed channels reported; fewer once the loop is stopped. Called again and
      * again by {@link #run}'s loop, so that the JIT compiles it as a method, by its invocation and
      * loop counts, seconds sooner than it would compile {@code run}'s loop on the stack (after tens
      * of thousands of turns, in slower code meanwhile, and then with a large compile on a core the
@@ -286,7 +294,7 @@ final class PollLoop {
             anyReady = false;
             boolean polling = busyPolling.polling();
             if (epoll != null) {
-                awaitEpoll(polling);
+                awaitEpollSet(polling);
             } else if (polling) {
                 selector.selectNow(onReady);
             } else {
@@ -303,67 +311,74 @@ final class PollLoop {
     }
 
     /** One wait in the epoll set (none when {@code polling}), serving every ready socket. */
-    private void awaitEpoll(boolean polling) {
+    private void awaitEpollSet(boolean polling) {
         int ready = epoll.await(polling ? 0 : -1);
         for (int i = 0; i < ready; i++) {
-            int token = epoll.token(i);
-            if (token != EpollSet.WAKE_TOKEN) {
-                onReady(token);
+            int descriptor = epoll.token(i);
+            if (descriptor != EpollSet.WAKE_TOKEN) {
+                serveDescriptor(descriptor);
             }
         }
     }
 
     /**
-     * A socket of the epoll set is ready. One whose key is cancelled (its socket closed by the
-     * pool, or its channel failed) leaves the set at once: it is served no more, and the next
-     * select of the selector deregisters it.
+     * A socket of the epoll set is ready. One whose key is cancelled, as the pool closed it, leaves
+     * the set at once, so that it is not reported again until the flush that deregisters it: it
+     * is still registered (only this thread deregisters, at a flush, and a ready socket has not
+     * been flushed since), so its descriptor is still its own.
      */
-    private void onReady(int token) {
-        SelectionKey key = keysByToken[token];
+    private void serveDescriptor(int descriptor) {
+        SelectionKey key = keysByDescriptor[descriptor];
         if (key == null) {
-            return; // left the set in this turn
+            return; // left the set earlier in this turn, as its channel failed
         }
         if (key.isValid()) {
             onReady(key);
         } else {
-            unwatch(token);
+            leaveEpollSet(descriptor);
         }
     }
 
     /**
      * With an epoll set: takes a newly registered key out of its selector's interest (the selector
-     * only holds the socket open now) and adds its socket to the set. Without: nothing.
+     * only holds the socket open now) and adds its socket to the set, in the place of any socket
+     * that had its number before (closed since, and so gone from the set). Without: nothing.
      *
      * @throws IllegalStateException when the socket cannot be added; the key stays registered
      */
-    private void watch(SelectionKey key, RelayPort port) {
+    private void joinEpollSet(SelectionKey key, RelayPort port) {
         if (epoll == null) {
             return;
         }
         key.interestOps(0);
-        int token = tokensTaken.nextClearBit(0);
-        if (token == keysByToken.length) {
-            keysByToken = Arrays.copyOf(keysByToken, token * 2);
+        int descriptor = port.descriptor();
+        if (descriptor >= keysByDescriptor.length) {
+            keysByDescriptor = Arrays.copyOf(keysByDescriptor, Math.max(descriptor + 1, keysByDescriptor.length * 2));
         }
-        epoll.add(port.descriptor(), token);
-        tokensTaken.set(token);
-        keysByToken[token] = key;
+        epoll.add(descriptor, descriptor);
+        keysByDescriptor[descriptor] = key;
     }
 
-    /** Takes the socket of a key that was cancelled out of the epoll set, and frees its token. */
-    private void unwatch(int token) {
-        epoll.remove(portOf(keysByToken[token]).descriptor());
-        keysByToken[token] = null;
-        tokensTaken.clear(token);
+    /**
+     * Drops a channel the pool closed from the epoll set's table, before the flush that closes
+     * its socket in the kernel (which takes it out of the set), so that the table holds no channel
+     * that is gone. Its number is still its own: only an entry that is this channel's is dropped.
+     */
+    private void forgetClosed(Channel channel) {
+        if (epoll == null) {
+            return;
+        }
+        int descriptor = channel.ownPort().descriptor();
+        if (descriptor < keysByDescriptor.length && keysByDescriptor[descriptor] != null
+                && keysByDescriptor[descriptor].attachment() == channel) {
+            keysByDescriptor[descriptor] = null;
+        }
     }
 
-    /** The port a key serves: a channel's own, or the shared port's. */
-    private static RelayPort portOf(SelectionKey key) {
-        return switch (key.attachment()) {
-            case Channel channel -> channel.ownPort();
-            case RelayPort shared -> shared;
-            default -> throw new IllegalStateException("unknown key attachment " + key.attachment());
-        };
+    /** Takes an open socket, still registered, out of the epoll set: it is served no more. */
+    private void leaveEpollSet(int descriptor) {
+        keysByDescriptor[descriptor] = null;
+        epoll.remove(descriptor);
     }
 
     /**
@@ -387,7 +402,7 @@ final class PollLoop {
     }
 
     /**
-     * Has the selector serve the pool's socket of the shared port, if it has one. A socket already
+     * Has the loop serve the pool's socket of the shared port, if it has one. A socket already
      * closed is a pool that stopped before its loop started. A socket that cannot be registered is
      * logged ({@code shared_port_failed}) and closed, so that the kernel sends its sources to the
      * port's other sockets, if it has any, instead of to a socket nobody reads. Loop thread.
@@ -399,7 +414,7 @@ final class PollLoop {
         SelectionKey key = null;
         try {
             key = sharedPort.register(selector, sharedPort, sendmmsg);
-            watch(key, sharedPort);
+            joinEpollSet(key, sharedPort);
         } catch (ClosedChannelException e) {
             // the pool is stopping
         } catch (IOException | RuntimeException e) {
@@ -415,6 +430,11 @@ final class PollLoop {
                 }
             }
         }
+    }
+
+    /** Whether the loop waits in an epoll set of its own (else in its selector). Any thread. */
+    boolean waitsInEpollSet() {
+        return epoll != null;
     }
 
     /** Whether the loop polls without sleeping for now. Any thread. */
@@ -449,12 +469,13 @@ final class PollLoop {
     }
 
     /**
-     * Returns once the loop has deregistered every key cancelled before this call: a socket the
-     * caller has just closed is then closed in the kernel, and its port can be bound again. Pool thread.
+     * Returns once the loop has deregistered every key cancelled before this call: the sockets of
+     * {@code closed}, which the caller has just closed, are then closed in the kernel, and their
+     * ports can be bound again. Pool thread.
      */
-    void awaitClosed() throws InterruptedException {
+    void awaitClosed(List<Channel> closed) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
-        if (queue(new Command.Flush(done))) {
+        if (queue(new Command.Flush(List.copyOf(closed), done))) {
             done.await();
         }
     }
@@ -479,8 +500,12 @@ final class PollLoop {
                 case Command.Register r -> onRegister(r.channel());
                 case Command.Flush f -> {
                     // Serves nothing while the pool thread waits: what is ready stays ready for the turn.
-                    flushCancelled();
-                    f.done().countDown();
+                    try {
+                        f.closed().forEach(this::forgetClosed);
+                        flushCancelled();
+                    } finally {
+                        f.done().countDown(); // a flush that failed must not hold the pool thread for ever
+                    }
                 }
             }
         }
@@ -502,7 +527,7 @@ final class PollLoop {
             return;
         }
         try {
-            watch(key, channel.ownPort());
+            joinEpollSet(key, channel.ownPort());
         } catch (RuntimeException e) {
             // Registered: the key holds the socket open until deregistered, at the end of this turn.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
@@ -511,7 +536,7 @@ final class PollLoop {
         }
     }
 
-    /** One ready socket: at most a batch of its datagrams. Loop thread, inside a select. */
+    /** One ready socket: at most a batch of its datagrams. Loop thread, inside a wait. */
     private void onReady(SelectionKey key) {
         if (!anyReady) {
             anyReady = true;
@@ -533,13 +558,17 @@ final class PollLoop {
             // As a channel's own thread would end: this channel stops, the pool's other channels go on.
             log.atError().addKeyValue("event", "channel_failed").addKeyValue("channel", channel.id())
                     .setCause(e).log("channel {} failed; closing it", channel.id());
+            if (epoll != null) {
+                // Now, while its descriptor is surely its own: its socket stays open once deregistered.
+                leaveEpollSet(channel.ownPort().descriptor());
+            }
             key.cancel();
             failed.add(channel);
         }
     }
 
     /**
-     * Reports the channels that failed in this turn ended, once a select has deregistered their
+     * Reports the channels that failed in this turn ended, once a flush has deregistered their
      * cancelled keys: the pool then closes their sockets, which the kernel closes at once, so the
      * directory frees ports that are truly free. Loop thread.
      */
@@ -553,17 +582,11 @@ final class PollLoop {
     }
 
     /**
-     * Deregisters every cancelled key, after taking its socket out of the epoll set; whatever is
-     * ready stays ready (level-triggered), for the next turn.
+     * Deregisters every cancelled key, which closes in the kernel the sockets the pool has closed
+     * (and so takes them out of the epoll set); whatever is ready stays ready (level-triggered),
+     * for the next turn.
      */
     private void flushCancelled() throws IOException {
-        if (epoll != null) {
-            for (int token = tokensTaken.nextSetBit(0); token >= 0; token = tokensTaken.nextSetBit(token + 1)) {
-                if (!keysByToken[token].isValid()) {
-                    unwatch(token);
-                }
-            }
-        }
         selector.selectNow();
         selector.selectedKeys().clear();
     }

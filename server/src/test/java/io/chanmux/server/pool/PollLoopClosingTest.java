@@ -1,0 +1,82 @@
+package io.chanmux.server.pool;
+
+import io.chanmux.server.channel.EpollSet;
+import io.chanmux.server.channel.RelayCounter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * How a poll loop lets go of a socket the pool closed, and how it stops: the pool closes a
+ * channel's socket on another thread while datagrams still reach it, the loop serves it no more
+ * and goes on with the others, and once it has flushed the port is free; a loop asleep in its wait
+ * ends when the pool stops it. Where the platform has one, the loop waits in its own epoll set.
+ */
+@Timeout(30)
+class PollLoopClosingTest {
+    private final PollLoopFixture fixture = new PollLoopFixture();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fixture.close();
+    }
+
+    @Test
+    void shouldWaitInAnEpollSetOfItsOwnWhereThePlatformHasOne() throws Exception {
+        PollLoop loop = fixture.startLoop(0, channel -> { });
+        assertEquals(EpollSet.available(), loop.waitsInEpollSet());
+    }
+
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldServeAClosedChannelNoMoreAndFreeItsPortOnceFlushed(int maxWaitPercent) throws Exception {
+        PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
+        Channel closing = fixture.channel("closing", peerId -> null);
+        Channel open = fixture.channel("open", peerId -> null);
+        loop.register(closing);
+        loop.register(open);
+        fixture.send(closing);
+        await().until(() -> closing.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
+
+        // As the pool deletes a channel: its socket closed, which the kernel keeps open while registered.
+        ChannelDirectory.closeQuietly(closing);
+        for (int i = 0; i < 3; i++) {
+            fixture.send(closing);
+        }
+        for (int i = 1; i <= 3; i++) {
+            fixture.send(open);
+            long expected = i;
+            await().until(() -> open.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == expected);
+        }
+        loop.awaitClosed(List.of(closing));
+
+        try (DatagramChannel rebound = DatagramChannel.open()) {
+            rebound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), closing.port()));
+        }
+        assertEquals(1, closing.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER), "served once closed");
+        assertEquals(0, loop.turnFailures());
+    }
+
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldEndWhenStoppedWhileItWaits(int maxWaitPercent) throws Exception {
+        PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
+        Channel channel = fixture.channel("quiet", peerId -> null);
+        loop.register(channel);
+        fixture.send(channel);
+        await().until(() -> channel.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
+
+        loop.stop();
+        await().until(() -> !fixture.loopAlive());
+    }
+}
