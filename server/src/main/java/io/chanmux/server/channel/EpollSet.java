@@ -52,7 +52,10 @@ public final class EpollSet implements AutoCloseable {
     private static final MethodHandle EPOLL_CTL_ERRNO;
     private static final MethodHandle EPOLL_WAIT;
     private static final MethodHandle EPOLL_WAIT_ERRNO;
-    /** int eventfd(unsigned, int), ssize_t read(int, void *, size_t), ssize_t write(int, const void *, size_t), close(int) as void. */
+    /**
+     * int eventfd(unsigned, int), ssize_t read(int, void *, size_t), ssize_t write(int, const void
+     * *, size_t), and close(int) with its result dropped.
+     */
     private static final MethodHandle EVENTFD;
     private static final MethodHandle READ;
     private static final MethodHandle WRITE;
@@ -78,8 +81,9 @@ public final class EpollSet implements AutoCloseable {
                         ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
                 FunctionDescriptor intToInt = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
                 create = NativeSockets.downcall("epoll_create1", intToInt);
-                ctlErrno = NativeSockets.downcall("epoll_ctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), capture);
+                FunctionDescriptor ctlCall = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+                ctlErrno = NativeSockets.downcall("epoll_ctl", ctlCall, capture);
                 wait = NativeSockets.downcall("epoll_wait", waitCall);
                 waitErrno = NativeSockets.downcall("epoll_wait", waitCall, capture);
                 eventfd = NativeSockets.downcall("eventfd",

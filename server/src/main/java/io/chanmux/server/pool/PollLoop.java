@@ -121,7 +121,10 @@ final class PollLoop {
     private final Consumer<Channel> ended;
     /** Set by {@link #stop}: the loop ends after its current turn. */
     private volatile boolean stopping;
-    /** Set once the loop has stopped and closed its selector and epoll set: commands queued later are cleared by their sender. */
+    /**
+     * Set once the loop has stopped and closed its selector and epoll set: commands queued later
+     * are cleared by their sender.
+     */
     private volatile boolean stopped;
     /**
      * Channels that failed in this turn, their keys cancelled but not yet deregistered: their
@@ -237,7 +240,8 @@ final class PollLoop {
                     turnFailures++;
                     log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
                             .setCause(e).log("pool {}'s poll loop failed a turn; it goes on", pool);
-                    // A fault that repeats every turn (a broken selector or set) must not spin a core and flood the log.
+                    // A fault that repeats every turn (a broken selector or set) must not spin a core
+                    // and flood the log.
                     LockSupport.parkNanos(FAILED_TURN_PAUSE_NS);
                 }
             }

@@ -100,7 +100,8 @@ class EpollSetTest {
         // The kernel hands out the lowest free numbers: one of these most likely takes the eventfd's.
         DatagramChannel first = socket();
         DatagramChannel second = socket();
-        assumeTrue(NativeSockets.descriptor(first) == wakeDescriptor || NativeSockets.descriptor(second) == wakeDescriptor,
+        assumeTrue(NativeSockets.descriptor(first) == wakeDescriptor
+                        || NativeSockets.descriptor(second) == wakeDescriptor,
                 "no socket took the eventfd's number");
         // A write of 8 bytes to an unconnected UDP socket fails: a wake-up written there would throw.
         assertDoesNotThrow(epoll::wakeUp);
@@ -116,7 +117,8 @@ class EpollSetTest {
     }
 
     private DatagramChannel socket() throws IOException {
-        DatagramChannel socket = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramChannel socket = DatagramChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         socket.configureBlocking(false);
         sockets.add(socket);
         return socket;
