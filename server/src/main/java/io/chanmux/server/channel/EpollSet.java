@@ -18,9 +18,9 @@ import java.lang.invoke.MethodType;
  * wait ({@link #wakeUp}).
  *
  * <p>The set does not own the sockets: a socket's descriptor must stay open, and stay the same
- * file, while it is in the set. The poll loop keeps each socket registered with its selector too,
- * with no interest, so that closing it leaves it open in the kernel until the loop deregisters
- * it, after {@link #remove removing} it here.
+ * file, while the loop {@link #remove}s it or acts on its token. The poll loop keeps each socket
+ * registered with its selector too, with no interest, so that closing it leaves it open in the
+ * kernel until the loop deregisters it; then the kernel closes it, which takes it out of the set.
  *
  * <p>Threading: {@link #add}, {@link #remove}, {@link #await}, {@link #token} and {@link #close}
  * are the loop thread's (or, for a loop that never ran, its creator's); {@link #wakeUp} may be
@@ -53,8 +53,8 @@ public final class EpollSet implements AutoCloseable {
     private static final MethodHandle EPOLL_WAIT;
     private static final MethodHandle EPOLL_WAIT_ERRNO;
     /**
-     * int eventfd(unsigned, int), ssize_t read(int, void *, size_t), ssize_t write(int, const void
-     * *, size_t), and close(int) with its result dropped.
+     * int eventfd(unsigned, int), ssize_t read(int, void *, size_t), and write(int, const void *,
+     * size_t) and close(int) with their results dropped.
      */
     private static final MethodHandle EVENTFD;
     private static final MethodHandle READ;
@@ -89,7 +89,9 @@ public final class EpollSet implements AutoCloseable {
                 eventfd = NativeSockets.downcall("eventfd",
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
                 read = NativeSockets.downcall("read", io);
-                write = NativeSockets.downcall("write", io);
+                MethodHandle writeCall = NativeSockets.downcall("write", io);
+                write = writeCall == null ? null
+                        : writeCall.asType(MethodType.methodType(void.class, int.class, MemorySegment.class, long.class));
                 MethodHandle closeCall = NativeSockets.downcall("close", intToInt);
                 // Its result is of no use: a descriptor that would not close is left as it is.
                 close = closeCall == null ? null : closeCall.asType(MethodType.methodType(void.class, int.class));
@@ -205,6 +207,8 @@ public final class EpollSet implements AutoCloseable {
         try {
             int result = (int) EPOLL_CTL_ERRNO.invokeExact(errnoState, epfd, op, fd, event);
             return result == 0 ? 0 : NativeSockets.errno(errnoState);
+        } catch (Error e) {
+            throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("epoll_ctl failed to run", e);
         }
@@ -234,7 +238,7 @@ public final class EpollSet implements AutoCloseable {
                 }
             }
             return Math.max(ready, 0);
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | Error e) {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("epoll_wait failed to run", e);
@@ -254,18 +258,18 @@ public final class EpollSet implements AutoCloseable {
         return (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EVENT_BYTES + EVENT_DATA);
     }
 
-    /** Ends the loop thread's current or next {@link #await}. Any thread; nothing once closed. */
+    /**
+     * Ends the loop thread's current or next {@link #await}. Any thread; nothing once closed. It
+     * never fails: the eventfd's counter stays far below its limit (each wait reads it back to 0),
+     * so the write neither blocks nor is refused.
+     */
     public synchronized void wakeUp() {
         if (closed) {
             return;
         }
         try {
-            // The counter stays far below its limit (each wait reads it back to 0): this does not block,
-            // and a write that fails anyway leaves the loop to its next ready socket or wake-up.
-            if ((long) WRITE.invokeExact(wakeFd, one, 8L) != 8L) {
-                throw new IllegalStateException("writing the wake-up eventfd failed");
-            }
-        } catch (IllegalStateException e) {
+            WRITE.invokeExact(wakeFd, one, 8L);
+        } catch (Error e) {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("eventfd write failed to run", e);

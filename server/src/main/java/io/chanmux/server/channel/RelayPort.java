@@ -69,10 +69,11 @@ public final class RelayPort {
      */
     private CopySender copies;
     /**
-     * Where {@link #drain} receives with {@code recvmmsg}, and this socket's descriptor for it; null
-     * (one JDK receive per datagram) until {@link #register} is given a vector. Socket thread only.
+     * Where {@link #drain} receives with {@code recvmmsg}; null (one JDK receive per datagram)
+     * until {@link #register} is given a vector. Socket thread only.
      */
     private RecvmmsgVector batchReceiver;
+    /** This socket's descriptor, once {@link #register} or {@link #descriptor} has read it; -1 before. Socket thread only. */
     private int descriptor = -1;
 
     /**

@@ -99,7 +99,8 @@ final class PollLoop {
     /**
      * With {@link #epoll}: the key of each socket in the set, by descriptor. A socket the pool closes
      * leaves the set when the kernel closes it, at the flush that deregisters its key, and its
-     * entry is dropped just before ({@link #forgetClosed}). Loop thread only.
+     * entry is dropped then ({@link #forgetClosed}), or earlier, when it is found ready with its
+     * key cancelled or its channel fails ({@link #leaveEpollSet}). Loop thread only.
      */
     private SelectionKey[] keysByDescriptor = new SelectionKey[64];
     private final BlockingQueue<Command> commands;
@@ -185,6 +186,15 @@ final class PollLoop {
      */
     static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
                          Consumer<Channel> ended) throws IOException {
+        return open(pool, sharedPort, maxDatagramBytes, queueCapacity, maxWaitPercent, ended, true);
+    }
+
+    /**
+     * {@link #open(int, RelayPort, int, int, int, Consumer)}, with an epoll set only if {@code
+     * epollSet} (and there can be one): tests of the selector's wait on a platform that has a set.
+     */
+    static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
+                         Consumer<Channel> ended, boolean epollSet) throws IOException {
         Selector selector;
         try {
             selector = Selector.open();
@@ -194,7 +204,7 @@ final class PollLoop {
         }
         EpollSet epoll = null;
         try {
-            epoll = EpollSet.openIfAvailable(EPOLL_EVENTS);
+            epoll = epollSet ? EpollSet.openIfAvailable(EPOLL_EVENTS) : null;
         } catch (RuntimeException e) {
             log.warn("pool {}'s poll loop cannot open an epoll set; it waits in the JDK's selector (which boxes "
                     + "descriptors: start the JVM with -XX:AutoBoxCacheMax=65535)", pool, e);
@@ -328,13 +338,13 @@ final class PollLoop {
     /**
      * A socket of the epoll set is ready. One whose key is cancelled, as the pool closed it, leaves
      * the set at once, so that it is not reported again until the flush that deregisters it: it
-     * is still registered (only this thread deregisters, at a flush, and a ready socket has not
-     * been flushed since), so its descriptor is still its own.
+     * is still registered (only this thread deregisters, at a flush, and none has run since the
+     * wait), so its descriptor is still its own.
      */
     private void serveDescriptor(int descriptor) {
         SelectionKey key = keysByDescriptor[descriptor];
         if (key == null) {
-            return; // left the set earlier in this turn, as its channel failed
+            return; // left the set earlier in this wait's events, as its channel failed
         }
         if (key.isValid()) {
             onReady(key);
@@ -366,7 +376,8 @@ final class PollLoop {
     /**
      * Drops a channel the pool closed from the epoll set's table, before the flush that closes
      * its socket in the kernel (which takes it out of the set), so that the table holds no channel
-     * that is gone. Its number is still its own: only an entry that is this channel's is dropped.
+     * that is gone. Its number may be another socket's by now (it failed, and an earlier flush
+     * deregistered it; or it never joined the set): only an entry that is this channel's is dropped.
      */
     private void forgetClosed(Channel channel) {
         if (epoll == null) {
@@ -381,8 +392,8 @@ final class PollLoop {
 
     /** Takes an open socket, still registered, out of the epoll set: it is served no more. */
     private void leaveEpollSet(int descriptor) {
-        keysByDescriptor[descriptor] = null;
         epoll.remove(descriptor);
+        keysByDescriptor[descriptor] = null;
     }
 
     /**
@@ -533,6 +544,9 @@ final class PollLoop {
         try {
             joinEpollSet(key, channel.ownPort());
         } catch (RuntimeException e) {
+            if (!key.isValid()) {
+                return; // deleted by its pool meanwhile: the pool's flush deregisters it
+            }
             // Registered: the key holds the socket open until deregistered, at the end of this turn.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
             key.cancel();
@@ -562,12 +576,15 @@ final class PollLoop {
             // As a channel's own thread would end: this channel stops, the pool's other channels go on.
             log.atError().addKeyValue("event", "channel_failed").addKeyValue("channel", channel.id())
                     .setCause(e).log("channel {} failed; closing it", channel.id());
-            if (epoll != null) {
-                // Now, while its descriptor is surely its own: its socket stays open once deregistered.
-                leaveEpollSet(channel.ownPort().descriptor());
+            try {
+                if (epoll != null) {
+                    // Now, while its descriptor is surely its own: its socket stays open once deregistered.
+                    leaveEpollSet(channel.ownPort().descriptor());
+                }
+            } finally {
+                key.cancel();
+                failed.add(channel);
             }
-            key.cancel();
-            failed.add(channel);
         }
     }
 

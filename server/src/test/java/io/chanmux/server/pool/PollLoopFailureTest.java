@@ -7,7 +7,7 @@ import io.chanmux.server.channel.RelayPort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.util.List;
@@ -30,18 +30,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PollLoopFailureTest {
     /** Each ended channel, and whether its socket was still registered with the selector then. */
     private final Map<String, Boolean> endedRegistered = new ConcurrentHashMap<>();
-    private final PollLoopFixture fixture = new PollLoopFixture();
+    private PollLoopFixture fixture;
 
     @AfterEach
     void tearDown() throws Exception {
-        fixture.close();
+        if (fixture != null) {
+            fixture.close();
+        }
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %")
-    @ValueSource(ints = {0, 100})
-    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError(int maxWaitPercent)
-            throws Exception {
-        PollLoop loop = startLoop(maxWaitPercent);
+    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
+    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
+    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError(int maxWaitPercent,
+                                                                                 boolean epollSet) throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent, epollSet);
         Channel broken = fixture.channel("broken", peerId -> {
             throw new AssertionError("injected failure");
         });
@@ -63,10 +65,10 @@ class PollLoopFailureTest {
         assertEquals(List.of("broken"), List.copyOf(endedRegistered.keySet()));
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %")
-    @ValueSource(ints = {0, 100})
-    void shouldGoOnWithTheNextTurnWhenATurnFails(int maxWaitPercent) throws Exception {
-        PollLoop loop = startLoop(maxWaitPercent);
+    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
+    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
+    void shouldGoOnWithTheNextTurnWhenATurnFails(int maxWaitPercent, boolean epollSet) throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent, epollSet);
         Channel healthy = fixture.channel("healthy", peerId -> null);
         // No socket to register: the turn that applies it fails outside any channel's datagram path.
         loop.register(new Channel("socketless", null, 2, null, null, null, new RelayChannel("socketless", 0, 1), null));
@@ -78,9 +80,11 @@ class PollLoopFailureTest {
         assertTrue(fixture.loopAlive());
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %")
-    @ValueSource(ints = {0, 100})
-    void shouldKeepServingTheSharedPortWhenItsDatagramPathThrowsAnError(int maxWaitPercent) throws Exception {
+    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
+    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
+    void shouldKeepServingTheSharedPortWhenItsDatagramPathThrowsAnError(int maxWaitPercent, boolean epollSet)
+            throws Exception {
+        fixture = new PollLoopFixture(epollSet);
         AtomicBoolean failNext = new AtomicBoolean(true);
         RelayCounters unattributed = new RelayCounters(1);
         RelayPort shared = fixture.sharedPort(peerId -> {
@@ -103,8 +107,12 @@ class PollLoopFailureTest {
         assertTrue(endedRegistered.isEmpty(), "the shared port ended a channel: " + endedRegistered);
     }
 
-    /** A loop that sleeps (share 0) or polls after any window with work (share 100). */
-    private PollLoop startLoop(int maxWaitPercent) throws IOException {
+    /**
+     * A loop that sleeps (share 0) or polls after any window with work (share 100), waiting in an
+     * epoll set where there can be one if {@code epollSet}, else in its selector.
+     */
+    private PollLoop startLoop(int maxWaitPercent, boolean epollSet) throws IOException {
+        fixture = new PollLoopFixture(epollSet);
         return fixture.startLoop(maxWaitPercent, channel -> {
             endedRegistered.put(channel.id(), channel.ownPort() != null && fixture.socketOf(channel).isRegistered());
             ChannelDirectory.closeQuietly(channel);

@@ -35,6 +35,18 @@ final class PollLoopFixture implements AutoCloseable {
     private DatagramChannel sharedSocket;
     private Thread loopThread;
     private PollLoop loop;
+    /** Whether the loop may wait in an epoll set (where the platform has one), or must wait in its selector. */
+    private final boolean epollSet;
+
+    /** A fixture whose loop waits in an epoll set where the platform has one. */
+    PollLoopFixture() {
+        this(true);
+    }
+
+    /** A fixture whose loop waits in an epoll set where there can be one if {@code epollSet}, else in its selector. */
+    PollLoopFixture(boolean epollSet) {
+        this.epollSet = epollSet;
+    }
 
     /** Starts the loop, polling as {@code maxWaitPercent} says, calling {@code ended} for each channel it ends. */
     PollLoop startLoop(int maxWaitPercent, Consumer<Channel> ended) throws IOException {
@@ -46,7 +58,7 @@ final class PollLoopFixture implements AutoCloseable {
         if (loopThread != null) {
             throw new IllegalStateException("one loop per fixture");
         }
-        loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended);
+        loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended, epollSet);
         loopThread = Thread.ofPlatform().name("test-poll").start(loop::run);
         return loop;
     }
