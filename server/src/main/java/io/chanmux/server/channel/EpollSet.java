@@ -90,8 +90,8 @@ public final class EpollSet implements AutoCloseable {
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
                 read = NativeSockets.downcall("read", io);
                 MethodHandle writeCall = NativeSockets.downcall("write", io);
-                write = writeCall == null ? null
-                        : writeCall.asType(MethodType.methodType(void.class, int.class, MemorySegment.class, long.class));
+                MethodType writeDropped = MethodType.methodType(void.class, int.class, MemorySegment.class, long.class);
+                write = writeCall == null ? null : writeCall.asType(writeDropped);
                 MethodHandle closeCall = NativeSockets.downcall("close", intToInt);
                 // Its result is of no use: a descriptor that would not close is left as it is.
                 close = closeCall == null ? null : closeCall.asType(MethodType.methodType(void.class, int.class));

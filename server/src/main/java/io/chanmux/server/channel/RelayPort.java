@@ -26,8 +26,8 @@ import java.util.function.Supplier;
  * virtual thread of its own doing blocking receive in {@link #run} (the default), or its pool's
  * poll loop, one platform thread that {@link #register}s the socket non-blocking with its selector
  * (and, where it has one, adds it to its {@link EpollSet}) and calls {@link #drain} whenever the
- * socket is readable. Whichever it is, that thread is "the
- * socket thread" below, and there is one per socket.
+ * socket is readable. Whichever it is, that thread is "the socket thread" below, and there is one
+ * per socket.
  *
  * <p>Threading: the socket thread is the only reader of its socket and the only sender on it
  * (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it verified ({@link
@@ -73,7 +73,7 @@ public final class RelayPort {
      * until {@link #register} is given a vector. Socket thread only.
      */
     private RecvmmsgVector batchReceiver;
-    /** This socket's descriptor, once {@link #register} or {@link #descriptor} has read it; -1 before. Socket thread only. */
+    /** This socket's descriptor once {@link #register} or {@link #descriptor} has read it, else -1. Socket thread. */
     private int descriptor = -1;
 
     /**
