@@ -143,9 +143,8 @@ public final class RelayPort {
         if (batch != null) {
             // Read before registering, so a failure leaves nothing registered. Once registered, the
             // key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
-            descriptor = NativeSockets.descriptor(socket);
             batchReceiver = batch.payloads();
-            copies = batch.copiesFor(descriptor, writer);
+            copies = batch.copiesFor(descriptor(), writer);
         }
         socket.configureBlocking(false);
         return socket.register(selector, SelectionKey.OP_READ, attachment);
