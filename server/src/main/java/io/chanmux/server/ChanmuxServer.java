@@ -4,7 +4,6 @@ import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.Version;
-import io.chanmux.server.channel.EpollSet;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.cluster.LocalNode;
@@ -138,7 +137,7 @@ public final class ChanmuxServer implements AutoCloseable {
     /** Starts with settings a {@link #reload} re-reads from their sources. */
     public static ChanmuxServer start(LiveConfig live, NanoClock clock) throws IOException {
         ServerConfig config = live.current();
-        if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP && !EpollSet.available()) {
+        if (config.get(Settings.UDP_ENGINE) == UdpEngine.POLL_LOOP) {
             // Before anything runs: then a throw here leaves nothing to close.
             warnIfDescriptorsBoxedAnew(highestDescriptor());
         }
@@ -153,12 +152,11 @@ public final class ChanmuxServer implements AutoCloseable {
     }
 
     /**
-     * A poll loop without an {@link EpollSet} (not Linux x86-64, or a JVM without the jar
-     * manifest's access) waits in the JDK's selector, which looks each ready socket up by its boxed
-     * descriptor, and a descriptor above the JVM's {@code Integer} cache is boxed anew at every
-     * wake-up: garbage, and so young collections now and then, that {@code
-     * -XX:AutoBoxCacheMax=65535} (bin/chanmux-server passes it) avoids. Logged once at start-up
-     * ({@code integer_cache_short}) when the cache ends below {@code highestDescriptor}.
+     * The poll loop's selector (the JDK's) looks each ready socket up by its boxed descriptor, and a
+     * descriptor above the JVM's {@code Integer} cache is boxed anew at every wake-up: garbage, and
+     * so young collections now and then, that {@code -XX:AutoBoxCacheMax=65535} (bin/chanmux-server
+     * passes it) avoids. Logged once at start-up ({@code integer_cache_short}) when the cache ends
+     * below {@code highestDescriptor}.
      */
     private static void warnIfDescriptorsBoxedAnew(int highestDescriptor) {
         // Two boxes of one value are the same object only when they come from the cache.

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
-import io.chanmux.server.channel.EpollSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,7 +18,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The server's log lines as an operator's pipeline reads them: a real server process, started by
@@ -99,15 +97,6 @@ class ServerLogsTest {
     void shouldNotWarnOfTheIntegerCacheWhenTheJvmHasItOrTheEngineIsVirtualThreads() throws Exception {
         assertEquals(List.of(), integerCacheWarnings(List.of("-XX:AutoBoxCacheMax=65535"), "--udp-engine", "poll-loop"));
         assertEquals(List.of(), integerCacheWarnings(List.of(), "--udp-engine", "virtual-threads"));
-    }
-
-    @Test
-    void shouldNotWarnOfTheIntegerCacheWhenThePollLoopWaitsInAnEpollSetOfItsOwn() throws Exception {
-        assumeTrue(EpollSet.available(), "this platform has no epoll set (Linux x86-64 only)");
-        // The access the server jar's manifest grants: descriptors, and so an epoll set, and no selector to box them.
-        List<String> jarAccess = List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--enable-native-access=ALL-UNNAMED", "-XX:AutoBoxCacheMax=127");
-        assertEquals(List.of(), integerCacheWarnings(jarAccess, "--udp-engine", "poll-loop"));
     }
 
     /** The {@code integer_cache_short} lines of a server process that started and stopped. */

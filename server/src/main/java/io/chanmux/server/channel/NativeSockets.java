@@ -125,7 +125,7 @@ final class NativeSockets {
     }
 
     /** A handle on the C library's {@code function}, or null where it has none. */
-    static MethodHandle downcall(String function, FunctionDescriptor descriptor, Linker.Option... options) {
+    private static MethodHandle downcall(String function, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
         return linker.defaultLookup().find(function).map(address -> linker.downcallHandle(address, descriptor, options))
                 .orElse(null);

@@ -25,9 +25,8 @@ import java.util.function.Supplier;
  * <p>Two engines read a socket ({@code --udp-engine}), through the same {@link #onDatagram}: a
  * virtual thread of its own doing blocking receive in {@link #run} (the default), or its pool's
  * poll loop, one platform thread that {@link #register}s the socket non-blocking with its selector
- * (and, where it has one, adds it to its {@link EpollSet}) and calls {@link #drain} whenever the
- * socket is readable. Whichever it is, that thread is "the socket thread" below, and there is one
- * per socket.
+ * and calls {@link #drain} whenever the socket is readable. Whichever it is, that thread is "the
+ * socket thread" below, and there is one per socket.
  *
  * <p>Threading: the socket thread is the only reader of its socket and the only sender on it
  * (forwarded DATA, BIND_OK, CHALLENGE, PONG); it binds peers whose CONFIRM it verified ({@link
@@ -69,11 +68,10 @@ public final class RelayPort {
      */
     private CopySender copies;
     /**
-     * Where {@link #drain} receives with {@code recvmmsg}; null (one JDK receive per datagram)
-     * until {@link #register} is given a vector. Socket thread only.
+     * Where {@link #drain} receives with {@code recvmmsg}, and this socket's descriptor for it; null
+     * (one JDK receive per datagram) until {@link #register} is given a vector. Socket thread only.
      */
     private RecvmmsgVector batchReceiver;
-    /** This socket's descriptor once {@link #register} or {@link #descriptor} has read it, else -1. Socket thread. */
     private int descriptor = -1;
 
     /**
@@ -135,32 +133,19 @@ public final class RelayPort {
      * {@code attachment}, for {@link #drain}; from then on {@link #drain} takes datagrams with the
      * {@code recvmmsg} of {@code batch}'s {@link SendmmsgVector#payloads receive vector} and their
      * copies leave through {@code batch}'s {@code sendmmsg}, unless it is null (then one JDK
-     * receive per datagram and one send per copy). A loop that waits in an {@link EpollSet} takes
-     * the key's interest back and adds the socket's {@link #descriptor} to its set. Only the
-     * selector's own thread calls this, and uses the vectors.
+     * receive per datagram and one send per copy). Only the selector's own thread calls this, and
+     * uses the vectors.
      */
     public SelectionKey register(Selector selector, Object attachment, SendmmsgVector batch) throws IOException {
         if (batch != null) {
             // Read before registering, so a failure leaves nothing registered. Once registered, the
             // key holds the socket open in the kernel until the loop deregisters it: the number stays ours.
+            descriptor = NativeSockets.descriptor(socket);
             batchReceiver = batch.payloads();
-            copies = batch.copiesFor(descriptor(), writer);
+            copies = batch.copiesFor(descriptor, writer);
         }
         socket.configureBlocking(false);
         return socket.register(selector, SelectionKey.OP_READ, attachment);
-    }
-
-    /**
-     * The socket's descriptor, for its poll loop's {@link EpollSet}. The number is this socket's
-     * only while it is open, or registered with the loop's selector (which keeps it open in the
-     * kernel until the loop deregisters it). The selector's thread only, where {@link
-     * EpollSet#available}.
-     */
-    public int descriptor() {
-        if (descriptor < 0) {
-            descriptor = NativeSockets.descriptor(socket);
-        }
-        return descriptor;
     }
 
     /** Whether datagrams are taken and sent in batches ({@code recvmmsg}, {@code sendmmsg}). Socket thread, or tests once it has registered. */
@@ -169,13 +154,13 @@ public final class RelayPort {
     }
 
     /**
-     * One turn of the poll-loop engine on a registered socket its loop found readable: receives
+     * One turn of the poll-loop engine on a registered socket its selector found readable: receives
      * and handles datagrams until none is waiting or about {@code batch} were handled, so one
-     * flooded socket cannot starve the others of its loop (a socket still holding datagrams is
-     * simply ready again at the next wait). With the vectors of {@link #register}, datagrams come
+     * flooded socket cannot starve the others of its selector (a socket still holding datagrams is
+     * simply ready again at the next select). With the vectors of {@link #register}, datagrams come
      * {@link RecvmmsgVector#CAPACITY} per call and the copies of each call's datagrams leave
      * together; otherwise one at a time through {@code buffer}, one of {@link #receiveBuffer}'s.
-     * Only the loop's thread calls this. A closed socket ends the turn: its key is cancelled already.
+     * Only the selector's thread calls this. A closed socket ends the turn: its key is cancelled already.
      */
     public void drain(ByteBuffer buffer, int batch) {
         if (batchReceiver != null) {
@@ -215,7 +200,7 @@ public final class RelayPort {
                 copies.flush();
             }
             if (received < RecvmmsgVector.CAPACITY) {
-                return; // drained: the loop's wait says when more arrive
+                return; // drained: the selector says when more arrive
             }
             handled += received;
         }

@@ -224,19 +224,14 @@ public final class ChannelPool {
     /**
      * The pool thread with the poll-loop engine: the loop gets a platform thread, in a scope of
      * its own nested in the pool's (a scope has one thread factory, and the pool's makes virtual
-     * threads), which the pool thread closes once it has retired everything and stopped the loop.
+     * threads), which the pool thread closes, interrupting the loop, once it has retired everything.
      */
     private void runWithPollLoop() {
         var thread = Thread.ofPlatform().name("pool" + index + "-poll").factory();
         try (var scope = openScope("pool-" + index + "-poll", thread)) {
             scope.fork(pollLoop::run);
             channelStarter = pollLoop::register;
-            try {
-                applyUntilInterrupted();
-            } finally {
-                // Closing the scope interrupts the loop's thread, which does not end a wait in an epoll set.
-                pollLoop.stop();
-            }
+            applyUntilInterrupted();
             scope.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -528,16 +523,16 @@ public final class ChannelPool {
      * deregistered), after one wait for them all. Pool thread.
      */
     private void closeOwnSockets(List<ChannelMembers> retiring) {
-        List<Channel> closed = new ArrayList<>();
+        boolean closed = false;
         for (ChannelMembers members : retiring) {
             if (members.channel.ownPort() != null) {
                 ChannelDirectory.closeQuietly(members.channel);
-                closed.add(members.channel);
+                closed = true;
             }
         }
-        if (!closed.isEmpty() && pollLoop != null) {
+        if (closed && pollLoop != null) {
             try {
-                pollLoop.awaitClosed(closed);
+                pollLoop.awaitClosed();
             } catch (InterruptedException e) {
                 // Shutdown: keep the interrupt so the pool stops next; the loop's end closes the sockets.
                 Thread.currentThread().interrupt();

@@ -1,6 +1,5 @@
 package io.chanmux.server.pool;
 
-import io.chanmux.server.channel.EpollSet;
 import io.chanmux.server.channel.RecvmmsgVector;
 import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.channel.SendmmsgVector;
@@ -13,7 +12,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,37 +20,34 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread waiting
- * for the own sockets of every channel of the pool, and in single-port mode for the pool's socket
- * of the shared port, in the manner of a C relay's epoll loop. Each socket is registered once,
- * non-blocking, for reading, in an {@link EpollSet} of the loop's own where there is one (Linux
- * x86-64), else in a {@link Selector}; both are level-triggered, so a wake-up costs neither a
- * re-arm ({@code epoll_ctl}) nor a hand-off from a poller to a carrier thread, as a parked
- * virtual thread's does; the epoll set spares each wait the selector's lock, queues and map too.
- * Each wait drains every ready socket through {@link RelayPort#drain}, the same datagram path the
- * virtual-thread engine takes, at most {@link #BATCH_PER_SOCKET} datagrams per socket per turn, so
- * one flooded socket cannot starve the others (a socket left with datagrams is ready again at the
- * next wait). A loop that has hardly waited in the last 10 ms polls for up to the next 10 ms
- * instead of sleeping ({@link BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its
- * senders the wake-ups that a nearly saturated loop would otherwise pay for every short sleep.
- * Where it can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting
- * datagrams come in with one {@code recvmmsg} per 32 and their copies leave with one {@code
- * sendmmsg} per 64, instead of one system call per datagram and one per copy (replies still leave
- * one by one).
+ * The poll-loop engine of one pool ({@code --udp-engine poll-loop}): one platform thread owning a
+ * {@link Selector} over the own sockets of every channel of the pool, and in single-port mode over
+ * the pool's socket of the shared port, in the manner of a C relay's epoll loop. Each socket is
+ * registered once, non-blocking, for reading; the selector is level-triggered, so a wake-up costs
+ * neither a re-arm ({@code epoll_ctl}) nor a hand-off from a poller to a carrier thread, as a
+ * parked virtual thread's does. Each select drains every ready socket through {@link
+ * RelayPort#drain}, the same datagram path the virtual-thread engine takes, at most {@link
+ * #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot starve the others
+ * (a socket left with datagrams is ready again at the next select). A loop that has hardly waited
+ * in the last 10 ms polls for up to the next 10 ms instead of sleeping in select ({@link
+ * BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the wake-ups that a
+ * nearly saturated loop would otherwise pay for every short sleep. Where it can ({@link
+ * RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come in with one
+ * {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64, instead of one
+ * system call per datagram and one per copy (replies still leave one by one).
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every socket it
  * serves (the shared port's socket serves the sources the kernel hashes to it, of any pool's
  * channels, and writes its own row, the pool's index, of what they share), and the only thread
  * that registers, selects on or deregisters the keys of its selector. The pool thread reaches it
- * only through a bounded queue of {@link Command}s and a wake-up of the loop's wait: it {@link
+ * only through a bounded queue of {@link Command}s and {@link Selector#wakeup}: it {@link
  * #register}s a new channel's socket, and after closing a channel's socket (which cancels its key)
  * it {@link #awaitClosed awaits} the deregistration, since the kernel closes a registered socket,
- * and frees its port, only then (with an epoll set too: the selector then holds each socket open,
- * with no interest). The loop ends when the pool {@link #stop}s it, which wakes it: an interrupt
- * alone does not end a wait in the epoll set. As it ends it closes its epoll set and selector.
+ * and frees its port, only then. The loop ends when its thread is interrupted (the pool closes
+ * the loop's scope as it stops), closing its selector.
  *
  * <p>Failures: anything thrown while a channel's own socket is drained ends that channel only, as
- * it would end the channel's own thread: its key is cancelled, and once the next flush has
+ * it would end the channel's own thread: its key is cancelled, and once the next select has
  * deregistered it (only then is the socket closed in the kernel, and its port free) the channel is
  * reported {@code ended}. Anything else that fails a turn, a throw while the shared port's socket
  * is drained included, is logged ({@code poll_loop_turn_failed}) and counted, the loop pauses for
@@ -74,8 +69,6 @@ final class PollLoop {
      * that {@link #run}'s own loop stays cold (compiled on the stack sixteen times later, and small).
      */
     private static final int TURNS_PER_CALL = 16;
-    /** Ready sockets one wait in the epoll set hands back at most; the rest are ready again at the next. */
-    private static final int EPOLL_EVENTS = 512;
 
     private final int pool;
     /**
@@ -83,26 +76,7 @@ final class PollLoop {
      * and registered when the loop starts; null when the pool has none.
      */
     private final RelayPort sharedPort;
-    /**
-     * Every socket the loop serves is registered here, and closing it (which cancels its key)
-     * leaves it open in the kernel until a select of the loop deregisters it. Without an {@link
-     * #epoll} set the loop waits here too; with one, the keys have no interest and the selector
-     * is only selected to deregister them.
-     */
     private final Selector selector;
-    /**
-     * Where the loop waits for ready sockets when it can ({@link EpollSet#openIfAvailable}: Linux
-     * x86-64); null where it waits in {@link #selector}. Each socket is in the set under its own
-     * descriptor, the index of its key in {@link #keysByDescriptor}.
-     */
-    private final EpollSet epoll;
-    /**
-     * With {@link #epoll}: the key of each socket in the set, by descriptor. A socket the pool closes
-     * leaves the set when the kernel closes it, at the flush that deregisters its key, and its
-     * entry is dropped then ({@link #forgetClosed}), or earlier, when it is found ready with its
-     * key cancelled or its channel fails ({@link #leaveEpollSet}). Loop thread only.
-     */
-    private SelectionKey[] keysByDescriptor = new SelectionKey[64];
     private final BlockingQueue<Command> commands;
     private final int maxDatagramBytes;
     /**
@@ -120,31 +94,26 @@ final class PollLoop {
     private final ByteBuffer buffer;
     /** What the pool does when a channel's socket thread stops serving it unexpectedly (closes it, tells the directory). */
     private final Consumer<Channel> ended;
-    /** Set by {@link #stop}: the loop ends after its current turn. */
-    private volatile boolean stopping;
-    /**
-     * Set once the loop has stopped and closed its selector and epoll set: commands queued later
-     * are cleared by their sender.
-     */
+    /** Set once the loop has stopped and closed its selector: commands queued later are cleared by their sender. */
     private volatile boolean stopped;
     /**
      * Channels that failed in this turn, their keys cancelled but not yet deregistered: their
-     * sockets stay open in the kernel, and their ports taken, until the next flush. Loop thread only.
+     * sockets stay open in the kernel, and their ports taken, until the next select. Loop thread only.
      */
     private final List<Channel> failed = new ArrayList<>();
     /** Written by the loop thread only (volatile for metrics and tests). */
     private volatile long turnFailures;
-    /** Whether the next wait sleeps or polls, from how long the loop waited in the last window. */
+    /** Whether the next select sleeps or polls, from how long the loop waited in the last window. */
     private final BusyPolling busyPolling;
     /** When the current turn started (the previous one ended). Loop thread only. */
     private long turnStartNs;
-    /** Whether the current wait has found a ready socket. Loop thread only. */
+    /** Whether the current select has found a ready socket. Loop thread only. */
     private boolean anyReady;
-    /** When the current wait found its first ready socket, once {@link #anyReady}. Loop thread only. */
+    /** When the current select found its first ready socket, once {@link #anyReady}. Loop thread only. */
     private long firstReadyNs;
     /** Polls that found no socket ready. Written by the loop thread only (volatile for metrics and tests). */
     private volatile long emptyPolls;
-    /** What a select of the selector does with each ready key; one instance, not one per turn. */
+    /** What a select does with each ready key; one instance, not one per turn. */
     private final Consumer<SelectionKey> onReady = this::onReady;
 
     /** What the pool thread asks of the loop; applied in order at the top of the loop's next turn. */
@@ -153,21 +122,17 @@ final class PollLoop {
         record Register(Channel channel) implements Command {
         }
 
-        /**
-         * Deregister every key cancelled so far, whose closed sockets the kernel then closes, forget
-         * {@code closed} (channels whose sockets the pool has closed), and count down.
-         */
-        record Flush(List<Channel> closed, CountDownLatch done) implements Command {
+        /** Deregister every key cancelled so far, whose closed sockets the kernel then closes, and count down. */
+        record Flush(CountDownLatch done) implements Command {
         }
     }
 
-    private PollLoop(int pool, RelayPort sharedPort, Selector selector, EpollSet epoll, int maxDatagramBytes,
-                     int queueCapacity, int maxWaitPercent, Consumer<Channel> ended) {
+    private PollLoop(int pool, RelayPort sharedPort, Selector selector, int maxDatagramBytes, int queueCapacity,
+                     int maxWaitPercent, Consumer<Channel> ended) {
         this.pool = pool;
         this.sharedPort = sharedPort;
         this.busyPolling = new BusyPolling(maxWaitPercent);
         this.selector = selector;
-        this.epoll = epoll;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.maxDatagramBytes = maxDatagramBytes;
         this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
@@ -175,7 +140,7 @@ final class PollLoop {
     }
 
     /**
-     * A loop with a new selector, and an epoll set where there can be one, not yet running.
+     * A loop with a new selector, not yet running.
      *
      * @param sharedPort     the pool's socket of the shared port, for the loop to serve too, or null
      * @param queueCapacity  how many commands may wait for the loop
@@ -186,15 +151,6 @@ final class PollLoop {
      */
     static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
                          Consumer<Channel> ended) throws IOException {
-        return open(pool, sharedPort, maxDatagramBytes, queueCapacity, maxWaitPercent, ended, true);
-    }
-
-    /**
-     * {@link #open(int, RelayPort, int, int, int, Consumer)}, with an epoll set only if {@code
-     * epollSet} (and there can be one): tests of the selector's wait on a platform that has a set.
-     */
-    static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
-                         Consumer<Channel> ended, boolean epollSet) throws IOException {
         Selector selector;
         try {
             selector = Selector.open();
@@ -202,38 +158,20 @@ final class PollLoop {
             throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
                     + e.getMessage(), e);
         }
-        EpollSet epoll = null;
-        try {
-            epoll = epollSet ? EpollSet.openIfAvailable(EPOLL_EVENTS) : null;
-        } catch (RuntimeException e) {
-            log.warn("pool {}'s poll loop cannot open an epoll set; it waits in the JDK's selector (which boxes "
-                    + "descriptors: start the JVM with -XX:AutoBoxCacheMax=65535)", pool, e);
-        }
-        return new PollLoop(pool, sharedPort, selector, epoll, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
+        return new PollLoop(pool, sharedPort, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
     }
 
-    /** Closes the selector (and epoll set) of a loop that never ran (a server that failed to start). Any thread. */
+    /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
     void closeUnstarted() {
-        closeWaiting();
-    }
-
-    /** Closes the epoll set, if any, and the selector, which deregisters every key. */
-    private void closeWaiting() {
         try {
-            if (epoll != null) {
-                epoll.close();
-            }
-        } finally {
-            try {
-                selector.close();
-            } catch (IOException e) {
-                log.debug("closing pool {}'s selector failed", pool, e);
-            }
+            selector.close();
+        } catch (IOException e) {
+            log.debug("closing pool {}'s selector failed", pool, e);
         }
     }
 
     /**
-     * The loop thread: applies commands and drains ready sockets until stopped. A failure in
+     * The loop thread: applies commands and drains ready sockets until interrupted. A failure in
      * one turn is logged and the loop goes on: ending it would stop every channel of the pool
      * relaying, and nothing else would notice.
      */
@@ -243,22 +181,25 @@ final class PollLoop {
             registerSharedPort();
             turnStartNs = System.nanoTime();
             busyPolling.start(turnStartNs);
-            while (running()) {
+            while (!Thread.currentThread().isInterrupted()) {
                 try {
                     turns();
                 } catch (Throwable e) {
                     turnFailures++;
                     log.atError().addKeyValue("event", "poll_loop_turn_failed").addKeyValue("pool", pool)
                             .setCause(e).log("pool {}'s poll loop failed a turn; it goes on", pool);
-                    // A fault that repeats every turn (a broken selector or set) must not spin a core
-                    // and flood the log.
+                    // A fault that repeats every turn (a broken selector) must not spin a core and flood the log.
                     LockSupport.parkNanos(FAILED_TURN_PAUSE_NS);
                 }
             }
         } finally {
             try {
                 // Deregisters every key, so the kernel closes each socket the pool has closed.
-                closeWaiting();
+                selector.close();
+            } catch (IOException e) {
+                log.debug("closing pool {}'s selector failed", pool, e);
+            }
+            try {
                 if (recvmmsg != null) {
                     sendmmsg.close();
                     recvmmsg.close();
@@ -271,50 +212,21 @@ final class PollLoop {
         }
     }
 
-    /** Whether the loop goes on: neither {@link #stop}ped nor its thread interrupted. Loop thread. */
-    private boolean running() {
-        return !stopping && !Thread.currentThread().isInterrupted();
-    }
-
     /**
-     * Ends the loop after its current turn, waking it if it waits. Any thread: the pool calls it as
-     * it stops, as interrupting the loop's thread does not end a wait in the epoll set.
-     */
-    void stop() {
-        stopping = true;
-        wakeUp();
-    }
-
-    /** Ends the loop's current or next wait. Any thread. */
-    private void wakeUp() {
-        if (epoll != null) {
-            epoll.wakeUp();
-        } else {
-            selector.wakeup();
-        }
-    }
-
-    /**
-     * Up to {@link #TURNS_PER_CALL} turns, each: commands, one wait (or poll) serving every ready
-     * socket, failed channels reported; fewer once the loop is stopped. Called again and
+     * Up to {@link #TURNS_PER_CALL} turns, each: commands, one select (or poll) serving every ready
+     * socket, failed channels reported; fewer once the thread is interrupted. Called again and
      * again by {@link #run}'s loop, so that the JIT compiles it as a method, by its invocation and
      * loop counts, seconds sooner than it would compile {@code run}'s loop on the stack (after tens
      * of thousands of turns, in slower code meanwhile, and then with a large compile on a core the
      * loop may share).
      */
     private void turns() throws IOException {
-        for (int turn = 0; turn < TURNS_PER_CALL && running(); turn++) {
+        for (int turn = 0; turn < TURNS_PER_CALL && !Thread.currentThread().isInterrupted(); turn++) {
             applyCommands();
             anyReady = false;
-            boolean polling = busyPolling.polling();
-            if (epoll != null) {
-                awaitEpollSet(polling);
-            } else if (polling) {
-                selector.selectNow(onReady);
-            } else {
+            if (!busyPolling.polling()) {
                 selector.select(onReady);
-            }
-            if (polling && !anyReady) {
+            } else if (selector.selectNow(onReady) == 0) {
                 emptyPolls++;
             }
             long turnEndNs = System.nanoTime();
@@ -322,78 +234,6 @@ final class PollLoop {
             turnStartNs = turnEndNs;
             reportFailed();
         }
-    }
-
-    /** One wait in the epoll set (none when {@code polling}), serving every ready socket. */
-    private void awaitEpollSet(boolean polling) {
-        int ready = epoll.await(polling ? 0 : -1);
-        for (int i = 0; i < ready; i++) {
-            int descriptor = epoll.token(i);
-            if (descriptor != EpollSet.WAKE_TOKEN) {
-                serveDescriptor(descriptor);
-            }
-        }
-    }
-
-    /**
-     * A socket of the epoll set is ready. One whose key is cancelled, as the pool closed it, leaves
-     * the set at once, so that it is not reported again until the flush that deregisters it: it
-     * is still registered (only this thread deregisters, at a flush, and none has run since the
-     * wait), so its descriptor is still its own.
-     */
-    private void serveDescriptor(int descriptor) {
-        SelectionKey key = keysByDescriptor[descriptor];
-        if (key == null) {
-            return; // left the set earlier in this wait's events, as its channel failed
-        }
-        if (key.isValid()) {
-            onReady(key);
-        } else {
-            leaveEpollSet(descriptor);
-        }
-    }
-
-    /**
-     * With an epoll set: takes a newly registered key out of its selector's interest (the selector
-     * only holds the socket open now) and adds its socket to the set, in the place of any socket
-     * that had its number before (closed since, and so gone from the set). Without: nothing.
-     *
-     * @throws IllegalStateException when the socket cannot be added; the key stays registered
-     */
-    private void joinEpollSet(SelectionKey key, RelayPort port) {
-        if (epoll == null) {
-            return;
-        }
-        key.interestOps(0);
-        int descriptor = port.descriptor();
-        if (descriptor >= keysByDescriptor.length) {
-            keysByDescriptor = Arrays.copyOf(keysByDescriptor, Math.max(descriptor + 1, keysByDescriptor.length * 2));
-        }
-        epoll.add(descriptor, descriptor);
-        keysByDescriptor[descriptor] = key;
-    }
-
-    /**
-     * Drops a channel the pool closed from the epoll set's table, before the flush that closes
-     * its socket in the kernel (which takes it out of the set), so that the table holds no channel
-     * that is gone. Its number may be another socket's by now (it failed, and an earlier flush
-     * deregistered it; or it never joined the set): only an entry that is this channel's is dropped.
-     */
-    private void forgetClosed(Channel channel) {
-        if (epoll == null) {
-            return;
-        }
-        int descriptor = channel.ownPort().descriptor();
-        if (descriptor < keysByDescriptor.length && keysByDescriptor[descriptor] != null
-                && keysByDescriptor[descriptor].attachment() == channel) {
-            keysByDescriptor[descriptor] = null;
-        }
-    }
-
-    /** Takes an open socket, still registered, out of the epoll set: it is served no more. */
-    private void leaveEpollSet(int descriptor) {
-        epoll.remove(descriptor);
-        keysByDescriptor[descriptor] = null;
     }
 
     /**
@@ -417,7 +257,7 @@ final class PollLoop {
     }
 
     /**
-     * Has the loop serve the pool's socket of the shared port, if it has one. A socket already
+     * Has the selector serve the pool's socket of the shared port, if it has one. A socket already
      * closed is a pool that stopped before its loop started. A socket that cannot be registered is
      * logged ({@code shared_port_failed}) and closed, so that the kernel sends its sources to the
      * port's other sockets, if it has any, instead of to a socket nobody reads. Loop thread.
@@ -426,30 +266,15 @@ final class PollLoop {
         if (sharedPort == null) {
             return;
         }
-        SelectionKey key = null;
         try {
-            key = sharedPort.register(selector, sharedPort, sendmmsg);
-            joinEpollSet(key, sharedPort);
+            sharedPort.register(selector, sharedPort, sendmmsg);
         } catch (ClosedChannelException e) {
             // the pool is stopping
         } catch (IOException | RuntimeException e) {
             log.atError().addKeyValue("event", "shared_port_failed").addKeyValue("pool", pool).setCause(e)
                     .log("pool {}'s poll loop cannot serve its socket of the shared port; closing it", pool);
             ChannelDirectory.closeQuietly(sharedPort, "pool " + pool + "'s shared socket");
-            if (key != null) {
-                key.cancel();
-                try {
-                    flushCancelled(); // only now is the socket closed in the kernel
-                } catch (IOException flush) {
-                    log.debug("pool {} could not deregister its shared socket", pool, flush);
-                }
-            }
         }
-    }
-
-    /** Whether the loop waits in an epoll set of its own (else in its selector). Any thread. */
-    boolean waitsInEpollSet() {
-        return epoll != null;
     }
 
     /** Whether the loop polls without sleeping for now. Any thread. */
@@ -484,13 +309,12 @@ final class PollLoop {
     }
 
     /**
-     * Returns once the loop has deregistered every key cancelled before this call: the sockets of
-     * {@code closed}, which the caller has just closed, are then closed in the kernel, and their
-     * ports can be bound again. Pool thread.
+     * Returns once the loop has deregistered every key cancelled before this call: a socket the
+     * caller has just closed is then closed in the kernel, and its port can be bound again. Pool thread.
      */
-    void awaitClosed(List<Channel> closed) throws InterruptedException {
+    void awaitClosed() throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
-        if (queue(new Command.Flush(List.copyOf(closed), done))) {
+        if (queue(new Command.Flush(done))) {
             done.await();
         }
     }
@@ -502,7 +326,7 @@ final class PollLoop {
         }
         // Waits for room rather than failing: the loop empties the queue every turn.
         commands.put(command);
-        wakeUp();
+        selector.wakeup();
         if (stopped) {
             clearStopped(); // the loop may have stopped after its last look at the queue
         }
@@ -516,7 +340,6 @@ final class PollLoop {
                 case Command.Flush f -> {
                     // Serves nothing while the pool thread waits: what is ready stays ready for the turn.
                     try {
-                        f.closed().forEach(this::forgetClosed);
                         flushCancelled();
                     } finally {
                         f.done().countDown(); // a flush that failed must not hold the pool thread for ever
@@ -527,34 +350,20 @@ final class PollLoop {
     }
 
     private void onRegister(Channel channel) {
-        SelectionKey key;
         try {
-            key = channel.ownPort().register(selector, channel, sendmmsg);
+            channel.ownPort().register(selector, channel, sendmmsg);
         } catch (ClosedChannelException e) {
             // Deleted before the loop got to it: its pool has already retired it.
-            return;
         } catch (IOException | IllegalStateException e) {
             // Never registered (RelayPort.register reads the descriptor, which may fail with an
             // IllegalStateException, before it registers), so no key holds its socket open: it can
             // be reported at once.
             log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
             report(channel);
-            return;
-        }
-        try {
-            joinEpollSet(key, channel.ownPort());
-        } catch (RuntimeException e) {
-            if (!key.isValid()) {
-                return; // deleted by its pool meanwhile: the pool's flush deregisters it
-            }
-            // Registered: the key holds the socket open until deregistered, at the end of this turn.
-            log.error("pool {} cannot serve channel {}'s socket; closing the channel", pool, channel.id(), e);
-            key.cancel();
-            failed.add(channel);
         }
     }
 
-    /** One ready socket: at most a batch of its datagrams. Loop thread, inside a wait. */
+    /** One ready socket: at most a batch of its datagrams. Loop thread, inside a select. */
     private void onReady(SelectionKey key) {
         if (!anyReady) {
             anyReady = true;
@@ -576,20 +385,13 @@ final class PollLoop {
             // As a channel's own thread would end: this channel stops, the pool's other channels go on.
             log.atError().addKeyValue("event", "channel_failed").addKeyValue("channel", channel.id())
                     .setCause(e).log("channel {} failed; closing it", channel.id());
-            try {
-                if (epoll != null) {
-                    // Now, while its descriptor is surely its own: its socket stays open once deregistered.
-                    leaveEpollSet(channel.ownPort().descriptor());
-                }
-            } finally {
-                key.cancel();
-                failed.add(channel);
-            }
+            key.cancel();
+            failed.add(channel);
         }
     }
 
     /**
-     * Reports the channels that failed in this turn ended, once a flush has deregistered their
+     * Reports the channels that failed in this turn ended, once a select has deregistered their
      * cancelled keys: the pool then closes their sockets, which the kernel closes at once, so the
      * directory frees ports that are truly free. Loop thread.
      */
@@ -602,11 +404,7 @@ final class PollLoop {
         failed.clear();
     }
 
-    /**
-     * Deregisters every cancelled key, which closes in the kernel the sockets the pool has closed
-     * (and so takes them out of the epoll set); whatever is ready stays ready (level-triggered),
-     * for the next turn.
-     */
+    /** Deregisters every cancelled key; whatever is ready stays ready (level-triggered), for the next turn. */
     private void flushCancelled() throws IOException {
         selector.selectNow();
         selector.selectedKeys().clear();

@@ -1,28 +1,23 @@
 package io.chanmux.server.pool;
 
-import io.chanmux.server.channel.EpollSet;
 import io.chanmux.server.channel.RelayCounter;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
-import java.util.List;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * How a poll loop lets go of a socket the pool closed, and how it stops, waiting in an epoll set
- * (where the platform has one) or in its selector: the pool closes a channel's socket on another
- * thread while datagrams still reach it, the loop goes on with the others, and once it has flushed
- * the port is free; a socket that takes a failed channel's number is served; a loop asleep in its
- * wait ends when the pool stops it.
+ * How a poll loop lets go of a socket the pool closed, and how it stops: the pool closes a
+ * channel's socket on another thread while datagrams still reach it, the loop goes on with the
+ * others, and once it has flushed the port is free; a loop asleep in its selector ends when its
+ * thread is interrupted.
  */
 @Timeout(30)
 class PollLoopClosingTest {
@@ -35,17 +30,10 @@ class PollLoopClosingTest {
         }
     }
 
-    @Test
-    void shouldWaitInAnEpollSetOfItsOwnWhereThePlatformHasOne() throws Exception {
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldFreeThePortOfAChannelClosedWhileDatagramsReachIt(int maxWaitPercent) throws Exception {
         fixture = new PollLoopFixture();
-        PollLoop loop = fixture.startLoop(0, channel -> { });
-        assertEquals(EpollSet.available(), loop.waitsInEpollSet());
-    }
-
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldFreeThePortOfAChannelClosedWhileDatagramsReachIt(int maxWaitPercent, boolean epollSet) throws Exception {
-        fixture = new PollLoopFixture(epollSet);
         PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
         Channel closing = fixture.channel("closing", peerId -> null);
         Channel open = fixture.channel("open", peerId -> null);
@@ -64,7 +52,7 @@ class PollLoopClosingTest {
             long expected = i;
             await().until(() -> open.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == expected);
         }
-        loop.awaitClosed(List.of(closing));
+        loop.awaitClosed();
 
         try (DatagramChannel rebound = DatagramChannel.open()) {
             rebound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), closing.port()));
@@ -72,42 +60,18 @@ class PollLoopClosingTest {
         assertEquals(0, loop.turnFailures());
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldServeASocketThatTookAFailedChannelsDescriptor(int maxWaitPercent, boolean epollSet) throws Exception {
-        fixture = new PollLoopFixture(epollSet);
-        PollLoop loop = fixture.startLoop(maxWaitPercent, ChannelDirectory::closeQuietly);
-        Channel failing = fixture.channel("failing", peerId -> {
-            throw new AssertionError("injected failure");
-        });
-        loop.register(failing);
-        fixture.send(failing);
-        // Reported ended once deregistered; the callback closes its socket, so its number is free.
-        await().until(() -> !fixture.socketOf(failing).isOpen());
-
-        Channel next = fixture.channel("next", peerId -> null);
-        assumeTrue(next.ownPort().descriptor() == failing.ownPort().descriptor(), "the kernel gave another number");
-        loop.register(next);
-        // The pool's delete of the failed channel comes after: it must not take the new socket's place.
-        loop.awaitClosed(List.of(failing));
-        for (int i = 1; i <= 3; i++) {
-            fixture.send(next);
-            long expected = i;
-            await().until(() -> next.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == expected);
-        }
-    }
-
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldEndWhenStoppedWhileItWaits(int maxWaitPercent, boolean epollSet) throws Exception {
-        fixture = new PollLoopFixture(epollSet);
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldEndWhenInterruptedWhileItWaits(int maxWaitPercent) throws Exception {
+        fixture = new PollLoopFixture();
         PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
         Channel channel = fixture.channel("quiet", peerId -> null);
         loop.register(channel);
         fixture.send(channel);
         await().until(() -> channel.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
 
-        loop.stop();
+        // As closing the pool's scope does.
+        fixture.interruptLoop();
         await().until(() -> !fixture.loopAlive());
     }
 }

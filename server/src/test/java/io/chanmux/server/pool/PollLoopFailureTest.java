@@ -7,7 +7,7 @@ import io.chanmux.server.channel.RelayPort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.List;
@@ -30,20 +30,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PollLoopFailureTest {
     /** Each ended channel, and whether its socket was still registered with the selector then. */
     private final Map<String, Boolean> endedRegistered = new ConcurrentHashMap<>();
-    private PollLoopFixture fixture;
+    private final PollLoopFixture fixture = new PollLoopFixture();
 
     @AfterEach
     void tearDown() throws Exception {
-        if (fixture != null) {
-            fixture.close();
-        }
+        fixture.close();
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError(int maxWaitPercent,
-                                                                                 boolean epollSet) throws Exception {
-        PollLoop loop = startLoop(maxWaitPercent, epollSet);
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldKeepServingTheOtherChannelsWhenOneChannelsDatagramPathThrowsAnError(int maxWaitPercent)
+            throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent);
         Channel broken = fixture.channel("broken", peerId -> {
             throw new AssertionError("injected failure");
         });
@@ -65,10 +63,10 @@ class PollLoopFailureTest {
         assertEquals(List.of("broken"), List.copyOf(endedRegistered.keySet()));
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldGoOnWithTheNextTurnWhenATurnFails(int maxWaitPercent, boolean epollSet) throws Exception {
-        PollLoop loop = startLoop(maxWaitPercent, epollSet);
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldGoOnWithTheNextTurnWhenATurnFails(int maxWaitPercent) throws Exception {
+        PollLoop loop = startLoop(maxWaitPercent);
         Channel healthy = fixture.channel("healthy", peerId -> null);
         // No socket to register: the turn that applies it fails outside any channel's datagram path.
         loop.register(new Channel("socketless", null, 2, null, null, null, new RelayChannel("socketless", 0, 1), null));
@@ -80,11 +78,9 @@ class PollLoopFailureTest {
         assertTrue(fixture.loopAlive());
     }
 
-    @ParameterizedTest(name = "busy-poll share {0} %, epoll set {1}")
-    @CsvSource({"0, true", "100, true", "0, false", "100, false"})
-    void shouldKeepServingTheSharedPortWhenItsDatagramPathThrowsAnError(int maxWaitPercent, boolean epollSet)
-            throws Exception {
-        fixture = new PollLoopFixture(epollSet);
+    @ParameterizedTest(name = "busy-poll share {0} %")
+    @ValueSource(ints = {0, 100})
+    void shouldKeepServingTheSharedPortWhenItsDatagramPathThrowsAnError(int maxWaitPercent) throws Exception {
         AtomicBoolean failNext = new AtomicBoolean(true);
         RelayCounters unattributed = new RelayCounters(1);
         RelayPort shared = fixture.sharedPort(peerId -> {
@@ -107,12 +103,8 @@ class PollLoopFailureTest {
         assertTrue(endedRegistered.isEmpty(), "the shared port ended a channel: " + endedRegistered);
     }
 
-    /**
-     * A loop that sleeps (share 0) or polls after any window with work (share 100), waiting in an
-     * epoll set where there can be one if {@code epollSet}, else in its selector.
-     */
-    private PollLoop startLoop(int maxWaitPercent, boolean epollSet) throws IOException {
-        fixture = new PollLoopFixture(epollSet);
+    /** A loop that sleeps (share 0) or polls after any window with work (share 100). */
+    private PollLoop startLoop(int maxWaitPercent) throws IOException {
         return fixture.startLoop(maxWaitPercent, channel -> {
             endedRegistered.put(channel.id(), channel.ownPort() != null && fixture.socketOf(channel).isRegistered());
             ChannelDirectory.closeQuietly(channel);

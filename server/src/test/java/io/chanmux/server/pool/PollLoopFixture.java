@@ -34,19 +34,6 @@ final class PollLoopFixture implements AutoCloseable {
     private DatagramChannel sender;
     private DatagramChannel sharedSocket;
     private Thread loopThread;
-    private PollLoop loop;
-    /** Whether the loop may wait in an epoll set (where the platform has one), or must wait in its selector. */
-    private final boolean epollSet;
-
-    /** A fixture whose loop waits in an epoll set where the platform has one. */
-    PollLoopFixture() {
-        this(true);
-    }
-
-    /** A fixture whose loop waits in an epoll set where there can be one if {@code epollSet}, else in its selector. */
-    PollLoopFixture(boolean epollSet) {
-        this.epollSet = epollSet;
-    }
 
     /** Starts the loop, polling as {@code maxWaitPercent} says, calling {@code ended} for each channel it ends. */
     PollLoop startLoop(int maxWaitPercent, Consumer<Channel> ended) throws IOException {
@@ -58,13 +45,18 @@ final class PollLoopFixture implements AutoCloseable {
         if (loopThread != null) {
             throw new IllegalStateException("one loop per fixture");
         }
-        loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended, epollSet);
+        PollLoop loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended);
         loopThread = Thread.ofPlatform().name("test-poll").start(loop::run);
         return loop;
     }
 
     boolean loopAlive() {
         return loopThread.isAlive();
+    }
+
+    /** Interrupts the loop's thread, as closing its pool's scope does. */
+    void interruptLoop() {
+        loopThread.interrupt();
     }
 
     /** A channel with a loopback socket of its own, whose datagrams find their peers with {@code lookup}. */
@@ -130,7 +122,7 @@ final class PollLoopFixture implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (loopThread != null) {
-            loop.stop();
+            loopThread.interrupt();
             loopThread.join();
         }
         for (DatagramChannel socket : sockets) {
