@@ -7,7 +7,7 @@
 #                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
 #                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
 # Relay on cpu0, udpload on cpu1; one benchmark script of this folder at a time (bench-lib.sh's lock).
-# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [RT_PRIO=N]
+# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [REF_MMSG=1] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [RT_PRIO=N]
 #        bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
@@ -15,6 +15,9 @@
 #   instead of a port each from 40000 up, with the server's default 4 MiB receive buffer instead of
 #   the kernel's (one socket then holds every channel's queue, where the reference has a socket and
 #   a kernel-default buffer per channel). PORTS_<NAME>=own, the default, is a port per channel.
+#   REF_MMSG=1 also runs, in each round, ref_mmsg: the reference in its mmsg mode on one thread,
+#   recvmmsg of up to REF_MMSG_BATCH (default 32, as chanmux's poll loop) and the copies of each
+#   call's datagrams sent with one sendmmsg: what batching alone does to a C relay.
 #   JDK_FLOOR=1 also runs, in each round, jdk_floor: JdkFloorRelay.java (next to this script), the
 #   reference's simple mode in plain JDK NIO, with the JVM options every jar gets (-Xmn32m
 #   -XX:AutoBoxCacheMax=65535): what a JVM costs by itself.
@@ -41,7 +44,7 @@ shared_common=${shared_common% --udp-rcvbuf 0}
     || { echo "alternating.sh: bench-lib.sh's chanmux ports are not 40000-40999 with --udp-rcvbuf 0 last" >&2; exit 1; }
 for named in "$@"; do
   name=${named%%=*}
-  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != jdk_floor && $name != ffm_floor && $name != ffm_sel_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
+  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != ref_mmsg && $name != jdk_floor && $name != ffm_floor && $name != ffm_sel_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
   ports=PORTS_$name
   [[ ${!ports:-own} == own || ${!ports:-own} == shared ]] || { echo "alternating.sh: $ports must be own or shared" >&2; exit 1; }
   jar=$(realpath -e "${named#*=}") || exit 1
@@ -84,6 +87,9 @@ one() { # name, proto args, relay command...
 }
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"
+  if [ "${REF_MMSG:-0}" = 1 ]; then
+    one ref_mmsg "" ./refrelay --mode mmsg --threads 1 --batch "${REF_MMSG_BATCH:-32}" --channels "${CH:-100}"
+  fi
   if [ "${JDK_FLOOR:-0}" = 1 ]; then
     one jdk_floor "" "$JAVA" $relay_jvm_opts -cp "$work/floor" JdkFloorRelay "${CH:-100}"
   fi

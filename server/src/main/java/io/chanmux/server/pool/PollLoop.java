@@ -28,10 +28,11 @@ import java.util.function.Consumer;
  * parked virtual thread's does. Each select drains every ready socket through {@link
  * RelayPort#drain}, the same datagram path the virtual-thread engine takes, at most {@link
  * #BATCH_PER_SOCKET} datagrams per socket per turn, so one flooded socket cannot starve the others
- * (a socket left with datagrams is ready again at the next select). A loop that has hardly waited
- * in the last 10 ms polls for up to the next 10 ms instead of sleeping in select ({@link
- * BusyPolling}, {@code --poll-loop-busy-poll}), sparing itself and its senders the wake-ups that a
- * nearly saturated loop would otherwise pay for every short sleep. Where it can ({@link
+ * (a socket left with datagrams is ready again at the next select). With {@code
+ * --poll-loop-busy-poll} above 0 (off by default), a loop that has hardly waited in the last 10 ms
+ * polls for up to the next 10 ms instead of sleeping in select ({@link BusyPolling}), sparing
+ * itself and its senders the wake-ups that a nearly saturated loop would otherwise pay for every
+ * short sleep. Where it can ({@link
  * RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come in with one
  * {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64, instead of one
  * system call per datagram and one per copy (replies still leave one by one).

@@ -20,6 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SettingsTest {
     static final List<Setting<?>> EVERY_SETTING = Settings.ALL;
 
+    @Test
+    void shouldNotBusyPollByDefault() {
+        // On a virtual machine busy polling switched on below saturation and made the tail worse
+        // at no gain in capacity (docs/benchmarks.md, round 17): an operator opts in.
+        assertEquals(0, Settings.POLL_LOOP_BUSY_POLL.defaultValue());
+        assertEquals(0, ServerConfig.builder().build().get(Settings.POLL_LOOP_BUSY_POLL));
+    }
+
     @ParameterizedTest
     @FieldSource("EVERY_SETTING")
     void shouldParseItsOwnDefaultWhenGivenItAsText(Setting<?> setting) {
