@@ -1,12 +1,12 @@
 #!/bin/bash
-# How long each relay's loop thread stays on its core once woken, over udpload's whole window, at
+# How long each relay's loop thread stays on its core once woken, over 7 s of udpload's window, at
 # a fixed rate. Runs the C reference (ref-simple), the FFM floor (FfmFloorRelay.java) and one
 # chanmux jar (poll-loop engine) in turn, ROUNDS times, each with a bpftrace program that follows
 # the scheduler's switches: every run of the loop thread (woken to asleep or preempted) goes into
 # a histogram, so a loop that stays awake longer per wake-up, which holds back the datagrams that
 # arrive meanwhile, shows as a larger share of long runs. It also counts what preempted the loop,
 # and how much CPU the relay's other threads took on its core. Relay on cpu0, udpload and bpftrace
-# on cpu1; 4 s warm-up, 8 s window. bpftrace's own cost (a probe per context switch) is the same
+# on cpu1; 4 s warm-up, 8 s window, of which the probe records the 7 s from 5 s after it attached. bpftrace's own cost (a probe per context switch) is the same
 # for every relay, and makes each p99 a little higher than without it.
 # Usage: BENCH=<path to shared/bench> [RATE=160000] [CH=100 PPC=2] [ROUNDS=1] [SERVER_ARGS=...]
 #        bash loop-runs.sh <chanmux jar>
@@ -23,16 +23,19 @@ make -s refrelay udpload || exit 1
     "$here/FfmFloorRelay.java" "$here/RefWire.java" || exit 1
 
 cat > "$work/loop-runs.bt" <<'EOF'
-// $1: the relay's pid; $2: its loop thread's name. Records from 4 s to 12 s after it attaches.
+// $1: the relay's pid; $2: its loop thread's name. Records from 5 s to 12 s after it attaches,
+// inside udpload's window (udpload starts within a second of the attach, then warms up for 4 s).
 BEGIN { @start = nsecs; }
 tracepoint:sched:sched_switch
 {
   $t = nsecs - @start;
-  if ($t > 4000000000 && $t < 12000000000 && @in[args->prev_pid]) {
+  if ($t > 5000000000 && $t < 12000000000 && @in[args->prev_pid]) {
     $us = (nsecs - @in[args->prev_pid]) / 1000;
     if (pid == $1 && args->prev_comm == str($2)) {
       @loop_run_us = lhist($us, 0, 1000, 50);
-      if (args->prev_state == 0) { @loop_preempted_by[args->next_comm] = count(); }
+      // Still runnable as it leaves its core: preempted. The tracepoint reports a preemption
+      // inside the kernel as 0x100 ("R+") on recent kernels, one at the return to user space as 0.
+      if ((args->prev_state & 0xff) == 0) { @loop_preempted_by[args->next_comm] = count(); }
     } else if (pid == $1) {
       @other_threads_us[args->prev_comm] = sum($us);
     }
@@ -51,6 +54,9 @@ one() { # name, loop thread name, proto args, relay command...
   taskset -c 1 bpftrace "$work/loop-runs.bt" "$pid" "$loop" >"$work/bt.txt" 2>&1 &
   local tracer=$!
   for _ in $(seq 100); do grep -q '^Attaching' "$work/bt.txt" && break; sleep 0.1; done
+  if ! grep -q '^Attaching' "$work/bt.txt" || ! kill -0 "$tracer" 2>/dev/null; then
+    echo "$name: bpftrace did not attach: $(tail -1 "$work/bt.txt")"; bench_relay_stop; return
+  fi
   taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 --rate "${RATE:-160000}" \
       $fixed_rate_window --server-pid "$pid" >"$work/load.txt" 2>&1 \
       || echo "loop-runs.sh: $name: udpload ended with status $?" >&2

@@ -108,8 +108,8 @@ public final class Settings {
             Check.between(0, 50),
             "With --udp-engine poll-loop: a loop that waited for less than this share of the last 10 ms polls "
                     + "for up to the next 10 ms instead of sleeping (empty polls cost at most this share of its "
-                    + "core); 0 (the default) never polls: polling may pay on bare metal near saturation, not on a "
-                    + "virtual machine; at most 50");
+                    + "core); 0 (the default) never polls: on a virtual machine it switched on below saturation too "
+                    + "and made the tail there worse; at most 50");
 
     /** Control connections at once; more are answered {@code limit} and closed. */
     public static final Setting<Integer> MAX_SESSIONS = integer("max-sessions", "N", "10000", Check.atLeast(1),
