@@ -32,10 +32,10 @@ import java.util.function.Consumer;
  * --poll-loop-busy-poll} above 0 (off by default), a loop that has hardly waited in the last 10 ms
  * polls for up to the next 10 ms instead of sleeping in select ({@link BusyPolling}), sparing
  * itself and its senders the wake-ups that a nearly saturated loop would otherwise pay for every
- * short sleep. Where it can ({@link
- * RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's waiting datagrams come in with one
- * {@code recvmmsg} per 32 and their copies leave with one {@code sendmmsg} per 64, instead of one
- * system call per datagram and one per copy (replies still leave one by one).
+ * short sleep. Where it can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's
+ * waiting datagrams come in with one {@code recvmmsg} per 32 and their copies leave with one {@code
+ * sendmmsg} per 64, instead of one system call per datagram and one per copy (replies still leave
+ * one by one).
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every socket it
  * serves (the shared port's socket serves the sources the kernel hashes to it, of any pool's
