@@ -6,8 +6,9 @@
 # a histogram, so a loop that stays awake longer per wake-up, which holds back the datagrams that
 # arrive meanwhile, shows as a larger share of long runs. It also counts what preempted the loop,
 # and how much CPU the relay's other threads took on its core. Relay on cpu0, udpload and bpftrace
-# on cpu1; 4 s warm-up, 8 s window, of which the probe records the 7 s from 5 s after it attached. bpftrace's own cost (a probe per context switch) is the same
-# for every relay, and makes each p99 a little higher than without it.
+# on cpu1; 4 s warm-up, 8 s window, of which the probe records the 7 s from 5 s after it attached.
+# bpftrace's own cost (a probe per context switch) is the same for every relay, and makes each p99
+# a little higher than without it.
 # Usage: BENCH=<path to shared/bench> [RATE=160000] [CH=100 PPC=2] [ROUNDS=1] [SERVER_ARGS=...]
 #        bash loop-runs.sh <chanmux jar>
 # RATE counts datagrams sent, as alternating.sh's. Needs root and bpftrace (Debian: apt-get install

@@ -22,26 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @Timeout(30)
 class PollLoopClosingTest {
-    private PollLoopFixture fixture;
+    private final PollLoopFixture fixture = new PollLoopFixture();
 
     @AfterEach
     void tearDown() throws Exception {
-        if (fixture != null) {
-            fixture.close();
-        }
+        fixture.close();
     }
 
     @ParameterizedTest(name = "busy-poll share {0} %")
     @ValueSource(ints = {0, 100})
     void shouldFreeThePortOfAChannelClosedWhileDatagramsReachIt(int maxWaitPercent) throws Exception {
-        fixture = new PollLoopFixture();
         PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
-        Channel closing = fixture.channel("closing", peerId -> null);
+        Channel closing = servedChannel(loop, "closing");
         Channel open = fixture.channel("open", peerId -> null);
-        loop.register(closing);
         loop.register(open);
-        fixture.send(closing);
-        await().until(() -> closing.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
 
         // As the pool deletes a channel: its socket closed, which the kernel keeps open while registered.
         ChannelDirectory.closeQuietly(closing);
@@ -55,44 +49,48 @@ class PollLoopClosingTest {
         }
         loop.awaitClosed();
 
-        try (DatagramChannel rebound = DatagramChannel.open()) {
-            rebound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), closing.port()));
-        }
+        assertPortFree(closing.port());
         assertEquals(0, loop.turnFailures());
     }
 
     @Test
     void shouldFreeThePortOfAChannelClosedWhileTheLoopSleeps() throws Exception {
-        fixture = new PollLoopFixture();
         PollLoop loop = fixture.startLoop(0, channel -> { });
-        Channel closing = fixture.channel("closing", peerId -> null);
-        loop.register(closing);
-        fixture.send(closing);
-        await().until(() -> closing.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
+        Channel closing = servedChannel(loop, "closing");
 
         // No datagram after the close: only the flush's wake-up can make the sleeping loop
         // deregister the key, and so the kernel close the socket.
         ChannelDirectory.closeQuietly(closing);
         loop.awaitClosed();
 
-        try (DatagramChannel rebound = DatagramChannel.open()) {
-            rebound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), closing.port()));
-        }
+        assertPortFree(closing.port());
     }
 
     /** Asleep in its selector (share 0) or polling (share 100, within the window after the datagram). */
     @ParameterizedTest(name = "busy-poll share {0} %")
     @ValueSource(ints = {0, 100})
     void shouldEndWhenInterrupted(int maxWaitPercent) throws Exception {
-        fixture = new PollLoopFixture();
         PollLoop loop = fixture.startLoop(maxWaitPercent, channel -> { });
-        Channel channel = fixture.channel("quiet", peerId -> null);
-        loop.register(channel);
-        fixture.send(channel);
-        await().until(() -> channel.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
+        servedChannel(loop, "quiet");
 
         // As closing the pool's scope does.
         fixture.interruptLoop();
         await().until(() -> !fixture.loopAlive());
+    }
+
+    /** A channel registered with {@code loop}, whose socket the loop has served once. */
+    private Channel servedChannel(PollLoop loop, String id) throws Exception {
+        Channel channel = fixture.channel(id, peerId -> null);
+        loop.register(channel);
+        fixture.send(channel);
+        await().until(() -> channel.relay().counters().get(RelayCounter.DROP_UNKNOWN_PEER) == 1);
+        return channel;
+    }
+
+    /** Binds {@code port} and lets it go again: throws if a socket still holds it. */
+    private static void assertPortFree(int port) throws Exception {
+        try (DatagramChannel rebound = DatagramChannel.open()) {
+            rebound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        }
     }
 }
