@@ -2,6 +2,7 @@ package io.chanmux.server.pool;
 
 import io.chanmux.server.channel.RelayCounter;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,14 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(30)
 class PollLoopBusyPollingTest {
+    @AutoClose
     private final PollLoopFixture fixture = new PollLoopFixture();
     private final AtomicBoolean flooding = new AtomicBoolean(true);
     private Thread flood;
 
     @AfterEach
     void tearDown() throws Exception {
-        stopFlood();
-        fixture.close();
+        stopFlood(); // the fixture, closed after this, stops the loop
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.server.channel.RelayCounter;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,12 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @Timeout(30)
 class PollLoopClosingTest {
+    @AutoClose
     private final PollLoopFixture fixture = new PollLoopFixture();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fixture.close();
-    }
 
     @ParameterizedTest(name = "busy-poll share {0} %")
     @ValueSource(ints = {0, 100})

@@ -4,7 +4,7 @@ import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.channel.RelayCounters;
 import io.chanmux.server.channel.RelayPort;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,12 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PollLoopFailureTest {
     /** Each ended channel, and whether its socket was still registered with the selector then. */
     private final Map<String, Boolean> endedRegistered = new ConcurrentHashMap<>();
+    @AutoClose
     private final PollLoopFixture fixture = new PollLoopFixture();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fixture.close();
-    }
 
     @ParameterizedTest(name = "busy-poll share {0} %")
     @ValueSource(ints = {0, 100})
