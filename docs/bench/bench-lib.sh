@@ -20,6 +20,10 @@
 #               the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1; root only)
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
+#   bench_tracepoints NAME
+#               makes sure the kernel's tracepoints can be seen (bpftrace needs tracefs at
+#               /sys/kernel/tracing): mounts it where a fresh machine has not (root only), or stops
+#               the caller, saying why.
 #   bench_relay_start LOG COMMAND...
 #               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), its
 #               output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
@@ -83,6 +87,15 @@ bench_rt() {
     echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1
   fi
   rt=(chrt -r "$prio")
+}
+
+bench_tracepoints() {
+  local tracing=/sys/kernel/tracing
+  [ -d $tracing/events/sched ] && return
+  mount -t tracefs nodev $tracing 2>/dev/null && [ -d $tracing/events/sched ] && return
+  echo "$1: the kernel's tracepoints are not visible ($tracing/events/sched is missing) and tracefs cannot be" \
+       "mounted there (as root: mount -t tracefs nodev $tracing)" >&2
+  exit 1
 }
 
 bench_relay_start() {

@@ -12,13 +12,15 @@
 # Usage: BENCH=<path to shared/bench> [RATE=160000] [CH=100 PPC=2] [ROUNDS=1] [SERVER_ARGS=...]
 #        bash loop-runs.sh <chanmux jar>
 # RATE counts datagrams sent, as alternating.sh's. Needs root and bpftrace (Debian: apt-get install
-# bpftrace). Prints, per run: udpload's figures, then the loop's runs: how many, and the share at
-# or over 100, 200, 300 and 500 us; its preemptions; the other threads' CPU on its core.
+# bpftrace); mounts tracefs where it is not. Prints, per run: udpload's figures, then the loop's runs:
+# how many, and the share at or over 100, 200, 300 and 500 us; its preemptions; the other threads'
+# CPU on its core.
 set -u
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash loop-runs.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/bench-lib.sh"
 bench_start loop-runs.sh bpftrace
+bench_tracepoints loop-runs.sh
 make -s refrelay udpload || exit 1
 "$JDK/bin/javac" -Xlint:-restricted --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" \
     "$here/FfmFloorRelay.java" "$here/RefWire.java" || exit 1
