@@ -8,7 +8,7 @@
 # udpload timestamps a datagram just before its sendto, and on loopback that call queues it in the
 # relay's socket, so the figure is the datagram's wait in the relay's socket plus the relay's wake-up.
 # It also counts the loop's sleeps of 500 us or more: at these rates a datagram is due every few
-# tens of us, so each is a pause of udpload's, after which it sends what it owes in a burst.
+# tens of us, so in each nothing woke the loop for that long (udpload paused, or a wake-up came late).
 # Relay on cpu0, udpload and bpftrace on cpu1; 4 s warm-up, 8 s window, of which the probe records
 # the 7 s from 5 s after it attached. The probe's cost is the same for every relay.
 # Usage: BENCH=<path to shared/bench> [RATE=60000] [CH=100 PPC=2] [ROUNDS=1] [SERVER_ARGS=...]
@@ -16,7 +16,7 @@
 # RATE counts datagrams sent, as alternating.sh's. Needs root and bpftrace (Debian: apt-get install
 # bpftrace); mounts tracefs where it is not. Linux x86-64 (the mmsghdr layout below is its).
 # Prints, per run: udpload's figures; how many datagrams the relay received in the 7 s and the
-# share that waited 100, 200, 500 us and 1 ms or more; udpload's pauses.
+# share that waited 100, 200, 500 us and 1 ms or more; the loop's long sleeps.
 set -u
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash recv-wait.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,7 +76,7 @@ tracepoint:sched:sched_switch / args->prev_pid == @loop && (args->prev_state & 0
 tracepoint:sched:sched_wakeup / args->pid == @loop && @slept != 0 /
 {
   $t = nsecs - @start;
-  if ($t > 5000000000 && $t < 12000000000 && nsecs - @slept >= 500000) { @pauses = count(); }
+  if ($t > 5000000000 && $t < 12000000000 && nsecs - @slept >= 500000) { @long_sleeps = count(); }
   @slept = 0;
 }
 interval:s:13 { exit(); }
@@ -103,8 +103,8 @@ one() { # name, timestamp offset, proto args, relay command...
   awk '/^@recv_wait_us:/ { f = 1; next } /^@/ { f = 0 }
        f && /^\[/ { lo = substr($1, 2) + 0; n = $3; t += n
                     if (lo >= 100) a += n; if (lo >= 200) b += n; if (lo >= 500) c += n; if (lo >= 1000) d += n }
-       /^@pauses:/ { p = $2 }
-       END { if (t) printf "  received %d: waited >= 100 us %.3f %%, >= 200 us %.3f %%, >= 500 us %.3f %%, >= 1 ms %.3f %%; udpload paused %d times\n",
+       /^@long_sleeps:/ { p = $2 }
+       END { if (t) printf "  received %d: waited >= 100 us %.3f %%, >= 200 us %.3f %%, >= 500 us %.3f %%, >= 1 ms %.3f %%; loop asleep >= 500 us %d times\n",
                            t, 100 * a / t, 100 * b / t, 100 * c / t, 100 * d / t, p
              else print "  received: none recorded" }' "$work/bt.txt"
 }
