@@ -61,8 +61,7 @@ if [ "${JDK_FLOOR:-0}" = 1 ]; then
   "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" "$here/RefWire.java" || exit 1
 fi
 if [ "${FFM_FLOOR:-0}" = 1 ] || [ "${FFM_SEL_FLOOR:-0}" = 1 ]; then
-  "$JDK/bin/javac" -Xlint:-restricted --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" \
-      "$here/FfmFloorRelay.java" "$here/RefWire.java" || exit 1
+  bench_build_ffm_floor || exit 1
   ffm_floor=("$JAVA" $relay_jvm_opts --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
              -cp "$work/floor" FfmFloorRelay "${CH:-100}")
 fi

@@ -21,9 +21,21 @@
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
 #   bench_tracepoints NAME
-#               makes sure the kernel's tracepoints can be seen (bpftrace needs tracefs at
-#               /sys/kernel/tracing): mounts it where a fresh machine has not (root only), or stops
-#               the caller, saying why.
+#               makes sure the caller is root and the kernel's tracepoints can be seen (bpftrace
+#               needs tracefs at /sys/kernel/tracing): mounts it where a fresh machine has not,
+#               until the script exits, or stops the caller, saying why.
+#   bench_build_ffm_floor
+#               compiles FfmFloorRelay.java (beside these scripts) into $work/floor.
+#   bench_traced_relay NAME PROGRAM ARG COMMAND...
+#               starts COMMAND as bench_relay_start does, then bpftrace PROGRAM with the relay's
+#               pid and ARG on cpu1, its output in $work/bt.txt, as $tracer, and waits until it
+#               has attached; fails, saying why under NAME, with nothing left running, when
+#               either has not started (the tracer within 10 s).
+#   bench_traced_load SCRIPT NAME PROTO RATE
+#               for a relay ($pid) under a tracer ($tracer): runs udpload on cpu1 at ${RATE:-RATE}
+#               datagrams/s with PROTO's arguments and ${CH:-100} x ${PPC:-2} peers, 64 B, in the
+#               fixed-rate window; waits for the tracer, stops the relay and prints NAME and
+#               udpload's figures (bench_figures).
 #   bench_relay_start LOG COMMAND...
 #               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), its
 #               output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
@@ -52,7 +64,7 @@ bench_start() {
   exec 9>/tmp/chanmux-bench.lock
   flock -n 9 || { echo "$name: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
   work=$(mktemp -d "/tmp/bench-${name%.sh}.XXXXXX") || exit 1
-  pid= rt_runtime_was=
+  pid= rt_runtime_was= tracefs_mounted= tracer=
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM HUP
   cp -r "$BENCH"/. "$work"/ && cd "$work" || exit 1
@@ -69,6 +81,7 @@ bench_cleanup() {
   local job
   for job in $(jobs -p); do bench_stop "$job"; done
   wait
+  [ -n "$tracefs_mounted" ] && umount /sys/kernel/tracing
   rm -rf "$work"
 }
 
@@ -91,11 +104,48 @@ bench_rt() {
 
 bench_tracepoints() {
   local tracing=/sys/kernel/tracing
+  [ "$(id -u)" = 0 ] || { echo "$1: bpftrace needs root" >&2; exit 1; }
   [ -d $tracing/events/sched ] && return
-  mount -t tracefs nodev $tracing 2>/dev/null && [ -d $tracing/events/sched ] && return
+  if mount -t tracefs nodev $tracing 2>/dev/null; then
+    tracefs_mounted=1
+    [ -d $tracing/events/sched ] && return
+  fi
   echo "$1: the kernel's tracepoints are not visible ($tracing/events/sched is missing) and tracefs cannot be" \
-       "mounted there (as root: mount -t tracefs nodev $tracing)" >&2
+       "mounted there (mount -t tracefs nodev $tracing)" >&2
   exit 1
+}
+
+bench_build_ffm_floor() {
+  local sources
+  sources=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+  "$JDK/bin/javac" -Xlint:-restricted --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" \
+      "$sources/FfmFloorRelay.java" "$sources/RefWire.java"
+}
+
+bench_traced_relay() {
+  local name=$1 program=$2 argument=$3
+  shift 3
+  if ! bench_relay_start "$work/relay.out" "$@"; then
+    echo "$name: the relay did not start: $(tail -1 "$work/relay.out")"; return 1
+  fi
+  taskset -c 1 bpftrace "$program" "$pid" "$argument" >"$work/bt.txt" 2>&1 & tracer=$!
+  for _ in $(seq 100); do grep -q '^Attaching' "$work/bt.txt" && break; sleep 0.1; done
+  grep -q '^Attaching' "$work/bt.txt" && kill -0 "$tracer" 2>/dev/null && return
+  echo "$name: bpftrace did not attach: $(grep -v '^$' "$work/bt.txt" | tail -1)"
+  bench_stop "$tracer"
+  wait "$tracer" 2>/dev/null; tracer=
+  bench_relay_stop
+  return 1
+}
+
+bench_traced_load() {
+  local script=$1 name=$2 proto=$3 rate=$4
+  taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 --rate "${RATE:-$rate}" \
+      $fixed_rate_window --server-pid "$pid" >"$work/load.txt" 2>&1 \
+      || echo "$script: $name: udpload ended with status $?" >&2
+  wait "$tracer"; tracer=
+  bench_relay_stop
+  echo "$name $(bench_figures "$work/load.txt")"
 }
 
 bench_relay_start() {

@@ -22,8 +22,7 @@ source "$here/bench-lib.sh"
 bench_start loop-runs.sh bpftrace
 bench_tracepoints loop-runs.sh
 make -s refrelay udpload || exit 1
-"$JDK/bin/javac" -Xlint:-restricted --add-exports java.base/sun.nio.ch=ALL-UNNAMED -d "$work/floor" \
-    "$here/FfmFloorRelay.java" "$here/RefWire.java" || exit 1
+bench_build_ffm_floor || exit 1
 
 cat > "$work/loop-runs.bt" <<'EOF'
 // $1: the relay's pid; $2: its loop thread's name. Records from 5 s to 12 s after it attaches,
@@ -51,21 +50,8 @@ EOF
 
 one() { # name, loop thread name, proto args, relay command...
   local name=$1 loop=$2 proto=$3; shift 3
-  if ! bench_relay_start "$work/relay.out" "$@"; then
-    echo "$name: the relay did not start: $(tail -1 "$work/relay.out")"; return
-  fi
-  taskset -c 1 bpftrace "$work/loop-runs.bt" "$pid" "$loop" >"$work/bt.txt" 2>&1 &
-  local tracer=$!
-  for _ in $(seq 100); do grep -q '^Attaching' "$work/bt.txt" && break; sleep 0.1; done
-  if ! grep -q '^Attaching' "$work/bt.txt" || ! kill -0 "$tracer" 2>/dev/null; then
-    echo "$name: bpftrace did not attach: $(tail -1 "$work/bt.txt")"; bench_relay_stop; return
-  fi
-  taskset -c 1 ./udpload $proto --channels "${CH:-100}" --ppc "${PPC:-2}" --size 64 --rate "${RATE:-160000}" \
-      $fixed_rate_window --server-pid "$pid" >"$work/load.txt" 2>&1 \
-      || echo "loop-runs.sh: $name: udpload ended with status $?" >&2
-  wait "$tracer"
-  bench_relay_stop
-  echo "$name $(bench_figures "$work/load.txt")"
+  bench_traced_relay "$name" "$work/loop-runs.bt" "$loop" "$@" || return
+  bench_traced_load loop-runs.sh "$name" "$proto" 160000
   awk '/^@loop_run_us:/ { f = 1; next } /^@/ { f = 0 }
        f && /^\[/ { lo = substr($1, 2) + 0; n = $3; t += n
                     if (lo >= 100) a += n; if (lo >= 200) b += n; if (lo >= 300) c += n; if (lo >= 500) d += n }
