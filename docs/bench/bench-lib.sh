@@ -20,10 +20,11 @@
 #               the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1; root only)
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
-#   bench_tracepoints NAME
-#               makes sure the caller is root and the kernel's tracepoints can be seen (bpftrace
-#               needs tracefs at /sys/kernel/tracing): mounts it where a fresh machine has not,
-#               until the script exits, or stops the caller, saying why.
+#   bench_start_traced NAME
+#               for the scripts that trace the relays with bpftrace: bench_start NAME bpftrace, then
+#               makes sure the caller is root and the kernel's tracepoints can be seen (tracefs at
+#               /sys/kernel/tracing, mounted where a fresh machine has not, until the script exits),
+#               or stops it, saying why; then builds refrelay, udpload and the FFM floor.
 #   bench_build_ffm_floor
 #               compiles FfmFloorRelay.java (beside these scripts) into $work/floor.
 #   bench_traced_relay NAME PROGRAM ARG COMMAND...
@@ -102,17 +103,20 @@ bench_rt() {
   rt=(chrt -r "$prio")
 }
 
-bench_tracepoints() {
-  local tracing=/sys/kernel/tracing
-  [ "$(id -u)" = 0 ] || { echo "$1: bpftrace needs root" >&2; exit 1; }
-  [ -d $tracing/events/sched ] && return
-  if mount -t tracefs nodev $tracing 2>/dev/null; then
-    tracefs_mounted=1
-    [ -d $tracing/events/sched ] && return
+bench_start_traced() {
+  local name=$1 tracing=/sys/kernel/tracing
+  bench_start "$name" bpftrace
+  [ "$(id -u)" = 0 ] || { echo "$name: bpftrace needs root" >&2; exit 1; }
+  if [ ! -d $tracing/events/sched ]; then
+    mount -t tracefs nodev $tracing 2>/dev/null && tracefs_mounted=1
+    [ -d $tracing/events/sched ] || {
+      echo "$name: the kernel's tracepoints are not visible ($tracing/events/sched is missing) and tracefs" \
+           "cannot be mounted there (mount -t tracefs nodev $tracing)" >&2
+      exit 1
+    }
   fi
-  echo "$1: the kernel's tracepoints are not visible ($tracing/events/sched is missing) and tracefs cannot be" \
-       "mounted there (mount -t tracefs nodev $tracing)" >&2
-  exit 1
+  make -s refrelay udpload || exit 1
+  bench_build_ffm_floor || exit 1
 }
 
 bench_build_ffm_floor() {

@@ -19,10 +19,7 @@ set -u
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash loop-runs.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/bench-lib.sh"
-bench_start loop-runs.sh bpftrace
-bench_tracepoints loop-runs.sh
-make -s refrelay udpload || exit 1
-bench_build_ffm_floor || exit 1
+bench_start_traced loop-runs.sh
 
 cat > "$work/loop-runs.bt" <<'EOF'
 // $1: the relay's pid; $2: its loop thread's name. Records from 5 s to 12 s after it attaches,

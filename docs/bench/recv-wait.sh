@@ -23,10 +23,7 @@ set -u
 jar=$(realpath -e "${1:?usage: BENCH=<shared/bench> bash recv-wait.sh <chanmux jar>}") || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/bench-lib.sh"
-bench_start recv-wait.sh bpftrace
-bench_tracepoints recv-wait.sh
-make -s refrelay udpload || exit 1
-bench_build_ffm_floor || exit 1
+bench_start_traced recv-wait.sh
 
 # Where udpload's send timestamp sits in a DATA datagram: its body (../shared/bench/proto.h, struct
 # ul_body: magic, sender, seq, then ts_ns at 16) follows the wire's header, 1 byte on the
