@@ -120,7 +120,7 @@ class HostileInputFuzzTest {
             }
             DatagramFuzzer fuzzer = new DatagramFuzzer(new Random(DATAGRAM_SEED),
                     new int[] {alice.id(), bob.id(), mallory.peer()}, mallory.peer(), mallory.token());
-            long[] baseline = relay.server().directory().counterTotals();
+            long[] baseline = settledTotals(relay, 2);
             long[] bytesSent = new long[HOSTILE_SOCKETS];
             long[] challengeable = new long[HOSTILE_SOCKETS];
             List<List<byte[]>> answers = new ArrayList<>();
@@ -517,6 +517,26 @@ class HostileInputFuzzTest {
     private static void awaitFast(BooleanSupplier condition) {
         await().pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
                 .atMost(Duration.ofSeconds(10)).until(condition::getAsBoolean);
+    }
+
+    /**
+     * The relay's counters once the joins' handshakes are fully counted: a reply's counter moves
+     * just after its send, so a client can hold its BIND_OK before the counter does. Settled when
+     * {@code boundPeers} BIND_OKs are counted and every datagram read has its answer (or failed send) or
+     * drop.
+     */
+    private static long[] settledTotals(TestRelay relay, int boundPeers) {
+        long[][] totals = new long[1][];
+        awaitFast(() -> {
+            long[] now = relay.server().directory().counterTotals();
+            totals[0] = now;
+            long answered = now[RelayCounter.CHALLENGES.ordinal()] + now[RelayCounter.BIND_OK.ordinal()]
+                    + now[RelayCounter.PONGS.ordinal()] + now[RelayCounter.SEND_ERRORS.ordinal()]
+                    + RelayCounter.totalDrops(now);
+            return now[RelayCounter.BIND_OK.ordinal()] >= boundPeers
+                    && now[RelayCounter.DATAGRAMS_IN.ordinal()] == answered;
+        });
+        return totals[0];
     }
 
     private static long delta(TestRelay relay, long[] baseline, RelayCounter counter) {
