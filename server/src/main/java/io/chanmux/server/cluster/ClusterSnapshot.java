@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * publishes a new one each beat through a volatile field, and sessions read it without a lock.
  *
  * <p>{@code sent} counts the creates this node has sent to each node that its record may not show
- * yet (sessions add to it), so a burst of creates within one second spreads over the nodes instead
- * of piling onto the one that looked least loaded at the last beat. When the node beats again, the
+ * yet (sessions add to it), this node included (the creates it kept, which its exact channel count
+ * shows only once they are made), so a burst of creates within one second spreads over the nodes
+ * instead of piling onto the one that looked least loaded at the last beat. When the node beats again, the
  * channels it gained are taken off the count (a create sent just before a beat arrives just after
  * it); two beats later everything sent before is in its record, and the count starts again.
  *
@@ -89,7 +90,17 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
     }
 
     private int load(NodeRecord node, NodeRecord self) {
-        return node.node().equals(self.node()) ? node.channels() : node.channels() + sentTo(node.node());
+        if (!node.node().equals(self.node())) {
+            return node.channels() + sentTo(node.node());
+        }
+        // This node's exact count shows a create it kept only once the channel is made, so a burst
+        // of creates would all tie here and stay: the ones kept since its beat and not yet made count too.
+        NodeRecord atBeat = nodes.get(self.node());
+        if (atBeat == null) {
+            return self.channels();
+        }
+        int madeSinceBeat = Math.max(0, self.channels() - atBeat.channels());
+        return self.channels() + Math.max(0, sentTo(self.node()) - madeSinceBeat);
     }
 
     private int sentTo(String node) {

@@ -128,14 +128,21 @@ public final class RedisCluster implements Cluster {
     public void place(ControlRequest.Create request) throws RequestException {
         ClusterSnapshot view = snapshot;
         NodeRecord self = local.now();
-        if (!view.redisUp() || (!self.draining() && self.node().equals(request.node()))) {
+        if (!view.redisUp()) {
+            return;
+        }
+        if (!self.draining() && self.node().equals(request.node())) {
+            view.countSent(self.node()); // sent here by another node
             return;
         }
         NodeRecord best = view.leastLoaded(self);
-        if (best == null || best.node().equals(self.node())) {
-            return; // here; a draining node with nowhere to send it refuses the create itself
+        if (best == null) {
+            return; // a draining node with nowhere to send it refuses the create itself
         }
         view.countSent(best.node());
+        if (best.node().equals(self.node())) {
+            return; // here
+        }
         moves.increment();
         throw RequestException.moved(new Redirect(best.node(), best.control()), "the cluster places this channel on node "
                 + best.node() + " (" + best.channels() + " channels); create it there with \"node\":\"" + best.node() + "\"");

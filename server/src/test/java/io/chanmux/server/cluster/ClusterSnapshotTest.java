@@ -40,6 +40,26 @@ class ClusterSnapshotTest {
     }
 
     @Test
+    void shouldSpreadABurstOfCreatesThatThisNodeHasKeptButNotYetMade() {
+        NodeRecord self = node("a", 0, false);
+        ClusterSnapshot view = view(self, node("b", 0, false), node("c", 0, false));
+
+        assertEquals("a", view.leastLoaded(self).node(), "a tie goes to this node");
+        view.countSent("a");
+        assertEquals("b", view.leastLoaded(self).node(), "the create kept here counts before its channel is made");
+        view.countSent("b");
+        assertEquals("c", view.leastLoaded(self).node());
+        view.countSent("c");
+        assertEquals("a", view.leastLoaded(node("a", 1, false)).node(),
+                "made: counted once, not twice (a tie at one channel each)");
+        ClusterSnapshot nextBeat = view.next(Map.of("a", beat(node("a", 1, false), 2), "b", node("b", 0, false),
+                "c", node("c", 0, false)));
+        assertEquals("a", nextBeat.leastLoaded(node("a", 1, false)).node(),
+                "a's beat shows the channel and takes it off what was kept (one each again)");
+        assertEquals("b", nextBeat.leastLoaded(node("a", 2, false)).node());
+    }
+
+    @Test
     void shouldSkipDrainingAndFullNodesWhenPlacing() {
         NodeRecord self = node("a", 5, false);
         NodeRecord full = new NodeRecord("c", "127.0.0.1:3", "127.0.0.1", 10, 0, 10, 0, 0, false, 1);
