@@ -6,6 +6,7 @@ import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.report.JsonReport;
 import io.chanmux.server.ChanmuxServer;
 import io.chanmux.server.cluster.RedisServer;
+import io.chanmux.server.cluster.RedisCluster;
 import io.chanmux.server.config.PortRange;
 import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.config.Settings;
@@ -135,7 +136,9 @@ class LoadTestEndToEndTest {
             assertEquals(LoadTestMain.EXIT_PASSED, status, "stdout:\n" + out + "\nstderr:\n" + err);
             JsonNode report = new ObjectMapper().readTree(json.toFile());
             JsonNode nodes = report.at("/nodes");
-            assertEquals(3, nodes.size(), nodes + "; node a's view now: " + a.cluster().nodes());
+            RedisCluster view = (RedisCluster) a.cluster();
+            assertEquals(3, nodes.size(), nodes + "; node a's Redis errors: " + view.redisErrors() + ", moves: "
+                    + view.movesAnswered() + ", view now: " + view.nodes());
             long delivered = 0;
             int channels = 0;
             for (JsonNode node : nodes) {

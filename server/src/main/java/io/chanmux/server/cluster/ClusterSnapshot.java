@@ -11,11 +11,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * publishes a new one each beat through a volatile field, and sessions read it without a lock.
  *
  * <p>{@code sent} counts the creates this node has sent to each node that its record may not show
- * yet (sessions add to it), this node included (the creates it kept, which its exact channel count
- * shows only once they are made), so a burst of creates within one second spreads over the nodes
- * instead of piling onto the one that looked least loaded at the last beat. When the node beats again, the
- * channels it gained are taken off the count (a create sent just before a beat arrives just after
- * it); two beats later everything sent before is in its record, and the count starts again.
+ * yet (sessions add to it), this node included (the creates it kept, which its exact channel
+ * count shows only once they are made), so a burst of creates within one second spreads over the
+ * nodes instead of piling onto the one that looked least loaded at the last beat. The counts are
+ * net of deletions: a node that creates and deletes many channels a second looks busier for a
+ * beat or two than it is. When the node beats again, the channels it gained are taken off the
+ * count (a create sent just before a beat arrives just after it); two beats later everything sent
+ * before is in its record, and the count starts again.
  *
  * @param redisUp whether the last beat reached Redis; when false, {@code nodes} is empty
  * @param nodes   live nodes by id
@@ -81,7 +83,7 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
         return best;
     }
 
-    /** Counts one create sent to {@code node}. */
+    /** Counts one create sent to {@code node}, or, when it is this node, kept here. */
     void countSent(String node) {
         Sent count = sent.get(node);
         if (count != null) {
@@ -97,7 +99,7 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
         // of creates would all tie here and stay: the ones kept since its beat and not yet made count too.
         NodeRecord atBeat = nodes.get(self.node());
         if (atBeat == null) {
-            return self.channels();
+            return self.channels(); // not from a beat (a beat always lists this node)
         }
         int madeSinceBeat = Math.max(0, self.channels() - atBeat.channels());
         return self.channels() + Math.max(0, sentTo(self.node()) - madeSinceBeat);

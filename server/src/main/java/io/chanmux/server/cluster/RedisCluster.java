@@ -132,7 +132,7 @@ public final class RedisCluster implements Cluster {
             return;
         }
         if (!self.draining() && self.node().equals(request.node())) {
-            view.countSent(self.node()); // sent here by another node
+            view.countSent(self.node()); // a create that names this node (after a 'moved')
             return;
         }
         NodeRecord best = view.leastLoaded(self);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.ChannelInfo;
 import io.chanmux.protocol.client.CreateOptions;
+import io.chanmux.protocol.control.ControlRequest;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.server.ChanmuxServer;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +105,23 @@ class RedisClusterTest {
     }
 
     @Test
+    void shouldSendTheNextCreateElsewhereWhileTheCreatesThisNodeKeptAreNotMadeYet() throws Exception {
+        try (RedisServer redis = RedisServer.start(); ChanmuxServer a = start(redis, "a", -1);
+             ChanmuxServer b = start(redis, "b", -1)) {
+            await().until(() -> ((RedisCluster) a.cluster()).nodesSeen() == 2);
+            // Placed and not made (no pool is asked): a's exact channel count stays 0 throughout.
+            a.cluster().place(create(null));
+
+            RequestException moved = assertThrows(RequestException.class, () -> a.cluster().place(create(null)),
+                    "the first create, kept here, still counts");
+            assertEquals("b", moved.redirect().node());
+            a.cluster().place(create("a")); // a second create that names a: kept, and counted
+            assertEquals("b", assertThrows(RequestException.class, () -> a.cluster().place(create(null)))
+                    .redirect().node(), "a holds two to b's one");
+        }
+    }
+
+    @Test
     void shouldListThisNodeAloneWhenNotInACluster() throws IOException {
         ServerConfig config = base(-1).set(Settings.NODE_ID, "solo").build();
         try (ChanmuxServer solo = ChanmuxServer.start(config);
@@ -117,9 +136,13 @@ class RedisClusterTest {
         }
     }
 
+    private static ControlRequest.Create create(String node) {
+        return new ControlRequest.Create(null, null, null, null, node);
+    }
+
     private static ChanmuxServer start(RedisServer redis, String id, int metricsPort) throws IOException {
         return ChanmuxServer.start(base(metricsPort).set(Settings.CLUSTER, redis.uri()).set(Settings.NODE_ID, id)
-                .set(Settings.NODE_TTL, Duration.ofSeconds(2)).build());
+                .set(Settings.NODE_TTL, Duration.ofSeconds(30)).build()); // no node here dies: none drops out of view
     }
 
     private static ServerConfig.Builder base(int metricsPort) {
