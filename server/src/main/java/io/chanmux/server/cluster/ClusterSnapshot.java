@@ -97,10 +97,7 @@ record ClusterSnapshot(boolean redisUp, Map<String, NodeRecord> nodes, Map<Strin
         }
         // This node's exact count shows a create it kept only once the channel is made, so a burst
         // of creates would all tie here and stay: the ones kept since its beat and not yet made count too.
-        NodeRecord atBeat = nodes.get(self.node());
-        if (atBeat == null) {
-            return self.channels(); // not from a beat (a beat always lists this node)
-        }
+        NodeRecord atBeat = nodes.getOrDefault(self.node(), self); // a beat always lists this node
         int madeSinceBeat = Math.max(0, self.channels() - atBeat.channels());
         return self.channels() + Math.max(0, sentTo(self.node()) - madeSinceBeat);
     }
