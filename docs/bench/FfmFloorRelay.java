@@ -28,9 +28,13 @@ import java.util.function.Consumer;
  * reference's budget per socket, wire format and stop ({@link RefWire}). No validation, limits or
  * counters: loopback benchmarks, on Linux x86-64 only (the layouts below are its). Usage:
  * {@code java --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
- * FfmFloorRelay.java [channels] [epoll|jdk-selector]}; alternating.sh runs it with {@code
- * FFM_FLOOR=1} (epoll, as {@code ffm_floor}) and {@code FFM_SEL_FLOOR=1} (the JDK's selector, as
- * {@code ffm_sel_floor}).
+ * FfmFloorRelay.java [channels] [epoll|jdk-selector|mmsg]}; alternating.sh runs it with {@code
+ * FFM_FLOOR=1} (epoll, as {@code ffm_floor}), {@code FFM_SEL_FLOOR=1} (the JDK's selector, as
+ * {@code ffm_sel_floor}) and {@code FFM_MMSG_FLOOR=1} (as {@code ffm_mmsg_floor}). With {@code mmsg}
+ * it is instead the reference's mmsg mode on one thread ({@code --mode mmsg --threads 1 --batch
+ * 32}): its own epoll set, and per ready socket up to 4 {@code recvmmsg} calls of up to 32
+ * datagrams, the copies of each call's datagrams sent with {@code sendmmsg}, a control message
+ * sending the copies before it first.
  */
 public final class FfmFloorRelay {
     private static final int MAX_EVENTS = 64;
@@ -46,6 +50,20 @@ public final class FfmFloorRelay {
     /** struct epoll_event is packed on x86-64: a 4-byte mask, then 8 bytes of data. */
     private static final int EPOLL_EVENT_BYTES = 12;
     private static final int SOCKADDR_IN_BYTES = 16;
+    /** The reference's mmsg mode as alternating.sh runs it ({@code --batch 32}), and its rounds per ready socket. */
+    private static final int MMSG_BATCH = 32;
+    private static final int MMSG_ROUNDS = 4;
+    /** The reference's sendmmsg vector (TX_MAX): room for every copy of a batch of the benchmarks' channels. */
+    private static final int TX_MAX = 1024;
+    /** struct iovec, struct mmsghdr (a struct msghdr, then msg_len) and their fields' offsets on x86-64. */
+    private static final int IOVEC_BYTES = 16;
+    private static final int MMSGHDR_BYTES = 64;
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_FLAGS = 48;
+    private static final int MSG_LEN = 56;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -56,6 +74,8 @@ public final class FfmFloorRelay {
     private static final MethodHandle EPOLL_WAIT = call("epoll_wait", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
     private static final MethodHandle RECVFROM = call("recvfrom", ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final MethodHandle SENDTO = call("sendto", ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    private static final MethodHandle RECVMMSG = call("recvmmsg", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+    private static final MethodHandle SENDMMSG = call("sendmmsg", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
 
     private static MethodHandle call(String name, ValueLayout result, ValueLayout... arguments) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, arguments));
@@ -101,13 +121,15 @@ public final class FfmFloorRelay {
         int channels = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         String waiting = args.length > 1 ? args[1] : "epoll";
         switch (waiting) {
-            case "epoll" -> new FfmFloorRelay().runEpoll(channels);
+            case "epoll" -> new FfmFloorRelay().runEpoll(channels, false);
             case "jdk-selector" -> new FfmFloorRelay().runJdkSelector(channels);
-            default -> throw new IllegalArgumentException("epoll or jdk-selector, not " + waiting);
+            case "mmsg" -> new FfmFloorRelay().runEpoll(channels, true);
+            default -> throw new IllegalArgumentException("epoll, jdk-selector or mmsg, not " + waiting);
         }
     }
 
-    private void runEpoll(int channels) throws Throwable {
+    private void runEpoll(int channels, boolean mmsg) throws Throwable {
+        Mmsg vectors = mmsg ? new Mmsg() : null;
         int epoll = (int) EPOLL_CREATE1.invokeExact(0);
         Channel[] byIndex = new Channel[channels];
         MemorySegment event = arena.allocate(EPOLL_EVENT_BYTES, 8);
@@ -127,12 +149,18 @@ public final class FfmFloorRelay {
                 throw new IllegalStateException("epoll_ctl failed for port " + (RefWire.PORT_BASE + c));
             }
         }
-        System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1) + ", epoll");
+        System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1)
+                + (mmsg ? ", epoll, recvmmsg/sendmmsg" : ", epoll"));
         long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             int ready = (int) EPOLL_WAIT.invokeExact(epoll, events, MAX_EVENTS, 200);
             for (int e = 0; e < ready; e++) {
-                drain(byIndex[(int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) e * EPOLL_EVENT_BYTES + 4)]);
+                Channel channel = byIndex[(int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) e * EPOLL_EVENT_BYTES + 4)];
+                if (mmsg) {
+                    vectors.drain(channel);
+                } else {
+                    drain(channel);
+                }
             }
         }
     }
@@ -173,7 +201,7 @@ public final class FfmFloorRelay {
             }
             long key = from.get(ValueLayout.JAVA_LONG, 0);
             if (buffer.get(ValueLayout.JAVA_BYTE, 0) != RefWire.DATA) {
-                control(channel, key, (int) length);
+                control(channel, key, buffer, (int) length, from);
                 continue;
             }
             int sender = channel.find(key);
@@ -189,13 +217,13 @@ public final class FfmFloorRelay {
         }
     }
 
-    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The source is in {@code from}. */
-    private void control(Channel channel, long key, int length) throws Throwable {
+    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The message is in {@code datagram}, its source in {@code from}. */
+    private void control(Channel channel, long key, MemorySegment datagram, int length, MemorySegment from) throws Throwable {
         if (length < RefWire.CONTROL_BYTES) {
             return;
         }
-        byte type = buffer.get(ValueLayout.JAVA_BYTE, 0);
-        long id = buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, 1);
+        byte type = datagram.get(ValueLayout.JAVA_BYTE, 0);
+        long id = datagram.get(ValueLayout.JAVA_LONG_UNALIGNED, 1);
         int known = channel.find(key);
         if (type == RefWire.LEAVE) {
             if (known >= 0) {
@@ -229,5 +257,98 @@ public final class FfmFloorRelay {
         ack.set(ValueLayout.JAVA_BYTE, 0, RefWire.JOIN_ACK);
         ack.set(ValueLayout.JAVA_LONG_UNALIGNED, 1, id);
         long ignored = (long) SENDTO.invokeExact(channel.fd, ack, (long) RefWire.CONTROL_BYTES, 0, from, SOCKADDR_IN_BYTES);
+    }
+
+    /** The reference's mmsg mode's vectors and its drain of one ready socket (refrelay.c, worker_main). */
+    private final class Mmsg {
+        private final MemorySegment buffers = arena.allocate((long) MMSG_BATCH * RefWire.MAX_DATAGRAM, 8);
+        private final MemorySegment iovecs = arena.allocate((long) MMSG_BATCH * IOVEC_BYTES, 8);
+        private final MemorySegment sources = arena.allocate((long) MMSG_BATCH * SOCKADDR_IN_BYTES, 8);
+        private final MemorySegment received = arena.allocate((long) MMSG_BATCH * MMSGHDR_BYTES, 8);
+        private final MemorySegment copies = arena.allocate((long) TX_MAX * MMSGHDR_BYTES, 8);
+        /** Slices made once, so that the drain makes no garbage, as the simple mode makes none. */
+        private final MemorySegment[] datagramSlots = new MemorySegment[MMSG_BATCH];
+        private final MemorySegment[] sourceSlots = new MemorySegment[MMSG_BATCH];
+        private final MemorySegment[] iovecSlots = new MemorySegment[MMSG_BATCH];
+        private final MemorySegment[] copiesFrom = new MemorySegment[TX_MAX];
+
+        Mmsg() {
+            for (int i = 0; i < MMSG_BATCH; i++) {
+                datagramSlots[i] = buffers.asSlice((long) i * RefWire.MAX_DATAGRAM, RefWire.MAX_DATAGRAM);
+                sourceSlots[i] = sources.asSlice((long) i * SOCKADDR_IN_BYTES, SOCKADDR_IN_BYTES);
+                iovecSlots[i] = iovecs.asSlice((long) i * IOVEC_BYTES, IOVEC_BYTES);
+                long header = (long) i * MMSGHDR_BYTES;
+                received.set(ValueLayout.ADDRESS, header + MSG_IOV, iovecSlots[i]);
+                received.set(ValueLayout.JAVA_LONG, header + MSG_IOVLEN, 1);
+                received.set(ValueLayout.ADDRESS, header + MSG_NAME, sourceSlots[i]);
+            }
+            for (int i = 0; i < TX_MAX; i++) {
+                copiesFrom[i] = copies.asSlice((long) i * MMSGHDR_BYTES);
+                copies.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR_BYTES + MSG_NAMELEN, SOCKADDR_IN_BYTES);
+                copies.set(ValueLayout.JAVA_LONG, (long) i * MMSGHDR_BYTES + MSG_IOVLEN, 1);
+            }
+        }
+
+        void drain(Channel channel) throws Throwable {
+            for (int round = 0; round < MMSG_ROUNDS; round++) {
+                for (int i = 0; i < MMSG_BATCH; i++) {
+                    iovecs.set(ValueLayout.ADDRESS, (long) i * IOVEC_BYTES, datagramSlots[i]);
+                    iovecs.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_BYTES + 8, RefWire.MAX_DATAGRAM);
+                    received.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR_BYTES + MSG_NAMELEN, SOCKADDR_IN_BYTES);
+                }
+                int count = (int) RECVMMSG.invokeExact(channel.fd, received, MMSG_BATCH, MSG_DONTWAIT, MemorySegment.NULL);
+                if (count <= 0) {
+                    return;
+                }
+                int pending = 0;
+                for (int i = 0; i < count; i++) {
+                    long header = (long) i * MMSGHDR_BYTES;
+                    int length = received.get(ValueLayout.JAVA_INT, header + MSG_LEN);
+                    if ((received.get(ValueLayout.JAVA_INT, header + MSG_FLAGS) & MSG_TRUNC) != 0 || length == 0) {
+                        continue;
+                    }
+                    MemorySegment datagram = datagramSlots[i];
+                    MemorySegment source = sourceSlots[i];
+                    long key = source.get(ValueLayout.JAVA_LONG, 0);
+                    if (datagram.get(ValueLayout.JAVA_BYTE, 0) != RefWire.DATA) {
+                        send(channel.fd, pending); // the copies point into the peer table the message may change
+                        pending = 0;
+                        control(channel, key, datagram, length, source);
+                        continue;
+                    }
+                    int sender = channel.find(key);
+                    if (sender < 0) {
+                        continue;
+                    }
+                    MemorySegment iovec = iovecSlots[i];
+                    iovec.set(ValueLayout.JAVA_LONG, 8, length); // every copy shares this iovec
+                    for (int j = 0; j < channel.peers; j++) {
+                        if (j == sender) {
+                            continue;
+                        }
+                        if (pending == TX_MAX) {
+                            send(channel.fd, pending);
+                            pending = 0;
+                        }
+                        long copy = (long) pending * MMSGHDR_BYTES;
+                        copies.set(ValueLayout.ADDRESS, copy + MSG_NAME, channel.addresses[j]);
+                        copies.set(ValueLayout.ADDRESS, copy + MSG_IOV, iovec);
+                        pending++;
+                    }
+                }
+                send(channel.fd, pending);
+                if (count < MMSG_BATCH) {
+                    return;
+                }
+            }
+        }
+
+        /** As the reference's flush_tx: a copy that fails is skipped (it counts it; this relay counts nothing). */
+        private void send(int fd, int pending) throws Throwable {
+            for (int sent = 0; sent < pending; ) {
+                int count = (int) SENDMMSG.invokeExact(fd, copiesFrom[sent], pending - sent, 0);
+                sent += count < 0 ? 1 : count;
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@
 #                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
 #                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
 # Relay on cpu0, udpload on cpu1; one benchmark script of this folder at a time (bench-lib.sh's lock).
-# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [REF_MMSG=1] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [RT_PRIO=N]
+# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [REF_MMSG=1] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [FFM_MMSG_FLOOR=1] [RT_PRIO=N]
 #        bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
@@ -25,6 +25,8 @@
 #   making the reference's own system calls through java.lang.foreign, with the same JVM options:
 #   what a JVM process costs without the JDK's networking. FFM_SEL_FLOOR=1 runs, as ffm_sel_floor,
 #   the same relay waiting in the JDK's selector instead of its own epoll set, as chanmux does.
+#   FFM_MMSG_FLOOR=1 runs, as ffm_mmsg_floor, FfmFloorRelay.java in the reference's mmsg mode
+#   (REF_MMSG=1's ref_mmsg with batch 32) through java.lang.foreign: the control for a batched relay.
 #   RT_PRIO=N (1-49, fixed RATE only) runs every relay and udpload under the real-time
 #   round-robin policy at priority N (chrt -r N), so that ordinary tasks on their cores no longer
 #   preempt them at will, and lifts the kernel's cap on real-time tasks for the run (bench-lib.sh's
@@ -44,7 +46,7 @@ shared_common=${shared_common% --udp-rcvbuf 0}
     || { echo "alternating.sh: bench-lib.sh's chanmux ports are not 40000-40999 with --udp-rcvbuf 0 last" >&2; exit 1; }
 for named in "$@"; do
   name=${named%%=*}
-  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != ref_mmsg && $name != jdk_floor && $name != ffm_floor && $name != ffm_sel_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
+  [[ $name =~ ^[A-Za-z][A-Za-z0-9_]*$ && $name != ref && $name != ref_mmsg && $name != jdk_floor && $name != ffm_floor && $name != ffm_sel_floor && $name != ffm_mmsg_floor ]] || { echo "alternating.sh: bad name '$name'" >&2; exit 1; }
   ports=PORTS_$name
   [[ ${!ports:-own} == own || ${!ports:-own} == shared ]] || { echo "alternating.sh: $ports must be own or shared" >&2; exit 1; }
   jar=$(realpath -e "${named#*=}") || exit 1
@@ -60,7 +62,7 @@ make -s refrelay udpload || exit 1
 if [ "${JDK_FLOOR:-0}" = 1 ]; then
   "$JDK/bin/javac" -d "$work/floor" "$here/JdkFloorRelay.java" "$here/RefWire.java" || exit 1
 fi
-if [ "${FFM_FLOOR:-0}" = 1 ] || [ "${FFM_SEL_FLOOR:-0}" = 1 ]; then
+if [ "${FFM_FLOOR:-0}" = 1 ] || [ "${FFM_SEL_FLOOR:-0}" = 1 ] || [ "${FFM_MMSG_FLOOR:-0}" = 1 ]; then
   bench_build_ffm_floor || exit 1
   ffm_floor=("$JAVA" $relay_jvm_opts --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
              -cp "$work/floor" FfmFloorRelay "${CH:-100}")
@@ -97,6 +99,9 @@ for i in $(seq "${REPS:-5}"); do
   fi
   if [ "${FFM_SEL_FLOOR:-0}" = 1 ]; then
     one ffm_sel_floor "" "${ffm_floor[@]}" jdk-selector
+  fi
+  if [ "${FFM_MMSG_FLOOR:-0}" = 1 ]; then
+    one ffm_mmsg_floor "" "${ffm_floor[@]}" mmsg
   fi
   for named in "${jars[@]}"; do
     name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*} ports=PORTS_${named%%=*}
