@@ -15,9 +15,9 @@ import java.util.function.Consumer;
 
 /**
  * A benchmark control, not part of chanmux: the C reference's simple mode (../shared/bench/refrelay.c,
- * {@code --mode simple}) line for line in Java, calling the same system calls through
- * {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl, epoll_wait, recvfrom, sendto)
- * and nothing of the JDK's networking, except that a channel's peer table is fixed at 64 (a JOIN
+ * {@code --mode simple}), or its mmsg mode on one thread, line for line in Java, calling the same
+ * system calls through {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl,
+ * epoll_wait, recvfrom and sendto, or recvmmsg and sendmmsg) and nothing of the JDK's networking, except that a channel's peer table is fixed at 64 (a JOIN
  * beyond them is dropped, unacknowledged) where the reference's grows. Where {@link JdkFloorRelay}
  * tells what a JVM relay in plain JDK NIO costs, this one tells what a JVM process costs with the
  * reference's own system calls: a gap between the two is the JDK's NIO layer, a gap between this
@@ -28,12 +28,12 @@ import java.util.function.Consumer;
  * reference's budget per socket, wire format and stop ({@link RefWire}). No validation, limits or
  * counters: loopback benchmarks, on Linux x86-64 only (the layouts below are its). Usage:
  * {@code java --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
- * FfmFloorRelay.java [channels] [epoll|jdk-selector|mmsg]}; alternating.sh runs it with {@code
- * FFM_FLOOR=1} (epoll, as {@code ffm_floor}), {@code FFM_SEL_FLOOR=1} (the JDK's selector, as
- * {@code ffm_sel_floor}) and {@code FFM_MMSG_FLOOR=1} (as {@code ffm_mmsg_floor}). With {@code mmsg}
- * it is instead the reference's mmsg mode on one thread ({@code --mode mmsg --threads 1 --batch
- * 32}): its own epoll set, and per ready socket up to 4 {@code recvmmsg} calls of up to 32
- * datagrams, the copies of each call's datagrams sent with {@code sendmmsg}, a control message
+ * FfmFloorRelay.java [channels] [epoll|jdk-selector|mmsg [batch]]}; alternating.sh runs it with
+ * {@code FFM_FLOOR=1} (epoll, as {@code ffm_floor}), {@code FFM_SEL_FLOOR=1} (the JDK's selector,
+ * as {@code ffm_sel_floor}) and {@code FFM_MMSG_FLOOR=1} (as {@code ffm_mmsg_floor}). With {@code
+ * mmsg} it is the reference's mmsg mode on one thread ({@code --mode mmsg --threads 1 --batch B},
+ * B 32 unless given): its own epoll set, and per ready socket up to 4 {@code recvmmsg} calls of up
+ * to B datagrams, the copies of each call's datagrams sent with {@code sendmmsg}, a control message
  * sending the copies before it first.
  */
 public final class FfmFloorRelay {
@@ -50,7 +50,7 @@ public final class FfmFloorRelay {
     /** struct epoll_event is packed on x86-64: a 4-byte mask, then 8 bytes of data. */
     private static final int EPOLL_EVENT_BYTES = 12;
     private static final int SOCKADDR_IN_BYTES = 16;
-    /** The reference's mmsg mode as alternating.sh runs it ({@code --batch 32}), and its rounds per ready socket. */
+    /** The reference's mmsg mode's batch unless one is given (alternating.sh's {@code REF_MMSG_BATCH}), and its rounds per ready socket. */
     private static final int MMSG_BATCH = 32;
     private static final int MMSG_ROUNDS = 4;
     /** The reference's sendmmsg vector (TX_MAX): room for every copy of a batch of the benchmarks' channels. */
@@ -119,17 +119,19 @@ public final class FfmFloorRelay {
             throw new IllegalStateException("the layouts here are Linux x86-64's, not " + arch + "'s");
         }
         int channels = args.length > 0 ? Integer.parseInt(args[0]) : 100;
-        String waiting = args.length > 1 ? args[1] : "epoll";
-        switch (waiting) {
-            case "epoll" -> new FfmFloorRelay().runEpoll(channels, false);
+        String mode = args.length > 1 ? args[1] : "epoll";
+        switch (mode) {
+            case "epoll" -> new FfmFloorRelay().runEpoll(channels, 0);
             case "jdk-selector" -> new FfmFloorRelay().runJdkSelector(channels);
-            case "mmsg" -> new FfmFloorRelay().runEpoll(channels, true);
-            default -> throw new IllegalArgumentException("epoll, jdk-selector or mmsg, not " + waiting);
+            case "mmsg" -> new FfmFloorRelay().runEpoll(channels, args.length > 2 ? Integer.parseInt(args[2]) : MMSG_BATCH);
+            default -> throw new IllegalArgumentException("epoll, jdk-selector or mmsg, not " + mode);
         }
     }
 
-    private void runEpoll(int channels, boolean mmsg) throws Throwable {
-        Mmsg vectors = mmsg ? new Mmsg() : null;
+    /** Its own epoll set; {@code mmsgBatch} 0 for the simple mode, else the mmsg mode's batch. */
+    private void runEpoll(int channels, int mmsgBatch) throws Throwable {
+        boolean mmsg = mmsgBatch > 0;
+        Mmsg vectors = mmsg ? new Mmsg(mmsgBatch) : null;
         int epoll = (int) EPOLL_CREATE1.invokeExact(0);
         Channel[] byIndex = new Channel[channels];
         MemorySegment event = arena.allocate(EPOLL_EVENT_BYTES, 8);
@@ -150,7 +152,7 @@ public final class FfmFloorRelay {
             }
         }
         System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1)
-                + (mmsg ? ", epoll, recvmmsg/sendmmsg" : ", epoll"));
+                + (mmsg ? ", epoll, recvmmsg/sendmmsg of " + mmsgBatch : ", epoll"));
         long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             int ready = (int) EPOLL_WAIT.invokeExact(epoll, events, MAX_EVENTS, 200);
@@ -217,8 +219,8 @@ public final class FfmFloorRelay {
         }
     }
 
-    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The message is in {@code datagram}, its source in {@code from}. */
-    private void control(Channel channel, long key, MemorySegment datagram, int length, MemorySegment from) throws Throwable {
+    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The message is in {@code datagram}, its sockaddr_in in {@code source}. */
+    private void control(Channel channel, long key, MemorySegment datagram, int length, MemorySegment source) throws Throwable {
         if (length < RefWire.CONTROL_BYTES) {
             return;
         }
@@ -253,27 +255,36 @@ public final class FfmFloorRelay {
         }
         channel.keys[known] = key;
         channel.ids[known] = id;
-        channel.addresses[known].copyFrom(from);
+        channel.addresses[known].copyFrom(source);
         ack.set(ValueLayout.JAVA_BYTE, 0, RefWire.JOIN_ACK);
         ack.set(ValueLayout.JAVA_LONG_UNALIGNED, 1, id);
-        long ignored = (long) SENDTO.invokeExact(channel.fd, ack, (long) RefWire.CONTROL_BYTES, 0, from, SOCKADDR_IN_BYTES);
+        long ignored = (long) SENDTO.invokeExact(channel.fd, ack, (long) RefWire.CONTROL_BYTES, 0, source, SOCKADDR_IN_BYTES);
     }
 
     /** The reference's mmsg mode's vectors and its drain of one ready socket (refrelay.c, worker_main). */
     private final class Mmsg {
-        private final MemorySegment buffers = arena.allocate((long) MMSG_BATCH * RefWire.MAX_DATAGRAM, 8);
-        private final MemorySegment iovecs = arena.allocate((long) MMSG_BATCH * IOVEC_BYTES, 8);
-        private final MemorySegment sources = arena.allocate((long) MMSG_BATCH * SOCKADDR_IN_BYTES, 8);
-        private final MemorySegment received = arena.allocate((long) MMSG_BATCH * MMSGHDR_BYTES, 8);
+        private final int batch;
+        private final MemorySegment buffers;
+        private final MemorySegment iovecs;
+        private final MemorySegment sources;
+        private final MemorySegment received;
         private final MemorySegment copies = arena.allocate((long) TX_MAX * MMSGHDR_BYTES, 8);
         /** Slices made once, so that the drain makes no garbage, as the simple mode makes none. */
-        private final MemorySegment[] datagramSlots = new MemorySegment[MMSG_BATCH];
-        private final MemorySegment[] sourceSlots = new MemorySegment[MMSG_BATCH];
-        private final MemorySegment[] iovecSlots = new MemorySegment[MMSG_BATCH];
+        private final MemorySegment[] datagramSlots;
+        private final MemorySegment[] sourceSlots;
+        private final MemorySegment[] iovecSlots;
         private final MemorySegment[] copiesFrom = new MemorySegment[TX_MAX];
 
-        Mmsg() {
-            for (int i = 0; i < MMSG_BATCH; i++) {
+        Mmsg(int batch) {
+            this.batch = batch;
+            buffers = arena.allocate((long) batch * RefWire.MAX_DATAGRAM, 8);
+            iovecs = arena.allocate((long) batch * IOVEC_BYTES, 8);
+            sources = arena.allocate((long) batch * SOCKADDR_IN_BYTES, 8);
+            received = arena.allocate((long) batch * MMSGHDR_BYTES, 8);
+            datagramSlots = new MemorySegment[batch];
+            sourceSlots = new MemorySegment[batch];
+            iovecSlots = new MemorySegment[batch];
+            for (int i = 0; i < batch; i++) {
                 datagramSlots[i] = buffers.asSlice((long) i * RefWire.MAX_DATAGRAM, RefWire.MAX_DATAGRAM);
                 sourceSlots[i] = sources.asSlice((long) i * SOCKADDR_IN_BYTES, SOCKADDR_IN_BYTES);
                 iovecSlots[i] = iovecs.asSlice((long) i * IOVEC_BYTES, IOVEC_BYTES);
@@ -291,12 +302,12 @@ public final class FfmFloorRelay {
 
         void drain(Channel channel) throws Throwable {
             for (int round = 0; round < MMSG_ROUNDS; round++) {
-                for (int i = 0; i < MMSG_BATCH; i++) {
+                for (int i = 0; i < batch; i++) {
                     iovecs.set(ValueLayout.ADDRESS, (long) i * IOVEC_BYTES, datagramSlots[i]);
                     iovecs.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_BYTES + 8, RefWire.MAX_DATAGRAM);
                     received.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR_BYTES + MSG_NAMELEN, SOCKADDR_IN_BYTES);
                 }
-                int count = (int) RECVMMSG.invokeExact(channel.fd, received, MMSG_BATCH, MSG_DONTWAIT, MemorySegment.NULL);
+                int count = (int) RECVMMSG.invokeExact(channel.fd, received, batch, MSG_DONTWAIT, MemorySegment.NULL);
                 if (count <= 0) {
                     return;
                 }
@@ -337,13 +348,17 @@ public final class FfmFloorRelay {
                     }
                 }
                 send(channel.fd, pending);
-                if (count < MMSG_BATCH) {
+                if (count < batch) {
                     return;
                 }
             }
         }
 
-        /** As the reference's flush_tx: a copy that fails is skipped (it counts it; this relay counts nothing). */
+        /**
+         * As the reference's flush_tx, a copy that fails is skipped (it counts it; this relay counts
+         * nothing), except that flush_tx retries a call interrupted by a signal (EINTR), which a send
+         * on these non-blocking sockets does not meet in practice.
+         */
         private void send(int fd, int pending) throws Throwable {
             for (int sent = 0; sent < pending; ) {
                 int count = (int) SENDMMSG.invokeExact(fd, copiesFrom[sent], pending - sent, 0);

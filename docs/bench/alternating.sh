@@ -26,7 +26,9 @@
 #   what a JVM process costs without the JDK's networking. FFM_SEL_FLOOR=1 runs, as ffm_sel_floor,
 #   the same relay waiting in the JDK's selector instead of its own epoll set, as chanmux does.
 #   FFM_MMSG_FLOOR=1 runs, as ffm_mmsg_floor, FfmFloorRelay.java in the reference's mmsg mode
-#   (REF_MMSG=1's ref_mmsg with batch 32) through java.lang.foreign: the control for a batched relay.
+#   (REF_MMSG=1's ref_mmsg, with the same REF_MMSG_BATCH) through java.lang.foreign: the control for
+#   a batched relay. Use it with REF_MMSG=1: the summary's ratios are over ref, so the floor's and
+#   chanmux's ratios over ref_mmsg are to be taken from the lines (or the medians) by hand.
 #   RT_PRIO=N (1-49, fixed RATE only) runs every relay and udpload under the real-time
 #   round-robin policy at priority N (chrt -r N), so that ordinary tasks on their cores no longer
 #   preempt them at will, and lifts the kernel's cap on real-time tasks for the run (bench-lib.sh's
@@ -101,7 +103,7 @@ for i in $(seq "${REPS:-5}"); do
     one ffm_sel_floor "" "${ffm_floor[@]}" jdk-selector
   fi
   if [ "${FFM_MMSG_FLOOR:-0}" = 1 ]; then
-    one ffm_mmsg_floor "" "${ffm_floor[@]}" mmsg
+    one ffm_mmsg_floor "" "${ffm_floor[@]}" mmsg "${REF_MMSG_BATCH:-32}"
   fi
   for named in "${jars[@]}"; do
     name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*} ports=PORTS_${named%%=*}
