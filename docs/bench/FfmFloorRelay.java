@@ -17,11 +17,12 @@ import java.util.function.Consumer;
  * A benchmark control, not part of chanmux: the C reference's simple mode (../shared/bench/refrelay.c,
  * {@code --mode simple}), or its mmsg mode on one thread, line for line in Java, calling the same
  * system calls through {@code java.lang.foreign} (socket, bind, epoll_create1, epoll_ctl,
- * epoll_wait, recvfrom and sendto, or recvmmsg and sendmmsg) and nothing of the JDK's networking, except that a channel's peer table is fixed at 64 (a JOIN
- * beyond them is dropped, unacknowledged) where the reference's grows. Where {@link JdkFloorRelay}
+ * epoll_wait, recvfrom and sendto, or recvmmsg and sendmmsg) and nothing of the JDK's networking,
+ * except that a channel's peer table is fixed at 64 (a JOIN beyond them is dropped,
+ * unacknowledged) where the reference's grows. Where {@link JdkFloorRelay}
  * tells what a JVM relay in plain JDK NIO costs, this one tells what a JVM process costs with the
  * reference's own system calls: a gap between the two is the JDK's NIO layer, a gap between this
- * one and the reference is the JVM.
+ * one and the reference is what a JVM process costs here, or something of this relay's own.
  * With {@code jdk-selector} it waits in a JDK {@link Selector} instead of its own epoll set, as
  * chanmux's poll loop does, and still receives and sends through the same calls: what the JDK's
  * selector costs. One platform thread, channel i on UDP port 40000 + i of 127.0.0.1, and the
@@ -50,7 +51,10 @@ public final class FfmFloorRelay {
     /** struct epoll_event is packed on x86-64: a 4-byte mask, then 8 bytes of data. */
     private static final int EPOLL_EVENT_BYTES = 12;
     private static final int SOCKADDR_IN_BYTES = 16;
-    /** The reference's mmsg mode's batch unless one is given (alternating.sh's {@code REF_MMSG_BATCH}), and its rounds per ready socket. */
+    /**
+     * The mmsg mode's batch unless one is given: alternating.sh's default {@code REF_MMSG_BATCH}
+     * (refrelay's own default is 64). Then the reference's rounds per ready socket.
+     */
     private static final int MMSG_BATCH = 32;
     private static final int MMSG_ROUNDS = 4;
     /** The reference's sendmmsg vector (TX_MAX): room for every copy of a batch of the benchmarks' channels. */
@@ -123,7 +127,13 @@ public final class FfmFloorRelay {
         switch (mode) {
             case "epoll" -> new FfmFloorRelay().runEpoll(channels, 0);
             case "jdk-selector" -> new FfmFloorRelay().runJdkSelector(channels);
-            case "mmsg" -> new FfmFloorRelay().runEpoll(channels, args.length > 2 ? Integer.parseInt(args[2]) : MMSG_BATCH);
+            case "mmsg" -> {
+                int batch = args.length > 2 ? Integer.parseInt(args[2]) : MMSG_BATCH;
+                if (batch < 1) {
+                    throw new IllegalArgumentException("a batch of at least 1, not " + batch); // as refrelay's --batch
+                }
+                new FfmFloorRelay().runEpoll(channels, batch);
+            }
             default -> throw new IllegalArgumentException("epoll, jdk-selector or mmsg, not " + mode);
         }
     }
@@ -219,7 +229,10 @@ public final class FfmFloorRelay {
         }
     }
 
-    /** JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The message is in {@code datagram}, its sockaddr_in in {@code source}. */
+    /**
+     * JOIN adds or moves a peer and acknowledges it; LEAVE removes it. The message is in {@code
+     * datagram}, its sockaddr_in in {@code source}.
+     */
     private void control(Channel channel, long key, MemorySegment datagram, int length, MemorySegment source) throws Throwable {
         if (length < RefWire.CONTROL_BYTES) {
             return;
