@@ -277,9 +277,7 @@ public final class FfmFloorRelay {
     /** The reference's mmsg mode's vectors and its drain of one ready socket (refrelay.c, worker_main). */
     private final class Mmsg {
         private final int batch;
-        private final MemorySegment buffers;
         private final MemorySegment iovecs;
-        private final MemorySegment sources;
         private final MemorySegment received;
         private final MemorySegment copies = arena.allocate((long) TX_MAX * MMSGHDR_BYTES, 8);
         /** Slices made once, so that the drain makes no garbage, as the simple mode makes none. */
@@ -290,9 +288,9 @@ public final class FfmFloorRelay {
 
         Mmsg(int batch) {
             this.batch = batch;
-            buffers = arena.allocate((long) batch * RefWire.MAX_DATAGRAM, 8);
+            MemorySegment buffers = arena.allocate((long) batch * RefWire.MAX_DATAGRAM, 8);
             iovecs = arena.allocate((long) batch * IOVEC_BYTES, 8);
-            sources = arena.allocate((long) batch * SOCKADDR_IN_BYTES, 8);
+            MemorySegment sources = arena.allocate((long) batch * SOCKADDR_IN_BYTES, 8);
             received = arena.allocate((long) batch * MMSGHDR_BYTES, 8);
             datagramSlots = new MemorySegment[batch];
             sourceSlots = new MemorySegment[batch];
