@@ -140,8 +140,7 @@ public final class FfmFloorRelay {
 
     /** Its own epoll set; {@code mmsgBatch} 0 for the simple mode, else the mmsg mode's batch. */
     private void runEpoll(int channels, int mmsgBatch) throws Throwable {
-        boolean mmsg = mmsgBatch > 0;
-        Mmsg vectors = mmsg ? new Mmsg(mmsgBatch) : null;
+        Mmsg vectors = mmsgBatch > 0 ? new Mmsg(mmsgBatch) : null;
         int epoll = (int) EPOLL_CREATE1.invokeExact(0);
         Channel[] byIndex = new Channel[channels];
         MemorySegment event = arena.allocate(EPOLL_EVENT_BYTES, 8);
@@ -162,13 +161,13 @@ public final class FfmFloorRelay {
             }
         }
         System.out.println("ffm floor: ready, ports " + RefWire.PORT_BASE + "-" + (RefWire.PORT_BASE + channels - 1)
-                + (mmsg ? ", epoll, recvmmsg/sendmmsg of " + mmsgBatch : ", epoll"));
+                + (vectors != null ? ", epoll, recvmmsg/sendmmsg of " + mmsgBatch : ", epoll"));
         long stopNs = System.nanoTime() + RefWire.MAX_SECONDS * 1_000_000_000L;
         while (System.nanoTime() - stopNs < 0) {
             int ready = (int) EPOLL_WAIT.invokeExact(epoll, events, MAX_EVENTS, 200);
             for (int e = 0; e < ready; e++) {
                 Channel channel = byIndex[(int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) e * EPOLL_EVENT_BYTES + 4)];
-                if (mmsg) {
+                if (vectors != null) {
                     vectors.drain(channel);
                 } else {
                     drain(channel);

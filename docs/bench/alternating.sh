@@ -69,6 +69,7 @@ if [ "${FFM_FLOOR:-0}" = 1 ] || [ "${FFM_SEL_FLOOR:-0}" = 1 ] || [ "${FFM_MMSG_F
   ffm_floor=("$JAVA" $relay_jvm_opts --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
              -cp "$work/floor" FfmFloorRelay "${CH:-100}")
 fi
+ref_mmsg_batch=${REF_MMSG_BATCH:-32} # ref_mmsg's and ffm_mmsg_floor's alike
 rt=()
 [ -n "${RT_PRIO:-}" ] && bench_rt alternating.sh "$RT_PRIO"
 if [ "${RATE:-0}" = 0 ]; then
@@ -91,7 +92,7 @@ one() { # name, proto args, relay command...
 for i in $(seq "${REPS:-5}"); do
   one ref "" ./refrelay --mode simple --channels "${CH:-100}"
   if [ "${REF_MMSG:-0}" = 1 ]; then
-    one ref_mmsg "" ./refrelay --mode mmsg --threads 1 --batch "${REF_MMSG_BATCH:-32}" --channels "${CH:-100}"
+    one ref_mmsg "" ./refrelay --mode mmsg --threads 1 --batch "$ref_mmsg_batch" --channels "${CH:-100}"
   fi
   if [ "${JDK_FLOOR:-0}" = 1 ]; then
     one jdk_floor "" "$JAVA" $relay_jvm_opts -cp "$work/floor" JdkFloorRelay "${CH:-100}"
@@ -103,7 +104,7 @@ for i in $(seq "${REPS:-5}"); do
     one ffm_sel_floor "" "${ffm_floor[@]}" jdk-selector
   fi
   if [ "${FFM_MMSG_FLOOR:-0}" = 1 ]; then
-    one ffm_mmsg_floor "" "${ffm_floor[@]}" mmsg "${REF_MMSG_BATCH:-32}"
+    one ffm_mmsg_floor "" "${ffm_floor[@]}" mmsg "$ref_mmsg_batch"
   fi
   for named in "${jars[@]}"; do
     name=${named%%=*} opts=JVM_OPTS_${named%%=*} args=SERVER_ARGS_${named%%=*} ports=PORTS_${named%%=*}
