@@ -94,8 +94,8 @@ public final class PeerIndex {
         }
     }
 
-    /** Live peers. Writer only (tests). */
-    int size() {
+    /** Live peers. Writer only (its pool's sweep, tests). */
+    public int size() {
         return live;
     }
 

@@ -17,6 +17,8 @@ final class ChannelMembers {
     final Map<Integer, Member> byPeer = new LinkedHashMap<>();
     private final Map<SessionHandle, Member> bySession = new HashMap<>();
     PeerTable table = PeerTable.EMPTY;
+    /** Set once the pool has retired the channel: a sweep's pass that began before skips it. */
+    boolean retired;
 
     ChannelMembers(Channel channel) {
         this.channel = channel;

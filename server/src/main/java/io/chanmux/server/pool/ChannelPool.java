@@ -11,6 +11,7 @@ import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
+import io.chanmux.server.base.SlicedSweep;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerIndex;
 import io.chanmux.server.channel.PeerTable;
@@ -45,12 +46,12 @@ import java.util.function.Consumer;
  *
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
  * virtual thread per channel that has a port of its own, the socket thread of its socket of the
- * shared port (single-port mode), and a ticker that queues {@link PoolCommand.SweepKeepalives}. A
- * channel's thread, as its last act, tells the {@link ChannelDirectory} it has ended, which frees
- * its port; a channel on the shared port has no thread, so the pool tells the directory itself
- * once it has unpublished the channel's members. When the pool thread is interrupted (server
- * shutdown cancels the parent scope), it closes every socket it serves, which ends their threads,
- * refuses every queued request, and the scope closes.
+ * shared port (single-port mode), and a ticker that queues a {@link PoolCommand.SweepKeepalives}
+ * for each slice of the keepalive sweep. A channel's thread, as its last act, tells the {@link
+ * ChannelDirectory} it has ended, which frees its port; a channel on the shared port has no
+ * thread, so the pool tells the directory itself once it has unpublished the channel's members.
+ * When the pool thread is interrupted (server shutdown cancels the parent scope), it closes every
+ * socket it serves, which ends their threads, refuses every queued request, and the scope closes.
  *
  * <p>With {@code --udp-engine poll-loop} the channels' own sockets have no thread each: one
  * platform thread, the pool's {@link PollLoop}, forked in a scope nested in the pool's, serves
@@ -76,7 +77,6 @@ public final class ChannelPool {
     private final ChannelDirectory directory;
     private final NanoClock clock;
     private final LiveConfig live;
-    private final long sweepPeriodMs;
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
     private final BlockingQueue<PoolCommand> commands;
@@ -87,6 +87,12 @@ public final class ChannelPool {
     /** How many ids this pool can hand out before they repeat: ids stay below 2^32 and encode the pool. */
     private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
+    /**
+     * The keepalive sweep over {@link #channels}, a slice per {@link PoolCommand.SweepKeepalives},
+     * sliced by the pool's peers; each pass goes through a copy of the channels, as commands between
+     * its slices change the map.
+     */
+    private final SlicedSweep<ChannelMembers> keepaliveSweep;
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
@@ -117,7 +123,8 @@ public final class ChannelPool {
         this.live = live;
         this.clock = clock;
         ServerConfig config = live.current(); // the settings below need a restart to change
-        this.sweepPeriodMs = config.sweepInterval().toMillis();
+        this.keepaliveSweep = new SlicedSweep<>(config.sweepInterval(), SlicedSweep.WORK_PER_SLICE,
+                () -> new ArrayList<>(channels.values()), peerIndex::size);
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
@@ -180,6 +187,11 @@ public final class ChannelPool {
     /** {@code rebind} hints sent to sessions whose peer's datagrams came from a wrong source. */
     public long rebindHints() {
         return rebindHints.get();
+    }
+
+    /** How many {@link PoolCommand.SweepKeepalives} make a sweep over every channel of the pool. */
+    int keepaliveSweepSlices() {
+        return keepaliveSweep.slices();
     }
 
     /** Queues a command without blocking; false when the queue is full. Any thread. */
@@ -452,22 +464,27 @@ public final class ChannelPool {
     private void onSweepKeepalives() {
         sweepQueued.set(false);
         long now = clock.nanoTime();
-        // A sweep visits every peer of the pool each second or so: it copies nothing unless it evicts.
-        for (ChannelMembers members : channels.values()) {
-            List<Member> silent = null;
-            for (Member member : members.byPeer.values()) {
-                boolean bound = member.peer.address() != null;
-                if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
-                    (bound ? silentEvictions : unboundEvictions).incrementAndGet();
-                    silent = silent == null ? new ArrayList<>() : silent;
-                    silent.add(member);
-                } else {
-                    hintRebindIfMoved(members, member, now);
-                }
+        keepaliveSweep.visitNextSlice(members -> sweepKeepalives(members, now));
+    }
+
+    /** Evicts the channel's silent peers and hints the moved ones; copies nothing unless it evicts. */
+    private void sweepKeepalives(ChannelMembers members, long now) {
+        if (members.retired) {
+            return; // since the sweep's pass began
+        }
+        List<Member> silent = null;
+        for (Member member : members.byPeer.values()) {
+            boolean bound = member.peer.address() != null;
+            if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
+                (bound ? silentEvictions : unboundEvictions).incrementAndGet();
+                silent = silent == null ? new ArrayList<>() : silent;
+                silent.add(member);
+            } else {
+                hintRebindIfMoved(members, member, now);
             }
-            if (silent != null) {
-                silent.forEach(member -> removeMember(members, member, EventReason.TIMEOUT));
-            }
+        }
+        if (silent != null) {
+            silent.forEach(member -> removeMember(members, member, EventReason.TIMEOUT));
         }
     }
 
@@ -544,6 +561,7 @@ public final class ChannelPool {
     private void retireClosed(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
+        members.retired = true;
         for (Member member : members.byPeer.values()) {
             peerIndex.remove(member.peer);
         }
@@ -624,11 +642,14 @@ public final class ChannelPool {
         }
     }
 
-    /** The ticker thread: queues a sweep every sweep interval until the pool's scope is cancelled. */
+    /**
+     * The ticker thread: queues a slice of the keepalive sweep every slice interval (the sweep
+     * interval while the pool has at most 1,000 peers) until the pool's scope is cancelled.
+     */
     private void tickKeepalives() {
         try {
             while (true) {
-                Thread.sleep(sweepPeriodMs);
+                Thread.sleep(keepaliveSweep.sliceIntervalMs());
                 if (sweepQueued.compareAndSet(false, true)) {
                     // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
                     commands.put(SWEEP);

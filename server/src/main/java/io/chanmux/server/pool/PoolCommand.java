@@ -31,7 +31,10 @@ public sealed interface PoolCommand {
     record SessionClosed(SessionHandle session) implements PoolCommand {
     }
 
-    /** Evict peers that have not bound, or not been heard from, within their timeout. */
+    /**
+     * Sweep the next slice of the pool's channels ({@link io.chanmux.server.base.SlicedSweep}):
+     * evict peers that have not bound, or not been heard from, within their timeout.
+     */
     record SweepKeepalives() implements PoolCommand {
     }
 }

@@ -39,6 +39,7 @@ class ChannelPoolTest {
                 .set(Settings.POOLS, 1)
                 .set(Settings.PEER_TIMEOUT, Duration.ofSeconds(30))
                 .set(Settings.BIND_TIMEOUT, Duration.ofSeconds(10))
+                .set(Settings.MAX_CHANNELS_PER_SESSION, 64)
                 .build();
         directory = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(100));
         pool = directory.pools().getFirst();
@@ -102,6 +103,38 @@ class ChannelPoolTest {
         }
 
         assertEquals(1, channel.relay().peers().size());
+    }
+
+    @Test
+    void shouldSweepAPoolOfMoreThan1000PeersInSlicesThatTogetherVisitEveryChannel() throws Exception {
+        List<RecordingSession> joiners = joinEach(createChannels(40), 26); // 1,040 peers: two slices
+        nowNs += Duration.ofSeconds(11).toNanos();
+
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(2, pool.keepaliveSweepSlices());
+        assertEquals(20 * 26, pool.unboundEvictions(), "the first slice visits half of the channels");
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(40 * 26, pool.unboundEvictions(), "the second, the other half");
+        joiners.forEach(joiner -> assertEquals(0, joiner.memberships));
+    }
+
+    @Test
+    void shouldSkipChannelsDeletedSinceTheSweepsPassBegan() throws Exception {
+        List<Channel> channels = createChannels(40);
+        List<RecordingSession> joiners = joinEach(channels, 26);
+        pool.apply(new PoolCommand.SweepKeepalives()); // a pass of two slices begins, over all 40
+        for (Channel channel : channels) {
+            pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, new RecordingAnswer<>()));
+        }
+        joiners.forEach(joiner -> joiner.events.clear());
+        nowNs += Duration.ofSeconds(11).toNanos();
+
+        pool.apply(new PoolCommand.SweepKeepalives());
+        assertEquals(0, pool.unboundEvictions(), "a deleted channel's peers evicted again");
+        for (RecordingSession joiner : joiners) {
+            assertEquals(0, joiner.memberships, "memberships released twice");
+            assertEquals(List.of(), joiner.eventSummaries());
+        }
     }
 
     @Test
@@ -206,6 +239,25 @@ class ChannelPoolTest {
         join(keyed, alice, "k");
         assertEquals(ErrorCode.BAD_REQUEST, refusal(keyed, alice, "k"));
         assertEquals(ErrorCode.FULL, refusal(keyed, bob, "k"));
+    }
+
+    private List<Channel> createChannels(int count) {
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            channels.add(create(owner, null, 30, null));
+        }
+        return channels;
+    }
+
+    /** Has each of {@code sessions} new sessions join every channel, unbound. */
+    private List<RecordingSession> joinEach(List<Channel> channels, int sessions) {
+        List<RecordingSession> joiners = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            RecordingSession joiner = new RecordingSession("joiner" + i);
+            channels.forEach(channel -> join(channel, joiner, null));
+            joiners.add(joiner);
+        }
+        return joiners;
     }
 
     private Channel create() throws Exception {
