@@ -67,6 +67,8 @@ final class ControlConnection {
     private volatile long lineStartedNs;
     /** When the write in progress started; IDLE when nobody writes. */
     private volatile long writeStartedNs = IDLE;
+    /** Set as the connection's thread ends: from then on the checker leaves the connection alone. */
+    private volatile boolean ended;
 
     ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
         this.socket = socket;
@@ -102,9 +104,13 @@ final class ControlConnection {
 
     /**
      * Closes the connection if its current line or write has taken too long, or it has idled
-     * holding nothing past the idle timeout (0: never). Called by the listener's checker.
+     * holding nothing past the idle timeout (0: never). Called by the listener's checker, whose pass
+     * may still hand over a connection that has ended since it began: one that ended is left alone.
      */
     void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs, long idleTimeoutNs) {
+        if (ended) {
+            return;
+        }
         long line = lineStartedNs;
         long write = writeStartedNs;
         if (!session.isAuthenticated() && nowNs - openedNs > lineTimeoutNs) {
@@ -152,6 +158,7 @@ final class ControlConnection {
                 discardInput();
             }
         } finally {
+            ended = true;
             closeSocket();
             session.end();
             listener.connectionEnded(this);

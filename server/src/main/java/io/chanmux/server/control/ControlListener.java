@@ -349,26 +349,28 @@ public final class ControlListener {
     }
 
     /**
-     * The checker thread: closes sessions past a deadline, until the listener stops; in slices of
-     * 1,000 sessions, so that 10,000 of them do not hold a carrier for a millisecond at once.
+     * The checker thread: closes sessions past a deadline, until the listener stops; once there are
+     * more than 1,000 sessions, a slice of them at a time ({@link SlicedSweep}), so that 10,000 do
+     * not hold a carrier for a millisecond or more at once. A check that throws is logged, and the
+     * next goes on: a dead checker would never close a stalled session again.
      */
     private void checkDeadlines() {
         ServerConfig config = config(); // timeouts need a restart to change
-        // The live set, not a copy: its iterator is weakly consistent, and copying 10,000 sessions
-        // at the start of each pass would take longer than a slice.
+        // The live set, whose iterator is weakly consistent: a pass allocates no copy of it.
         SlicedSweep<ControlConnection> deadlineSweep = new SlicedSweep<>(config.sessionCheckInterval(),
-                SlicedSweep.WORK_PER_SLICE, () -> connections, connections::size);
+                SlicedSweep.WORK_PER_SLICE, () -> connections, connections::size, session -> 1);
         long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
         long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();
         long idleTimeoutNs = config.get(Settings.IDLE_TIMEOUT).toNanos();
         try {
             while (!stopped.await(deadlineSweep.sliceIntervalMs(), TimeUnit.MILLISECONDS)) {
                 long now = clock.nanoTime();
-                deadlineSweep.visitNextSlice(session -> {
-                    if (session.isOpen()) { // not ended since the sweep's pass began
-                        session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs, idleTimeoutNs);
-                    }
-                });
+                try {
+                    deadlineSweep.visitNextSlice(now, session ->
+                            session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs, idleTimeoutNs));
+                } catch (RuntimeException e) {
+                    log.warn("checking session deadlines failed", e);
+                }
             }
         } catch (InterruptedException e) {
             // the listener is closing

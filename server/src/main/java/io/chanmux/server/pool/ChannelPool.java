@@ -88,16 +88,19 @@ public final class ChannelPool {
     private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
     /**
-     * The keepalive sweep over {@link #channels}, a slice per {@link PoolCommand.SweepKeepalives},
-     * sliced by the pool's peers; each pass goes through a copy of the channels, as commands between
-     * its slices change the map.
+     * The keepalive sweep over {@link #channels}, a slice per {@link PoolCommand.SweepKeepalives};
+     * its work is a unit per channel and per peer. Each pass goes through a copy of the channels, as
+     * commands between its slices change the map.
      */
     private final SlicedSweep<ChannelMembers> keepaliveSweep;
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
     private final AtomicLong rebindHints = new AtomicLong();
-    /** Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most, and none is lost. */
+    /**
+     * Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most; a tick
+     * dropped meanwhile costs no progress, since the next slice catches up with the clock.
+     */
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
@@ -124,7 +127,8 @@ public final class ChannelPool {
         this.clock = clock;
         ServerConfig config = live.current(); // the settings below need a restart to change
         this.keepaliveSweep = new SlicedSweep<>(config.sweepInterval(), SlicedSweep.WORK_PER_SLICE,
-                () -> new ArrayList<>(channels.values()), peerIndex::size);
+                () -> new ArrayList<>(channels.values()), () -> channels.size() + peerIndex.size(),
+                members -> 1 + members.byPeer.size());
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
@@ -464,11 +468,11 @@ public final class ChannelPool {
     private void onSweepKeepalives() {
         sweepQueued.set(false);
         long now = clock.nanoTime();
-        keepaliveSweep.visitNextSlice(members -> sweepKeepalives(members, now));
+        keepaliveSweep.visitNextSlice(now, members -> sweepChannel(members, now));
     }
 
     /** Evicts the channel's silent peers and hints the moved ones; copies nothing unless it evicts. */
-    private void sweepKeepalives(ChannelMembers members, long now) {
+    private void sweepChannel(ChannelMembers members, long now) {
         if (members.retired) {
             return; // since the sweep's pass began
         }
@@ -644,7 +648,8 @@ public final class ChannelPool {
 
     /**
      * The ticker thread: queues a slice of the keepalive sweep every slice interval (the sweep
-     * interval while the pool has at most 1,000 peers) until the pool's scope is cancelled.
+     * interval while the pool's channels and peers number at most 1,000) until the pool's scope is
+     * cancelled.
      */
     private void tickKeepalives() {
         try {

@@ -14,15 +14,18 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The slicing of a periodic sweep, driven call by call with no threads. */
+/** The slicing of a periodic sweep, driven call by call with a manual clock and no threads. */
 class SlicedSweepTest {
+    private static final long MS = 1_000_000L;
+    private long nowNs = 5_000 * MS;
+
     @Test
     void shouldSweepASetWithinOneSlicesWorkInOneRunAPeriod() {
         List<Integer> items = IntStream.range(0, 1_000).boxed().toList();
         SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
         List<Integer> visited = new ArrayList<>();
 
-        sweep.visitNextSlice(visited::add);
+        sweep.visitNextSlice(nowNs, visited::add);
 
         assertEquals(items, visited);
         assertEquals(1, sweep.slices());
@@ -40,80 +43,116 @@ class SlicedSweepTest {
     }
 
     @Test
-    void shouldVisitEveryItemOnceAPassAShareAtATime() {
-        List<Integer> items = IntStream.range(0, 47).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1, () -> items);
+    void shouldVisitEveryItemOnceAPassAnEqualShareASliceOnTime() {
+        List<Integer> items = IntStream.range(0, 4_000).boxed().toList();
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
 
         for (int pass = 0; pass < 2; pass++) {
             List<Integer> visited = new ArrayList<>();
             List<Integer> shares = new ArrayList<>();
-            for (int slice = 0; slice < 20; slice++) {
+            for (int slice = 0; slice < 4; slice++) {
                 int before = visited.size();
-                sweep.visitNextSlice(visited::add);
+                sweep.visitNextSlice(nowNs, visited::add);
                 shares.add(visited.size() - before);
+                nowNs += 250 * MS;
             }
             assertEquals(items, visited, "pass " + pass);
-            assertEquals(List.of(3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 0, 0, 0), shares, "pass " + pass);
+            assertEquals(List.of(1_000, 1_000, 1_000, 1_000), shares, "pass " + pass);
         }
     }
 
     @Test
-    void shouldSliceByTheWorkTheItemsHoldNotByTheirCount() {
-        // Two channels, but 3,000 peers between them: three slices, the last with nothing left.
-        SlicedSweep<String> sweep = new SlicedSweep<>(Duration.ofSeconds(1), 1_000, () -> List.of("a", "b"), () -> 3_000);
-        List<String> visited = new ArrayList<>();
+    void shouldCatchUpWithTheClockWhenACallComesLateNotStretchThePass() {
+        List<Integer> items = IntStream.range(0, 4_000).boxed().toList();
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> visited = new ArrayList<>();
 
-        sweep.visitNextSlice(visited::add);
-        assertEquals(3, sweep.slices());
-        assertEquals(333, sweep.sliceIntervalMs());
-        assertEquals(List.of("a"), visited);
-        sweep.visitNextSlice(visited::add);
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of("a", "b"), visited);
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of("a", "b", "a"), visited, "the next pass");
+        sweep.visitNextSlice(nowNs, visited::add);
+        nowNs += 600 * MS; // two calls missed
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(3_400, visited.size(), "what is due by 850 ms of the period");
+        nowNs += 250 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(items, visited, "the pass done a period after it began");
     }
 
     @Test
-    void shouldVisitWhatALiveSetGrewByInThePasssLastSlice() {
-        Set<Integer> items = new ConcurrentSkipListSet<>(List.of(1, 2, 3, 4));
-        SlicedSweep<Integer> sweep = sweep(Duration.ofMillis(100), 2, () -> items);
+    void shouldSliceByTheWorkItemsHoldAndNeverSplitAnItem() {
+        // Three channels holding 500 peers, 600 and 897, a unit each for itself: 2,000, two slices.
+        List<Integer> peers = List.of(500, 600, 897);
+        SlicedSweep<Integer> sweep = new SlicedSweep<>(Duration.ofSeconds(1), 1_000, () -> peers,
+                () -> 2_000, count -> 1 + count);
         List<Integer> visited = new ArrayList<>();
 
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of(1, 2), visited, "half of the 4 items the pass began with");
-        items.remove(4); // not the item the iterator has already found next, which it may still hand over
-        items.addAll(List.of(5, 6, 7));
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of(1, 2, 3, 5, 6, 7), visited, "the last slice takes the rest, however many");
-
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of(1, 2, 3, 5, 6, 7, 1, 2, 3), visited, "a new pass, half of 6 items");
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(2, sweep.slices());
+        assertEquals(List.of(500, 600), visited, "work up to half of 2,000, the item that crosses it included");
+        nowNs += 500 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(peers, visited);
     }
 
     @Test
-    void shouldGoOnFromTheNextItemWhenTheVisitorThrows() {
-        SlicedSweep<Integer> sweep = sweep(Duration.ofMillis(100), 3, () -> List.of(1, 2, 3, 4, 5, 6));
+    void shouldWaitOutThePeriodWhenAPassEndsEarly() {
+        // One item holds nearly all the work: the pass is done in its first slice.
+        SlicedSweep<Integer> sweep = new SlicedSweep<>(Duration.ofSeconds(1), 1_000, () -> List.of(5_000),
+                () -> 5_000, count -> count);
         List<Integer> visited = new ArrayList<>();
 
-        assertThrows(IllegalStateException.class, () -> sweep.visitNextSlice(item -> {
+        sweep.visitNextSlice(nowNs, visited::add);
+        for (int slice = 1; slice < 5; slice++) {
+            nowNs += 200 * MS;
+            sweep.visitNextSlice(nowNs, visited::add);
+            assertEquals(List.of(5_000), visited, "a new pass before the period was over, slice " + slice);
+        }
+        nowNs += 200 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(List.of(5_000, 5_000), visited, "the next pass, a period after the first");
+    }
+
+    @Test
+    void shouldVisitWhatALiveSetGrewByBeforeThePassEnds() {
+        Set<Integer> items = new ConcurrentSkipListSet<>(IntStream.range(0, 2_000).boxed().toList());
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> visited = new ArrayList<>();
+
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(1_000, visited.size(), "half of the 2,000 items the pass began with");
+        items.remove(1_999); // not the item the iterator has already found next, which it may still hand over
+        items.addAll(List.of(5_000, 5_001, 5_002));
+        nowNs += 500 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(2_002, visited.size(), "the last slice takes the rest, however many");
+        assertEquals(List.of(1_998, 5_000, 5_001, 5_002), visited.subList(1_998, 2_002));
+    }
+
+    @Test
+    void shouldGoOnFromTheNextItemWhenTheVisitorThrowsEvenInThePasssLastSlice() {
+        List<Integer> items = IntStream.range(0, 2_000).boxed().toList();
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> visited = new ArrayList<>();
+
+        sweep.visitNextSlice(nowNs, visited::add);
+        nowNs += 500 * MS;
+        assertThrows(IllegalStateException.class, () -> sweep.visitNextSlice(nowNs, item -> {
             visited.add(item);
-            if (item == 2) {
+            if (item == 1_500) {
                 throw new IllegalStateException("a failing visit");
             }
         }));
-        sweep.visitNextSlice(visited::add);
-        assertEquals(List.of(1, 2, 3, 4, 5, 6), visited);
+        nowNs += 500 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(items, visited, "the pass goes on after the failing item, not over again");
     }
 
     /** A sweep whose work is its set's size. */
     private static <T> SlicedSweep<T> sweep(Duration period, int workPerSlice, Supplier<? extends Collection<T>> items) {
-        return new SlicedSweep<>(period, workPerSlice, items, () -> items.get().size());
+        return new SlicedSweep<>(period, workPerSlice, items, () -> items.get().size(), item -> 1);
     }
 
-    private static void assertSlicing(Duration period, int work, int slices, long sliceIntervalMs) {
-        SlicedSweep<Object> sweep = new SlicedSweep<>(period, 1_000, List::of, () -> work);
-        sweep.visitNextSlice(item -> { });
+    private void assertSlicing(Duration period, int work, int slices, long sliceIntervalMs) {
+        SlicedSweep<Object> sweep = new SlicedSweep<>(period, 1_000, List::of, () -> work, item -> 1);
+        sweep.visitNextSlice(nowNs, item -> { });
         assertEquals(slices, sweep.slices(), period + ", work " + work);
         assertEquals(sliceIntervalMs, sweep.sliceIntervalMs(), period + ", work " + work);
     }

@@ -107,12 +107,14 @@ class ChannelPoolTest {
 
     @Test
     void shouldSweepAPoolOfMoreThan1000PeersInSlicesThatTogetherVisitEveryChannel() throws Exception {
-        List<RecordingSession> joiners = joinEach(createChannels(40), 26); // 1,040 peers: two slices
+        // 40 channels and 1,040 peers: two slices, half a second apart.
+        List<RecordingSession> joiners = joinEach(createChannels(40), 26);
         nowNs += Duration.ofSeconds(11).toNanos();
 
         pool.apply(new PoolCommand.SweepKeepalives());
         assertEquals(2, pool.keepaliveSweepSlices());
         assertEquals(20 * 26, pool.unboundEvictions(), "the first slice visits half of the channels");
+        nowNs += Duration.ofMillis(500).toNanos();
         pool.apply(new PoolCommand.SweepKeepalives());
         assertEquals(40 * 26, pool.unboundEvictions(), "the second, the other half");
         joiners.forEach(joiner -> assertEquals(0, joiner.memberships));
@@ -123,6 +125,7 @@ class ChannelPoolTest {
         List<Channel> channels = createChannels(40);
         List<RecordingSession> joiners = joinEach(channels, 26);
         pool.apply(new PoolCommand.SweepKeepalives()); // a pass of two slices begins, over all 40
+        assertEquals(2, pool.keepaliveSweepSlices());
         for (Channel channel : channels) {
             pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, new RecordingAnswer<>()));
         }
