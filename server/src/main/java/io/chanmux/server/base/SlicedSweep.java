@@ -13,12 +13,12 @@ import java.util.function.ToIntFunction;
  * A periodic sweep over a changing set of items (a pool's channels, the listener's sessions),
  * split into slices once its work is large. Visiting every item in one run holds its thread for as
  * long as the set is large, and on a server with one carrier every virtual thread behind it: at
- * 8,000 peers and 10,000 sessions the pool's sweep and the deadline check each held it for 1.2 to
- * 3 ms once a second. Splitting every sweep is no better: each slice is one more wake-up on the
+ * 8,000 peers and 10,000 sessions the pool's sweep and the deadline check held it for 1.6 and
+ * 1.2 ms (medians) once a second. Splitting every sweep is no better: each slice is one more wake-up on the
  * relay's core, and 20 slices a second raised a small relay's 99th percentile latency by half or
  * more (docs/benchmarks.md, section 10). So a pass is split only as far as its work needs: one
- * slice per {@code workPerSlice} units of work (peers, sessions), at least one, and at most as many
- * as slices of 50 ms fit in the period, {@value #MAX_SLICES} at most. A pass within one slice's
+ * slice per {@code workPerSlice} units of work (channels and peers, sessions), at least one, and at
+ * most as many as slices of 50 ms fit in the period, 20 at most. A pass within one slice's
  * work is one run per call, as if it were not sliced.
  *
  * <p>The owner calls {@link #visitNextSlice} about every {@link #sliceIntervalMs}. Progress follows
@@ -74,7 +74,10 @@ public final class SlicedSweep<T> {
     public SlicedSweep(Duration period, int workPerSlice, Supplier<? extends Collection<? extends T>> items,
                        IntSupplier totalWork, ToIntFunction<? super T> workOf) {
         this.periodNs = Math.max(1, period.toMillis()) * 1_000_000L;
-        this.maxSlices = (int) Math.clamp(period.toMillis() / MIN_SLICE_INTERVAL_MS, 1, MAX_SLICES);
+        this.maxSlices = Math.clamp(period.toMillis() / MIN_SLICE_INTERVAL_MS, 1, MAX_SLICES);
+        if (workPerSlice < 1) {
+            throw new IllegalArgumentException("workPerSlice must be at least 1, not " + workPerSlice);
+        }
         this.workPerSlice = workPerSlice;
         this.items = items;
         this.totalWork = totalWork;
@@ -98,19 +101,25 @@ public final class SlicedSweep<T> {
      * a caller's timer that fires early).
      */
     public void visitNextSlice(long nowNs, Consumer<? super T> visitor) {
+        int passSlices = slices;
+        // Calls come a whole number of milliseconds apart, and a little late or early: half a slice
+        // interval either way counts as on time for the pass's last slice and the next pass.
+        long toleranceNs = periodNs / passSlices / 2;
         if (!pass.hasNext()) {
-            if (slices > 1 && nowNs - passStartNs < periodNs - periodNs / slices / 2) {
+            if (passSlices > 1 && nowNs - passStartNs < periodNs - toleranceNs) {
                 return; // the last pass did its work early (a large item first): the next is not due
             }
             Collection<? extends T> set = items.get();
             passWork = Math.max(totalWork.getAsInt(), 0);
-            slices = (int) Math.clamp(Math.ceilDiv(passWork, workPerSlice), 1, maxSlices);
+            passSlices = Math.clamp(Math.ceilDiv(passWork, workPerSlice), 1, maxSlices);
+            slices = passSlices;
+            toleranceNs = periodNs / passSlices / 2;
             pass = set.iterator();
             passStartNs = nowNs;
             workDone = 0;
         }
-        long dueByNs = nowNs - passStartNs + periodNs / slices;
-        boolean all = dueByNs >= periodNs;
+        long dueByNs = nowNs - passStartNs + periodNs / passSlices;
+        boolean all = dueByNs >= periodNs - toleranceNs;
         double workDue = all ? passWork : (double) passWork * dueByNs / periodNs;
         while ((all || workDone < workDue) && pass.hasNext()) {
             T item = pass.next();

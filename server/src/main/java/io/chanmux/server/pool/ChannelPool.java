@@ -29,11 +29,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -98,10 +98,11 @@ public final class ChannelPool {
     private final AtomicLong silentEvictions = new AtomicLong();
     private final AtomicLong rebindHints = new AtomicLong();
     /**
-     * Set by the ticker when it queues a sweep, cleared by the sweep: one sweep waits at most; a tick
-     * dropped meanwhile costs no progress, since the next slice catches up with the clock.
+     * Released by the pool thread as it finishes a slice of the sweep, taken by the ticker before it
+     * waits for the next: at most one slice is queued, and the ticker reads the slice interval only
+     * once the slice that may have started a new pass, with a new interval, has run.
      */
-    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    private final Semaphore sweepApplied = new Semaphore(0);
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
     private Consumer<Channel> channelStarter = channel -> {
@@ -127,6 +128,7 @@ public final class ChannelPool {
         this.clock = clock;
         ServerConfig config = live.current(); // the settings below need a restart to change
         this.keepaliveSweep = new SlicedSweep<>(config.sweepInterval(), SlicedSweep.WORK_PER_SLICE,
+                // The work, a unit per channel and per peer: the sum of each channel's share below.
                 () -> new ArrayList<>(channels.values()), () -> channels.size() + peerIndex.size(),
                 members -> 1 + members.byPeer.size());
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
@@ -193,7 +195,7 @@ public final class ChannelPool {
         return rebindHints.get();
     }
 
-    /** How many {@link PoolCommand.SweepKeepalives} make a sweep over every channel of the pool. */
+    /** Into how many slices ({@link PoolCommand.SweepKeepalives}) the sweep's current pass is split. Tests. */
     int keepaliveSweepSlices() {
         return keepaliveSweep.slices();
     }
@@ -466,9 +468,12 @@ public final class ChannelPool {
     }
 
     private void onSweepKeepalives() {
-        sweepQueued.set(false);
         long now = clock.nanoTime();
-        keepaliveSweep.visitNextSlice(now, members -> sweepChannel(members, now));
+        try {
+            keepaliveSweep.visitNextSlice(now, members -> sweepChannel(members, now));
+        } finally {
+            sweepApplied.release();
+        }
     }
 
     /** Evicts the channel's silent peers and hints the moved ones; copies nothing unless it evicts. */
@@ -655,10 +660,10 @@ public final class ChannelPool {
         try {
             while (true) {
                 Thread.sleep(keepaliveSweep.sliceIntervalMs());
-                if (sweepQueued.compareAndSet(false, true)) {
-                    // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
-                    commands.put(SWEEP);
-                }
+                // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
+                // A slice that waits long makes the next one larger (the sweep follows the clock).
+                commands.put(SWEEP);
+                sweepApplied.acquire();
             }
         } catch (InterruptedException e) {
             // the pool is closing

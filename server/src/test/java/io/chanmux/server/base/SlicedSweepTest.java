@@ -77,16 +77,46 @@ class SlicedSweepTest {
     }
 
     @Test
+    void shouldStartTheNextPassAPeriodLaterWhenTheSliceIntervalIsRoundedDown() {
+        List<Integer> items = IntStream.range(0, 3_000).boxed().toList();
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> visited = new ArrayList<>();
+
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(333, sweep.sliceIntervalMs(), "three slices, a whole number of milliseconds apart");
+        for (int slice = 1; slice < 4; slice++) {
+            nowNs += sweep.sliceIntervalMs() * MS;
+            sweep.visitNextSlice(nowNs, visited::add);
+        }
+        assertEquals(3_000 + 1_000, visited.size(), "the pass done by 666 ms, the next begun at 999 ms");
+    }
+
+    @Test
+    void shouldStartTheNextPassWhenTheCallComesALittleEarly() {
+        List<Integer> items = IntStream.range(0, 5_000).boxed().toList();
+        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> visited = new ArrayList<>();
+
+        for (int slice = 0; slice < 5; slice++) {
+            sweep.visitNextSlice(nowNs, visited::add);
+            nowNs += 200 * MS;
+        }
+        nowNs -= 60 * MS;
+        sweep.visitNextSlice(nowNs, visited::add);
+        assertEquals(5_000 + 1_000, visited.size(), "a new pass at 940 ms, within half a slice interval");
+    }
+
+    @Test
     void shouldSliceByTheWorkItemsHoldAndNeverSplitAnItem() {
-        // Three channels holding 500 peers, 600 and 897, a unit each for itself: 2,000, two slices.
-        List<Integer> peers = List.of(500, 600, 897);
+        // Four channels holding 1,199 peers, 99, 99 and 599, a unit each for itself: 2,000, two slices.
+        List<Integer> peers = List.of(1_199, 99, 99, 599);
         SlicedSweep<Integer> sweep = new SlicedSweep<>(Duration.ofSeconds(1), 1_000, () -> peers,
                 () -> 2_000, count -> 1 + count);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
         assertEquals(2, sweep.slices());
-        assertEquals(List.of(500, 600), visited, "work up to half of 2,000, the item that crosses it included");
+        assertEquals(List.of(1_199), visited, "half of the work, in one channel, not half of the channels");
         nowNs += 500 * MS;
         sweep.visitNextSlice(nowNs, visited::add);
         assertEquals(peers, visited);
@@ -127,7 +157,7 @@ class SlicedSweepTest {
     }
 
     @Test
-    void shouldGoOnFromTheNextItemWhenTheVisitorThrowsEvenInThePasssLastSlice() {
+    void shouldGoOnFromTheNextItemWhenTheVisitorThrowsEvenInTheLastSliceOfAPass() {
         List<Integer> items = IntStream.range(0, 2_000).boxed().toList();
         SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
         List<Integer> visited = new ArrayList<>();
