@@ -14,12 +14,12 @@ import java.util.function.ToIntFunction;
  * split into slices once its work is large. Visiting every item in one run holds its thread for as
  * long as the set is large, and on a server with one carrier every virtual thread behind it: at
  * 8,000 peers and 10,000 sessions the pool's sweep and the deadline check held it for 1.6 and
- * 1.2 ms (medians) once a second. Splitting every sweep is no better: each slice is one more wake-up on the
- * relay's core, and 20 slices a second raised a small relay's 99th percentile latency by half or
- * more (docs/benchmarks.md, section 10). So a pass is split only as far as its work needs: one
- * slice per {@code workPerSlice} units of work (channels and peers, sessions), at least one, and at
- * most as many as slices of 50 ms fit in the period, 20 at most. A pass within one slice's
- * work is one run per call, as if it were not sliced.
+ * 1.2 ms (medians) once a second. Splitting every sweep is no better: each slice is one more
+ * wake-up on the relay's core, and 20 slices a second raised a small relay's 99th percentile
+ * latency by half or more (docs/benchmarks.md, section 10). So a pass is split only as far as its
+ * work needs: one slice per {@code workPerSlice} units of work (channels and peers, sessions), at
+ * least one, and at most as many as slices of 50 ms fit in the period, 20 at most. A pass within
+ * one slice's work is one run per call, as if it were not sliced.
  *
  * <p>The owner calls {@link #visitNextSlice} about every {@link #sliceIntervalMs}. Progress follows
  * the clock, not the calls: each call visits items until the work done in the pass reaches the

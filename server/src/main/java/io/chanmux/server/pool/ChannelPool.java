@@ -195,7 +195,7 @@ public final class ChannelPool {
         return rebindHints.get();
     }
 
-    /** Into how many slices ({@link PoolCommand.SweepKeepalives}) the sweep's current pass is split. Tests. */
+    /** Into how many slices, each a {@link PoolCommand.SweepKeepalives}, the sweep's pass is split. Tests. */
     int keepaliveSweepSlices() {
         return keepaliveSweep.slices();
     }
