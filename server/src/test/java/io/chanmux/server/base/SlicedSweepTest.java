@@ -21,8 +21,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldSweepASetWithinOneSlicesWorkInOneRunAPeriod() {
-        List<Integer> items = IntStream.range(0, 1_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(1_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
@@ -44,8 +44,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldVisitEveryItemOnceAPassAnEqualShareASliceOnTime() {
-        List<Integer> items = IntStream.range(0, 4_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(4_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
 
         for (int pass = 0; pass < 2; pass++) {
             List<Integer> visited = new ArrayList<>();
@@ -63,8 +63,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldCatchUpWithTheClockWhenACallComesLateNotStretchThePass() {
-        List<Integer> items = IntStream.range(0, 4_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(4_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
@@ -78,8 +78,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldStartTheNextPassAPeriodLaterWhenTheSliceIntervalIsRoundedDown() {
-        List<Integer> items = IntStream.range(0, 3_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(3_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
@@ -93,8 +93,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldStartTheNextPassWhenTheCallComesALittleEarly() {
-        List<Integer> items = IntStream.range(0, 5_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(5_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         for (int slice = 0; slice < 5; slice++) {
@@ -142,8 +142,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldVisitWhatALiveSetGrewByBeforeThePassEnds() {
-        Set<Integer> items = new ConcurrentSkipListSet<>(IntStream.range(0, 2_000).boxed().toList());
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        Set<Integer> items = new ConcurrentSkipListSet<>(numbers(2_000));
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
@@ -158,8 +158,8 @@ class SlicedSweepTest {
 
     @Test
     void shouldGoOnFromTheNextItemWhenTheVisitorThrowsEvenInTheLastSliceOfAPass() {
-        List<Integer> items = IntStream.range(0, 2_000).boxed().toList();
-        SlicedSweep<Integer> sweep = sweep(Duration.ofSeconds(1), 1_000, () -> items);
+        List<Integer> items = numbers(2_000);
+        SlicedSweep<Integer> sweep = everySecond(items);
         List<Integer> visited = new ArrayList<>();
 
         sweep.visitNextSlice(nowNs, visited::add);
@@ -173,6 +173,15 @@ class SlicedSweepTest {
         nowNs += 500 * MS;
         sweep.visitNextSlice(nowNs, visited::add);
         assertEquals(items, visited, "the pass goes on after the failing item, not over again");
+    }
+
+    private static List<Integer> numbers(int count) {
+        return IntStream.range(0, count).boxed().toList();
+    }
+
+    /** A sweep of a second over {@code items}, a unit of work each, 1,000 a slice. */
+    private static <T> SlicedSweep<T> everySecond(Collection<T> items) {
+        return sweep(Duration.ofSeconds(1), 1_000, () -> items);
     }
 
     /** A sweep whose work is its set's size. */
