@@ -62,18 +62,22 @@ public final class PeerTable {
         return new PeerTable(newIds, newPeers);
     }
 
-    /** A table without the member {@code peerId} (this table if it is not a member). */
-    public PeerTable without(int peerId) {
-        int at = indexOf(peerId);
-        if (at < 0) {
-            return this;
+    /**
+     * A table without the members {@code peerIds} (ids that are not members are ignored; this table
+     * if none is), built in one pass however many leave at once.
+     */
+    public PeerTable without(int... peerIds) {
+        int[] leaving = peerIds.clone();
+        Arrays.sort(leaving);
+        int[] newIds = new int[ids.length];
+        Peer[] newPeers = new Peer[peers.length];
+        int kept = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (Arrays.binarySearch(leaving, ids[i]) < 0) {
+                newIds[kept] = ids[i];
+                newPeers[kept++] = peers[i];
+            }
         }
-        int[] newIds = new int[ids.length - 1];
-        Peer[] newPeers = new Peer[peers.length - 1];
-        System.arraycopy(ids, 0, newIds, 0, at);
-        System.arraycopy(peers, 0, newPeers, 0, at);
-        System.arraycopy(ids, at + 1, newIds, at, ids.length - at - 1);
-        System.arraycopy(peers, at + 1, newPeers, at, peers.length - at - 1);
-        return new PeerTable(newIds, newPeers);
+        return kept == ids.length ? this : new PeerTable(Arrays.copyOf(newIds, kept), Arrays.copyOf(newPeers, kept));
     }
 }

@@ -6,6 +6,7 @@ import io.chanmux.server.channel.PeerTable;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,10 +37,16 @@ final class ChannelMembers {
         publish(table.with(member.peer));
     }
 
-    void remove(Member member) {
-        byPeer.remove(member.peer.id());
-        bySession.remove(member.session);
-        publish(table.without(member.peer.id()));
+    /** Removes {@code leaving} and publishes one table without them, however many they are. */
+    void removeAll(List<Member> leaving) {
+        int[] peerIds = new int[leaving.size()];
+        for (int i = 0; i < peerIds.length; i++) {
+            Member member = leaving.get(i);
+            byPeer.remove(member.peer.id());
+            bySession.remove(member.session);
+            peerIds[i] = member.peer.id();
+        }
+        publish(table.without(peerIds));
     }
 
     Member memberOf(SessionHandle session) {

@@ -493,7 +493,9 @@ public final class ChannelPool {
             }
         }
         if (silent != null) {
-            silent.forEach(member -> removeMember(members, member, EventReason.TIMEOUT));
+            // All at once: one table for the socket threads, and the evicted are not told of each other.
+            members.removeAll(silent);
+            silent.forEach(member -> release(members, member, EventReason.TIMEOUT));
         }
     }
 
@@ -515,7 +517,12 @@ public final class ChannelPool {
     }
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
-        members.remove(member);
+        members.removeAll(List.of(member));
+        release(members, member, reason);
+    }
+
+    /** What follows a member's removal: the index, its session's holdings, and the events. */
+    private void release(ChannelMembers members, Member member, EventReason reason) {
         peerIndex.remove(member.peer);
         member.session.holdingsChanged(0, -1);
         if (members.channel.owner() != member.session) {

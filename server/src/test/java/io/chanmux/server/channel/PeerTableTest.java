@@ -60,4 +60,18 @@ class PeerTableTest {
         assertSame(removed, removed.without(99));
         assertEquals(0, removed.without(1).without(3).size());
     }
+
+    @Test
+    void shouldRemoveSeveralPeersAtOnceWhateverTheirOrderAndIgnoreUnknownAndRepeatedIds() {
+        PeerTable table = PeerTable.EMPTY.with(peer(-7)).with(peer(1)).with(peer(2)).with(peer(3)).with(peer(40));
+
+        PeerTable removed = table.without(40, 99, -7, 2, 40);
+
+        assertEquals(2, removed.size());
+        assertEquals(1, removed.peer(0).id());
+        assertEquals(3, removed.peer(1).id());
+        assertSame(table.find(3), removed.find(3));
+        assertSame(table, table.without(99, 100), "a new table when nobody left");
+        assertEquals(0, table.without(3, 2, 1, -7, 40).size());
+    }
 }

@@ -91,6 +91,31 @@ class ChannelPoolTest {
     }
 
     @Test
+    void shouldTellTheMembersWhoStayOfEveryPeerEvictedInOneSweepButNotTheEvictedOfEachOther() throws Exception {
+        RecordingSession carol = new RecordingSession("carol");
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        Joined b = join(channel, bob, null);
+        Joined c = join(channel, carol, null);
+        List.of(alice, bob, carol).forEach(session -> session.events.clear());
+        PeerTable before = channel.relay().peers();
+
+        nowNs += Duration.ofSeconds(10).toNanos() + 1;
+        before.find(c.peer()).activity().record(0, nowNs, 10);
+        pool.apply(new PoolCommand.SweepKeepalives());
+
+        PeerTable after = channel.relay().peers();
+        assertEquals(1, after.size());
+        assertNotNull(after.find(c.peer()));
+        String aliceLeft = "peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout";
+        String bobLeft = "peer_left:" + Integer.toUnsignedLong(b.peer()) + ":timeout";
+        assertEquals(List.of(aliceLeft, bobLeft), carol.eventSummaries());
+        assertEquals(List.of(aliceLeft), alice.eventSummaries(), "told of a peer evicted with her");
+        assertEquals(List.of(bobLeft), bob.eventSummaries(), "told of a peer evicted with him");
+        assertEquals(0, alice.memberships + bob.memberships);
+    }
+
+    @Test
     void shouldKeepABoundPeerAliveWhileItIsHeardFrom() throws Exception {
         Channel channel = create();
         Joined a = join(channel, alice, null);
