@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * An immutable snapshot of a channel's membership, sorted by peer id, that socket threads read
- * without a lock. The pool owns membership: it builds a new table on every join, leave or
- * eviction and publishes it with a volatile write ({@link RelayChannel#publish}); a socket thread
+ * without a lock. The pool owns membership: it builds a new table on every join, on every leave,
+ * and once per sweep that evicts, and publishes it with a volatile write ({@link
+ * RelayChannel#publish}); a socket thread
  * picks it up on its next datagram for the channel. Bindings are not part of the table: socket
  * threads write them ({@link Peer#bind}), and the fan-out reads each member's binding as it goes.
  *
@@ -63,14 +64,23 @@ public final class PeerTable {
     }
 
     /**
-     * A table without the members {@code peerIds} (ids that are not members are ignored; this table
-     * if none is), built in one pass however many leave at once.
+     * A table without the members {@code peerIds} (ids that are not members, or repeated, are
+     * ignored; this table if none is a member), built in one pass however many leave at once.
      */
     public PeerTable without(int... peerIds) {
         int[] leaving = peerIds.clone();
         Arrays.sort(leaving);
-        int[] newIds = new int[ids.length];
-        Peer[] newPeers = new Peer[peers.length];
+        int members = 0;
+        for (int i = 0; i < leaving.length; i++) {
+            if ((i == 0 || leaving[i] != leaving[i - 1]) && indexOf(leaving[i]) >= 0) {
+                members++;
+            }
+        }
+        if (members == 0) {
+            return this;
+        }
+        int[] newIds = new int[ids.length - members];
+        Peer[] newPeers = new Peer[peers.length - members];
         int kept = 0;
         for (int i = 0; i < ids.length; i++) {
             if (Arrays.binarySearch(leaving, ids[i]) < 0) {
@@ -78,6 +88,6 @@ public final class PeerTable {
                 newPeers[kept++] = peers[i];
             }
         }
-        return kept == ids.length ? this : new PeerTable(Arrays.copyOf(newIds, kept), Arrays.copyOf(newPeers, kept));
+        return new PeerTable(newIds, newPeers);
     }
 }

@@ -200,6 +200,11 @@ public final class ChannelPool {
         return keepaliveSweep.slices();
     }
 
+    /** The peer with this id in the pool's index, through which the shared port finds senders, or null. Tests. */
+    Peer indexedPeer(int peerId) {
+        return peerIndex.find(peerId);
+    }
+
     /** Queues a command without blocking; false when the queue is full. Any thread. */
     public boolean submit(PoolCommand command) {
         if (!commands.offer(command)) {
@@ -494,7 +499,7 @@ public final class ChannelPool {
         }
         if (silent != null) {
             // All at once: one table for the socket threads, and the evicted are not told of each other.
-            members.removeAll(silent);
+            unpublish(members, silent);
             silent.forEach(member -> release(members, member, EventReason.TIMEOUT));
         }
     }
@@ -517,13 +522,22 @@ public final class ChannelPool {
     }
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
-        members.removeAll(List.of(member));
+        unpublish(members, List.of(member));
         release(members, member, reason);
     }
 
-    /** What follows a member's removal: the index, its session's holdings, and the events. */
+    /** Takes {@code leaving} out of the channel's table and the pool's index, so no socket thread finds them again. */
+    private void unpublish(ChannelMembers members, List<Member> leaving) {
+        members.removeAll(leaving);
+        leaving.forEach(member -> peerIndex.remove(member.peer));
+    }
+
+    /**
+     * What follows a member's {@link #unpublish}: its session's holdings, and the events. Nothing
+     * here throws (a session's {@code tell} and {@code holdingsChanged} never fail), so a sweep
+     * that has unpublished several members releases every one of them.
+     */
     private void release(ChannelMembers members, Member member, EventReason reason) {
-        peerIndex.remove(member.peer);
         member.session.holdingsChanged(0, -1);
         if (members.channel.owner() != member.session) {
             unlink(member.session, members);

@@ -71,7 +71,7 @@ class PeerTableTest {
         assertEquals(1, removed.peer(0).id());
         assertEquals(3, removed.peer(1).id());
         assertSame(table.find(3), removed.find(3));
-        assertSame(table, table.without(99, 100), "a new table when nobody left");
+        assertSame(table, table.without(99, 100), "the same table when nobody left");
         assertEquals(0, table.without(3, 2, 1, -7, 40).size());
     }
 }

@@ -94,10 +94,11 @@ class ChannelPoolTest {
     void shouldTellTheMembersWhoStayOfEveryPeerEvictedInOneSweepButNotTheEvictedOfEachOther() throws Exception {
         RecordingSession carol = new RecordingSession("carol");
         Channel channel = create();
+        Joined o = join(channel, owner, null);
         Joined a = join(channel, alice, null);
         Joined b = join(channel, bob, null);
         Joined c = join(channel, carol, null);
-        List.of(alice, bob, carol).forEach(session -> session.events.clear());
+        List.of(owner, alice, bob, carol).forEach(session -> session.events.clear());
         PeerTable before = channel.relay().peers();
 
         nowNs += Duration.ofSeconds(10).toNanos() + 1;
@@ -107,12 +108,21 @@ class ChannelPoolTest {
         PeerTable after = channel.relay().peers();
         assertEquals(1, after.size());
         assertNotNull(after.find(c.peer()));
-        String aliceLeft = "peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout";
-        String bobLeft = "peer_left:" + Integer.toUnsignedLong(b.peer()) + ":timeout";
-        assertEquals(List.of(aliceLeft, bobLeft), carol.eventSummaries());
-        assertEquals(List.of(aliceLeft), alice.eventSummaries(), "told of a peer evicted with her");
-        assertEquals(List.of(bobLeft), bob.eventSummaries(), "told of a peer evicted with him");
-        assertEquals(0, alice.memberships + bob.memberships);
+        assertNotNull(pool.indexedPeer(c.peer()));
+        List<String> left = new ArrayList<>();
+        for (Joined evicted : List.of(o, a, b)) {
+            assertNull(pool.indexedPeer(evicted.peer()), "an evicted peer left in the pool's index");
+            left.add("peer_left:" + Integer.toUnsignedLong(evicted.peer()) + ":timeout");
+        }
+        assertEquals(left, carol.eventSummaries());
+        assertEquals(List.of(left.get(0)), owner.eventSummaries(), "told of a peer evicted with it");
+        assertEquals(List.of(left.get(1)), alice.eventSummaries(), "told of a peer evicted with her");
+        assertEquals(List.of(left.get(2)), bob.eventSummaries(), "told of a peer evicted with him");
+        for (RecordingSession evicted : List.of(owner, alice, bob)) {
+            assertEquals(0, evicted.memberships, evicted.id() + "'s memberships");
+            assertEquals(evicted == owner ? 1 : 0, evicted.channelsHeld, evicted.id() + "'s channels");
+        }
+        assertEquals(1, carol.memberships);
     }
 
     @Test
