@@ -128,11 +128,32 @@ final class NodeConnection implements AutoCloseable {
     private void write(byte[] line) throws IOException {
         IOException failure = closedBy;
         if (failure != null) {
-            throw new IOException("control connection to " + remote + " is closed", failure);
+            throw closed(failure);
         }
-        synchronized (out) {
-            out.write(line);
+        try {
+            synchronized (out) {
+                out.write(line);
+            }
+        } catch (IOException e) {
+            // The server may have closed the connection for a reason the reader has yet to read (a
+            // TLS alert to a plain client): that reason, not the broken pipe, is what to report.
+            try {
+                reader.join(timeout);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            failure = closedBy;
+            if (failure == null) {
+                throw e;
+            }
+            IOException closed = closed(failure);
+            closed.addSuppressed(e);
+            throw closed;
         }
+    }
+
+    private IOException closed(IOException failure) {
+        return new IOException("control connection to " + remote + " is closed", failure);
     }
 
     private void readLoop(LineReader lines) {
