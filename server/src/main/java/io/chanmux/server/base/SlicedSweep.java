@@ -10,11 +10,11 @@ import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
- * A periodic sweep over a changing set of items (a pool's channels, the listener's sessions),
- * split into slices once its work is large. Visiting every item in one run holds its thread for as
- * long as the set is large, and on a server with one carrier every virtual thread behind it: at
- * 8,000 peers and 10,000 sessions the pool's sweep and the deadline check held it for 1.6 and
- * 1.2 ms (medians) once a second. Splitting every sweep is no better: each slice is one more
+ * A periodic sweep over a changing set of items (the control listener's sessions), split into
+ * slices once its work is large. Visiting every item in one run holds its thread for as long as
+ * the set is large, and on a server with one carrier every virtual thread behind it: at 8,000
+ * peers and 10,000 sessions the pools' sweep (since replaced by a schedule of looks) and the
+ * deadline check held it for 1.6 and 1.2 ms (medians) once a second. Splitting every sweep is no better: each slice is one more
  * wake-up on the relay's core, and 20 slices a second raised a small relay's 99th percentile
  * latency by half or more (docs/benchmarks.md, section 10). So a pass is split only as far as its
  * work needs: one slice per {@code workPerSlice} units of work (channels and peers, sessions), at
@@ -43,8 +43,8 @@ public final class SlicedSweep<T> {
     /** The most slices one pass is split into. */
     static final int MAX_SLICES = 20;
     /**
-     * The work of one slice in the server's sweeps: 1,000 peers or sessions, some 0.2 to 0.5 ms of
-     * a carrier on the machine of docs/benchmarks.md.
+     * The work of one slice in the server's sweeps: 1,000 sessions, some 0.2 to 0.5 ms of a carrier
+     * on the machine of docs/benchmarks.md.
      */
     public static final int WORK_PER_SLICE = 1_000;
 

@@ -15,7 +15,7 @@ import java.net.InetSocketAddress;
  * <p>Threading. The bound address is written only by a socket thread that has just verified a
  * CONFIRM from the new address ({@link #bind}, a release store of an immutable address), and read
  * by any thread ({@link #address}, an acquire load): socket threads check sources against it and
- * fan out to it, the pool's keepalive sweep asks "bound or not", the admin {@code peers} view shows
+ * fan out to it, the pool's keepalive tick asks "bound or not", the admin {@code peers} view shows
  * it. With a socket per channel that thread is always the channel thread. On the shared port a
  * NAT rebinding can bring the peer's CONFIRM to another socket thread than its DATA, so the writer
  * is whichever socket thread verified the proof. That keeps one logical writer per event: each
@@ -87,6 +87,16 @@ public final class Peer {
      */
     public void bind(InetSocketAddress source) {
         ADDRESS.setRelease(this, source);
+    }
+
+    /**
+     * Records that DATA or PING with this peer's id came from an address it is not bound to, at
+     * {@code nowNs}, and tells its pool, which hints the peer's session to bind again. Only socket
+     * thread {@code writer} may call this.
+     */
+    public void recordWrongSource(int writer, long nowNs) {
+        activity.recordWrongSource(writer, nowNs);
+        channel.rebindSignal().raise();
     }
 
     /** What the peer has sent and when it was last heard. */

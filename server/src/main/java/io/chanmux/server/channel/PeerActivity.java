@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
  * What a peer has sent, when it was last heard, and when its id last came from an address it is
  * not bound to. Like {@link RelayCounters}, one row per thread that may write it (the channel
  * thread, or each socket thread of the shared port), each row with a single writer using opaque
- * stores, no fences. Read by the pool's keepalive sweep (liveness, and the {@code rebind} hint)
+ * stores, no fences. Read by the pool's keepalive tick (liveness, and the {@code rebind} hint)
  * and by the admin {@code peers} op, which take the latest times and the sums. Survives re-binds,
  * so a peer keeps one instance for as long as it is a member.
  */
@@ -40,9 +40,10 @@ public final class PeerActivity {
 
     /**
      * Records that DATA or PING with this peer's id came from an address it is not bound to, at
-     * {@code nowNs}. Only {@code writer} may call this.
+     * {@code nowNs}; through {@link Peer#recordWrongSource}, which tells the pool. Only {@code
+     * writer} may call this.
      */
-    public void recordWrongSource(int writer, long nowNs) {
+    void recordWrongSource(int writer, long nowNs) {
         SLOTS.setOpaque(slots, writer * WIDTH + WRONG_SOURCE, nowNs);
     }
 

@@ -16,6 +16,7 @@ public final class RelayChannel {
     private final int port;
     private final int writers;
     private final RelayCounters counters;
+    private final RebindSignal rebindSignal;
     private final int challengeSalt = ThreadLocalRandom.current().nextInt();
     private volatile PeerTable peers = PeerTable.EMPTY;
 
@@ -23,12 +24,14 @@ public final class RelayChannel {
      * @param port    the UDP port clients send to
      * @param writers how many socket threads may serve it: 1 with a port of its own, else the
      *                shared port's socket count
+     * @param rebindSignal its pool's, raised when a member's id comes from a wrong source
      */
-    public RelayChannel(String id, int port, int writers) {
+    public RelayChannel(String id, int port, int writers, RebindSignal rebindSignal) {
         this.id = id;
         this.port = port;
         this.writers = writers;
         this.counters = new RelayCounters(writers);
+        this.rebindSignal = rebindSignal;
     }
 
     /** The channel id. */
@@ -64,6 +67,11 @@ public final class RelayChannel {
     /** This channel's counters. */
     public RelayCounters counters() {
         return counters;
+    }
+
+    /** Its pool's signal that a member's id came from an address it is not bound to. */
+    public RebindSignal rebindSignal() {
+        return rebindSignal;
     }
 
     /** Installs a new member snapshot. Pool thread only. */

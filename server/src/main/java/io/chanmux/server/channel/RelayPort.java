@@ -269,8 +269,8 @@ public final class RelayPort {
             counters.increment(writer, RelayCounter.DROP_NOT_BOUND);
         } else if (!bound.equals(source)) {
             counters.increment(writer, RelayCounter.DROP_WRONG_SOURCE);
-            // The pool's sweep turns this into a rebind hint for the peer's session.
-            peer.activity().recordWrongSource(writer, clock.nanoTime());
+            // The pool's keepalive tick turns this into a rebind hint for the peer's session.
+            peer.recordWrongSource(writer, clock.nanoTime());
         } else if (type == Datagram.PING && length != Datagram.PING_BYTES) {
             counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
         } else if (admitted(peer, length, counters)) {

@@ -46,7 +46,10 @@ public final class ServerConfig {
         return peerRates;
     }
 
-    /** How often each pool sweeps for silent peers: a quarter of the shorter timeout, within 10 ms to 1 s. */
+    /**
+     * How often each pool's keepalive tick comes, which evicts the silent peers that are due and
+     * hints {@code rebind}: a quarter of the shorter timeout, within 10 ms to 1 s.
+     */
     public Duration sweepInterval() {
         return quarterOfShorter(get(Settings.PEER_TIMEOUT), get(Settings.BIND_TIMEOUT));
     }

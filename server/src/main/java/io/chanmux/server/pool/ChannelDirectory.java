@@ -297,7 +297,7 @@ public final class ChannelDirectory {
         do {
             id = SecureIds.hex(8);
         } while (channels.containsKey(id));
-        RelayChannel relay = new RelayChannel(id, socket.port(), writers);
+        RelayChannel relay = new RelayChannel(id, socket.port(), writers, pool.rebindSignal());
         RelayPort ownPort = socket.socket() == null ? null : new RelayPort(socket.socket(), 0, relay::find,
                 relay.counters(), relaySettings, SourceChallengeLimits.PER_CHANNEL_SLOTS);
         Channel channel = new Channel(id, c.name(), c.maxPeers(), c.key(), c.owner(), pool, relay, ownPort);

@@ -18,8 +18,6 @@ final class ChannelMembers {
     final Map<Integer, Member> byPeer = new LinkedHashMap<>();
     private final Map<SessionHandle, Member> bySession = new HashMap<>();
     PeerTable table = PeerTable.EMPTY;
-    /** Set once the pool has retired the channel: a sweep's pass that began before skips it. */
-    boolean retired;
 
     ChannelMembers(Channel channel) {
         this.channel = channel;
@@ -62,16 +60,24 @@ final class ChannelMembers {
         }
     }
 
-    /** A peer and the session that holds it. */
+    /** A peer, the session that holds it, and the channel's members it is one of. */
     static final class Member {
+        final ChannelMembers members;
         final SessionHandle session;
         final Peer peer;
+        /** When the pool next looks at it for silence, at the latest; written by {@link KeepaliveSchedule} only. */
+        long nextLookNs;
+        /** Its slot in the {@link KeepaliveSchedule}, or -1 while it is not scheduled; written there only. */
+        int scheduleSlot = -1;
+        /** Its place in that slot's list; written by {@link KeepaliveSchedule} only. */
+        int schedulePosition;
         /** The wrong-source time the last {@code rebind} hint answered; pool thread only. */
         long hintedWrongSourceNs;
         /** When the last {@code rebind} hint went out; pool thread only. */
         long lastHintNs;
 
-        Member(SessionHandle session, Peer peer) {
+        Member(ChannelMembers members, SessionHandle session, Peer peer) {
+            this.members = members;
             this.session = session;
             this.peer = peer;
             this.hintedWrongSourceNs = peer.activity().lastWrongSourceNs();

@@ -11,10 +11,10 @@ import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
-import io.chanmux.server.base.SlicedSweep;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerIndex;
 import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.channel.RebindSignal;
 import io.chanmux.server.channel.RelayPort;
 import io.chanmux.server.pool.ChannelMembers.Member;
 import org.slf4j.Logger;
@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +47,10 @@ import java.util.function.Consumer;
  *
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
  * virtual thread per channel that has a port of its own, the socket thread of its socket of the
- * shared port (single-port mode), and a ticker that queues a {@link PoolCommand.SweepKeepalives}
- * for each slice of the keepalive sweep. A channel's thread, as its last act, tells the {@link
+ * shared port (single-port mode), and a ticker that queues a {@link PoolCommand.KeepaliveTick}
+ * every tick interval: the tick evicts the members whose look is due and found silent ({@link
+ * KeepaliveSchedule}), and hints {@code rebind} when a socket thread has raised the pool's {@link
+ * RebindSignal}. A channel's thread, as its last act, tells the {@link
  * ChannelDirectory} it has ended, which frees its port; a channel on the shared port has no
  * thread, so the pool tells the directory itself once it has unpublished the channel's members.
  * When the pool thread is interrupted (server shutdown cancels the parent scope), it closes every
@@ -68,7 +71,14 @@ import java.util.function.Consumer;
  */
 public final class ChannelPool {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
-    private static final PoolCommand.SweepKeepalives SWEEP = new PoolCommand.SweepKeepalives();
+    private static final PoolCommand.KeepaliveTick TICK = new PoolCommand.KeepaliveTick();
+    /**
+     * The most members one tick looks at, a millisecond or so of a carrier when their objects are
+     * not cached; a tick that leaves due looks brings the next within {@link #BACKLOG_TICK_MS}.
+     */
+    static final int LOOKS_PER_TICK = 1_000;
+    /** The tick interval while looks are left over. */
+    static final long BACKLOG_TICK_MS = 50;
     /** The shortest time between two {@code rebind} hints to one peer. */
     static final long REBIND_HINT_INTERVAL_NS = 1_000_000_000L;
 
@@ -79,6 +89,10 @@ public final class ChannelPool {
     private final LiveConfig live;
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
+    /** No member goes longer than the shorter timeout between two looks, whether it binds meanwhile or not. */
+    private final long shorterTimeoutNs;
+    /** How often the ticker queues a {@link PoolCommand.KeepaliveTick}: {@link ServerConfig#sweepInterval}. */
+    private final long tickIntervalMs;
     private final BlockingQueue<PoolCommand> commands;
     private final int queueCapacity;
     private final PeerIndex peerIndex;
@@ -87,22 +101,24 @@ public final class ChannelPool {
     /** How many ids this pool can hand out before they repeat: ids stay below 2^32 and encode the pool. */
     private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
-    /**
-     * The keepalive sweep over {@link #channels}, a slice per {@link PoolCommand.SweepKeepalives};
-     * its work is a unit per channel and per peer. Each pass goes through a copy of the channels, as
-     * commands between its slices change the map.
-     */
-    private final SlicedSweep<ChannelMembers> keepaliveSweep;
+    /** When each member of {@link #channels} is next looked at for silence. */
+    private final KeepaliveSchedule keepalives;
+    /** Whether the last tick left due looks for the next; written by the pool thread, read by the ticker. */
+    private volatile boolean looksLeftOver;
+    /** Raised by socket threads when a member's id comes from an address it is not bound to. */
+    private final RebindSignal rebindSignal = new RebindSignal();
+    /** Whether the last look for hints held one back for its once-a-second limit: the next tick looks again. */
+    private boolean hintHeldBack;
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
     private final AtomicLong rebindHints = new AtomicLong();
     /**
-     * Released by the pool thread as it finishes a slice of the sweep, taken by the ticker before it
-     * waits for the next: at most one slice is queued, and the ticker reads the slice interval only
-     * once the slice that may have started a new pass, with a new interval, has run.
+     * Released by the pool thread as it finishes a tick, taken by the ticker before it waits for the
+     * next: at most one tick is queued, and the ticker reads {@link #looksLeftOver} once the tick
+     * that wrote it has run.
      */
-    private final Semaphore sweepApplied = new Semaphore(0);
+    private final Semaphore tickApplied = new Semaphore(0);
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
     private Consumer<Channel> channelStarter = channel -> {
@@ -127,12 +143,11 @@ public final class ChannelPool {
         this.live = live;
         this.clock = clock;
         ServerConfig config = live.current(); // the settings below need a restart to change
-        this.keepaliveSweep = new SlicedSweep<>(config.sweepInterval(), SlicedSweep.WORK_PER_SLICE,
-                // The work, a unit per channel and per peer: the sum of each channel's share below.
-                () -> new ArrayList<>(channels.values()), () -> channels.size() + peerIndex.size(),
-                members -> 1 + members.byPeer.size());
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
+        this.shorterTimeoutNs = Math.min(peerTimeoutNs, bindTimeoutNs);
+        this.tickIntervalMs = config.sweepInterval().toMillis();
+        this.keepalives = new KeepaliveSchedule(config.sweepInterval().toNanos(), shorterTimeoutNs + 1, clock.nanoTime());
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
@@ -195,9 +210,24 @@ public final class ChannelPool {
         return rebindHints.get();
     }
 
-    /** Into how many slices, each a {@link PoolCommand.SweepKeepalives}, the sweep's pass is split. Tests. */
-    int keepaliveSweepSlices() {
-        return keepaliveSweep.slices();
+    /** How long the ticker waits before it queues the next {@link PoolCommand.KeepaliveTick}. Any thread. */
+    long keepaliveTickIntervalMs() {
+        return looksLeftOver ? BACKLOG_TICK_MS : tickIntervalMs;
+    }
+
+    /** When the pool next looks at the peer for silence. Tests. */
+    long nextLookNs(String channel, int peerId) {
+        return channels.get(channel).byPeer.get(peerId).nextLookNs;
+    }
+
+    /** Members with a look scheduled. Tests. */
+    int scheduledLooks() {
+        return keepalives.size();
+    }
+
+    /** The signal this pool's channels raise on a wrong source; given to each channel as it is created. */
+    RebindSignal rebindSignal() {
+        return rebindSignal;
     }
 
     /** The peer with this id in the pool's index, through which the shared port finds senders, or null. Tests. */
@@ -314,7 +344,7 @@ public final class ChannelPool {
                 case PoolCommand.LeavePeer c -> onLeavePeer(c);
                 case PoolCommand.KickPeer c -> onKickPeer(c);
                 case PoolCommand.SessionClosed c -> onSessionClosed(c.session());
-                case PoolCommand.SweepKeepalives c -> onSweepKeepalives();
+                case PoolCommand.KeepaliveTick c -> onKeepaliveTick();
             }
         } catch (RuntimeException e) {
             log.error("pool {} failed to apply {}", index, command, e);
@@ -396,11 +426,15 @@ public final class ChannelPool {
                     "channel " + channel.id() + " has its maximum of " + maxPeers + " peers"));
             return;
         }
-        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), live.peerRates(),
-                clock.nanoTime());
-        Member member = new Member(c.session(), peer);
+        long now = clock.nanoTime();
+        Peer peer = new Peer(nextPeerId(), SecureIds.token(), channel.relay(), live.peerRates(), now);
+        Member member = new Member(members, c.session(), peer);
         peerIndex.put(peer);
         members.add(member);
+        // The first look at a random time in the later half of the shorter timeout: members that
+        // join together (a load test, a server's restart) are then looked at a few per tick, not
+        // all in one, and stay spread, as each next look follows the member's own last datagram.
+        keepalives.add(member, now + shorterTimeoutNs - ThreadLocalRandom.current().nextLong(shorterTimeoutNs / 2 + 1) + 1);
         c.session().holdingsChanged(0, 1);
         link(c.session(), members);
         c.answer().ok(new Joined(channel.id(), channel.port(), peer.id(), peer.token().clone()));
@@ -472,35 +506,68 @@ public final class ChannelPool {
         }
     }
 
-    private void onSweepKeepalives() {
+    /**
+     * Evicts the members whose look is due and who are found silent, then, when a socket thread
+     * has raised the rebind signal (or a hint was held back), hints the moved members.
+     */
+    private void onKeepaliveTick() {
         long now = clock.nanoTime();
         try {
-            keepaliveSweep.visitNextSlice(now, members -> sweepChannel(members, now));
+            evictSilent(now);
+            if (rebindSignal.take() || hintHeldBack) {
+                hintRebindsIfMoved(now);
+            }
         } finally {
-            sweepApplied.release();
+            tickApplied.release();
         }
     }
 
-    /** Evicts the channel's silent peers and hints the moved ones; copies nothing unless it evicts. */
-    private void sweepChannel(ChannelMembers members, long now) {
-        if (members.retired) {
-            return; // since the sweep's pass began
-        }
-        List<Member> silent = null;
-        for (Member member : members.byPeer.values()) {
+    /**
+     * Looks at the members whose look is due, at most {@link #LOOKS_PER_TICK}: evicts the silent,
+     * all of a channel's at once (one table for the socket threads, and the evicted are not told
+     * of each other), and schedules a next look at the others.
+     */
+    private void evictSilent(long now) {
+        Map<ChannelMembers, List<Member>> silentByChannel = null; // allocated only when a tick evicts
+        for (int looked = 0; looked < LOOKS_PER_TICK && keepalives.hasDue(now); looked++) {
+            Member member = keepalives.pollDue();
             boolean bound = member.peer.address() != null;
-            if (now - member.peer.activity().lastSeenNs() > (bound ? peerTimeoutNs : bindTimeoutNs)) {
+            long timeoutNs = bound ? peerTimeoutNs : bindTimeoutNs;
+            long lastSeenNs = member.peer.activity().lastSeenNs();
+            if (now - lastSeenNs > timeoutNs) {
                 (bound ? silentEvictions : unboundEvictions).incrementAndGet();
-                silent = silent == null ? new ArrayList<>() : silent;
-                silent.add(member);
+                silentByChannel = silentByChannel == null ? new LinkedHashMap<>() : silentByChannel;
+                silentByChannel.computeIfAbsent(member.members, members -> new ArrayList<>()).add(member);
             } else {
-                hintRebindIfMoved(members, member, now);
+                scheduleLook(member, lastSeenNs, timeoutNs, now);
             }
         }
-        if (silent != null) {
-            // All at once: one table for the socket threads, and the evicted are not told of each other.
-            unpublish(members, silent);
-            silent.forEach(member -> release(members, member, EventReason.TIMEOUT));
+        looksLeftOver = keepalives.hasDue(now);
+        if (silentByChannel != null) {
+            silentByChannel.forEach((members, silent) -> {
+                unpublish(members, silent);
+                silent.forEach(member -> release(members, member, EventReason.TIMEOUT));
+            });
+        }
+    }
+
+    /**
+     * Schedules the next look at {@code member}: when its timeout runs out if it is not heard from
+     * again, and no later than the shorter timeout from now, since an unbound member may bind
+     * meanwhile and then has the peer timeout. A member is evicted once silent for longer than its
+     * timeout, so the first time that can hold is a nanosecond past it.
+     */
+    private void scheduleLook(Member member, long lastSeenNs, long timeoutNs, long now) {
+        keepalives.add(member, Math.min(lastSeenNs + timeoutNs, now + shorterTimeoutNs) + 1);
+    }
+
+    /** Hints every member whose id has come from a wrong source since its last hint, within the hints' limit. */
+    private void hintRebindsIfMoved(long now) {
+        hintHeldBack = false;
+        for (ChannelMembers members : channels.values()) {
+            for (Member member : members.byPeer.values()) {
+                hintHeldBack |= hintRebindIfMoved(member, now);
+            }
         }
     }
 
@@ -510,15 +577,21 @@ public final class ChannelPool {
      * instead of waiting for its PONGs to stop. At most one hint a second per peer, so forged
      * datagrams bearing its id cost its session one event line a second; it is churn, dropped if the
      * session's queue is half full, since a client that misses it still notices the lapse.
+     * Returns whether a hint is due but held back by that limit.
      */
-    private void hintRebindIfMoved(ChannelMembers members, Member member, long now) {
+    private boolean hintRebindIfMoved(Member member, long now) {
         long wrongSource = member.peer.activity().lastWrongSourceNs();
-        if (wrongSource - member.hintedWrongSourceNs > 0 && now - member.lastHintNs >= REBIND_HINT_INTERVAL_NS) {
-            member.hintedWrongSourceNs = wrongSource;
-            member.lastHintNs = now;
-            rebindHints.incrementAndGet();
-            member.session.tell(new ServerEvent.Rebind(members.channel.id(), member.peer.id()), false);
+        if (wrongSource - member.hintedWrongSourceNs <= 0) {
+            return false;
         }
+        if (now - member.lastHintNs < REBIND_HINT_INTERVAL_NS) {
+            return true;
+        }
+        member.hintedWrongSourceNs = wrongSource;
+        member.lastHintNs = now;
+        rebindHints.incrementAndGet();
+        member.session.tell(new ServerEvent.Rebind(member.members.channel.id(), member.peer.id()), false);
+        return false;
     }
 
     private void removeMember(ChannelMembers members, Member member, EventReason reason) {
@@ -526,10 +599,16 @@ public final class ChannelPool {
         release(members, member, reason);
     }
 
-    /** Takes {@code leaving} out of the channel's table and the pool's index, so no socket thread finds them again. */
+    /**
+     * Takes {@code leaving} out of the channel's table and the pool's index, so no socket thread
+     * finds them again, and out of the keepalive schedule.
+     */
     private void unpublish(ChannelMembers members, List<Member> leaving) {
         members.removeAll(leaving);
-        leaving.forEach(member -> peerIndex.remove(member.peer));
+        for (Member member : leaving) {
+            peerIndex.remove(member.peer);
+            keepalives.remove(member);
+        }
     }
 
     /**
@@ -591,9 +670,9 @@ public final class ChannelPool {
     private void retireClosed(ChannelMembers members, EventReason reason) {
         Channel channel = members.channel;
         channels.remove(channel.id());
-        members.retired = true;
         for (Member member : members.byPeer.values()) {
             peerIndex.remove(member.peer);
+            keepalives.remove(member);
         }
         members.publish(PeerTable.EMPTY);
         // Now, before the request that deleted it is answered, so the port is free for the very
@@ -628,6 +707,7 @@ public final class ChannelPool {
         }
         channels.clear();
         channelsBySession.clear();
+        keepalives.clear();
         // Before draining: whoever queues after this sees it and drains what it queued (see submit).
         stopped = true;
         refuseQueued();
@@ -650,7 +730,7 @@ public final class ChannelPool {
                 case PoolCommand.LeavePeer c -> c.answer().refuse(shuttingDown);
                 case PoolCommand.KickPeer c -> c.answer().refuse(shuttingDown);
                 case PoolCommand.SessionClosed c -> { }
-                case PoolCommand.SweepKeepalives c -> { }
+                case PoolCommand.KeepaliveTick c -> { }
             }
         }
     }
@@ -673,18 +753,17 @@ public final class ChannelPool {
     }
 
     /**
-     * The ticker thread: queues a slice of the keepalive sweep every slice interval (the sweep
-     * interval while the pool's channels and peers number at most 1,000) until the pool's scope is
-     * cancelled.
+     * The ticker thread: queues a {@link PoolCommand.KeepaliveTick} every tick interval (within
+     * {@link #BACKLOG_TICK_MS} while looks are left over) until the pool's scope is cancelled.
      */
     private void tickKeepalives() {
         try {
             while (true) {
-                Thread.sleep(keepaliveSweep.sliceIntervalMs());
-                // Waits for room rather than dropping the sweep: a busy queue must not stop evictions.
-                // A slice that waits long makes the next one larger (the sweep follows the clock).
-                commands.put(SWEEP);
-                sweepApplied.acquire();
+                Thread.sleep(keepaliveTickIntervalMs());
+                // Waits for room rather than dropping the tick: a busy queue must not stop evictions.
+                // A tick that waits long finds more looks due.
+                commands.put(TICK);
+                tickApplied.acquire();
             }
         } catch (InterruptedException e) {
             // the pool is closing

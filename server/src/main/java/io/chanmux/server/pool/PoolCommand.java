@@ -32,9 +32,10 @@ public sealed interface PoolCommand {
     }
 
     /**
-     * Sweep the next slice of the pool's channels ({@link io.chanmux.server.base.SlicedSweep}):
-     * evict peers that have not bound, or not been heard from, within their timeout.
+     * Look at the members whose look is due ({@link KeepaliveSchedule}): evict those that have not
+     * bound, or not been heard from, within their timeout; and hint {@code rebind} to those whose
+     * id came from a wrong source, when the pool's signal says there are any.
      */
-    record SweepKeepalives() implements PoolCommand {
+    record KeepaliveTick() implements PoolCommand {
     }
 }

@@ -41,7 +41,7 @@ class DatagramParserProperties {
         sinkB = DatagramChannel.open().bind(new InetSocketAddress(loopback, 0));
         sinkA.configureBlocking(false);
         sinkB.configureBlocking(false);
-        relay = new RelayChannel("props", 0, 1);
+        relay = new RelayChannel("props", 0, 1, new RebindSignal());
         port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
                 new RelaySettings(MAX_DATAGRAM, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class PeerIndexTest {
-    private final RelayChannel channel = new RelayChannel("index", 0, 1);
+    private final RelayChannel channel = new RelayChannel("index", 0, 1, new RebindSignal());
 
     private Peer peer(int id) {
         return new Peer(id, new byte[16], channel, new PeerRates(10, 10_000), 0);

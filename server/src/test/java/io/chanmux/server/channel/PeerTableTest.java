@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerTableTest {
 
     private static Peer peer(int id) {
-        return new Peer(id, new byte[16], new RelayChannel("table", 0, 1), new PeerRates(10, 10_000), 0);
+        return new Peer(id, new byte[16], new RelayChannel("table", 0, 1, new RebindSignal()), new PeerRates(10, 10_000), 0);
     }
 
     @Test

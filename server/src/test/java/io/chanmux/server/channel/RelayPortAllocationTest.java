@@ -56,7 +56,7 @@ class RelayPortAllocationTest {
 
     @Test
     void shouldAllocateNothingPerForwardedDatagramWhenTheChannelHasItsOwnPort() throws IOException {
-        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(), settings,
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
         relay.publish(boundPair(relay, 1, 2));
@@ -70,7 +70,7 @@ class RelayPortAllocationTest {
         RecvmmsgVector receiver = RecvmmsgVector.openIfAvailable(1500);
         assumeTrue(receiver != null, "recvmmsg and sendmmsg are Linux x86-64's");
         SendmmsgVector sender = SendmmsgVector.sendingFrom(receiver);
-        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(), settings,
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);
         relay.publish(boundPair(relay, 1, 2));
@@ -113,7 +113,7 @@ class RelayPortAllocationTest {
             throws IOException {
         // Two pools: ids 1, 3, 5… are pool 0's and 2, 4, 6… pool 1's, as ChannelPool hands them out.
         PeerIndex[] pools = {new PeerIndex(), new PeerIndex()};
-        RelayChannel relay = new RelayChannel("shared", 0, 2);
+        RelayChannel relay = new RelayChannel("shared", 0, 2, new RebindSignal());
         RelayPort port = new RelayPort(relaySocket, 1, id -> pools[Integer.remainderUnsigned(id - 1, 2)].find(id),
                 new RelayCounters(2), settings, SourceChallengeLimits.SHARED_PORT_SLOTS);
         PeerTable table = boundPair(relay, 3, 5);

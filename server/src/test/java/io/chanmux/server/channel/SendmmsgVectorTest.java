@@ -149,7 +149,7 @@ class SendmmsgVectorTest {
     @Test
     void shouldTakeSeveralDatagramsInOneCallAndSendAllTheirCopiesInAnotherWhenThePortIsRegisteredWithTheVectors()
             throws IOException {
-        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             assertTrue(port.batched());
@@ -174,7 +174,7 @@ class SendmmsgVectorTest {
     @Test
     void shouldSendEveryCopyOfEachCallBeforeTheSlotsAreTakenAgainWhenMoreDatagramsWaitThanTheVectorHolds()
             throws IOException {
-        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         int datagrams = RecvmmsgVector.CAPACITY + 8;
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
@@ -219,7 +219,7 @@ class SendmmsgVectorTest {
 
     @Test
     void shouldTakeAndSendOneAtATimeWhenNoVectorsAreGiven() throws IOException {
-        RelayChannel relay = new RelayChannel("own", 0, 1);
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(),
                 new RelaySettings(1500, BindCookies.newKey(), System::nanoTime, () -> UNLIMITED),
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);

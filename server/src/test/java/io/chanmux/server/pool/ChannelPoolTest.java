@@ -3,6 +3,7 @@ package io.chanmux.server.pool;
 import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
+import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerTable;
 import io.chanmux.server.config.LiveConfig;
 import io.chanmux.server.config.ServerConfig;
@@ -75,18 +76,21 @@ class ChannelPoolTest {
         bob.events.clear();
 
         nowNs += Duration.ofSeconds(10).toNanos();
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(2, channel.relay().peers().size(), "evicted at exactly the timeout");
 
-        nowNs += 1;
-        pool.apply(new PoolCommand.SweepKeepalives());
+        nowNs += Duration.ofSeconds(1).toNanos(); // the next tick
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertNull(channel.relay().peers().find(a.peer()), "unbound peer kept past the bind timeout");
         assertNotNull(channel.relay().peers().find(b.peer()), "bound peer evicted at the bind timeout");
         assertEquals(List.of("peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout"), alice.eventSummaries());
         assertEquals(List.of("peer_left:" + Integer.toUnsignedLong(a.peer()) + ":timeout"), bob.eventSummaries());
 
-        nowNs += Duration.ofSeconds(20).toNanos();
-        pool.apply(new PoolCommand.SweepKeepalives());
+        nowNs += Duration.ofSeconds(19).toNanos();
+        pool.apply(new PoolCommand.KeepaliveTick());
+        assertEquals(1, channel.relay().peers().size(), "evicted at exactly the timeout");
+        nowNs += Duration.ofSeconds(1).toNanos();
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(0, channel.relay().peers().size());
     }
 
@@ -103,7 +107,7 @@ class ChannelPoolTest {
 
         nowNs += Duration.ofSeconds(10).toNanos() + 1;
         before.find(c.peer()).activity().record(0, nowNs, 10);
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
 
         PeerTable after = channel.relay().peers();
         assertEquals(1, after.size());
@@ -114,7 +118,8 @@ class ChannelPoolTest {
             assertNull(pool.indexedPeer(evicted.peer()), "an evicted peer left in the pool's index");
             left.add("peer_left:" + Integer.toUnsignedLong(evicted.peer()) + ":timeout");
         }
-        assertEquals(left, carol.eventSummaries());
+        // In the order of their looks, which ties on the time break by peer id.
+        assertEquals(left.stream().sorted().toList(), carol.eventSummaries().stream().sorted().toList());
         assertEquals(List.of(left.get(0)), owner.eventSummaries(), "told of a peer evicted with it");
         assertEquals(List.of(left.get(1)), alice.eventSummaries(), "told of a peer evicted with her");
         assertEquals(List.of(left.get(2)), bob.eventSummaries(), "told of a peer evicted with him");
@@ -134,40 +139,67 @@ class ChannelPoolTest {
         for (int i = 0; i < 10; i++) {
             nowNs += Duration.ofSeconds(20).toNanos();
             channel.relay().peers().find(a.peer()).activity().record(0, nowNs, 10);
-            pool.apply(new PoolCommand.SweepKeepalives());
+            pool.apply(new PoolCommand.KeepaliveTick());
         }
 
         assertEquals(1, channel.relay().peers().size());
     }
 
     @Test
-    void shouldSweepAPoolOfMoreThan1000PeersInSlicesThatTogetherVisitEveryChannel() throws Exception {
-        // 40 channels and 1,040 peers: two slices, half a second apart.
+    void shouldLookAtMostAThousandPeersATickAndComeBackSoonForTheRest() throws Exception {
+        // 40 channels and 1,040 peers, all due at once: two ticks, the second 50 ms after the first.
         List<RecordingSession> joiners = joinEach(createChannels(40), 26);
+        assertEquals(1000, pool.keepaliveTickIntervalMs(), "the sweep interval: a quarter of the 10 s timeout, at most 1 s");
         nowNs += Duration.ofSeconds(11).toNanos();
 
-        pool.apply(new PoolCommand.SweepKeepalives());
-        assertEquals(2, pool.keepaliveSweepSlices());
-        assertEquals(20 * 26, pool.unboundEvictions(), "the first slice visits half of the channels");
-        nowNs += Duration.ofMillis(500).toNanos();
-        pool.apply(new PoolCommand.SweepKeepalives());
-        assertEquals(40 * 26, pool.unboundEvictions(), "the second, the other half");
+        pool.apply(new PoolCommand.KeepaliveTick());
+        assertEquals(ChannelPool.LOOKS_PER_TICK, pool.unboundEvictions(), "one tick's looks");
+        assertEquals(ChannelPool.BACKLOG_TICK_MS, pool.keepaliveTickIntervalMs(), "looks left over");
+        nowNs += Duration.ofMillis(ChannelPool.BACKLOG_TICK_MS).toNanos();
+        pool.apply(new PoolCommand.KeepaliveTick());
+        assertEquals(40 * 26, pool.unboundEvictions(), "the rest");
+        assertEquals(1000, pool.keepaliveTickIntervalMs());
         joiners.forEach(joiner -> assertEquals(0, joiner.memberships));
+        assertEquals(0, pool.scheduledLooks());
     }
 
     @Test
-    void shouldSkipChannelsDeletedSinceTheSweepsPassBegan() throws Exception {
+    void shouldLookAtAPeerThatIsHeardFromOncePerTimeoutNotAtEveryTick() throws Exception {
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
+        var activity = channel.relay().peers().find(a.peer()).activity();
+        long joinedNs = nowNs;
+        long second = Duration.ofSeconds(1).toNanos();
+        List<Long> nextLooks = new ArrayList<>();
+        for (int tick = 1; tick <= 22; tick++) {
+            nowNs = joinedNs + tick * second;
+            activity.record(0, nowNs, 10);
+            pool.apply(new PoolCommand.KeepaliveTick());
+            nextLooks.add(pool.nextLookNs(channel.id(), a.peer()) - joinedNs);
+        }
+        // Heard at every tick: looked at first within the join's 10 s (in their later half, at
+        // random), then every 10 s (the shorter timeout), and left alone at the ticks between.
+        List<Long> looks = nextLooks.stream().distinct().toList();
+        assertEquals(3, looks.size(), "looks " + looks);
+        assertTrue(looks.get(0) >= 5 * second && looks.get(0) <= 10 * second + 1, "first look " + looks.get(0));
+        assertEquals(10 * second, looks.get(2) - looks.get(1));
+        assertEquals(1, channel.relay().peers().size());
+    }
+
+    @Test
+    void shouldForgetThePeersOfADeletedChannel() throws Exception {
         List<Channel> channels = createChannels(40);
         List<RecordingSession> joiners = joinEach(channels, 26);
-        pool.apply(new PoolCommand.SweepKeepalives()); // a pass of two slices begins, over all 40
-        assertEquals(2, pool.keepaliveSweepSlices());
+        assertEquals(40 * 26, pool.scheduledLooks());
         for (Channel channel : channels) {
             pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, new RecordingAnswer<>()));
         }
         joiners.forEach(joiner -> joiner.events.clear());
+        assertEquals(0, pool.scheduledLooks(), "a deleted channel's peers still scheduled");
         nowNs += Duration.ofSeconds(11).toNanos();
 
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(0, pool.unboundEvictions(), "a deleted channel's peers evicted again");
         for (RecordingSession joiner : joiners) {
             assertEquals(0, joiner.memberships, "memberships released twice");
@@ -194,7 +226,7 @@ class ChannelPoolTest {
         assertEquals(0, alice.memberships);
 
         nowNs += Duration.ofSeconds(11).toNanos();
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(0, owner.memberships, "evicted");
         assertEquals(1, owner.channelsHeld, "still the owner");
     }
@@ -226,20 +258,20 @@ class ChannelPoolTest {
         Channel channel = create();
         Joined a = join(channel, alice, null);
         bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
-        var activity = channel.relay().peers().find(a.peer()).activity();
+        Peer peer = channel.relay().peers().find(a.peer());
 
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(List.of(), alice.eventSummaries(), "a hint without a wrong source");
-        activity.recordWrongSource(0, ++nowNs); // as the socket thread does on a wrong_source drop
-        pool.apply(new PoolCommand.SweepKeepalives());
-        activity.recordWrongSource(0, ++nowNs);
-        pool.apply(new PoolCommand.SweepKeepalives());
+        peer.recordWrongSource(0, ++nowNs); // as the socket thread does on a wrong_source drop
+        pool.apply(new PoolCommand.KeepaliveTick());
+        peer.recordWrongSource(0, ++nowNs);
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries(), "one hint within a second");
 
         nowNs += Duration.ofSeconds(1).toNanos();
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer()), "rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries());
-        pool.apply(new PoolCommand.SweepKeepalives());
+        pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(2, alice.eventSummaries().size(), "a hint with no new wrong source");
         assertEquals(2, pool.rebindHints());
     }

@@ -1,5 +1,6 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.channel.RebindSignal;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
 import io.chanmux.server.channel.RelayCounters;
@@ -65,7 +66,7 @@ class PollLoopFailureTest {
         PollLoop loop = startLoop(maxWaitPercent);
         Channel healthy = fixture.channel("healthy", peerId -> null);
         // No socket to register: the turn that applies it fails outside any channel's datagram path.
-        loop.register(new Channel("socketless", null, 2, null, null, null, new RelayChannel("socketless", 0, 1), null));
+        loop.register(new Channel("socketless", null, 2, null, null, null, new RelayChannel("socketless", 0, 1, new RebindSignal()), null));
         loop.register(healthy);
         await().until(() -> loop.turnFailures() == 1);
 

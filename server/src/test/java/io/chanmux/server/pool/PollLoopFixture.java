@@ -3,6 +3,7 @@ package io.chanmux.server.pool;
 import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.channel.BindCookies;
 import io.chanmux.server.channel.PeerLookup;
+import io.chanmux.server.channel.RebindSignal;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounters;
 import io.chanmux.server.channel.RelayPort;
@@ -64,7 +65,8 @@ final class PollLoopFixture implements AutoCloseable {
         DatagramChannel socket = openSocket();
         sockets.add(socket);
         socketsById.put(id, socket);
-        RelayChannel relay = new RelayChannel(id, ((InetSocketAddress) socket.getLocalAddress()).getPort(), 1);
+        RelayChannel relay = new RelayChannel(id, ((InetSocketAddress) socket.getLocalAddress()).getPort(), 1,
+                new RebindSignal());
         RelayPort port = new RelayPort(socket, 0, lookup, relay.counters(), settings, 4);
         return new Channel(id, null, 2, null, null, null, relay, port);
     }

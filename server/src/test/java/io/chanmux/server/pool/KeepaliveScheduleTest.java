@@ -1,0 +1,126 @@
+package io.chanmux.server.pool;
+
+import io.chanmux.server.channel.Peer;
+import io.chanmux.server.channel.RebindSignal;
+import io.chanmux.server.channel.RelayChannel;
+import io.chanmux.server.config.PeerRates;
+import io.chanmux.server.pool.ChannelMembers.Member;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The timing wheel behind the pool's keepalive ticks, driven with a manual clock. */
+class KeepaliveScheduleTest {
+    private static final long SLOT = 1_000;
+    private final RelayChannel relay = new RelayChannel("wheel", 0, 1, new RebindSignal());
+    private int nextId = 1;
+
+    private Member member() {
+        return new Member(null, null, new Peer(nextId++, new byte[16], relay, new PeerRates(1, 1500), 0));
+    }
+
+    private static List<Member> pollAllDue(KeepaliveSchedule schedule, long nowNs) {
+        List<Member> due = new ArrayList<>();
+        while (schedule.hasDue(nowNs)) {
+            due.add(schedule.pollDue());
+        }
+        return due;
+    }
+
+    @Test
+    void shouldHandOverAMemberInTheSlotOfItsLookTimeNeitherEarlierNorLater() {
+        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        Member a = member();
+        schedule.add(a, 5 * SLOT + 10);
+
+        assertEquals(List.of(), pollAllDue(schedule, 5 * SLOT - 1));
+        assertEquals(List.of(a), pollAllDue(schedule, 5 * SLOT), "the tick of its slot, 10 ns early");
+        assertEquals(0, schedule.size());
+        assertEquals(5 * SLOT + 10, a.nextLookNs);
+    }
+
+    @Test
+    void shouldPutALookInASlotBeingTakenIntoTheNextAndOneBeyondTheRingIntoItsLast() {
+        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        Member first = member();
+        Member again = member();
+        Member far = member();
+        schedule.add(first, 0);
+        schedule.add(far, 1_000 * SLOT);
+
+        assertTrue(schedule.hasDue(SLOT));
+        assertEquals(first, schedule.pollDue());
+        schedule.add(again, SLOT + 1); // as a tick schedules a member it has looked at
+        assertFalse(schedule.hasDue(SLOT), "handed over again in the tick that took it");
+        assertEquals(List.of(again), pollAllDue(schedule, 2 * SLOT));
+        // The ring spans 13 slots (10 ahead, and 3): the far look comes early, at its last slot.
+        assertEquals(List.of(), pollAllDue(schedule, 11 * SLOT));
+        assertEquals(List.of(far), pollAllDue(schedule, 12 * SLOT));
+    }
+
+    @Test
+    void shouldNeverHandOverARemovedMemberAndKeepTheOthersOfItsSlot() {
+        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Member member = member();
+            members.add(member);
+            schedule.add(member, 3 * SLOT);
+        }
+        schedule.remove(members.get(1)); // from the middle: the last takes its place
+        schedule.remove(members.get(4)); // the last
+        schedule.remove(members.get(4)); // twice: nothing
+        assertEquals(3, schedule.size());
+
+        List<Member> due = pollAllDue(schedule, 3 * SLOT);
+        assertEquals(3, due.size());
+        assertTrue(due.containsAll(List.of(members.get(0), members.get(2), members.get(3))));
+        schedule.clear();
+        assertEquals(0, schedule.size());
+    }
+
+    @Test
+    void shouldHandOverEveryMemberLeftInOnceAndInTheTickOfItsLook() {
+        Random random = new Random(42);
+        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 30 * SLOT, 7 * SLOT + 3);
+        Map<Member, Long> scheduled = new HashMap<>();
+        long nowNs = 7 * SLOT + 3;
+        int handedOver = 0;
+        for (int step = 0; step < 20_000; step++) {
+            int op = random.nextInt(10);
+            if (op < 5) {
+                Member member = member();
+                long lookNs = nowNs + random.nextLong(31 * SLOT);
+                schedule.add(member, lookNs);
+                scheduled.put(member, lookNs);
+            } else if (op < 7 && !scheduled.isEmpty()) {
+                Member leaving = scheduled.keySet().iterator().next();
+                schedule.remove(leaving);
+                scheduled.remove(leaving);
+            } else {
+                nowNs += random.nextLong(2 * SLOT);
+                long nowTick = Math.floorDiv(nowNs, SLOT);
+                for (Member member : pollAllDue(schedule, nowNs)) {
+                    Long lookNs = scheduled.remove(member);
+                    assertNotNull(lookNs, "handed over twice, or after its removal");
+                    assertTrue(Math.floorDiv(lookNs, SLOT) <= nowTick, "handed over a slot early");
+                    handedOver++;
+                }
+                for (long lookNs : scheduled.values()) {
+                    assertTrue(Math.floorDiv(lookNs, SLOT) >= nowTick, "left in after the tick of its slot");
+                }
+            }
+            assertEquals(scheduled.size(), schedule.size());
+        }
+        assertTrue(handedOver > 1_000 && !scheduled.isEmpty(), handedOver + " handed over");
+    }
+}
