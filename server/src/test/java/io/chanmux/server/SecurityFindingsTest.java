@@ -274,7 +274,7 @@ class SecurityFindingsTest {
             }
             assertEquals(List.of(), refused, "requests refused during the flood");
             Duration evictedAfter = Duration.ofNanos(evictedAtNs.get() - silentSinceNs);
-            Duration onTime = peerTimeout.plus(relay.server().config().sweepInterval().multipliedBy(2)).plusSeconds(1);
+            Duration onTime = peerTimeout.plus(relay.server().config().keepaliveTickInterval().multipliedBy(2)).plusSeconds(1);
             assertTrue(evictedAfter.compareTo(onTime) <= 0, "the silent peer was evicted after " + evictedAfter);
             assertTrue(binds.get() > 10_000, "only " + binds.get() + " BINDs were sent");
             assertTrue(relay.counter(RelayCounter.CHALLENGES) + relay.counter(RelayCounter.DROP_CHALLENGE_LIMITED) > 0);

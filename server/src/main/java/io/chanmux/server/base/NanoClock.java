@@ -1,7 +1,7 @@
 package io.chanmux.server.base;
 
 /**
- * The server's monotonic clock in nanoseconds. Injected so that owner logic (keepalive sweeps) can
+ * The server's monotonic clock in nanoseconds. Injected so that owner logic (keepalive ticks) can
  * be tested with a manual clock and no threads.
  */
 @FunctionalInterface

@@ -29,10 +29,12 @@ import java.net.InetSocketAddress;
  */
 public final class Peer {
     private static final VarHandle ADDRESS;
+    private static final VarHandle REBIND_QUEUED;
 
     static {
         try {
             ADDRESS = MethodHandles.lookup().findVarHandle(Peer.class, "address", InetSocketAddress.class);
+            REBIND_QUEUED = MethodHandles.lookup().findVarHandle(Peer.class, "rebindQueued", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -45,6 +47,9 @@ public final class Peer {
     private final PeerRateLimit[] rateLimits;
     @SuppressWarnings("unused") // accessed through ADDRESS
     private InetSocketAddress address;
+    /** Whether the peer waits in its pool's {@link RebindSignal}; set by socket threads, cleared by the pool. */
+    @SuppressWarnings("unused") // accessed through REBIND_QUEUED
+    private boolean rebindQueued;
 
     /**
      * A new member of {@code channel}, heard at {@code nowNs}, with a datagram budget per thread
@@ -91,12 +96,22 @@ public final class Peer {
 
     /**
      * Records that DATA or PING with this peer's id came from an address it is not bound to, at
-     * {@code nowNs}, and tells its pool, which hints the peer's session to bind again. Only socket
-     * thread {@code writer} may call this.
+     * {@code nowNs}, and queues the peer in its pool's {@link RebindSignal} unless it waits there
+     * already; the pool then hints the peer's session to bind again. Only socket thread {@code
+     * writer} may call this.
      */
     public void recordWrongSource(int writer, long nowNs) {
         activity.recordWrongSource(writer, nowNs);
-        channel.rebindSignal().raise();
+        VarHandle.fullFence(); // the time before the flag's read: see RebindSignal
+        if (!(boolean) REBIND_QUEUED.getOpaque(this) && REBIND_QUEUED.compareAndSet(this, false, true)) {
+            channel.rebindSignal().raise(this);
+        }
+    }
+
+    /** Lets the peer be queued again, before its pool reads its activity. The pool's thread, through {@link RebindSignal#take}. */
+    void clearRebindQueued() {
+        REBIND_QUEUED.setVolatile(this, false);
+        VarHandle.fullFence(); // the clearing before the activity's read: see RebindSignal
     }
 
     /** What the peer has sent and when it was last heard. */

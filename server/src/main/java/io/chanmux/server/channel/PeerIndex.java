@@ -94,7 +94,7 @@ public final class PeerIndex {
         }
     }
 
-    /** Live peers. Writer only (its pool's sweep, tests). */
+    /** Live peers. Writer only (its pool's keepalive tick, tests). */
     public int size() {
         return live;
     }

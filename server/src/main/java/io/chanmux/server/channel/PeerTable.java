@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * An immutable snapshot of a channel's membership, sorted by peer id, that socket threads read
  * without a lock. The pool owns membership: it builds a new table on every join, on every leave,
- * and once per sweep that evicts, and publishes it with a volatile write ({@link
+ * and once per keepalive tick that evicts, and publishes it with a volatile write ({@link
  * RelayChannel#publish}); a socket thread picks it up on its next datagram for the channel.
  * Bindings are not part of the table: socket threads write them ({@link Peer#bind}), and the
  * fan-out reads each member's binding as it goes.

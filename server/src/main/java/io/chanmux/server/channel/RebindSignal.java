@@ -1,45 +1,41 @@
 package io.chanmux.server.channel;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Tells a pool that some peer of its channels has sent from an address it is not bound to since
- * the pool last looked, so that its keepalive tick looks for the peers to hint {@code rebind} to
- * only then, and not at every tick. Socket threads {@link #raise} it after recording the wrong
- * source in the peer's {@link PeerActivity}; the pool's thread {@link #take}s it and then reads
- * the peers' activity. One instance per pool, shared by its channels ({@link RelayChannel}).
+ * The peers of a pool whose id has come from an address they are not bound to since the pool
+ * last looked, so that its keepalive tick looks at those peers for a {@code rebind} hint, and at
+ * no other. Socket threads {@link #raise} a peer after recording the wrong source in its {@link
+ * PeerActivity}; the pool's thread {@link #take}s them and then reads their activity. One instance
+ * per pool, shared by its channels ({@link RelayChannel}).
  *
- * <p>Threading: any thread raises, one thread takes. A raise that comes as the pool takes the
- * signal leaves it raised or is seen by the pool's reading of the activity, never neither: the
- * raiser's fence orders its activity store before its read of the flag, and the taker's
- * compare-and-set orders its clearing before its reads of the activity. A raise writes the flag
- * only when it is down, so wrong-source datagrams on many threads do not contend for its line.
+ * <p>Memory is bounded by the pool's peers: a peer is queued at most once until the pool takes it
+ * ({@link Peer#recordWrongSource} holds the flag), so forged datagrams naming one peer cost one
+ * entry, and the pool's work per tick is the number of peers named, not the number it holds.
+ *
+ * <p>Threading: any thread raises, one thread takes. A wrong source recorded as the pool takes its
+ * peer is either seen by the pool's reading of the activity or queues the peer again, never
+ * neither: both sides put a full fence between their store (the activity; the flag's clearing)
+ * and their load (the flag; the activity).
  */
 public final class RebindSignal {
-    private static final VarHandle RAISED;
+    private final Queue<Peer> raised = new ConcurrentLinkedQueue<>();
 
-    static {
-        try {
-            RAISED = MethodHandles.lookup().findVarHandle(RebindSignal.class, "raised", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+    /** Queues {@code peer}, whose flag its socket thread has just set. Any thread. */
+    void raise(Peer peer) {
+        raised.offer(peer);
     }
 
-    @SuppressWarnings("unused") // accessed through RAISED
-    private boolean raised;
-
-    /** Raises the signal, once the wrong source is recorded in the peer's activity. Any thread. */
-    public void raise() {
-        VarHandle.fullFence();
-        if (!(boolean) RAISED.getOpaque(this)) {
-            RAISED.setVolatile(this, true);
+    /**
+     * The next raised peer, its flag cleared, or null; a peer that has left may still come out,
+     * and the caller skips it. The pool's thread only.
+     */
+    public Peer take() {
+        Peer peer = raised.poll();
+        if (peer != null) {
+            peer.clearRebindQueued();
         }
-    }
-
-    /** Whether the signal was raised since the last take, lowering it. The pool's thread only. */
-    public boolean take() {
-        return (boolean) RAISED.getVolatile(this) && RAISED.compareAndSet(this, true, false);
+        return peer;
     }
 }

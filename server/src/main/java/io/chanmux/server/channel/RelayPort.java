@@ -48,7 +48,7 @@ public final class RelayPort {
     /**
      * Datagrams handled between two turns given up. Virtual threads are not time-sliced: a socket
      * thread whose socket never runs dry (a flood, the shared port under load) would otherwise keep
-     * its carrier, and with one carrier starve every control session, the pool's sweep and shutdown.
+     * its carrier, and with one carrier starve every control session, the pool's keepalive tick and shutdown.
      */
     static final int YIELD_EVERY = 64;
 

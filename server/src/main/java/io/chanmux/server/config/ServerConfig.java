@@ -50,7 +50,7 @@ public final class ServerConfig {
      * How often each pool's keepalive tick comes, which evicts the silent peers that are due and
      * hints {@code rebind}: a quarter of the shorter timeout, within 10 ms to 1 s.
      */
-    public Duration sweepInterval() {
+    public Duration keepaliveTickInterval() {
         return quarterOfShorter(get(Settings.PEER_TIMEOUT), get(Settings.BIND_TIMEOUT));
     }
 

@@ -134,7 +134,7 @@ public final class ServerMetrics {
                 .callback(callback -> perPool(directory, ChannelPool::pollLoopTurnFailures, callback::call))
                 .register(registry);
         CounterWithCallback.builder()
-                .name("chanmux_peer_evictions").help("Peers evicted by the keepalive sweep, by reason.")
+                .name("chanmux_peer_evictions").help("Peers evicted for not binding or for silence, by reason.")
                 .labelNames("reason")
                 .callback(callback -> {
                     long unbound = 0;

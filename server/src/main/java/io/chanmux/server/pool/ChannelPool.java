@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,9 +90,9 @@ public final class ChannelPool {
     private final LiveConfig live;
     private final long peerTimeoutNs;
     private final long bindTimeoutNs;
-    /** No member goes longer than the shorter timeout between two looks, whether it binds meanwhile or not. */
+    /** A joining member's first look comes in the later half of the shorter timeout. */
     private final long shorterTimeoutNs;
-    /** How often the ticker queues a {@link PoolCommand.KeepaliveTick}: {@link ServerConfig#sweepInterval}. */
+    /** How often the ticker queues a {@link PoolCommand.KeepaliveTick}: {@link ServerConfig#keepaliveTickInterval}. */
     private final long tickIntervalMs;
     private final BlockingQueue<PoolCommand> commands;
     private final int queueCapacity;
@@ -107,8 +108,8 @@ public final class ChannelPool {
     private volatile boolean looksLeftOver;
     /** Raised by socket threads when a member's id comes from an address it is not bound to. */
     private final RebindSignal rebindSignal = new RebindSignal();
-    /** Whether the last look for hints held one back for its once-a-second limit: the next tick looks again. */
-    private boolean hintHeldBack;
+    /** Members whose hint was held back by its once-a-second limit: each tick looks at them again. */
+    private final List<Member> hintsHeldBack = new ArrayList<>();
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
@@ -146,8 +147,9 @@ public final class ChannelPool {
         this.peerTimeoutNs = config.get(Settings.PEER_TIMEOUT).toNanos();
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.shorterTimeoutNs = Math.min(peerTimeoutNs, bindTimeoutNs);
-        this.tickIntervalMs = config.sweepInterval().toMillis();
-        this.keepalives = new KeepaliveSchedule(config.sweepInterval().toNanos(), shorterTimeoutNs + 1, clock.nanoTime());
+        this.tickIntervalMs = config.keepaliveTickInterval().toMillis();
+        this.keepalives = new KeepaliveSchedule(config.keepaliveTickInterval().toNanos(),
+                Math.max(peerTimeoutNs, bindTimeoutNs) + 1, clock.nanoTime());
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
@@ -212,7 +214,7 @@ public final class ChannelPool {
 
     /** How long the ticker waits before it queues the next {@link PoolCommand.KeepaliveTick}. Any thread. */
     long keepaliveTickIntervalMs() {
-        return looksLeftOver ? BACKLOG_TICK_MS : tickIntervalMs;
+        return looksLeftOver ? Math.min(BACKLOG_TICK_MS, tickIntervalMs) : tickIntervalMs;
     }
 
     /** When the pool next looks at the peer for silence. Tests. */
@@ -507,16 +509,14 @@ public final class ChannelPool {
     }
 
     /**
-     * Evicts the members whose look is due and who are found silent, then, when a socket thread
-     * has raised the rebind signal (or a hint was held back), hints the moved members.
+     * Evicts the members whose look is due and who are found silent, then hints the members whose
+     * id socket threads have seen from a wrong source, and those whose hint was held back.
      */
     private void onKeepaliveTick() {
         long now = clock.nanoTime();
         try {
             evictSilent(now);
-            if (rebindSignal.take() || hintHeldBack) {
-                hintRebindsIfMoved(now);
-            }
+            hintRebindsIfMoved(now);
         } finally {
             tickApplied.release();
         }
@@ -539,7 +539,7 @@ public final class ChannelPool {
                 silentByChannel = silentByChannel == null ? new LinkedHashMap<>() : silentByChannel;
                 silentByChannel.computeIfAbsent(member.members, members -> new ArrayList<>()).add(member);
             } else {
-                scheduleLook(member, lastSeenNs, timeoutNs, now);
+                scheduleLook(member, bound, lastSeenNs, now);
             }
         }
         looksLeftOver = keepalives.hasDue(now);
@@ -553,20 +553,40 @@ public final class ChannelPool {
 
     /**
      * Schedules the next look at {@code member}: when its timeout runs out if it is not heard from
-     * again, and no later than the shorter timeout from now, since an unbound member may bind
-     * meanwhile and then has the peer timeout. A member is evicted once silent for longer than its
+     * again; for an unbound member no later than the peer timeout from now, since it may bind
+     * meanwhile and then has that timeout. A member is evicted once silent for longer than its
      * timeout, so the first time that can hold is a nanosecond past it.
      */
-    private void scheduleLook(Member member, long lastSeenNs, long timeoutNs, long now) {
-        keepalives.add(member, Math.min(lastSeenNs + timeoutNs, now + shorterTimeoutNs) + 1);
+    private void scheduleLook(Member member, boolean bound, long lastSeenNs, long now) {
+        long lookNs = bound ? lastSeenNs + peerTimeoutNs : Math.min(lastSeenNs + bindTimeoutNs, now + peerTimeoutNs);
+        keepalives.add(member, lookNs + 1);
     }
 
-    /** Hints every member whose id has come from a wrong source since its last hint, within the hints' limit. */
+    /**
+     * Hints the members the rebind signal names, and those held back before, whose id has come
+     * from a wrong source since their last hint; keeps those the once-a-second limit holds back.
+     * A peer that has left since it was queued is skipped.
+     */
     private void hintRebindsIfMoved(long now) {
-        hintHeldBack = false;
-        for (ChannelMembers members : channels.values()) {
-            for (Member member : members.byPeer.values()) {
-                hintHeldBack |= hintRebindIfMoved(member, now);
+        Set<Member> candidates = null; // allocated only when there is someone to hint
+        for (Peer peer; (peer = rebindSignal.take()) != null; ) {
+            ChannelMembers members = channels.get(peer.channel().id());
+            Member member = members == null ? null : members.byPeer.get(peer.id());
+            if (member != null && member.peer == peer) {
+                candidates = candidates == null ? new LinkedHashSet<>(hintsHeldBack) : candidates;
+                candidates.add(member);
+            }
+        }
+        if (candidates == null) {
+            if (hintsHeldBack.isEmpty()) {
+                return;
+            }
+            candidates = new LinkedHashSet<>(hintsHeldBack);
+        }
+        hintsHeldBack.clear();
+        for (Member member : candidates) {
+            if (member.members.byPeer.get(member.peer.id()) == member && hintRebindIfMoved(member, now)) {
+                hintsHeldBack.add(member);
             }
         }
     }
@@ -613,7 +633,7 @@ public final class ChannelPool {
 
     /**
      * What follows a member's {@link #unpublish}: its session's holdings, and the events. Nothing
-     * here throws (a session's {@code tell} and {@code holdingsChanged} never fail), so a sweep
+     * here throws (a session's {@code tell} and {@code holdingsChanged} never fail), so a tick
      * that has unpublished several members releases every one of them.
      */
     private void release(ChannelMembers members, Member member, EventReason reason) {

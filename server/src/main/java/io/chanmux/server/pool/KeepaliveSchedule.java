@@ -18,14 +18,18 @@ import java.util.List;
  * removing and taking the next due member each touch the member and one list, and no other member:
  * a search tree's comparisons would read the objects of a dozen other members, all as cold. A look
  * may come early, never late: a time beyond the ring's span goes to its last slot (and is looked
- * at early, then scheduled again), and a time in a slot being taken goes to the next one. Pool
- * thread only.
+ * at early, then scheduled again), and a time in a slot being taken goes to the next one. Once
+ * the ticks fall so far behind (a stalled pool thread, more due looks than ticks can take) that
+ * every slot of the ring is being taken, a member scheduled again waits in an overflow list until
+ * the ring has caught up, so that no member is looked at twice in one tick. Pool thread only.
  */
 final class KeepaliveSchedule {
     /** The most slots a ring has, whatever the timeouts: 4,096 ticks ahead at most. */
     static final int MAX_SLOTS = 4_096;
 
     private final long slotNs;
+    private final int ringSize;
+    /** The ring's slots, then the overflow list (index {@link #ringSize}). */
     private final List<List<Member>> slots;
     /** The tick whose slot is taken next: no earlier slot holds anyone. */
     private long cursorTick;
@@ -40,9 +44,9 @@ final class KeepaliveSchedule {
      */
     KeepaliveSchedule(long slotNs, long horizonNs, long startNs) {
         this.slotNs = slotNs;
-        int count = (int) Math.min(MAX_SLOTS, horizonNs / slotNs + 3);
-        this.slots = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        this.ringSize = (int) Math.min(MAX_SLOTS, horizonNs / slotNs + 3);
+        this.slots = new ArrayList<>(ringSize + 1);
+        for (int i = 0; i <= ringSize; i++) {
             slots.add(new ArrayList<>());
         }
         this.cursorTick = Math.floorDiv(startNs, slotNs);
@@ -54,8 +58,8 @@ final class KeepaliveSchedule {
         // Not into a slot being taken, where the tick would hand the member over again at once;
         // nor beyond the ring (after a stall of a ring's span that may be a slot being taken).
         long earliest = Math.max(cursorTick, takingUpToTick + 1);
-        long tick = Math.min(Math.max(Math.floorDiv(lookNs, slotNs), earliest), cursorTick + slots.size() - 1);
-        int index = slotOf(tick);
+        long latest = cursorTick + ringSize - 1;
+        int index = earliest > latest ? ringSize : slotOf(Math.min(Math.max(Math.floorDiv(lookNs, slotNs), earliest), latest));
         List<Member> slot = slots.get(index);
         member.nextLookNs = lookNs;
         member.scheduleSlot = index;
@@ -79,7 +83,10 @@ final class KeepaliveSchedule {
         size--;
     }
 
-    /** Whether a member is to be looked at by {@code nowNs}: the slot of an earlier tick, or of its own, holds one. */
+    /**
+     * Whether a member is to be looked at by {@code nowNs}: the slot of an earlier tick, or of its
+     * own, holds one. Once none does, the overflow's members go back into the ring.
+     */
     boolean hasDue(long nowNs) {
         long nowTick = Math.floorDiv(nowNs, slotNs);
         takingUpToTick = nowTick;
@@ -88,6 +95,12 @@ final class KeepaliveSchedule {
                 return true;
             }
             cursorTick++;
+        }
+        List<Member> overflow = slots.get(ringSize);
+        while (!overflow.isEmpty()) {
+            Member member = overflow.getLast();
+            remove(member);
+            add(member, member.nextLookNs);
         }
         return false;
     }
@@ -118,6 +131,6 @@ final class KeepaliveSchedule {
     }
 
     private int slotOf(long tick) {
-        return (int) Math.floorMod(tick, (long) slots.size());
+        return (int) Math.floorMod(tick, (long) ringSize);
     }
 }

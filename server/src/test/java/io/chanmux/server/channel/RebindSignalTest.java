@@ -4,29 +4,34 @@ import io.chanmux.server.config.PeerRates;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
-/** The pool's signal that some peer's id came from a wrong source. */
+/** The pool's queue of peers whose id came from a wrong source. */
 class RebindSignalTest {
-    @Test
-    void shouldBeTakenOnceForAnyNumberOfRaisesBeforeTheTake() {
-        RebindSignal signal = new RebindSignal();
-        assertFalse(signal.take(), "raised before anyone raised it");
-        signal.raise();
-        signal.raise();
-        assertTrue(signal.take());
-        assertFalse(signal.take(), "still raised after the take");
-        signal.raise();
-        assertTrue(signal.take());
+    private final RebindSignal signal = new RebindSignal();
+    private final RelayChannel relay = new RelayChannel("signal", 0, 2, signal);
+
+    private Peer peer(int id) {
+        return new Peer(id, new byte[16], relay, new PeerRates(1, 1500), 0);
     }
 
     @Test
-    void shouldBeRaisedWhenAPeerRecordsAWrongSource() {
-        RebindSignal signal = new RebindSignal();
-        Peer peer = new Peer(1, new byte[16], new RelayChannel("signal", 0, 2, signal), new PeerRates(1, 1500), 0);
-        peer.recordWrongSource(1, 5);
-        assertTrue(signal.take());
-        assertEquals(5, peer.activity().lastWrongSourceNs(), "the time recorded too");
+    void shouldQueueAPeerOnceHoweverManyWrongSourcesItsIdComesFromUntilThePoolTakesIt() {
+        Peer a = peer(1);
+        Peer b = peer(2);
+        assertNull(signal.take(), "a peer before any wrong source");
+        for (int i = 0; i < 1_000; i++) {
+            a.recordWrongSource(i % 2, 5 + i); // a flood of forged datagrams on both socket threads
+        }
+        b.recordWrongSource(0, 7);
+
+        assertSame(a, signal.take());
+        assertSame(b, signal.take());
+        assertNull(signal.take(), "a peer queued twice");
+        assertEquals(1_004, a.activity().lastWrongSourceNs(), "the latest time recorded");
+
+        a.recordWrongSource(1, 2_000);
+        assertSame(a, signal.take(), "queued again once taken");
     }
 }

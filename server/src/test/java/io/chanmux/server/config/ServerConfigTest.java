@@ -102,8 +102,8 @@ class ServerConfigTest {
                 .set(Settings.WRITE_TIMEOUT, Duration.ofMinutes(1))
                 .build();
 
-        assertEquals(Duration.ofMillis(100), config.sweepInterval());
+        assertEquals(Duration.ofMillis(100), config.keepaliveTickInterval());
         assertEquals(Duration.ofMillis(10), config.sessionCheckInterval(), "never below 10 ms");
-        assertEquals(Duration.ofSeconds(1), ServerConfig.builder().build().sweepInterval(), "never above 1 s");
+        assertEquals(Duration.ofSeconds(1), ServerConfig.builder().build().keepaliveTickInterval(), "never above 1 s");
     }
 }

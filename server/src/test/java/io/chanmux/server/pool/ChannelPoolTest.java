@@ -172,18 +172,18 @@ class ChannelPoolTest {
         long joinedNs = nowNs;
         long second = Duration.ofSeconds(1).toNanos();
         List<Long> nextLooks = new ArrayList<>();
-        for (int tick = 1; tick <= 22; tick++) {
+        for (int tick = 1; tick <= 42; tick++) {
             nowNs = joinedNs + tick * second;
             activity.record(0, nowNs, 10);
             pool.apply(new PoolCommand.KeepaliveTick());
             nextLooks.add(pool.nextLookNs(channel.id(), a.peer()) - joinedNs);
         }
         // Heard at every tick: looked at first within the join's 10 s (in their later half, at
-        // random), then every 10 s (the shorter timeout), and left alone at the ticks between.
+        // random), then, bound, every 30 s (the peer timeout), and left alone at the ticks between.
         List<Long> looks = nextLooks.stream().distinct().toList();
         assertEquals(3, looks.size(), "looks " + looks);
         assertTrue(looks.get(0) >= 5 * second && looks.get(0) <= 10 * second + 1, "first look " + looks.get(0));
-        assertEquals(10 * second, looks.get(2) - looks.get(1));
+        assertEquals(30 * second, looks.get(2) - looks.get(1));
         assertEquals(1, channel.relay().peers().size());
     }
 
@@ -274,6 +274,21 @@ class ChannelPoolTest {
         pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(2, alice.eventSummaries().size(), "a hint with no new wrong source");
         assertEquals(2, pool.rebindHints());
+    }
+
+    @Test
+    void shouldNotHintAPeerThatLeftAfterItsIdCameFromAWrongSource() throws Exception {
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
+        channel.relay().peers().find(a.peer()).recordWrongSource(0, ++nowNs);
+        pool.apply(new PoolCommand.LeavePeer(channel.id(), alice, new RecordingAnswer<>()));
+        alice.events.clear();
+
+        nowNs += Duration.ofSeconds(2).toNanos();
+        pool.apply(new PoolCommand.KeepaliveTick());
+        assertEquals(List.of(), alice.eventSummaries());
+        assertEquals(0, pool.rebindHints());
     }
 
     @Test

@@ -68,6 +68,29 @@ class KeepaliveScheduleTest {
     }
 
     @Test
+    void shouldHandOverEachMemberOnceInATickThatFellBehindTheWholeRingAndThenCatchUp() {
+        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0); // 13 slots
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Member member = member();
+            members.add(member);
+            schedule.add(member, (1 + i % 12) * SLOT);
+        }
+        long stalledNs = 100 * SLOT; // the pool thread stalled for longer than the ring spans
+        List<Member> looked = new ArrayList<>();
+        while (schedule.hasDue(stalledNs) && looked.size() < 100) {
+            Member member = schedule.pollDue();
+            looked.add(member);
+            schedule.add(member, stalledNs + 5 * SLOT); // as a tick schedules a member it has looked at
+        }
+        assertEquals(20, looked.size(), "looked at twice in one tick, or not at all");
+        assertTrue(looked.containsAll(members));
+        assertEquals(20, schedule.size());
+        assertEquals(List.of(), pollAllDue(schedule, 104 * SLOT));
+        assertEquals(20, pollAllDue(schedule, 105 * SLOT).size(), "back in the ring at their time");
+    }
+
+    @Test
     void shouldNeverHandOverARemovedMemberAndKeepTheOthersOfItsSlot() {
         KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
         List<Member> members = new ArrayList<>();
