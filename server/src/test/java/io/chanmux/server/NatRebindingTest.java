@@ -36,7 +36,7 @@ class NatRebindingTest {
     void shouldLoseAtMostOneKeepaliveIntervalAndNothingAfterWhenThePeersSourceChangesMidStream(UdpEngine engine,
                                                                                                boolean sharedPort)
             throws Exception {
-        // Peer timeout 3 s: the keepalive PINGs every 500 ms. Bind timeout 400 ms: the sweep, which
+        // Peer timeout 3 s: the keepalive PINGs every 500 ms. Bind timeout 400 ms: the keepalive tick, which
         // sends the rebind hint, runs every 100 ms.
         try (TestRelay relay = TestRelay.start(b -> (sharedPort ? b.set(Settings.UDP_PORT, 0).set(Settings.POOLS, 4) : b)
                 .set(Settings.UDP_ENGINE, engine).set(Settings.PEER_TIMEOUT, Duration.ofSeconds(3))

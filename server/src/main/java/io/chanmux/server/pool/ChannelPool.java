@@ -572,7 +572,7 @@ public final class ChannelPool {
         for (Peer peer; (peer = rebindSignal.take()) != null; ) {
             ChannelMembers members = channels.get(peer.channel().id());
             Member member = members == null ? null : members.byPeer.get(peer.id());
-            if (member != null && member.peer == peer) {
+            if (member != null && member.peer == peer) { // not a peer that has left
                 candidates = candidates == null ? new LinkedHashSet<>(hintsHeldBack) : candidates;
                 candidates.add(member);
             }
@@ -585,10 +585,16 @@ public final class ChannelPool {
         }
         hintsHeldBack.clear();
         for (Member member : candidates) {
-            if (member.members.byPeer.get(member.peer.id()) == member && hintRebindIfMoved(member, now)) {
+            if (isMember(member) && hintRebindIfMoved(member, now)) {
                 hintsHeldBack.add(member);
             }
         }
+    }
+
+    /** Whether {@code member} is still in its channel, and its channel still in the pool (a held-back hint's may not be). */
+    private boolean isMember(Member member) {
+        return channels.get(member.members.channel.id()) == member.members
+                && member.members.byPeer.get(member.peer.id()) == member;
     }
 
     /**

@@ -95,7 +95,7 @@ class ChannelPoolTest {
     }
 
     @Test
-    void shouldTellTheMembersWhoStayOfEveryPeerEvictedInOneSweepButNotTheEvictedOfEachOther() throws Exception {
+    void shouldTellTheMembersWhoStayOfEveryPeerEvictedInOneTickButNotTheEvictedOfEachOther() throws Exception {
         RecordingSession carol = new RecordingSession("carol");
         Channel channel = create();
         Joined o = join(channel, owner, null);
@@ -149,7 +149,7 @@ class ChannelPoolTest {
     void shouldLookAtMostAThousandPeersATickAndComeBackSoonForTheRest() throws Exception {
         // 40 channels and 1,040 peers, all due at once: two ticks, the second 50 ms after the first.
         List<RecordingSession> joiners = joinEach(createChannels(40), 26);
-        assertEquals(1000, pool.keepaliveTickIntervalMs(), "the sweep interval: a quarter of the 10 s timeout, at most 1 s");
+        assertEquals(1000, pool.keepaliveTickIntervalMs(), "the tick interval: a quarter of the 10 s timeout, at most 1 s");
         nowNs += Duration.ofSeconds(11).toNanos();
 
         pool.apply(new PoolCommand.KeepaliveTick());
@@ -289,6 +289,25 @@ class ChannelPoolTest {
         pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(List.of(), alice.eventSummaries());
         assertEquals(0, pool.rebindHints());
+    }
+
+    @Test
+    void shouldNotHintAPeerWhoseHintWasHeldBackOnceItsChannelIsDeleted() throws Exception {
+        Channel channel = create();
+        Joined a = join(channel, alice, null);
+        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
+        Peer peer = channel.relay().peers().find(a.peer());
+        peer.recordWrongSource(0, ++nowNs);
+        pool.apply(new PoolCommand.KeepaliveTick()); // hinted
+        peer.recordWrongSource(0, ++nowNs);
+        pool.apply(new PoolCommand.KeepaliveTick()); // held back: within a second of the hint
+        pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, new RecordingAnswer<>()));
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer()), "channel_deleted:deleted"), alice.eventSummaries());
+
+        nowNs += Duration.ofSeconds(2).toNanos();
+        pool.apply(new PoolCommand.KeepaliveTick());
+        assertEquals(2, alice.eventSummaries().size(), "a hint after channel_deleted");
+        assertEquals(1, pool.rebindHints());
     }
 
     @Test
