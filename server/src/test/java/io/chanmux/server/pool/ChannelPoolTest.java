@@ -256,9 +256,7 @@ class ChannelPoolTest {
     @Test
     void shouldHintRebindAtMostOnceASecondWhenABoundPeersIdComesFromAnotherAddress() throws Exception {
         Channel channel = create();
-        Joined a = join(channel, alice, null);
-        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
-        Peer peer = channel.relay().peers().find(a.peer());
+        Peer peer = joinBound(channel, alice);
 
         pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(List.of(), alice.eventSummaries(), "a hint without a wrong source");
@@ -266,11 +264,11 @@ class ChannelPoolTest {
         pool.apply(new PoolCommand.KeepaliveTick());
         peer.recordWrongSource(0, ++nowNs);
         pool.apply(new PoolCommand.KeepaliveTick());
-        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries(), "one hint within a second");
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(peer.id())), alice.eventSummaries(), "one hint within a second");
 
         nowNs += Duration.ofSeconds(1).toNanos();
         pool.apply(new PoolCommand.KeepaliveTick());
-        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer()), "rebind:" + Integer.toUnsignedLong(a.peer())), alice.eventSummaries());
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(peer.id()), "rebind:" + Integer.toUnsignedLong(peer.id())), alice.eventSummaries());
         pool.apply(new PoolCommand.KeepaliveTick());
         assertEquals(2, alice.eventSummaries().size(), "a hint with no new wrong source");
         assertEquals(2, pool.rebindHints());
@@ -279,9 +277,7 @@ class ChannelPoolTest {
     @Test
     void shouldNotHintAPeerThatLeftAfterItsIdCameFromAWrongSource() throws Exception {
         Channel channel = create();
-        Joined a = join(channel, alice, null);
-        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
-        channel.relay().peers().find(a.peer()).recordWrongSource(0, ++nowNs);
+        joinBound(channel, alice).recordWrongSource(0, ++nowNs);
         pool.apply(new PoolCommand.LeavePeer(channel.id(), alice, new RecordingAnswer<>()));
         alice.events.clear();
 
@@ -294,15 +290,13 @@ class ChannelPoolTest {
     @Test
     void shouldNotHintAPeerWhoseHintWasHeldBackOnceItsChannelIsDeleted() throws Exception {
         Channel channel = create();
-        Joined a = join(channel, alice, null);
-        bind(channel, a.peer(), new InetSocketAddress("127.0.0.1", 5555));
-        Peer peer = channel.relay().peers().find(a.peer());
+        Peer peer = joinBound(channel, alice);
         peer.recordWrongSource(0, ++nowNs);
         pool.apply(new PoolCommand.KeepaliveTick()); // hinted
         peer.recordWrongSource(0, ++nowNs);
         pool.apply(new PoolCommand.KeepaliveTick()); // held back: within a second of the hint
         pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, new RecordingAnswer<>()));
-        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(a.peer()), "channel_deleted:deleted"), alice.eventSummaries());
+        assertEquals(List.of("rebind:" + Integer.toUnsignedLong(peer.id()), "channel_deleted:deleted"), alice.eventSummaries());
 
         nowNs += Duration.ofSeconds(2).toNanos();
         pool.apply(new PoolCommand.KeepaliveTick());
@@ -385,6 +379,13 @@ class ChannelPoolTest {
     }
 
     /** Binds as the channel thread would once a CONFIRM verified: this test plays that thread. */
+    /** {@code session} joins {@code channel} and binds its peer, which is returned. */
+    private Peer joinBound(Channel channel, RecordingSession session) throws Exception {
+        Joined joined = join(channel, session, null);
+        bind(channel, joined.peer(), new InetSocketAddress("127.0.0.1", 5555));
+        return channel.relay().peers().find(joined.peer());
+    }
+
     private static void bind(Channel channel, int peer, InetSocketAddress address) {
         channel.relay().peers().find(peer).bind(address);
     }
