@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -108,8 +109,11 @@ public final class ChannelPool {
     private volatile boolean looksLeftOver;
     /** Raised by socket threads when a member's id comes from an address it is not bound to. */
     private final RebindSignal rebindSignal = new RebindSignal();
-    /** Members whose hint was held back by its once-a-second limit: each tick looks at them again. */
-    private final List<Member> hintsHeldBack = new ArrayList<>();
+    /**
+     * Peers to look at for a {@code rebind} hint: those the signal names, kept across ticks while
+     * the once-a-second limit holds their hint back. Pool thread only.
+     */
+    private final Set<Peer> hintCandidates = new LinkedHashSet<>();
     private final Map<SessionHandle, Set<ChannelMembers>> channelsBySession = new HashMap<>();
     private final AtomicLong unboundEvictions = new AtomicLong();
     private final AtomicLong silentEvictions = new AtomicLong();
@@ -563,38 +567,27 @@ public final class ChannelPool {
     }
 
     /**
-     * Hints the members the rebind signal names, and those held back before, whose id has come
-     * from a wrong source since their last hint; keeps those the once-a-second limit holds back.
-     * A peer that has left since it was queued is skipped.
+     * Hints the peers the rebind signal names, and those held back before, whose id has come from
+     * a wrong source since their last hint; keeps those the once-a-second limit holds back, and
+     * drops the ones that have left.
      */
     private void hintRebindsIfMoved(long now) {
-        Set<Member> candidates = null; // allocated only when there is someone to hint
         for (Peer peer; (peer = rebindSignal.take()) != null; ) {
-            ChannelMembers members = channels.get(peer.channel().id());
-            Member member = members == null ? null : members.byPeer.get(peer.id());
-            if (member != null && member.peer == peer) { // not a peer that has left
-                candidates = candidates == null ? new LinkedHashSet<>(hintsHeldBack) : candidates;
-                candidates.add(member);
-            }
+            hintCandidates.add(peer);
         }
-        if (candidates == null) {
-            if (hintsHeldBack.isEmpty()) {
-                return;
-            }
-            candidates = new LinkedHashSet<>(hintsHeldBack);
-        }
-        hintsHeldBack.clear();
-        for (Member member : candidates) {
-            if (isMember(member) && hintRebindIfMoved(member, now)) {
-                hintsHeldBack.add(member);
+        for (Iterator<Peer> candidates = hintCandidates.iterator(); candidates.hasNext(); ) {
+            Member member = liveMember(candidates.next());
+            if (member == null || !hintRebindIfMoved(member, now)) {
+                candidates.remove();
             }
         }
     }
 
-    /** Whether {@code member} is still in its channel, and its channel still in the pool (a held-back hint's may not be). */
-    private boolean isMember(Member member) {
-        return channels.get(member.members.channel.id()) == member.members
-                && member.members.byPeer.get(member.peer.id()) == member;
+    /** The member that holds {@code peer} in a channel of this pool, or null once it has left (or its channel). */
+    private Member liveMember(Peer peer) {
+        ChannelMembers members = channels.get(peer.channel().id());
+        Member member = members == null ? null : members.byPeer.get(peer.id());
+        return member != null && member.peer == peer ? member : null;
     }
 
     /**
@@ -734,6 +727,7 @@ public final class ChannelPool {
         channels.clear();
         channelsBySession.clear();
         keepalives.clear();
+        hintCandidates.clear();
         // Before draining: whoever queues after this sees it and drains what it queued (see submit).
         stopped = true;
         refuseQueued();
