@@ -3,6 +3,7 @@ package io.chanmux.server.pool;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerTable;
+import io.chanmux.server.base.TimingWheel;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -61,16 +62,10 @@ final class ChannelMembers {
     }
 
     /** A peer, the session that holds it, and the channel's members it is one of. */
-    static final class Member {
+    static final class Member extends TimingWheel.Entry {
         final ChannelMembers members;
         final SessionHandle session;
         final Peer peer;
-        /** When the pool next looks at it for silence, at the latest; written by {@link KeepaliveSchedule} only. */
-        long nextLookNs;
-        /** Its slot in the {@link KeepaliveSchedule}, or -1 while it is not scheduled; written there only. */
-        int scheduleSlot = -1;
-        /** Its place in that slot's list; written by {@link KeepaliveSchedule} only. */
-        int schedulePosition;
         /** The wrong-source time the last {@code rebind} hint answered; pool thread only. */
         long hintedWrongSourceNs;
         /** When the last {@code rebind} hint went out; pool thread only. */

@@ -11,6 +11,7 @@ import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.ConstantTime;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
+import io.chanmux.server.base.TimingWheel;
 import io.chanmux.server.channel.Peer;
 import io.chanmux.server.channel.PeerIndex;
 import io.chanmux.server.channel.PeerTable;
@@ -50,8 +51,8 @@ import java.util.function.Consumer;
  * <p>{@link #run} is the pool thread. It owns a {@link StructuredTaskScope} in which it forks one
  * virtual thread per channel that has a port of its own, the socket thread of its socket of the
  * shared port (single-port mode), and a ticker that queues a {@link PoolCommand.KeepaliveTick}
- * every tick interval: the tick evicts the members whose look is due and found silent ({@link
- * KeepaliveSchedule}), and hints {@code rebind} when a socket thread has raised the pool's {@link
+ * every tick interval: the tick evicts the members whose look is due and found silent (a {@link
+ * TimingWheel} of looks), and hints {@code rebind} when a socket thread has raised the pool's {@link
  * RebindSignal}. A channel's thread, as its last act, tells the {@link
  * ChannelDirectory} it has ended, which frees its port; a channel on the shared port has no
  * thread, so the pool tells the directory itself once it has unpublished the channel's members.
@@ -104,7 +105,7 @@ public final class ChannelPool {
     private final long idsPerPool;
     private final Map<String, ChannelMembers> channels = new HashMap<>();
     /** When each member of {@link #channels} is next looked at for silence. */
-    private final KeepaliveSchedule keepalives;
+    private final TimingWheel<Member> keepalives;
     /** Whether the last tick left due looks for the next; written by the pool thread, read by the ticker. */
     private volatile boolean looksLeftOver;
     /** Raised by socket threads when a member's id comes from an address it is not bound to. */
@@ -152,7 +153,7 @@ public final class ChannelPool {
         this.bindTimeoutNs = config.get(Settings.BIND_TIMEOUT).toNanos();
         this.shorterTimeoutNs = Math.min(peerTimeoutNs, bindTimeoutNs);
         this.tickIntervalMs = config.keepaliveTickInterval().toMillis();
-        this.keepalives = new KeepaliveSchedule(config.keepaliveTickInterval().toNanos(),
+        this.keepalives = new TimingWheel<>(config.keepaliveTickInterval().toNanos(),
                 Math.max(peerTimeoutNs, bindTimeoutNs) + 1, clock.nanoTime());
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
@@ -223,7 +224,7 @@ public final class ChannelPool {
 
     /** When the pool next looks at the peer for silence. Tests. */
     long nextLookNs(String channel, int peerId) {
-        return channels.get(channel).byPeer.get(peerId).nextLookNs;
+        return channels.get(channel).byPeer.get(peerId).scheduledLookNs();
     }
 
     /** Members with a look scheduled. Tests. */

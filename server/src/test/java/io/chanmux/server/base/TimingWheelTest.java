@@ -1,10 +1,5 @@
-package io.chanmux.server.pool;
+package io.chanmux.server.base;
 
-import io.chanmux.server.channel.Peer;
-import io.chanmux.server.channel.RebindSignal;
-import io.chanmux.server.channel.RelayChannel;
-import io.chanmux.server.config.PeerRates;
-import io.chanmux.server.pool.ChannelMembers.Member;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,17 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The timing wheel behind the pool's keepalive ticks, driven with a manual clock. */
-class KeepaliveScheduleTest {
+/** The timing wheel behind the pools' keepalive ticks and the session checker, driven with a manual clock. */
+class TimingWheelTest {
     private static final long SLOT = 1_000;
-    private final RelayChannel relay = new RelayChannel("wheel", 0, 1, new RebindSignal());
-    private int nextId = 1;
 
-    private Member member() {
-        return new Member(null, null, new Peer(nextId++, new byte[16], relay, new PeerRates(1, 1500), 0));
+    /** An item with nothing but its place in the wheel. */
+    private static final class Member extends TimingWheel.Entry {
     }
 
-    private static List<Member> pollAllDue(KeepaliveSchedule schedule, long nowNs) {
+    private static Member member() {
+        return new Member();
+    }
+
+    private static List<Member> pollAllDue(TimingWheel<Member> schedule, long nowNs) {
         List<Member> due = new ArrayList<>();
         while (schedule.hasDue(nowNs)) {
             due.add(schedule.pollDue());
@@ -38,19 +35,20 @@ class KeepaliveScheduleTest {
 
     @Test
     void shouldHandOverAMemberInTheSlotOfItsLookTimeNeitherEarlierNorLater() {
-        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
         Member a = member();
         schedule.add(a, 5 * SLOT + 10);
 
         assertEquals(List.of(), pollAllDue(schedule, 5 * SLOT - 1));
         assertEquals(List.of(a), pollAllDue(schedule, 5 * SLOT), "the tick of its slot, 10 ns early");
         assertEquals(0, schedule.size());
-        assertEquals(5 * SLOT + 10, a.nextLookNs);
+        assertEquals(5 * SLOT + 10, a.scheduledLookNs());
+        assertFalse(a.isScheduled());
     }
 
     @Test
     void shouldPutALookInASlotBeingTakenIntoTheNextAndOneBeyondTheRingIntoItsLast() {
-        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
         Member first = member();
         Member again = member();
         Member far = member();
@@ -69,7 +67,7 @@ class KeepaliveScheduleTest {
 
     @Test
     void shouldHandOverEachMemberOnceInATickThatFellBehindTheWholeRingAndThenCatchUp() {
-        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0); // 13 slots
+        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0); // 13 slots
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Member member = member();
@@ -92,7 +90,7 @@ class KeepaliveScheduleTest {
 
     @Test
     void shouldNeverHandOverARemovedMemberAndKeepTheOthersOfItsSlot() {
-        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 10 * SLOT, 0);
+        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Member member = member();
@@ -114,7 +112,7 @@ class KeepaliveScheduleTest {
     @Test
     void shouldHandOverEveryMemberLeftInOnceAndInTheTickOfItsLook() {
         Random random = new Random(42);
-        KeepaliveSchedule schedule = new KeepaliveSchedule(SLOT, 30 * SLOT, 7 * SLOT + 3);
+        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 30 * SLOT, 7 * SLOT + 3);
         Map<Member, Long> scheduled = new HashMap<>();
         long nowNs = 7 * SLOT + 3;
         int handedOver = 0;
