@@ -8,6 +8,7 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
+import io.chanmux.server.base.TimingWheel;
 import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,8 +34,9 @@ import javax.net.ssl.SSLHandshakeException;
  * events queued meanwhile), encoding typed items as it goes. Events that arrive while it is parked
  * in a read are written by a writer thread the {@link ControlWriters} start for them, which ends
  * once the outbox is empty; the outbox lets one thread write at a time, so lines keep queue order.
- * It also keeps the line and write deadlines the listener's checker enforces, and closes the
- * connection for the server's reasons.
+ * It also keeps the line and write deadlines the listener's checker enforces ({@link
+ * SessionDeadlines}: the threads that move a deadline earlier raise the connection there), and
+ * closes the connection for the server's reasons.
  *
  * <p>Why not a reader and a writer thread for the whole connection: most sessions are idle peers,
  * and the second parked thread (its stack above all) took the live heap of 10,000 sessions from
@@ -41,7 +45,17 @@ import javax.net.ssl.SSLHandshakeException;
  * <p>{@link #run} is one try/finally: whatever ends the connection, the session is ended (its
  * peers and channels released), the outbox emptied and the listener's permit returned.
  */
-final class ControlConnection {
+final class ControlConnection extends TimingWheel.Entry {
+    private static final VarHandle DEADLINES_RAISED;
+
+    static {
+        try {
+            DEADLINES_RAISED = MethodHandles.lookup().findVarHandle(ControlConnection.class, "deadlinesRaised", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(ControlConnection.class);
     /** The log context key of a session's lines. */
     private static final String SESSION = "session";
@@ -69,6 +83,9 @@ final class ControlConnection {
     private volatile long writeStartedNs = IDLE;
     /** Set as the connection's thread ends: from then on the checker leaves the connection alone. */
     private volatile boolean ended;
+    /** Whether the connection waits in the {@link SessionDeadlines}' queue; set by any thread, cleared by the checker. */
+    @SuppressWarnings("unused") // accessed through DEADLINES_RAISED
+    private boolean deadlinesRaised;
 
     ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
         this.socket = socket;
@@ -105,23 +122,76 @@ final class ControlConnection {
     /**
      * Closes the connection if its current line or write has taken too long, or it has idled
      * holding nothing past the idle timeout (0: never). Called by the listener's checker, whose pass
-     * may still hand over a connection that has ended since it began: one that ended is left alone.
+     * holding nothing past the idle timeout (0: never); true when it closed it. The listener's
+     * checker, which leaves a connection that has ended alone.
      */
-    void closeIfOverdue(long nowNs, long lineTimeoutNs, long writeTimeoutNs, long idleTimeoutNs) {
-        if (ended) {
-            return;
-        }
+    boolean closeIfOverdue(long nowNs, SessionDeadlines.Timeouts timeouts) {
         long line = lineStartedNs;
         long write = writeStartedNs;
-        if (!session.isAuthenticated() && nowNs - openedNs > lineTimeoutNs) {
-            closeFor(SessionCloseReason.AUTH_TIMEOUT);
-        } else if (line != IDLE && nowNs - line > lineTimeoutNs) {
-            closeFor(SessionCloseReason.LINE_TIMEOUT);
-        } else if (write != IDLE && nowNs - write > writeTimeoutNs) {
-            closeFor(SessionCloseReason.WRITE_TIMEOUT);
-        } else if (idleTimeoutNs > 0 && line == IDLE && session.idleSince(nowNs - idleTimeoutNs)) {
-            closeFor(SessionCloseReason.IDLE_TIMEOUT);
+        SessionCloseReason overdue;
+        if (!session.isAuthenticated() && nowNs - openedNs > timeouts.lineNs()) {
+            overdue = SessionCloseReason.AUTH_TIMEOUT;
+        } else if (line != IDLE && nowNs - line > timeouts.lineNs()) {
+            overdue = SessionCloseReason.LINE_TIMEOUT;
+        } else if (write != IDLE && nowNs - write > timeouts.writeNs()) {
+            overdue = SessionCloseReason.WRITE_TIMEOUT;
+        } else if (timeouts.idleNs() > 0 && line == IDLE && session.idleSince(nowNs - timeouts.idleNs())) {
+            overdue = SessionCloseReason.IDLE_TIMEOUT;
+        } else {
+            return false;
         }
+        closeFor(overdue);
+        return true;
+    }
+
+    /**
+     * When the first of the connection's deadlines, as they stand, passes, or {@link
+     * SessionDeadlines#NONE}: the checker's next look. A deadline that a later change moves earlier
+     * (a line or a write starts, the session lets go of its last channel) raises the connection
+     * again ({@link #raiseDeadlines}); one that moves later (a request, a line's end) needs nobody
+     * told, as the look comes early and finds it so. The idle deadline counts while a line is in
+     * progress too: that look is early, not wrong. The listener's checker.
+     */
+    long firstDeadlineNs(SessionDeadlines.Timeouts timeouts) {
+        long first = SessionDeadlines.NONE;
+        if (!session.isAuthenticated()) {
+            first = openedNs + timeouts.lineNs();
+        }
+        long line = lineStartedNs;
+        if (line != IDLE) {
+            first = Math.min(first, line + timeouts.lineNs());
+        }
+        long write = writeStartedNs;
+        if (write != IDLE) {
+            first = Math.min(first, write + timeouts.writeNs());
+        }
+        if (timeouts.idleNs() > 0 && session.holdsNothing()) {
+            first = Math.min(first, session.lastRequestNs() + timeouts.idleNs());
+        }
+        return first;
+    }
+
+    /** Whether the connection's thread has ended: the checker drops it. */
+    boolean hasEnded() {
+        return ended;
+    }
+
+    /**
+     * Tells the checker a deadline of this connection may have moved earlier, or the connection
+     * ended; queues it there once until the checker takes it. After the change, on the thread
+     * that made it. Any thread.
+     */
+    void raiseDeadlines() {
+        VarHandle.fullFence(); // the change before the flag's read: see SessionDeadlines
+        if (!(boolean) DEADLINES_RAISED.getOpaque(this) && DEADLINES_RAISED.compareAndSet(this, false, true)) {
+            listener.deadlines().raise(this);
+        }
+    }
+
+    /** Lets the connection be raised again, before the checker reads its deadlines. The checker, through {@link SessionDeadlines}. */
+    void clearDeadlinesRaised() {
+        DEADLINES_RAISED.setVolatile(this, false);
+        VarHandle.fullFence(); // the clearing before the deadlines' read: see SessionDeadlines
     }
 
     /** Ends the connection for a reason of the server's, counting it once. Any thread. */
@@ -159,6 +229,7 @@ final class ControlConnection {
             }
         } finally {
             ended = true;
+            raiseDeadlines(); // so the checker lets go of it now, not at its next look
             closeSocket();
             session.end();
             listener.connectionEnded(this);
@@ -234,7 +305,11 @@ final class ControlConnection {
             do {
                 for (Outbound item; (item = outbox.poll()) != null; ) {
                     // Per item, so a client that reads slowly but steadily is not taken for a stalled one.
+                    boolean starting = writeStartedNs == IDLE;
                     writeStartedNs = clock.nanoTime();
+                    if (starting) {
+                        raiseDeadlines();
+                    }
                     out.write(encode(item));
                 }
                 out.flush();
@@ -273,7 +348,7 @@ final class ControlConnection {
                     return false;
                 }
                 if (lines.hasPartialLine()) {
-                    lineStartedNs = clock.nanoTime();
+                    startLineClock();
                 }
             }
         } catch (LineTooLongException e) {
@@ -327,6 +402,12 @@ final class ControlConnection {
         }
     }
 
+    /** A line has started: its deadline is the connection's first, maybe. Its own thread. */
+    private void startLineClock() {
+        lineStartedNs = clock.nanoTime();
+        raiseDeadlines();
+    }
+
     private String remoteAddress() {
         try {
             return HostPort.format((InetSocketAddress) socket.remoteAddress());
@@ -345,7 +426,7 @@ final class ControlConnection {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
             if (n > 0 && lineStartedNs == IDLE) {
-                lineStartedNs = clock.nanoTime();
+                startLineClock();
             }
             return n;
         }

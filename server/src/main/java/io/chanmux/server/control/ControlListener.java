@@ -5,7 +5,6 @@ import io.chanmux.protocol.control.ErrorCode;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.server.base.AddressBlock;
 import io.chanmux.server.base.NanoClock;
-import io.chanmux.server.base.SlicedSweep;
 import io.chanmux.server.cluster.Cluster;
 import io.chanmux.server.config.ConfigChanges;
 import io.chanmux.server.config.LiveConfig;
@@ -42,7 +41,7 @@ import java.util.function.BooleanSupplier;
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. A session is admitted before it starts: past {@code --max-sessions} as it is now, a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
- * closes sessions whose line or write deadline has passed, and the {@link ControlWriters}' owner
+ * closes sessions whose line, write or idle deadline has passed ({@link SessionDeadlines}), and the {@link ControlWriters}' owner
  * thread in the same scope starts the writer threads that send events to idle sessions. With
  * TLS, each accepted connection is wrapped by the {@link TransportFactory} (TLS, when the server
  * has a certificate), and the session's thread runs any handshake.
@@ -76,6 +75,8 @@ public final class ControlListener {
     private final Runnable drainTrigger;
     private final Cluster cluster;
     private final BooleanSupplier draining;
+    /** When the checker next looks at each session; its timeouts need a restart to change. */
+    private final SessionDeadlines deadlines;
 
     /**
      * @param transports   makes each connection's transport: {@link TransportFactory#PLAIN} or TLS
@@ -95,11 +96,24 @@ public final class ControlListener {
         this.directory = directory;
         this.clock = clock;
         this.readOnlyOps = new ReadOnlyOps(directory, this, clock);
+        ServerConfig config = live.current();
+        this.deadlines = new SessionDeadlines(new SessionDeadlines.Timeouts(config.get(Settings.LINE_TIMEOUT).toNanos(),
+                config.get(Settings.WRITE_TIMEOUT).toNanos(), config.get(Settings.IDLE_TIMEOUT).toNanos()),
+                config.sessionCheckInterval().toMillis(), clock.nanoTime());
     }
 
     /** Sessions whose connection is open. */
     public int sessionCount() {
         return connections.size();
+    }
+
+    /**
+     * Sessions with a deadline running (a first line, a line or a write under way, an idle
+     * timeout), as the checker's last check left them: the only ones it looks at ({@link
+     * SessionDeadlines}). An idle session holding a channel has none.
+     */
+    public int sessionsWithDeadlines() {
+        return deadlines.scheduled();
     }
 
     /**
@@ -204,6 +218,10 @@ public final class ControlListener {
         return clock;
     }
 
+    SessionDeadlines deadlines() {
+        return deadlines;
+    }
+
     void count(SessionCloseReason reason) {
         closes.incrementAndGet(reason.ordinal());
     }
@@ -289,6 +307,7 @@ public final class ControlListener {
             }
             ControlConnection session = new ControlConnection(opened, this, address);
             connections.add(session);
+            session.raiseDeadlines(); // its first line, and hello, have begun
             scope.fork(session::run);
         }
     }
@@ -349,25 +368,15 @@ public final class ControlListener {
     }
 
     /**
-     * The checker thread: closes sessions past a deadline, until the listener stops; once there are
-     * more than 1,000 sessions, a slice of them at a time ({@link SlicedSweep}), so that 10,000 do
-     * not hold a carrier for a millisecond or more at once. A check that throws is logged, and the
-     * next goes on: a dead checker would never close a stalled session again.
+     * The checker thread: closes sessions past a deadline ({@link SessionDeadlines}), until the
+     * listener stops. A check that throws is logged, and the next goes on: a dead checker would
+     * never close a stalled session again.
      */
     private void checkDeadlines() {
-        ServerConfig config = config(); // timeouts need a restart to change
-        // The live set, whose iterator is weakly consistent: a pass allocates no copy of it.
-        SlicedSweep<ControlConnection> deadlineSweep = new SlicedSweep<>(config.sessionCheckInterval(),
-                SlicedSweep.WORK_PER_SLICE, () -> connections, connections::size, session -> 1);
-        long lineTimeoutNs = config.get(Settings.LINE_TIMEOUT).toNanos();
-        long writeTimeoutNs = config.get(Settings.WRITE_TIMEOUT).toNanos();
-        long idleTimeoutNs = config.get(Settings.IDLE_TIMEOUT).toNanos();
         try {
-            while (!stopped.await(deadlineSweep.sliceIntervalMs(), TimeUnit.MILLISECONDS)) {
-                long now = clock.nanoTime();
+            while (!stopped.await(deadlines.nextCheckInMs(), TimeUnit.MILLISECONDS)) {
                 try {
-                    deadlineSweep.visitNextSlice(now, session ->
-                            session.closeIfOverdue(now, lineTimeoutNs, writeTimeoutNs, idleTimeoutNs));
+                    deadlines.check(clock.nanoTime());
                 } catch (RuntimeException e) {
                     log.warn("checking session deadlines failed", e);
                 }

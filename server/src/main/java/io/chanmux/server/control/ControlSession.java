@@ -113,13 +113,27 @@ final class ControlSession implements SessionHandle {
 
     @Override
     public void holdingsChanged(int channelsDelta, int membershipsDelta) {
-        channelsHeld.addAndGet(channelsDelta);
         memberships.addAndGet(membershipsDelta);
+        if (channelsHeld.addAndGet(channelsDelta) == 0 && channelsDelta < 0) {
+            // The idle timeout may now run out. An event about it is on its way to the session too,
+            // whose write would raise it, but a session's deadlines should not hang on what it is told.
+            connection.raiseDeadlines();
+        }
     }
 
     /** Whether the session owns and joins nothing and has sent no request since {@code sinceNs}. */
     boolean idleSince(long sinceNs) {
-        return channelsHeld.get() == 0 && lastRequestNs - sinceNs < 0;
+        return holdsNothing() && lastRequestNs - sinceNs < 0;
+    }
+
+    /** Whether the session owns and joins no channel. Any thread. */
+    boolean holdsNothing() {
+        return channelsHeld.get() == 0;
+    }
+
+    /** When the session's last request came (its start, before any). Any thread. */
+    long lastRequestNs() {
+        return lastRequestNs;
     }
 
     /** Whether the session may use ops other than {@code hello}. */
