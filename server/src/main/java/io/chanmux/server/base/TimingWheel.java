@@ -25,7 +25,7 @@ import java.util.List;
  */
 public final class TimingWheel<E extends TimingWheel.Entry> {
     /** The most slots a ring has, whatever the timeouts: 4,096 ticks ahead at most. */
-    public static final int MAX_SLOTS = 4_096;
+    static final int MAX_SLOTS = 4_096;
 
     private final long slotNs;
     private final int ringSize;
@@ -55,6 +55,7 @@ public final class TimingWheel<E extends TimingWheel.Entry> {
 
     /** Schedules a look at {@code item}, which is not scheduled, at {@code lookNs} or before. */
     public void add(E item, long lookNs) {
+        assert !item.isScheduled() : "already in the wheel";
         // Not into a slot being taken, where the tick would hand the item over again at once;
         // nor beyond the ring (after a stall of a ring's span that may be a slot being taken).
         long earliest = Math.max(cursorTick, takingUpToTick + 1);

@@ -8,7 +8,6 @@ import io.chanmux.protocol.control.RequestException;
 import io.chanmux.protocol.control.ServerEvent;
 import io.chanmux.protocol.wire.HostPort;
 import io.chanmux.server.base.NanoClock;
-import io.chanmux.server.base.TimingWheel;
 import io.chanmux.server.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +18,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -45,17 +42,7 @@ import javax.net.ssl.SSLHandshakeException;
  * <p>{@link #run} is one try/finally: whatever ends the connection, the session is ended (its
  * peers and channels released), the outbox emptied and the listener's permit returned.
  */
-final class ControlConnection extends TimingWheel.Entry {
-    private static final VarHandle DEADLINES_RAISED;
-
-    static {
-        try {
-            DEADLINES_RAISED = MethodHandles.lookup().findVarHandle(ControlConnection.class, "deadlinesRaised", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+final class ControlConnection extends SessionDeadlines.Watched {
     private static final Logger log = LoggerFactory.getLogger(ControlConnection.class);
     /** The log context key of a session's lines. */
     private static final String SESSION = "session";
@@ -83,9 +70,6 @@ final class ControlConnection extends TimingWheel.Entry {
     private volatile long writeStartedNs = IDLE;
     /** Set as the connection's thread ends: from then on the checker leaves the connection alone. */
     private volatile boolean ended;
-    /** Whether the connection waits in the {@link SessionDeadlines}' queue; set by any thread, cleared by the checker. */
-    @SuppressWarnings("unused") // accessed through DEADLINES_RAISED
-    private boolean deadlinesRaised;
 
     ControlConnection(ControlTransport socket, ControlListener listener, InetAddress address) {
         this.socket = socket;
@@ -120,11 +104,11 @@ final class ControlConnection extends TimingWheel.Entry {
     }
 
     /**
-     * Closes the connection if its current line or write has taken too long, or it has idled
-     * holding nothing past the idle timeout (0: never). Called by the listener's checker, whose pass
-     * holding nothing past the idle timeout (0: never); true when it closed it. The listener's
-     * checker, which leaves a connection that has ended alone.
+     * Closes the connection if it has not said {@code hello} in time, its current line or write
+     * has taken too long, or it has idled holding nothing past the idle timeout (0: never); true
+     * when it closed it. The listener's checker, which leaves a connection that has ended alone.
      */
+    @Override
     boolean closeIfOverdue(long nowNs, SessionDeadlines.Timeouts timeouts) {
         long line = lineStartedNs;
         long write = writeStartedNs;
@@ -152,6 +136,7 @@ final class ControlConnection extends TimingWheel.Entry {
      * told, as the look comes early and finds it so. The idle deadline counts while a line is in
      * progress too: that look is early, not wrong. The listener's checker.
      */
+    @Override
     long firstDeadlineNs(SessionDeadlines.Timeouts timeouts) {
         long first = SessionDeadlines.NONE;
         if (!session.isAuthenticated()) {
@@ -172,26 +157,17 @@ final class ControlConnection extends TimingWheel.Entry {
     }
 
     /** Whether the connection's thread has ended: the checker drops it. */
+    @Override
     boolean hasEnded() {
         return ended;
     }
 
     /**
      * Tells the checker a deadline of this connection may have moved earlier, or the connection
-     * ended; queues it there once until the checker takes it. After the change, on the thread
-     * that made it. Any thread.
+     * ended ({@link SessionDeadlines#raise}). After the change, on the thread that made it. Any thread.
      */
     void raiseDeadlines() {
-        VarHandle.fullFence(); // the change before the flag's read: see SessionDeadlines
-        if (!(boolean) DEADLINES_RAISED.getOpaque(this) && DEADLINES_RAISED.compareAndSet(this, false, true)) {
-            listener.deadlines().raise(this);
-        }
-    }
-
-    /** Lets the connection be raised again, before the checker reads its deadlines. The checker, through {@link SessionDeadlines}. */
-    void clearDeadlinesRaised() {
-        DEADLINES_RAISED.setVolatile(this, false);
-        VarHandle.fullFence(); // the clearing before the deadlines' read: see SessionDeadlines
+        listener.deadlines().raise(this);
     }
 
     /** Ends the connection for a reason of the server's, counting it once. Any thread. */

@@ -41,8 +41,9 @@ import java.util.function.BooleanSupplier;
  * own virtual thread, forked in this listener's scope, so the listener owns every session's
  * lifetime. A session is admitted before it starts: past {@code --max-sessions} as it is now, a new
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
- * closes sessions whose line, write or idle deadline has passed ({@link SessionDeadlines}), and the {@link ControlWriters}' owner
- * thread in the same scope starts the writer threads that send events to idle sessions. With
+ * closes sessions whose deadline has passed ({@link SessionDeadlines}), and the {@link
+ * ControlWriters}' owner thread in the same scope starts the writer threads that send events to
+ * idle sessions. With
  * TLS, each accepted connection is wrapped by the {@link TransportFactory} (TLS, when the server
  * has a certificate), and the session's thread runs any handshake.
  *
@@ -110,7 +111,7 @@ public final class ControlListener {
     /**
      * Sessions with a deadline running (a first line, a line or a write under way, an idle
      * timeout), as the checker's last check left them: the only ones it looks at ({@link
-     * SessionDeadlines}). An idle session holding a channel has none.
+     * SessionDeadlines}). An idle session holding a channel has none. Tests.
      */
     public int sessionsWithDeadlines() {
         return deadlines.scheduled();

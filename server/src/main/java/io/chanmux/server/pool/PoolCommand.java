@@ -32,7 +32,7 @@ public sealed interface PoolCommand {
     }
 
     /**
-     * Look at the members whose look is due (the pool's {@link io.chanmux.server.base.TimingWheel}): evict those that have not
+     * Look at the members whose look is due (the pool's timing wheel): evict those that have not
      * bound, or not been heard from, within their timeout; and hint {@code rebind} to those whose
      * id came from a wrong source, when the pool's signal says there are any.
      */

@@ -18,15 +18,15 @@ class TimingWheelTest {
     private static final long SLOT = 1_000;
 
     /** An item with nothing but its place in the wheel. */
-    private static final class Member extends TimingWheel.Entry {
+    private static final class Item extends TimingWheel.Entry {
     }
 
-    private static Member member() {
-        return new Member();
+    private static Item item() {
+        return new Item();
     }
 
-    private static List<Member> pollAllDue(TimingWheel<Member> schedule, long nowNs) {
-        List<Member> due = new ArrayList<>();
+    private static List<Item> pollAllDue(TimingWheel<Item> schedule, long nowNs) {
+        List<Item> due = new ArrayList<>();
         while (schedule.hasDue(nowNs)) {
             due.add(schedule.pollDue());
         }
@@ -34,9 +34,9 @@ class TimingWheelTest {
     }
 
     @Test
-    void shouldHandOverAMemberInTheSlotOfItsLookTimeNeitherEarlierNorLater() {
-        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
-        Member a = member();
+    void shouldHandOverAnItemInTheSlotOfItsLookTimeNeitherEarlierNorLater() {
+        TimingWheel<Item> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
+        Item a = item();
         schedule.add(a, 5 * SLOT + 10);
 
         assertEquals(List.of(), pollAllDue(schedule, 5 * SLOT - 1));
@@ -48,16 +48,16 @@ class TimingWheelTest {
 
     @Test
     void shouldPutALookInASlotBeingTakenIntoTheNextAndOneBeyondTheRingIntoItsLast() {
-        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
-        Member first = member();
-        Member again = member();
-        Member far = member();
+        TimingWheel<Item> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
+        Item first = item();
+        Item again = item();
+        Item far = item();
         schedule.add(first, 0);
         schedule.add(far, 1_000 * SLOT);
 
         assertTrue(schedule.hasDue(SLOT));
         assertEquals(first, schedule.pollDue());
-        schedule.add(again, SLOT + 1); // as a tick schedules a member it has looked at
+        schedule.add(again, SLOT + 1); // as a tick schedules an item it has looked at
         assertFalse(schedule.hasDue(SLOT), "handed over again in the tick that took it");
         assertEquals(List.of(again), pollAllDue(schedule, 2 * SLOT));
         // The ring spans 13 slots (10 ahead, and 3): the far look comes early, at its last slot.
@@ -66,72 +66,72 @@ class TimingWheelTest {
     }
 
     @Test
-    void shouldHandOverEachMemberOnceInATickThatFellBehindTheWholeRingAndThenCatchUp() {
-        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0); // 13 slots
-        List<Member> members = new ArrayList<>();
+    void shouldHandOverEachItemOnceInATickThatFellBehindTheWholeRingAndThenCatchUp() {
+        TimingWheel<Item> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0); // 13 slots
+        List<Item> items = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            Member member = member();
-            members.add(member);
-            schedule.add(member, (1 + i % 12) * SLOT);
+            Item item = item();
+            items.add(item);
+            schedule.add(item, (1 + i % 12) * SLOT);
         }
         long stalledNs = 100 * SLOT; // the pool thread stalled for longer than the ring spans
-        List<Member> looked = new ArrayList<>();
+        List<Item> looked = new ArrayList<>();
         while (schedule.hasDue(stalledNs) && looked.size() < 100) {
-            Member member = schedule.pollDue();
-            looked.add(member);
-            schedule.add(member, stalledNs + 5 * SLOT); // as a tick schedules a member it has looked at
+            Item item = schedule.pollDue();
+            looked.add(item);
+            schedule.add(item, stalledNs + 5 * SLOT); // as a tick schedules an item it has looked at
         }
         assertEquals(20, looked.size(), "looked at twice in one tick, or not at all");
-        assertTrue(looked.containsAll(members));
+        assertTrue(looked.containsAll(items));
         assertEquals(20, schedule.size());
         assertEquals(List.of(), pollAllDue(schedule, 104 * SLOT));
         assertEquals(20, pollAllDue(schedule, 105 * SLOT).size(), "back in the ring at their time");
     }
 
     @Test
-    void shouldNeverHandOverARemovedMemberAndKeepTheOthersOfItsSlot() {
-        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
-        List<Member> members = new ArrayList<>();
+    void shouldNeverHandOverARemovedItemAndKeepTheOthersOfItsSlot() {
+        TimingWheel<Item> schedule = new TimingWheel<>(SLOT, 10 * SLOT, 0);
+        List<Item> items = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            Member member = member();
-            members.add(member);
-            schedule.add(member, 3 * SLOT);
+            Item item = item();
+            items.add(item);
+            schedule.add(item, 3 * SLOT);
         }
-        schedule.remove(members.get(1)); // from the middle: the last takes its place
-        schedule.remove(members.get(4)); // the last
-        schedule.remove(members.get(4)); // twice: nothing
+        schedule.remove(items.get(1)); // from the middle: the last takes its place
+        schedule.remove(items.get(4)); // the last
+        schedule.remove(items.get(4)); // twice: nothing
         assertEquals(3, schedule.size());
 
-        List<Member> due = pollAllDue(schedule, 3 * SLOT);
+        List<Item> due = pollAllDue(schedule, 3 * SLOT);
         assertEquals(3, due.size());
-        assertTrue(due.containsAll(List.of(members.get(0), members.get(2), members.get(3))));
+        assertTrue(due.containsAll(List.of(items.get(0), items.get(2), items.get(3))));
         schedule.clear();
         assertEquals(0, schedule.size());
     }
 
     @Test
-    void shouldHandOverEveryMemberLeftInOnceAndInTheTickOfItsLook() {
+    void shouldHandOverEveryItemLeftInOnceAndInTheTickOfItsLook() {
         Random random = new Random(42);
-        TimingWheel<Member> schedule = new TimingWheel<>(SLOT, 30 * SLOT, 7 * SLOT + 3);
-        Map<Member, Long> scheduled = new HashMap<>();
+        TimingWheel<Item> schedule = new TimingWheel<>(SLOT, 30 * SLOT, 7 * SLOT + 3);
+        Map<Item, Long> scheduled = new HashMap<>();
         long nowNs = 7 * SLOT + 3;
         int handedOver = 0;
         for (int step = 0; step < 20_000; step++) {
             int op = random.nextInt(10);
             if (op < 5) {
-                Member member = member();
+                Item item = item();
                 long lookNs = nowNs + random.nextLong(31 * SLOT);
-                schedule.add(member, lookNs);
-                scheduled.put(member, lookNs);
+                schedule.add(item, lookNs);
+                scheduled.put(item, lookNs);
             } else if (op < 7 && !scheduled.isEmpty()) {
-                Member leaving = scheduled.keySet().iterator().next();
+                Item leaving = scheduled.keySet().iterator().next();
                 schedule.remove(leaving);
                 scheduled.remove(leaving);
             } else {
                 nowNs += random.nextLong(2 * SLOT);
                 long nowTick = Math.floorDiv(nowNs, SLOT);
-                for (Member member : pollAllDue(schedule, nowNs)) {
-                    Long lookNs = scheduled.remove(member);
+                for (Item item : pollAllDue(schedule, nowNs)) {
+                    Long lookNs = scheduled.remove(item);
                     assertNotNull(lookNs, "handed over twice, or after its removal");
                     assertTrue(Math.floorDiv(lookNs, SLOT) <= nowTick, "handed over a slot early");
                     handedOver++;

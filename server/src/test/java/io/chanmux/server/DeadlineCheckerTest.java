@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * start one, or let a session's idle timeout run, tell it so.
  */
 @Timeout(60)
-class SessionDeadlinesTest {
+class DeadlineCheckerTest {
     private static final Duration SHORT = Duration.ofMillis(300);
 
     @Test
@@ -42,6 +42,21 @@ class SessionDeadlinesTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> listener.sessionCount() == 2 && listener.sessionsWithDeadlines() == 0);
             owner.control().ping();
+        }
+    }
+
+    @Test
+    void shouldLetGoOfASessionWhoseClientLeftInTheMiddleOfALineLongBeforeItsTimeout() throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.LINE_TIMEOUT, Duration.ofSeconds(30))
+                .set(Settings.IDLE_TIMEOUT, Duration.ZERO))) {
+            ControlListener listener = relay.server().listener();
+            try (RawControlConnection leaving = new RawControlConnection(relay.control())) {
+                leaving.send("{\"id\":1,\"op\":\"pi".getBytes(StandardCharsets.UTF_8));
+                await().atMost(Duration.ofSeconds(5)).until(() -> listener.sessionsWithDeadlines() == 1);
+            }
+            // Its end told the checker: it does not wait in the wheel for its line's 30 s.
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.sessionCount() == 0 && listener.sessionsWithDeadlines() == 0);
+            assertEquals(0, listener.closedBy(SessionCloseReason.LINE_TIMEOUT));
         }
     }
 
