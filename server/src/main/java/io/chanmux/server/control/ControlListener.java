@@ -43,9 +43,8 @@ import java.util.function.BooleanSupplier;
  * connection gets a {@code limit} error line and is closed. A checker thread in the same scope
  * closes sessions whose deadline has passed ({@link SessionDeadlines}), and the {@link
  * ControlWriters}' owner thread in the same scope starts the writer threads that send events to
- * idle sessions. With
- * TLS, each accepted connection is wrapped by the {@link TransportFactory} (TLS, when the server
- * has a certificate), and the session's thread runs any handshake.
+ * idle sessions. With TLS, each accepted connection is wrapped by the {@link TransportFactory}
+ * (TLS, when the server has a certificate), and the session's thread runs any handshake.
  *
  * <p>{@link #run} is the listener thread. When the server socket closes it stops accepting but keeps
  * its sessions (a drain); when the thread is interrupted (shutdown) it closes every session's
