@@ -29,7 +29,8 @@ import java.net.InetSocketAddress;
  */
 public final class Peer {
     private static final VarHandle ADDRESS;
-    private static final VarHandle REBIND_QUEUED;
+    /** The flag of {@link RebindSignal}'s queue: whether the peer waits in it. */
+    static final VarHandle REBIND_QUEUED;
 
     static {
         try {
@@ -102,16 +103,7 @@ public final class Peer {
      */
     public void recordWrongSource(int writer, long nowNs) {
         activity.recordWrongSource(writer, nowNs);
-        VarHandle.fullFence(); // the time before the flag's read: see RebindSignal
-        if (!(boolean) REBIND_QUEUED.getOpaque(this) && REBIND_QUEUED.compareAndSet(this, false, true)) {
-            channel.rebindSignal().raise(this);
-        }
-    }
-
-    /** Lets the peer be queued again, before its pool reads its activity. The pool's thread, through {@link RebindSignal#take}. */
-    void clearRebindQueued() {
-        REBIND_QUEUED.setVolatile(this, false);
-        VarHandle.fullFence(); // the clearing before the activity's read: see RebindSignal
+        channel.rebindSignal().raise(this);
     }
 
     /** What the peer has sent and when it was last heard. */

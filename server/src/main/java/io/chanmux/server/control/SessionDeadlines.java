@@ -1,13 +1,12 @@
 package io.chanmux.server.control;
 
+import io.chanmux.server.base.RaisedQueue;
 import io.chanmux.server.base.TimingWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * When the listener's checker next looks at each control connection for a deadline that has
@@ -30,13 +29,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * left waiting, the next check comes within {@link #BACKLOG_CHECK_MS}. A look that throws is
  * logged and tried again at the next check.
  *
- * <p>Memory is bounded by the open connections: a connection is queued at most once until the
- * checker takes it (a flag on the connection), and an ended one leaves the wheel once looked at.
+ * <p>Memory is bounded by the open connections: the raised wait in a {@link RaisedQueue}, each
+ * at most once until the checker takes it, and an ended connection leaves the wheel once looked at.
  *
  * <p>Threading: any thread raises, the checker thread does the rest. A deadline moved earlier as the
- * checker takes its connection is either seen by the checker's read or queues the connection again,
- * never neither: both sides put a full fence between their store (the deadline; the flag's clearing)
- * and their load (the flag; the deadline).
+ * checker takes its connection is either seen by the checker's read or queues the connection again
+ * ({@link RaisedQueue}).
  */
 final class SessionDeadlines {
     private static final Logger log = LoggerFactory.getLogger(SessionDeadlines.class);
@@ -63,7 +61,7 @@ final class SessionDeadlines {
             }
         }
 
-        /** Whether it waits in the checker's queue; set by any thread, cleared by the checker. */
+        /** Whether it waits in the checker's {@link RaisedQueue}; set by any thread, cleared by the checker. */
         @SuppressWarnings("unused") // accessed through RAISED
         private boolean raised;
 
@@ -80,7 +78,7 @@ final class SessionDeadlines {
     private final Timeouts timeouts;
     private final long checkIntervalMs;
     private final long checkIntervalNs;
-    private final Queue<Watched> raised = new ConcurrentLinkedQueue<>();
+    private final RaisedQueue<Watched> raised = new RaisedQueue<>(Watched.RAISED);
     private final TimingWheel<Watched> wheel;
     /** Whether the last check left looks waiting; written by the checker. */
     private boolean looksLeftOver;
@@ -104,10 +102,7 @@ final class SessionDeadlines {
      * queues it once until the checker takes it. After the change, on the thread that made it. Any thread.
      */
     void raise(Watched watched) {
-        VarHandle.fullFence(); // the change before the flag's read
-        if (!(boolean) Watched.RAISED.getOpaque(watched) && Watched.RAISED.compareAndSet(watched, false, true)) {
-            raised.offer(watched);
-        }
+        raised.raise(watched);
     }
 
     /** How long the checker waits before the next {@link #check}. The checker. */
@@ -121,9 +116,7 @@ final class SessionDeadlines {
      */
     void check(long nowNs) {
         int looks = lookAtDue(nowNs, LOOKS_PER_CHECK / 2);
-        for (Watched watched; looks < LOOKS_PER_CHECK && (watched = raised.poll()) != null; looks++) {
-            Watched.RAISED.setVolatile(watched, false);
-            VarHandle.fullFence(); // the clearing before the deadlines' read
+        for (Watched watched; looks < LOOKS_PER_CHECK && (watched = raised.take()) != null; looks++) {
             wheel.remove(watched);
             lookAt(watched, nowNs);
         }
