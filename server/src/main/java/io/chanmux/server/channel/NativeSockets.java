@@ -1,5 +1,6 @@
 package io.chanmux.server.channel;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,8 +16,9 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * The two batched system calls the poll loop makes through {@code java.lang.foreign} ({@code
- * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, the layouts they read, and the way to a {@link
- * DatagramChannel}'s descriptor. Available on Linux x86-64 only (the layouts are LP64 Linux's),
+ * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, the layouts they read, the way to a {@link
+ * DatagramChannel}'s descriptor, and {@code setsockopt(2)} for the one option the JDK does not set
+ * ({@link DontFragment}). Available on Linux x86-64 only (the layouts are LP64 Linux's),
  * with native access granted and {@code sun.nio.ch} exported to this module, as the server jar's
  * manifest and surefire's arguments do; elsewhere {@link #AVAILABLE} is false and the poll loop
  * keeps the JDK's one receive per datagram and one send per copy.
@@ -80,6 +82,8 @@ final class NativeSockets {
     /** int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags), plain and capturing {@code errno}. */
     private static final MethodHandle SENDMMSG;
     private static final MethodHandle SENDMMSG_ERRNO;
+    /** int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen), capturing {@code errno}. */
+    private static final MethodHandle SETSOCKOPT_ERRNO;
     private static final VarHandle ERRNO;
     /** sun.nio.ch.SelChImpl#getFDVal. */
     private static final MethodHandle FD_VAL;
@@ -91,6 +95,7 @@ final class NativeSockets {
         MethodHandle recvmmsgErrno = null;
         MethodHandle sendmmsg = null;
         MethodHandle sendmmsgErrno = null;
+        MethodHandle setsockoptErrno = null;
         VarHandle errno = null;
         MethodHandle fdVal = null;
         // Linked only where the descriptor is reachable, so a JVM that cannot use it links nothing native.
@@ -108,6 +113,8 @@ final class NativeSockets {
                 recvmmsgErrno = downcall("recvmmsg", receive, capture);
                 sendmmsg = downcall("sendmmsg", send);
                 sendmmsgErrno = downcall("sendmmsg", send, capture);
+                setsockoptErrno = downcall("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), capture);
                 errno = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 // not linkable here (native access denied, another JDK): the JDK's own calls remain
@@ -118,10 +125,11 @@ final class NativeSockets {
         RECVMMSG_ERRNO = recvmmsgErrno;
         SENDMMSG = sendmmsg;
         SENDMMSG_ERRNO = sendmmsgErrno;
+        SETSOCKOPT_ERRNO = setsockoptErrno;
         ERRNO = errno;
         FD_VAL = fdVal;
         AVAILABLE = recvmmsg != null && recvmmsgErrno != null && sendmmsg != null && sendmmsgErrno != null
-                && errno != null && fdVal != null;
+                && setsockoptErrno != null && errno != null && fdVal != null;
     }
 
     /** A handle on the C library's {@code function}, or null where it has none. */
@@ -216,6 +224,30 @@ final class NativeSockets {
                     : (int) SENDMMSG_ERRNO.invokeExact(errnoState, fd, vector, count, SEND_FLAGS);
         } catch (Throwable e) {
             throw new IllegalStateException("sendmmsg failed to run", e);
+        }
+    }
+
+    /**
+     * Sets the {@code int} socket option {@code level}/{@code option} of {@code socket} to {@code
+     * value}. Only while {@link #AVAILABLE}.
+     *
+     * @throws IOException naming the option and the {@code errno} when the kernel refused it
+     */
+    static void setIntOption(DatagramChannel socket, int level, int option, int value) throws IOException {
+        int result;
+        int errno;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState(arena);
+            MemorySegment optionValue = arena.allocateFrom(ValueLayout.JAVA_INT, value);
+            result = (int) SETSOCKOPT_ERRNO.invokeExact(state, descriptor(socket), level, option, optionValue,
+                    (int) ValueLayout.JAVA_INT.byteSize());
+            errno = errno(state);
+        } catch (Throwable e) {
+            throw new IllegalStateException("setsockopt failed to run", e);
+        }
+        if (result != 0) {
+            throw new IOException("setsockopt(level " + level + ", option " + option + ", " + value + ") failed: errno "
+                    + errno);
         }
     }
 }

@@ -88,6 +88,18 @@ public final class Settings {
                     + "it at net.core.rmem_max (logged once); 0 keeps the system default");
 
     /**
+     * Don't-fragment on channel sockets (and the shared port's): copies leave with DF set, never
+     * fragmented here; opt-in, as a copy larger than the path's MTU is then lost instead of
+     * fragmented.
+     */
+    public static final Setting<Boolean> UDP_DONT_FRAGMENT = add(new Setting<>("udp-dont-fragment",
+            ValueType.BOOLEAN, "BOOLEAN", "false", "false", Check.any(),
+            "Send every copy with don't-fragment set (IP_PMTUDISC_PROBE; Linux x86-64): none is fragmented here, "
+                    + "the kernel skips its per-destination IP ID hash, a copy larger than the interface's MTU is "
+                    + "refused (sendErrors) and one larger than a narrower hop is lost there; false (the default) "
+                    + "lets the kernel fragment"));
+
+    /**
      * How the UDP sockets are read, a channel's own or the shared port's: a virtual thread each, or
      * one selector thread per pool.
      */

@@ -38,6 +38,10 @@ public record ValueType<T>(Class<T> javaType, Function<String, T> parser, Functi
     public static final ValueType<InetAddress> ADDRESS =
             new ValueType<>(InetAddress.class, ValueType::parseAddress, InetAddress::getHostAddress, false);
 
+    /** {@code true} or {@code false}, in any case. */
+    public static final ValueType<Boolean> BOOLEAN =
+            new ValueType<>(Boolean.class, ValueType::parseBoolean, String::valueOf, false);
+
     /** {@code LOW-HIGH}, such as {@code 40000-40999}. */
     public static final ValueType<PortRange> PORT_RANGE =
             new ValueType<>(PortRange.class, ValueType::parsePortRange, PortRange::toString, false);
@@ -74,6 +78,14 @@ public record ValueType<T>(Class<T> javaType, Function<String, T> parser, Functi
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "' is not a whole number");
         }
+    }
+
+    private static Boolean parseBoolean(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is neither true nor false");
+        };
     }
 
     private static Duration parseDuration(String text) {

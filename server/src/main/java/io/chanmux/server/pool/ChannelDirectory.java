@@ -8,6 +8,7 @@ import io.chanmux.server.config.ServerConfig;
 import io.chanmux.server.base.NanoClock;
 import io.chanmux.server.base.SecureIds;
 import io.chanmux.server.channel.BindCookies;
+import io.chanmux.server.channel.DontFragment;
 import io.chanmux.server.channel.PeerIndex;
 import io.chanmux.server.channel.RelayChannel;
 import io.chanmux.server.channel.RelayCounter;
@@ -86,11 +87,15 @@ public final class ChannelDirectory {
     }
 
     private static ChannelPorts openPorts(ServerConfig config) throws IOException {
+        boolean dontFragment = config.get(Settings.UDP_DONT_FRAGMENT);
+        if (dontFragment) {
+            DontFragment.requireAvailable(config.get(Settings.BIND));
+        }
         return config.get(Settings.UDP_PORT) >= 0
                 ? SharedPort.open(config.get(Settings.BIND), config.get(Settings.UDP_PORT), SharedPort.socketsFor(config.get(Settings.POOLS)),
-                        config.get(Settings.UDP_RCVBUF))
+                        config.get(Settings.UDP_RCVBUF), dontFragment)
                 : new PortAllocator(config.get(Settings.BIND), config.get(Settings.UDP_PORTS).low(), config.get(Settings.UDP_PORTS).high(),
-                        config.get(Settings.UDP_RCVBUF));
+                        config.get(Settings.UDP_RCVBUF), dontFragment);
     }
 
     /**

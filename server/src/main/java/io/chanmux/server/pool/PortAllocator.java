@@ -1,9 +1,11 @@
 package io.chanmux.server.pool;
 
+import io.chanmux.server.channel.DontFragment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -27,15 +29,22 @@ public final class PortAllocator implements ChannelPorts {
     private final int lowPort;
     private final int highPort;
     private final int receiveBufferBytes;
+    private final boolean dontFragment;
     private final BitSet inUse;
     private int cursor;
     private boolean cappedLogged;
 
-    public PortAllocator(InetAddress bindAddress, int lowPort, int highPort, int receiveBufferBytes) {
+    /**
+     * @param receiveBufferBytes SO_RCVBUF of each socket, 0 for the system default
+     * @param dontFragment       whether each socket gets {@link DontFragment} (checked at start-up)
+     */
+    public PortAllocator(InetAddress bindAddress, int lowPort, int highPort, int receiveBufferBytes,
+                         boolean dontFragment) {
         this.bindAddress = bindAddress;
         this.lowPort = lowPort;
         this.highPort = highPort;
         this.receiveBufferBytes = receiveBufferBytes;
+        this.dontFragment = dontFragment;
         this.inUse = new BitSet(highPort - lowPort + 1);
     }
 
@@ -84,9 +93,13 @@ public final class PortAllocator implements ChannelPorts {
     private DatagramChannel tryBind(int port) {
         DatagramChannel socket = null;
         try {
-            socket = bindAddress instanceof java.net.Inet6Address
-                    ? DatagramChannel.open(StandardProtocolFamily.INET6)
-                    : DatagramChannel.open(StandardProtocolFamily.INET);
+            StandardProtocolFamily family = bindAddress instanceof Inet6Address
+                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+            socket = DatagramChannel.open(family);
+            if (dontFragment) {
+                // proven to work at start-up (DontFragment#requireAvailable)
+                DontFragment.apply(socket, family);
+            }
             if (receiveBufferBytes > 0) {
                 socket.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
                 noteIfCapped(socket.getOption(StandardSocketOptions.SO_RCVBUF));

@@ -1,6 +1,7 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.protocol.wire.HostPort;
+import io.chanmux.server.channel.DontFragment;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -44,13 +45,15 @@ final class SharedPort implements ChannelPorts {
      * @param port               the port; 0 picks a free one
      * @param sockets            how many sockets to bind to it ({@link #socketsFor})
      * @param receiveBufferBytes SO_RCVBUF of each socket, 0 for the system default
-     * @throws IOException naming the address when the port cannot be bound
+     * @param dontFragment       whether each socket gets {@link DontFragment} (checked at start-up)
+     * @throws IOException naming the address when the port cannot be bound or set up
      */
-    static SharedPort open(InetAddress bindAddress, int port, int sockets, int receiveBufferBytes) throws IOException {
+    static SharedPort open(InetAddress bindAddress, int port, int sockets, int receiveBufferBytes, boolean dontFragment)
+            throws IOException {
         List<DatagramChannel> bound = new ArrayList<>();
         InetSocketAddress wanted = new InetSocketAddress(bindAddress, port);
         try {
-            DatagramChannel first = bind(wanted, false, receiveBufferBytes);
+            DatagramChannel first = bind(wanted, false, receiveBufferBytes, dontFragment);
             bound.add(first);
             int actual = ((InetSocketAddress) first.getLocalAddress()).getPort();
             if (sockets > 1) {
@@ -59,7 +62,7 @@ final class SharedPort implements ChannelPorts {
                 bound.clear();
                 InetSocketAddress group = new InetSocketAddress(bindAddress, actual);
                 for (int i = 0; i < sockets; i++) {
-                    bound.add(bind(group, true, receiveBufferBytes));
+                    bound.add(bind(group, true, receiveBufferBytes, dontFragment));
                 }
             }
             return new SharedPort(actual, bound);
@@ -113,11 +116,15 @@ final class SharedPort implements ChannelPorts {
         return sockets;
     }
 
-    private static DatagramChannel bind(InetSocketAddress address, boolean reusePort, int receiveBufferBytes)
-            throws IOException {
-        DatagramChannel socket = DatagramChannel.open(address.getAddress() instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    private static DatagramChannel bind(InetSocketAddress address, boolean reusePort, int receiveBufferBytes,
+                                        boolean dontFragment) throws IOException {
+        StandardProtocolFamily family = address.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        DatagramChannel socket = DatagramChannel.open(family);
         try {
+            if (dontFragment) {
+                DontFragment.apply(socket, family);
+            }
             if (reusePort) {
                 socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             }

@@ -114,6 +114,15 @@ class SettingsTest {
     }
 
     @Test
+    void shouldReadTrueOrFalseInAnyCaseAndNothingElseWhenParsingABoolean() {
+        assertEquals(true, Settings.UDP_DONT_FRAGMENT.parse(" TRUE"));
+        assertEquals(false, Settings.UDP_DONT_FRAGMENT.parse("false"));
+        assertEquals("--udp-dont-fragment: 'yes' is neither true nor false",
+                assertThrows(IllegalArgumentException.class, () -> Settings.UDP_DONT_FRAGMENT.parse("yes")).getMessage());
+        assertEquals(false, ServerConfig.builder().build().get(Settings.UDP_DONT_FRAGMENT), "opt-in");
+    }
+
+    @Test
     void shouldNameTheOptionAndValueWhenAValueFailsItsCheck() {
         assertEquals("--max-datagram: 10 is not from 64 to 65507", Settings.MAX_DATAGRAM.problem(10));
         assertEquals("--max-sessions: 0 is below 1", Settings.MAX_SESSIONS.problem(0));

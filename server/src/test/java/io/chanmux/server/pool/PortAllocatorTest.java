@@ -19,7 +19,7 @@ class PortAllocatorTest {
         // A port the OS just handed out, so the range starts on a port that is surely taken.
         try (DatagramChannel squatter = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int taken = ((InetSocketAddress) squatter.getLocalAddress()).getPort();
-            PortAllocator ports = new PortAllocator(InetAddress.getLoopbackAddress(), taken, taken, 0);
+            PortAllocator ports = new PortAllocator(InetAddress.getLoopbackAddress(), taken, taken, 0, false);
 
             assertNull(ports.open(), "the only port of the range is held by another socket");
             assertEquals(0, ports.inUse());
@@ -31,7 +31,7 @@ class PortAllocatorTest {
     void shouldHandOutPortsRoundRobinSoAFreedPortIsNotReusedFirst() throws IOException {
         try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int low = ((InetSocketAddress) probe.getLocalAddress()).getPort() + 1;
-            PortAllocator ports = new PortAllocator(InetAddress.getLoopbackAddress(), low, Math.min(65_535, low + 50), 0);
+            PortAllocator ports = new PortAllocator(InetAddress.getLoopbackAddress(), low, Math.min(65_535, low + 50), 0, false);
             try (DatagramChannel first = ports.open().socket(); DatagramChannel second = ports.open().socket()) {
                 int firstPort = port(first);
                 assertNotEquals(firstPort, port(second));
