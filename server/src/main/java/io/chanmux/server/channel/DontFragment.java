@@ -1,8 +1,6 @@
 package io.chanmux.server.channel;
 
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 
@@ -23,11 +21,10 @@ import java.nio.channels.DatagramChannel;
  */
 public final class DontFragment {
 
-    /** {@code SOL_IP}, {@code IP_MTU_DISCOVER}, {@code IP_PMTUDISC_PROBE} (linux/in.h). */
+    // The option and its value, for IPv4 (linux/in.h) and for IPv6 (linux/in6.h).
     static final int SOL_IP = 0;
     static final int IP_MTU_DISCOVER = 10;
     static final int IP_PMTUDISC_PROBE = 3;
-    /** {@code SOL_IPV6}, {@code IPV6_MTU_DISCOVER}, {@code IPV6_PMTUDISC_PROBE} (linux/in6.h). */
     static final int SOL_IPV6 = 41;
     static final int IPV6_MTU_DISCOVER = 23;
     static final int IPV6_PMTUDISC_PROBE = 3;
@@ -36,19 +33,17 @@ public final class DontFragment {
     }
 
     /**
-     * Proves at start-up that {@link #apply} works for sockets bound to {@code bindAddress}, so that a
+     * Proves at start-up that {@link #apply} works for sockets of {@code family}, so that a
      * channel's creation never meets a refusal that every port would meet alike.
      *
      * @throws IOException saying why when it does not: another platform, no native access, a kernel
      *                     without the option
      */
-    public static void requireAvailable(InetAddress bindAddress) throws IOException {
+    public static void requireAvailable(StandardProtocolFamily family) throws IOException {
         if (!NativeSockets.AVAILABLE) {
             throw new IOException("--udp-dont-fragment needs Linux on x86-64 and the native access the server jar's "
                     + "manifest grants, not available here: set it to false");
         }
-        StandardProtocolFamily family = bindAddress instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         try (DatagramChannel probe = DatagramChannel.open(family)) {
             apply(probe, family);
         } catch (IOException e) {

@@ -87,7 +87,7 @@ final class NativeSockets {
     private static final VarHandle ERRNO;
     /** sun.nio.ch.SelChImpl#getFDVal. */
     private static final MethodHandle FD_VAL;
-    /** Whether both calls and the descriptor can be used here. */
+    /** Whether the calls and the descriptor can be used here. */
     static final boolean AVAILABLE;
 
     static {

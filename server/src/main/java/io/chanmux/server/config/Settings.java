@@ -96,8 +96,8 @@ public final class Settings {
             ValueType.BOOLEAN, "BOOLEAN", "false", "false", Check.any(),
             "Send every copy with don't-fragment set (IP_PMTUDISC_PROBE; Linux x86-64): none is fragmented here, "
                     + "the kernel skips its per-destination IP ID hash, a copy larger than the interface's MTU is "
-                    + "refused (sendErrors) and one larger than a narrower hop is lost there; false (the default) "
-                    + "lets the kernel fragment"));
+                    + "refused (sendErrors) and one larger than a narrower hop is lost there: pair it with "
+                    + "--max-datagram 1472 (1452 on IPv6); false (the default) lets the kernel fragment"));
 
     /**
      * How the UDP sockets are read, a channel's own or the shared port's: a virtual thread each, or

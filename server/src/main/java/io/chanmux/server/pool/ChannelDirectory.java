@@ -80,7 +80,8 @@ public final class ChannelDirectory {
     /**
      * A directory with the configured ports: a range with a port per channel, or the shared port.
      *
-     * @throws IOException when the shared port cannot be bound
+     * @throws IOException when the shared port cannot be bound, or {@code --udp-dont-fragment} is
+     *                     asked for where it cannot be set
      */
     public ChannelDirectory(LiveConfig live, NanoClock clock) throws IOException {
         this(live, clock, openPorts(live.current()));
@@ -89,7 +90,7 @@ public final class ChannelDirectory {
     private static ChannelPorts openPorts(ServerConfig config) throws IOException {
         boolean dontFragment = config.get(Settings.UDP_DONT_FRAGMENT);
         if (dontFragment) {
-            DontFragment.requireAvailable(config.get(Settings.BIND));
+            DontFragment.requireAvailable(RelaySockets.familyOf(config.get(Settings.BIND)));
         }
         return config.get(Settings.UDP_PORT) >= 0
                 ? SharedPort.open(config.get(Settings.BIND), config.get(Settings.UDP_PORT), SharedPort.socketsFor(config.get(Settings.POOLS)),

@@ -1,14 +1,11 @@
 package io.chanmux.server.pool;
 
-import io.chanmux.server.channel.DontFragment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.BitSet;
@@ -36,7 +33,7 @@ public final class PortAllocator implements ChannelPorts {
 
     /**
      * @param receiveBufferBytes SO_RCVBUF of each socket, 0 for the system default
-     * @param dontFragment       whether each socket gets {@link DontFragment} (checked at start-up)
+     * @param dontFragment       whether each socket gets don't-fragment ({@link RelaySockets#open})
      */
     public PortAllocator(InetAddress bindAddress, int lowPort, int highPort, int receiveBufferBytes,
                          boolean dontFragment) {
@@ -93,15 +90,8 @@ public final class PortAllocator implements ChannelPorts {
     private DatagramChannel tryBind(int port) {
         DatagramChannel socket = null;
         try {
-            StandardProtocolFamily family = bindAddress instanceof Inet6Address
-                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-            socket = DatagramChannel.open(family);
-            if (dontFragment) {
-                // proven to work at start-up (DontFragment#requireAvailable)
-                DontFragment.apply(socket, family);
-            }
+            socket = RelaySockets.open(bindAddress, receiveBufferBytes, dontFragment);
             if (receiveBufferBytes > 0) {
-                socket.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
                 noteIfCapped(socket.getOption(StandardSocketOptions.SO_RCVBUF));
             }
             socket.bind(new InetSocketAddress(bindAddress, port));

@@ -1,13 +1,10 @@
 package io.chanmux.server.pool;
 
 import io.chanmux.protocol.wire.HostPort;
-import io.chanmux.server.channel.DontFragment;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
@@ -45,7 +42,7 @@ final class SharedPort implements ChannelPorts {
      * @param port               the port; 0 picks a free one
      * @param sockets            how many sockets to bind to it ({@link #socketsFor})
      * @param receiveBufferBytes SO_RCVBUF of each socket, 0 for the system default
-     * @param dontFragment       whether each socket gets {@link DontFragment} (checked at start-up)
+     * @param dontFragment       whether each socket gets don't-fragment ({@link RelaySockets#open})
      * @throws IOException naming the address when the port cannot be bound or set up
      */
     static SharedPort open(InetAddress bindAddress, int port, int sockets, int receiveBufferBytes, boolean dontFragment)
@@ -118,18 +115,10 @@ final class SharedPort implements ChannelPorts {
 
     private static DatagramChannel bind(InetSocketAddress address, boolean reusePort, int receiveBufferBytes,
                                         boolean dontFragment) throws IOException {
-        StandardProtocolFamily family = address.getAddress() instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-        DatagramChannel socket = DatagramChannel.open(family);
+        DatagramChannel socket = RelaySockets.open(address.getAddress(), receiveBufferBytes, dontFragment);
         try {
-            if (dontFragment) {
-                DontFragment.apply(socket, family);
-            }
             if (reusePort) {
                 socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            }
-            if (receiveBufferBytes > 0) {
-                socket.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
             }
             return socket.bind(address);
         } catch (IOException | RuntimeException e) {

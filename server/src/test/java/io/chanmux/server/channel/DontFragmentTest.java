@@ -9,11 +9,11 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The socket options {@link DontFragment} sets, read back with {@code getsockopt(2)}. */
@@ -23,14 +23,13 @@ class DontFragmentTest {
             Linker.nativeLinker().defaultLookup().find("getsockopt").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    /** The kernel's default for UDP sockets: {@code IP_PMTUDISC_WANT}, which fragments what the route's MTU does not fit. */
-    private static final int PMTUDISC_WANT = 1;
 
     @Test
     void shouldProbeOnAnIpv4Socket() throws Throwable {
         assertTrue(NativeSockets.AVAILABLE, "the build runs on Linux x86-64 with native access");
         try (DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET)) {
-            assertEquals(PMTUDISC_WANT, option(socket, DontFragment.SOL_IP, DontFragment.IP_MTU_DISCOVER));
+            // The kernel's default: IP_PMTUDISC_WANT, or DONT under net.ipv4.ip_no_pmtu_disc.
+            assertNotEquals(DontFragment.IP_PMTUDISC_PROBE, option(socket, DontFragment.SOL_IP, DontFragment.IP_MTU_DISCOVER));
             DontFragment.apply(socket, StandardProtocolFamily.INET);
             assertEquals(DontFragment.IP_PMTUDISC_PROBE, option(socket, DontFragment.SOL_IP, DontFragment.IP_MTU_DISCOVER));
         }
@@ -49,8 +48,8 @@ class DontFragmentTest {
 
     @Test
     void shouldPassTheStartUpCheckHereForEitherFamily() throws IOException {
-        DontFragment.requireAvailable(InetAddress.ofLiteral("127.0.0.1"));
-        DontFragment.requireAvailable(InetAddress.ofLiteral("::1"));
+        DontFragment.requireAvailable(StandardProtocolFamily.INET);
+        DontFragment.requireAvailable(StandardProtocolFamily.INET6);
     }
 
     private static int option(DatagramChannel socket, int level, int option) throws Throwable {
