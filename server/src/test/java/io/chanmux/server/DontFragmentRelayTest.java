@@ -7,14 +7,18 @@ import io.chanmux.server.config.Settings;
 import io.chanmux.server.config.UdpEngine;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * {@code --udp-dont-fragment} seen from the wire, on the IPv6 loopback (MTU 65,536): a copy of the
@@ -27,7 +31,7 @@ class DontFragmentRelayTest {
     private static final int LARGEST = 65_507;
 
     @ParameterizedTest(name = "{0}, shared port: {1}")
-    @CsvSource({"VIRTUAL_THREADS, false", "POLL_LOOP, false", "VIRTUAL_THREADS, true", "POLL_LOOP, true"})
+    @MethodSource("enginesAndPortKinds")
     void shouldRefuseAndCountACopyLargerThanTheInterfaceMtuInsteadOfFragmentingIt(UdpEngine engine, boolean sharedPort)
             throws Exception {
         try (TestRelay relay = start(engine, true, sharedPort)) {
@@ -35,7 +39,7 @@ class DontFragmentRelayTest {
             TestPeer a = relay.client("a").join(channel.channel());
             TestPeer b = relay.client("b").join(channel.channel());
 
-            a.handle().send(new byte[LARGEST - Datagram.HEADER_BYTES]);
+            sendLargest(a);
             relay.awaitCounter(RelayCounter.SEND_ERRORS, 1);
             a.send("small enough");
             assertEquals("small enough", b.receivePayload(), "the oversize copy was skipped, nothing else");
@@ -44,19 +48,29 @@ class DontFragmentRelayTest {
     }
 
     @ParameterizedTest(name = "{0}, shared port: {1}")
-    @CsvSource({"VIRTUAL_THREADS, false", "POLL_LOOP, false", "VIRTUAL_THREADS, true", "POLL_LOOP, true"})
+    @MethodSource("enginesAndPortKinds")
     void shouldFragmentTheSameCopyWhenNotAsked(UdpEngine engine, boolean sharedPort) throws Exception {
         try (TestRelay relay = start(engine, false, sharedPort)) {
             ChannelInfo channel = relay.client("owner").create();
             TestPeer a = relay.client("a").join(channel.channel());
             TestPeer b = relay.client("b").join(channel.channel());
 
-            a.handle().send(new byte[LARGEST - Datagram.HEADER_BYTES]);
+            sendLargest(a);
             DatagramPacket packet = new DatagramPacket(new byte[65_536], 65_536);
             assertTrue(b.handle().receive(packet, Duration.ofSeconds(5)), "no copy arrived");
             assertEquals(LARGEST, packet.getLength());
             assertEquals(0, relay.counter(RelayCounter.SEND_ERRORS));
         }
+    }
+
+    /** Every engine, with a port per channel and with the shared port. */
+    static Stream<Arguments> enginesAndPortKinds() {
+        return Stream.of(UdpEngine.values()).flatMap(engine -> Stream.of(arguments(engine, false), arguments(engine, true)));
+    }
+
+    /** The largest datagram {@link #start} lets in: its copy needs 65,555 bytes on the wire. */
+    private static void sendLargest(TestPeer sender) throws IOException {
+        sender.handle().send(new byte[LARGEST - Datagram.HEADER_BYTES]);
     }
 
     private static TestRelay start(UdpEngine engine, boolean dontFragment, boolean sharedPort) {
