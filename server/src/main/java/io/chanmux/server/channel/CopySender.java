@@ -27,8 +27,8 @@ sealed interface CopySender permits CopySender.PerCopy, SendmmsgCopies {
 
     /**
      * Sends whatever is queued. A copy that fails is dropped, never retried; a full send buffer
-     * drops that copy and, with {@code sendmmsg}, the rest of the copies being sent with it (up
-     * to 64).
+     * drops that copy and, with {@code sendmmsg}, the rest of the copies being sent in the same
+     * call (up to 64 messages).
      */
     void flush();
 

@@ -58,8 +58,10 @@ final class NativeSockets {
     /** Offsets in {@code struct mmsghdr}. */
     private static final long NAME = 0;
     static final long NAME_LENGTH = 8;
-    private static final long IOV = 16;
-    private static final long IOV_COUNT = 24;
+    static final long IOV = 16;
+    static final long IOV_COUNT = 24;
+    static final long CONTROL = 32;
+    static final long CONTROL_LENGTH = 40;
     static final long MESSAGE_LENGTH = 56;
     /** {@code struct iovec} {base@0, len@8}. */
     static final int IOVEC_BYTES = 16;
@@ -69,6 +71,19 @@ final class NativeSockets {
     static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final short AF_INET = 2;
     static final short AF_INET6 = 10;
+    /**
+     * UDP generic segmentation offload (linux/udp.h): a {@code cmsghdr} {len@0 (8 bytes), level@8,
+     * type@12} of level {@code SOL_UDP}, type {@code UDP_SEGMENT}, whose {@code uint16} data at
+     * {@link #SEGMENT_SIZE} is the size of each datagram the message's payload is cut into; {@code
+     * CMSG_LEN(2)} is 18 bytes and {@code CMSG_SPACE(2)} 24.
+     */
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int SEGMENT_CONTROL_BYTES = 24;
+    static final long SEGMENT_CONTROL_LENGTH = 18;
+    static final long SEGMENT_SIZE = 16;
+    /** The kernel refused to segment: the route's device cannot checksum for it. */
+    static final int EIO = 5;
 
     /**
      * int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout),
@@ -175,6 +190,20 @@ final class NativeSockets {
             messages.set(ValueLayout.JAVA_LONG, at + IOV_COUNT, 1);
         }
         return messages;
+    }
+
+    /**
+     * Whether this kernel cuts a message into datagrams by {@link #UDP_SEGMENT} (Linux 4.18 and
+     * later): a kernel without it refuses the option, where it would otherwise send such a message
+     * as one datagram of the whole payload. Only while {@link #AVAILABLE}.
+     */
+    static boolean segmentationAvailable() {
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            setIntOption(probe, SOL_UDP, UDP_SEGMENT, 0);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
     }
 
     /** Whether a receive that failed with {@code errno} may be retried when the socket is next ready. */

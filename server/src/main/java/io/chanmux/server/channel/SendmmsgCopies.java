@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 /**
  * One port's copies through its poll loop's {@link SendmmsgVector}: each {@link #add} queues a copy
  * of a datagram held in one of the loop's {@link RecvmmsgVector} slots, and {@link #flush} (or a
- * full queue) sends them, {@link SendmmsgVector#CAPACITY} per {@code sendmmsg(2)}. The descriptor
+ * full queue) sends them, {@link SendmmsgVector#MESSAGES} messages per {@code sendmmsg(2)}. The descriptor
  * {@code fd} is only used by the loop thread while the port's socket is registered with the loop's
  * selector: a closed socket stays open in the kernel until the loop deregisters its key, so the
  * number cannot be reused by another file meanwhile. Loop thread only.

@@ -10,32 +10,56 @@ import java.util.Arrays;
 
 /**
  * The native memory behind one poll loop's {@code sendmmsg(2)} fan-outs (Linux x86-64 only): a
- * queue of up to {@link #CAPACITY} messages, each with its own {@code iovec} and {@code sockaddr},
- * whose payloads are read in place from {@link RecvmmsgVector} slots. The copies of every datagram
- * one {@code recvmmsg} took from a socket are queued and leave in as few calls as fit, with
- * nothing allocated per datagram; each copy is counted in its own channel's counters once the
- * kernel has taken or refused it ({@link #flush}). Targets' encoded addresses are kept in a table
- * keyed by the identity of the {@link InetSocketAddress} (a peer's binding is one immutable
- * object; {@link #CACHE_SLOTS} slots, probed at most {@link #PROBES} from the home slot, whose
- * entry is replaced when all of those hold others), so an address is encoded, and {@link
- * java.net.InetAddress#getAddress} allocates, only when a binding is first seen or its slot was
- * taken by another. The layouts are {@link NativeSockets}'.
+ * queue of up to {@link #QUEUED_COPIES} copies, whose payloads are read in place from {@link
+ * RecvmmsgVector} slots, sent {@link #MESSAGES} messages per call. The copies of every datagram one
+ * {@code recvmmsg} took from a socket are queued and leave together, with nothing allocated per
+ * datagram; each copy is counted in its own channel's counters once the kernel has taken or refused
+ * it ({@link #flush}).
+ *
+ * <p>Copies to one target are queued together, in the order they came, and where the kernel can
+ * segment ({@link NativeSockets#UDP_SEGMENT}, UDP generic segmentation offload) a run of them of
+ * one size (the last may be shorter), each at most {@link #MAX_SEGMENT_BYTES}, leaves as one
+ * message: one {@code iovec} per copy and a control message giving that size, which the kernel
+ * sends, or the receiving host delivers, as the same datagrams one by one. That spares the
+ * kernel's per-datagram work of the send path (the socket, route, IP output and, on the same host,
+ * input) for all but one datagram of the run. The target sees exactly the datagrams and order it
+ * would see otherwise. A run the kernel refuses (a route whose device cannot checksum for it:
+ * {@code EIO}, after which this vector stops joining; a path MTU below the size) is sent again one
+ * copy per message.
+ *
+ * <p>Targets' encoded addresses are kept in a table keyed by the identity of the {@link
+ * InetSocketAddress} (a peer's binding is one immutable object; {@link #CACHE_SLOTS} slots, probed
+ * at most {@link #PROBES} from the home slot, whose entry is replaced when all of those hold
+ * others), so an address is encoded, and {@link java.net.InetAddress#getAddress} allocates, only
+ * when a binding is first seen or its slot was taken by another. The layouts are {@link
+ * NativeSockets}'.
  *
  * <p>Threading: one per poll loop, created, used and closed only by the loop's thread; its
  * {@link SendmmsgCopies} are the loop's ports' and run on the same thread.
  */
 public final class SendmmsgVector implements AutoCloseable {
-    /** Copies sent per system call; more queued copies take more calls. */
-    static final int CAPACITY = 64;
+    /** Messages sent per system call; more take more calls. */
+    static final int MESSAGES = 64;
+    /** Copies queued before the queue is sent: a full receive vector's datagrams to 32 targets each. */
+    static final int QUEUED_COPIES = 32 * RecvmmsgVector.CAPACITY;
+    /** Copies joined into one message at most: the kernel's {@code UDP_MAX_SEGMENTS} before Linux 6.10. */
+    static final int MAX_SEGMENTS = 64;
+    /** The largest copy joined to others: one fits a 1,500-byte MTU whole, over IPv4 and IPv6. */
+    static final int MAX_SEGMENT_BYTES = 1452;
+    /** A joined message's payload fits one UDP datagram's: 65,535 bytes less the IPv4 and UDP headers. */
+    static final int MAX_MESSAGE_BYTES = 65_507;
     private static final int CACHE_SLOTS = NativeSockets.ADDRESS_TABLE_SLOTS;
     private static final int PROBES = NativeSockets.ADDRESS_TABLE_PROBES;
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment vector;
-    /** The message vector from each message on: a call after a refused copy starts past it, allocating nothing. */
-    private final MemorySegment[] vectorFrom = new MemorySegment[CAPACITY];
+    /** The message vector from each message on: a call after a refused message starts past it, allocating nothing. */
+    private final MemorySegment[] vectorFrom = new MemorySegment[MESSAGES];
+    /** One iovec per copy, in the order the messages being built take them. */
     private final MemorySegment iovecs;
     private final MemorySegment names;
+    /** One UDP_SEGMENT control message per message, its header written once. */
+    private final MemorySegment controls;
     private final MemorySegment errnoState;
     /** Encoded sockaddrs, NAME_BYTES each, and the address each encodes; a slot is chosen by identity hash. */
     private final MemorySegment cachedNames;
@@ -43,25 +67,59 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] cachedNameLengths = new int[CACHE_SLOTS];
     /** Where the datagrams whose copies are queued were received; their payloads are read from its slots. */
     private final RecvmmsgVector payloads;
-    /** The queued copies: the socket they leave from, and each one's counters, writer row and length. */
+    /** Whether runs of copies to one target are joined: the kernel can, and has not refused with {@code EIO}. */
+    private boolean joining;
+
+    /** The queued copies, all from one socket: each one's payload, length, counters, writer row and the next copy to its target. */
     private int queued;
     private int queuedFd = -1;
-    private final RelayCounters[] copyCounters = new RelayCounters[CAPACITY];
-    private final int[] copyWriters = new int[CAPACITY];
-    private final int[] copyLengths = new int[CAPACITY];
+    private final long[] copyPayloads = new long[QUEUED_COPIES];
+    private final int[] copyLengths = new int[QUEUED_COPIES];
+    private final RelayCounters[] copyCounters = new RelayCounters[QUEUED_COPIES];
+    private final int[] copyWriters = new int[QUEUED_COPIES];
+    private final int[] copyNext = new int[QUEUED_COPIES];
+    /**
+     * The targets of the queued copies, in the order each was first queued: its address, first and
+     * last copy, and its home in {@code targetByHome} (the target queued last whose identity hash
+     * lands there, or -1; a target that meets another there starts a new run of its own).
+     */
+    private int targets;
+    private final InetSocketAddress[] targetAddresses = new InetSocketAddress[QUEUED_COPIES];
+    private final int[] targetFirst = new int[QUEUED_COPIES];
+    private final int[] targetLast = new int[QUEUED_COPIES];
+    private final int[] targetHome = new int[QUEUED_COPIES];
+    private final int[] targetByHome = new int[CACHE_SLOTS];
+    /** The messages being built: each one's first iovec and how many, and the copy behind each iovec. */
+    private final int[] messageFirstIovec = new int[MESSAGES];
+    private final int[] messageCopies = new int[MESSAGES];
+    private final int[] iovecCopy = new int[QUEUED_COPIES];
+
     /** Sends asked for (a failed one is two sendmmsg system calls, NativeSockets#sendmmsg); read by tests. Loop thread only. */
     long calls;
     /** Addresses encoded into the cache; read by tests. Loop thread only. */
     long encodes;
+    /** Messages sent that carried more than one copy; read by tests. Loop thread only. */
+    long joinedMessages;
+    /** Joined messages the kernel refused, whose copies went one per message; read by tests. Loop thread only. */
+    long refusedJoins;
 
-    private SendmmsgVector(RecvmmsgVector payloads) {
+    private SendmmsgVector(RecvmmsgVector payloads, boolean joining) {
         this.payloads = payloads;
+        this.joining = joining;
+        Arrays.fill(targetByHome, -1);
         try {
-            this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * CAPACITY, 8);
-            this.names = arena.allocate((long) NativeSockets.NAME_BYTES * CAPACITY, 8);
-            this.vector = NativeSockets.messages(arena, CAPACITY, names, iovecs);
-            for (int i = 0; i < CAPACITY; i++) {
+            this.iovecs = arena.allocate((long) NativeSockets.IOVEC_BYTES * QUEUED_COPIES, 8);
+            this.names = arena.allocate((long) NativeSockets.NAME_BYTES * MESSAGES, 8);
+            this.vector = NativeSockets.messages(arena, MESSAGES, names, iovecs);
+            for (int i = 0; i < MESSAGES; i++) {
                 vectorFrom[i] = vector.asSlice((long) i * NativeSockets.MMSGHDR_BYTES);
+            }
+            this.controls = arena.allocate((long) NativeSockets.SEGMENT_CONTROL_BYTES * MESSAGES, 8);
+            for (int i = 0; i < MESSAGES; i++) {
+                long control = (long) i * NativeSockets.SEGMENT_CONTROL_BYTES;
+                controls.set(ValueLayout.JAVA_LONG, control, NativeSockets.SEGMENT_CONTROL_LENGTH);
+                controls.set(ValueLayout.JAVA_INT, control + 8, NativeSockets.SOL_UDP);
+                controls.set(ValueLayout.JAVA_INT, control + 12, NativeSockets.UDP_SEGMENT);
             }
             this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
             this.errnoState = NativeSockets.errnoState(arena);
@@ -72,12 +130,22 @@ public final class SendmmsgVector implements AutoCloseable {
     }
 
     /**
-     * A vector whose copies carry datagrams held in {@code payloads}' slots, or null when {@code
-     * payloads} is null (no batched calls on this platform). The loop thread closes it before
-     * {@code payloads}.
+     * A vector whose copies carry datagrams held in {@code payloads}' slots, joining runs of copies
+     * to one target if {@code joinCopies} and this kernel can; or null when {@code payloads} is null
+     * (no batched calls on this platform). The loop thread closes it before {@code payloads}.
      */
-    public static SendmmsgVector sendingFrom(RecvmmsgVector payloads) {
-        return payloads == null ? null : new SendmmsgVector(payloads);
+    public static SendmmsgVector sendingFrom(RecvmmsgVector payloads, boolean joinCopies) {
+        return payloads == null ? null : new SendmmsgVector(payloads, joinCopies && Segmentation.AVAILABLE);
+    }
+
+    /** Whether this vector joins runs of copies to one target into one message (until the kernel refuses with {@code EIO}). */
+    public boolean joinsCopies() {
+        return joining;
+    }
+
+    /** Probed once, when first asked. */
+    private static final class Segmentation {
+        static final boolean AVAILABLE = NativeSockets.AVAILABLE && NativeSockets.segmentationAvailable();
     }
 
     /** Where the datagrams whose copies this vector sends are received. */
@@ -92,73 +160,184 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /**
      * Queues one copy of the {@code length} bytes at native address {@code payload} to {@code
-     * target}, from {@code fd}, counted in {@code counters}' row {@code writer}; a full queue, or
-     * one holding another socket's copies, is {@link #flush}ed first.
+     * target}, from {@code fd}, counted in {@code counters}' row {@code writer}, after the copies
+     * queued to the same target; a full queue, or one holding another socket's copies, is {@link
+     * #flush}ed first.
      */
     void queue(int fd, long payload, int length, InetSocketAddress target, RelayCounters counters, int writer) {
-        if (queued == CAPACITY || (queued > 0 && fd != queuedFd)) {
+        if (queued == QUEUED_COPIES || (queued > 0 && fd != queuedFd)) {
             flush();
         }
-        int index = queued;
+        int copy = queued;
         queuedFd = fd;
-        long iovec = (long) index * NativeSockets.IOVEC_BYTES;
-        iovecs.set(ValueLayout.JAVA_LONG, iovec, payload);
-        iovecs.set(ValueLayout.JAVA_LONG, iovec + 8, length);
-        target(index, target);
-        copyCounters[index] = counters;
-        copyWriters[index] = writer;
-        copyLengths[index] = length;
-        // Only a whole entry joins the queue: a failure above leaves nothing half-written to send.
-        queued = index + 1;
-    }
-
-    /** Writes {@code target}'s sockaddr into message {@code index}. */
-    private void target(int index, InetSocketAddress target) {
-        int slot = cachedSlot(target);
-        MemorySegment.copy(cachedNames, (long) slot * NativeSockets.NAME_BYTES, names,
-                (long) index * NativeSockets.NAME_BYTES, NativeSockets.NAME_BYTES);
-        vector.set(ValueLayout.JAVA_INT, (long) index * NativeSockets.MMSGHDR_BYTES + NativeSockets.NAME_LENGTH,
-                cachedNameLengths[slot]);
+        copyPayloads[copy] = payload;
+        copyLengths[copy] = length;
+        copyCounters[copy] = counters;
+        copyWriters[copy] = writer;
+        copyNext[copy] = -1;
+        int home = System.identityHashCode(target) & (CACHE_SLOTS - 1);
+        int known = targetByHome[home];
+        if (known >= 0 && targetAddresses[known] == target) {
+            copyNext[targetLast[known]] = copy;
+            targetLast[known] = copy;
+        } else {
+            int added = targets++;
+            targetAddresses[added] = target;
+            targetFirst[added] = copy;
+            targetLast[added] = copy;
+            targetHome[added] = home;
+            targetByHome[home] = added;
+        }
+        queued = copy + 1;
     }
 
     /**
-     * Sends the queued copies: one {@code sendmmsg} while it succeeds. A copy the kernel refuses is
-     * skipped; a full send buffer ({@code EAGAIN}) drops the rest, never retried in a spin. Each
-     * copy is counted as {@code FORWARDED} (and its bytes) or {@code SEND_ERRORS}.
+     * Sends the queued copies, target by target: one {@code sendmmsg} per {@link #MESSAGES}
+     * messages while it succeeds. A message the kernel refuses is skipped (a joined one is sent
+     * again one copy per message); a full send buffer ({@code EAGAIN}) drops the rest of the
+     * call's messages, never retried in a spin. Each copy is counted as {@code FORWARDED} (and its
+     * bytes) or {@code SEND_ERRORS}.
      */
     void flush() {
-        int count = queued;
-        if (count == 0) {
+        if (queued == 0) {
             return;
         }
-        queued = 0;
+        try {
+            int messages = 0;
+            int iovec = 0;
+            for (int target = 0; target < targets; target++) {
+                int copy = targetFirst[target];
+                while (copy >= 0) {
+                    if (messages == MESSAGES) {
+                        send(messages);
+                        messages = 0;
+                        iovec = 0;
+                    }
+                    int first = iovec;
+                    int segment = copyLengths[copy];
+                    int bytes = 0;
+                    int length;
+                    do {
+                        length = copyLengths[copy];
+                        long at = (long) iovec * NativeSockets.IOVEC_BYTES;
+                        iovecs.set(ValueLayout.JAVA_LONG, at, copyPayloads[copy]);
+                        iovecs.set(ValueLayout.JAVA_LONG, at + 8, length);
+                        iovecCopy[iovec++] = copy;
+                        bytes += length;
+                        copy = copyNext[copy];
+                    } while (copy >= 0 && length == segment && joins(copyLengths[copy], segment, iovec - first, bytes));
+                    message(messages++, targetAddresses[target], first, iovec - first, segment);
+                }
+            }
+            send(messages);
+        } finally {
+            for (int target = 0; target < targets; target++) {
+                targetByHome[targetHome[target]] = -1;
+                targetAddresses[target] = null;
+            }
+            Arrays.fill(copyCounters, 0, queued, null);
+            targets = 0;
+            queued = 0;
+        }
+    }
+
+    /**
+     * Whether a copy of {@code length} bytes joins a run of {@code copies} copies, {@code bytes} in
+     * all, cut at {@code segment} bytes: only copies of the run's size follow one another, and one
+     * shorter ends the run, as the kernel cuts the payload into datagrams of that size and a shorter last.
+     */
+    private boolean joins(int length, int segment, int copies, int bytes) {
+        return joining && segment > 0 && segment <= MAX_SEGMENT_BYTES && length <= segment
+                && copies < MAX_SEGMENTS && bytes + length <= MAX_MESSAGE_BYTES;
+    }
+
+    /** Writes message {@code index}: to {@code target}, the {@code copies} iovecs from {@code firstIovec}, cut at {@code segment} bytes if more than one. */
+    private void message(int index, InetSocketAddress target, int firstIovec, int copies, int segment) {
+        long at = (long) index * NativeSockets.MMSGHDR_BYTES;
+        int slot = cachedSlot(target);
+        MemorySegment.copy(cachedNames, (long) slot * NativeSockets.NAME_BYTES, names,
+                (long) index * NativeSockets.NAME_BYTES, NativeSockets.NAME_BYTES);
+        vector.set(ValueLayout.JAVA_INT, at + NativeSockets.NAME_LENGTH, cachedNameLengths[slot]);
+        vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV,
+                iovecs.address() + (long) firstIovec * NativeSockets.IOVEC_BYTES);
+        vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, copies);
+        if (copies > 1) {
+            long control = (long) index * NativeSockets.SEGMENT_CONTROL_BYTES;
+            controls.set(ValueLayout.JAVA_SHORT, control + NativeSockets.SEGMENT_SIZE, (short) segment);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, controls.address() + control);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, NativeSockets.SEGMENT_CONTROL_BYTES);
+        } else {
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, 0L);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, 0L);
+        }
+        messageFirstIovec[index] = firstIovec;
+        messageCopies[index] = copies;
+    }
+
+    /** Sends the {@code count} messages built. */
+    private void send(int count) {
         int next = 0;
         while (next < count) {
             int result = sendmmsg(next, count - next);
             if (result > 0) {
-                countSent(next, next + result);
+                for (int message = next; message < next + result; message++) {
+                    if (messageCopies[message] > 1) {
+                        joinedMessages++;
+                    }
+                    countMessage(message, RelayCounter.FORWARDED);
+                }
                 next += result;
-            } else if (NativeSockets.errno(errnoState) == NativeSockets.EAGAIN) {
-                countFailed(next, count);
+                continue;
+            }
+            int errno = NativeSockets.errno(errnoState);
+            if (errno == NativeSockets.EAGAIN) {
+                for (int message = next; message < count; message++) {
+                    countMessage(message, RelayCounter.SEND_ERRORS);
+                }
                 next = count;
+            } else if (messageCopies[next] > 1) {
+                sendOneCopyPerMessage(next, errno);
+                next++;
             } else {
-                countFailed(next, next + 1);
+                countMessage(next, RelayCounter.SEND_ERRORS);
                 next++;
             }
         }
-        Arrays.fill(copyCounters, 0, count, null);
     }
 
-    private void countSent(int from, int to) {
-        for (int i = from; i < to; i++) {
-            copyCounters[i].increment(copyWriters[i], RelayCounter.FORWARDED);
-            copyCounters[i].add(copyWriters[i], RelayCounter.BYTES_FORWARDED, copyLengths[i]);
+    /**
+     * Sends the copies of joined message {@code index}, which the kernel refused with {@code
+     * errno}, one per message; after {@code EIO} (no segmentation on the route's device) this
+     * vector joins no more copies.
+     */
+    private void sendOneCopyPerMessage(int index, int errno) {
+        refusedJoins++;
+        if (errno == NativeSockets.EIO) {
+            joining = false;
+        }
+        long at = (long) index * NativeSockets.MMSGHDR_BYTES;
+        vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, 0L);
+        vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, 0L);
+        vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, 1L);
+        for (int iovec = messageFirstIovec[index], end = iovec + messageCopies[index]; iovec < end; iovec++) {
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV,
+                    iovecs.address() + (long) iovec * NativeSockets.IOVEC_BYTES);
+            count(iovecCopy[iovec], sendmmsg(index, 1) == 1 ? RelayCounter.FORWARDED : RelayCounter.SEND_ERRORS);
         }
     }
 
-    private void countFailed(int from, int to) {
-        for (int i = from; i < to; i++) {
-            copyCounters[i].increment(copyWriters[i], RelayCounter.SEND_ERRORS);
+    /** Counts every copy of message {@code index} under {@code outcome}. */
+    private void countMessage(int index, RelayCounter outcome) {
+        for (int iovec = messageFirstIovec[index], end = iovec + messageCopies[index]; iovec < end; iovec++) {
+            count(iovecCopy[iovec], outcome);
+        }
+    }
+
+    /** Counts {@code copy} as {@code FORWARDED}, with its bytes, or as {@code SEND_ERRORS}. */
+    private void count(int copy, RelayCounter outcome) {
+        copyCounters[copy].increment(copyWriters[copy], outcome);
+        if (outcome == RelayCounter.FORWARDED) {
+            copyCounters[copy].add(copyWriters[copy], RelayCounter.BYTES_FORWARDED, copyLengths[copy]);
         }
     }
 

@@ -100,6 +100,18 @@ public final class Settings {
                     + "--max-datagram 1472 (1452 on IPv6); false (the default) lets the kernel fragment"));
 
     /**
+     * Whether the poll-loop engine sends a run of same-size copies to one peer as one segmented
+     * message (UDP GSO) where the kernel can; on by default, off to rule it out.
+     */
+    public static final Setting<Boolean> UDP_GSO = add(new Setting<>("udp-gso",
+            ValueType.BOOLEAN, "BOOLEAN", "true", "true", Check.any(),
+            "With --udp-engine poll-loop on Linux x86-64: send a run of same-size copies (each at most 1,452 bytes) "
+                    + "to one peer as one message the kernel cuts into those datagrams (UDP generic segmentation "
+                    + "offload, Linux 4.18+), sparing the per-datagram send path; the peer receives the same "
+                    + "datagrams in the same order. A run the kernel refuses is sent again one copy per message; "
+                    + "false sends every copy as a message of its own"));
+
+    /**
      * How the UDP sockets are read, a channel's own or the shared port's: a virtual thread each, or
      * one selector thread per pool.
      */

@@ -158,8 +158,8 @@ public final class ChannelPool {
         this.queueCapacity = config.get(Settings.POOL_QUEUE_CAPACITY);
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.pollLoop = config.get(Settings.UDP_ENGINE) != UdpEngine.POLL_LOOP ? null
-                : PollLoop.open(index, sharedReader, config.get(Settings.MAX_DATAGRAM), queueCapacity,
-                        config.get(Settings.POLL_LOOP_BUSY_POLL), this::endChannel);
+                : PollLoop.open(index, sharedReader, config.get(Settings.MAX_DATAGRAM), config.get(Settings.UDP_GSO),
+                        queueCapacity, config.get(Settings.POLL_LOOP_BUSY_POLL), this::endChannel);
     }
 
     /** Closes what the pool opened, for a server that fails before its pools start. */

@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  * itself and its senders the wake-ups that a nearly saturated loop would otherwise pay for every
  * short sleep. Where it can ({@link RecvmmsgVector#openIfAvailable}: Linux x86-64), a socket's
  * waiting datagrams come in with one {@code recvmmsg} per 32 and their copies leave with one {@code
- * sendmmsg} per 64, instead of one system call per datagram and one per copy (replies still leave
- * one by one).
+ * sendmmsg} per 64 messages, instead of one system call per datagram and one per copy (replies
+ * still leave one by one); where the kernel segments UDP, copies of one size to one peer share a
+ * message ({@link SendmmsgVector}).
  *
  * <p>Threading: {@link #run} is the loop thread. It is the socket thread of every socket it
  * serves (the shared port's socket serves the sources the kernel hashes to it, of any pool's
@@ -80,6 +81,8 @@ final class PollLoop {
     private final Selector selector;
     private final BlockingQueue<Command> commands;
     private final int maxDatagramBytes;
+    /** {@code --udp-gso}: whether the send vector may join copies to one peer into one message. */
+    private final boolean joinCopies;
     /**
      * Where the loop's ports receive with {@code recvmmsg} and send fan-out copies with {@code
      * sendmmsg}; null where that cannot be done (then one JDK receive per datagram, into {@link
@@ -128,14 +131,15 @@ final class PollLoop {
         }
     }
 
-    private PollLoop(int pool, RelayPort sharedPort, Selector selector, int maxDatagramBytes, int queueCapacity,
-                     int maxWaitPercent, Consumer<Channel> ended) {
+    private PollLoop(int pool, RelayPort sharedPort, Selector selector, int maxDatagramBytes, boolean joinCopies,
+                     int queueCapacity, int maxWaitPercent, Consumer<Channel> ended) {
         this.pool = pool;
         this.sharedPort = sharedPort;
         this.busyPolling = new BusyPolling(maxWaitPercent);
         this.selector = selector;
         this.commands = new ArrayBlockingQueue<>(queueCapacity);
         this.maxDatagramBytes = maxDatagramBytes;
+        this.joinCopies = joinCopies;
         this.buffer = RelayPort.receiveBuffer(maxDatagramBytes);
         this.ended = ended;
     }
@@ -144,14 +148,15 @@ final class PollLoop {
      * A loop with a new selector, not yet running.
      *
      * @param sharedPort     the pool's socket of the shared port, for the loop to serve too, or null
+     * @param joinCopies     whether runs of copies to one peer may leave as one segmented message ({@code --udp-gso})
      * @param queueCapacity  how many commands may wait for the loop
      * @param maxWaitPercent the loop polls without sleeping for up to the next 10 ms when it waited
      *                       for less than this share of the last ({@link BusyPolling}); 0 never
      * @param ended          called on the loop thread for a channel whose socket it can no longer serve
      * @throws IOException when no selector can be opened, with a message naming the pool
      */
-    static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, int queueCapacity, int maxWaitPercent,
-                         Consumer<Channel> ended) throws IOException {
+    static PollLoop open(int pool, RelayPort sharedPort, int maxDatagramBytes, boolean joinCopies, int queueCapacity,
+                         int maxWaitPercent, Consumer<Channel> ended) throws IOException {
         Selector selector;
         try {
             selector = Selector.open();
@@ -159,7 +164,8 @@ final class PollLoop {
             throw new IOException("pool " + pool + " cannot open a selector for --udp-engine poll-loop: "
                     + e.getMessage(), e);
         }
-        return new PollLoop(pool, sharedPort, selector, maxDatagramBytes, queueCapacity, maxWaitPercent, ended);
+        return new PollLoop(pool, sharedPort, selector, maxDatagramBytes, joinCopies, queueCapacity, maxWaitPercent,
+                ended);
     }
 
     /** Closes the selector of a loop that never ran (a server that failed to start). Any thread. */
@@ -244,7 +250,7 @@ final class PollLoop {
     private void openVectors() {
         try {
             recvmmsg = RecvmmsgVector.openIfAvailable(maxDatagramBytes);
-            sendmmsg = SendmmsgVector.sendingFrom(recvmmsg);
+            sendmmsg = SendmmsgVector.sendingFrom(recvmmsg, joinCopies);
         } catch (RuntimeException | Error e) {
             log.warn("pool {}'s poll loop cannot batch its system calls; it takes datagrams one at a time", pool, e);
             if (recvmmsg != null) {
@@ -254,7 +260,9 @@ final class PollLoop {
             sendmmsg = null;
         }
         log.info("pool {}'s poll loop takes and sends datagrams {}", pool,
-                recvmmsg == null ? "one at a time" : "in batches (recvmmsg, sendmmsg)");
+                recvmmsg == null ? "one at a time"
+                        : sendmmsg.joinsCopies() ? "in batches (recvmmsg, sendmmsg with UDP segmentation offload)"
+                        : "in batches (recvmmsg, sendmmsg)");
     }
 
     /**

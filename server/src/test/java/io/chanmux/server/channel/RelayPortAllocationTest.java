@@ -69,7 +69,7 @@ class RelayPortAllocationTest {
             throws IOException {
         RecvmmsgVector receiver = RecvmmsgVector.openIfAvailable(1500);
         assumeTrue(receiver != null, "recvmmsg and sendmmsg are Linux x86-64's");
-        SendmmsgVector sender = SendmmsgVector.sendingFrom(receiver);
+        SendmmsgVector sender = SendmmsgVector.sendingFrom(receiver, true);
         RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
         RelayPort port = new RelayPort(relaySocket, 0, relay::find, relay.counters(), settings,
                 SourceChallengeLimits.PER_CHANNEL_SLOTS);

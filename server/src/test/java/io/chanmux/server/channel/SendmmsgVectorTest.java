@@ -28,12 +28,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * native access granted, as surefire's arguments and the server jar's manifest do): copies of a
  * datagram taken by {@code recvmmsg} leave from its slot, IPv4 and IPv6 targets alike in one call;
  * a copy the kernel refuses is counted as a send error without losing the others; the copies of
- * all the datagrams one call took leave together; and a port registered with the vectors uses
- * them. This (platform) thread plays the poll loop's.
+ * all the datagrams one call took leave together; a run of copies of one size to one peer leaves
+ * as one segmented message and still arrives as separate datagrams, in order, or one by one where
+ * the kernel refuses to segment; and a port registered with the vectors uses them. This (platform) thread plays the poll loop's.
  */
 @Timeout(30)
 class SendmmsgVectorTest {
     private static final PeerRates UNLIMITED = new PeerRates(Integer.MAX_VALUE, Integer.MAX_VALUE);
+    /** Send without UDP checksums: {@code SO_NO_CHECK} (asm-generic/socket.h), and over IPv6 {@code UDP_NO_CHECK6_TX} (linux/udp.h). */
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_NO_CHECK = 11;
+    private static final int UDP_NO_CHECK6_TX = 101;
+    private static final int UDP_NO_CHECK6_RX = 102;
 
     private RecvmmsgVector receiver;
     private SendmmsgVector vector;
@@ -48,7 +54,7 @@ class SendmmsgVectorTest {
         assumeTrue(NativeSockets.platformSupported(), "the layouts written are Linux x86-64's");
         receiver = RecvmmsgVector.openIfAvailable(1500);
         assertNotNull(receiver, "recvmmsg and sendmmsg are linkable and the socket descriptor reachable");
-        vector = SendmmsgVector.sendingFrom(receiver);
+        vector = SendmmsgVector.sendingFrom(receiver, true);
         // Unbound address: one dual-stack socket reaches both loopbacks, as a relay bound to :: does.
         relaySocket = DatagramChannel.open().bind(new InetSocketAddress(0));
         source = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
@@ -103,20 +109,113 @@ class SendmmsgVectorTest {
     }
 
     @Test
-    void shouldTakeOneCallVectorFullWhenMoreCopiesAreQueuedThanTheVectorHolds() throws IOException {
+    void shouldTakeOneCallVectorFullWhenMoreTargetsAreQueuedThanTheVectorHoldsMessages() throws IOException {
         CopySender copies = relayCopies();
-        int targets = SendmmsgVector.CAPACITY + 6;
+        int targets = SendmmsgVector.MESSAGES + 6;
         copies.start(receiver.datagram(0), receivedPayload("many"), counters);
         for (int i = 0; i < targets; i++) {
-            copies.add(address(i % 2 == 0 ? sink4 : sink6));
+            copies.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 20_000 + i)); // nobody listens: fine
         }
         copies.flush();
 
         assertEquals(2, vector.calls);
         assertEquals(targets, counters.get(RelayCounter.FORWARDED));
-        for (int i = 0; i < targets / 2; i++) {
-            assertEquals("many", receive(sink4));
-            assertEquals("many", receive(sink6));
+    }
+
+    @Test
+    void shouldDeliverEachCopyAsADatagramOfItsOwnInOrderWhenARunOfCopiesToOnePeerLeavesAsOneMessage()
+            throws IOException {
+        assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
+        try (Selector selector = Selector.open()) {
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
+            List<String> texts = List.of("aa", "bb", "cc", "d"); // one size, then a shorter last
+            for (String text : texts) {
+                sendData(1, text);
+            }
+            port.drain(null, 64);
+
+            assertEquals(1, vector.calls);
+            assertEquals(2, vector.joinedMessages, "one message of four copies per peer");
+            assertEquals(8, relay.counters().get(RelayCounter.FORWARDED));
+            assertEquals(2L * (4 * 13 + 7), relay.counters().get(RelayCounter.BYTES_FORWARDED));
+            for (String text : texts) {
+                assertEquals(text, dataText(sink4));
+                assertEquals(text, dataText(sink6));
+            }
+        }
+    }
+
+    @Test
+    void shouldSendEachCopyAsAMessageOfItsOwnWhenJoiningIsTurnedOff() throws IOException {
+        vector.close();
+        vector = SendmmsgVector.sendingFrom(receiver, false);
+        assertFalse(vector.joinsCopies());
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
+        try (Selector selector = Selector.open()) {
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
+            List<String> texts = List.of("aa", "bb", "cc");
+            for (String text : texts) {
+                sendData(1, text);
+            }
+            port.drain(null, 64);
+
+            assertEquals(1, vector.calls, "six messages, one call");
+            assertEquals(0, vector.joinedMessages);
+            assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
+            for (String text : texts) {
+                assertEquals(text, dataText(sink4));
+                assertEquals(text, dataText(sink6));
+            }
+        }
+    }
+
+    @Test
+    void shouldStartAnotherMessageWhenALongerCopyFollowsOrACopyIsLongerThanASegmentMayBe() throws IOException {
+        assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
+        String large = "x".repeat(SendmmsgVector.MAX_SEGMENT_BYTES - 12); // 13-byte header: one byte over
+        try (Selector selector = Selector.open()) {
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
+            List<String> texts = List.of("a", "bb", large, large);
+            for (String text : texts) {
+                sendData(1, text);
+            }
+            port.drain(null, 64);
+
+            assertEquals(0, vector.joinedMessages, "no two copies to one peer could share a message");
+            assertEquals(8, relay.counters().get(RelayCounter.FORWARDED));
+            for (String text : texts) {
+                assertEquals(text, dataText(sink4));
+                assertEquals(text, dataText(sink6));
+            }
+        }
+    }
+
+    @Test
+    void shouldSendTheCopiesOneByOneWhenTheKernelRefusesToSegmentAJoinedMessage() throws IOException {
+        assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
+        // A socket sending without UDP checksums cannot segment: the kernel refuses with EINVAL.
+        NativeSockets.setIntOption(relaySocket, SOL_SOCKET, SO_NO_CHECK, 1);
+        NativeSockets.setIntOption(relaySocket, NativeSockets.SOL_UDP, UDP_NO_CHECK6_TX, 1);
+        NativeSockets.setIntOption(sink6, NativeSockets.SOL_UDP, UDP_NO_CHECK6_RX, 1); // else IPv6 drops them
+        RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
+        try (Selector selector = Selector.open()) {
+            RelayPort port = batchedPortOfThreePeers(relay, selector);
+            List<String> texts = List.of("aa", "bb", "cc");
+            for (String text : texts) {
+                sendData(1, text);
+            }
+            port.drain(null, 64);
+
+            assertEquals(2, vector.refusedJoins);
+            assertEquals(0, vector.joinedMessages);
+            assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
+            assertEquals(0, relay.counters().get(RelayCounter.SEND_ERRORS));
+            for (String text : texts) {
+                assertEquals(text, dataText(sink4));
+                assertEquals(text, dataText(sink6));
+            }
         }
     }
 
@@ -185,7 +284,7 @@ class SendmmsgVectorTest {
             port.drain(null, 64);
 
             assertEquals(2, receiver.calls, "a full vector, then the rest");
-            assertEquals(2, vector.calls, "64 copies, then 16");
+            assertEquals(2, vector.calls, "the copies of each receive, in one call each");
             assertEquals(2L * datagrams, relay.counters().get(RelayCounter.FORWARDED));
             for (int i = 0; i < datagrams; i++) {
                 assertEquals("d" + (char) ('A' + i), dataText(sink4));
@@ -262,7 +361,7 @@ class SendmmsgVectorTest {
 
     /** A DATA datagram from peer {@code id}: type, id, sequence, {@code text}. */
     private void sendData(int id, String text) throws IOException {
-        ByteBuffer datagram = ByteBuffer.allocate(64);
+        ByteBuffer datagram = ByteBuffer.allocate(1500);
         datagram.put((byte) 0x02).putInt(id).putLong(0).put(text.getBytes(StandardCharsets.US_ASCII)).flip();
         source.send(datagram, relayAddress());
     }
@@ -283,7 +382,7 @@ class SendmmsgVectorTest {
 
     /** The payload of the next DATA datagram {@code sink} received, after its 13-byte header. */
     private static String dataText(DatagramChannel sink) throws IOException {
-        ByteBuffer received = ByteBuffer.allocate(64);
+        ByteBuffer received = ByteBuffer.allocate(1500);
         sink.receive(received);
         return new String(received.array(), 13, received.position() - 13, StandardCharsets.US_ASCII);
     }

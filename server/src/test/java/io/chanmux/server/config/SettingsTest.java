@@ -120,6 +120,7 @@ class SettingsTest {
         assertEquals("--udp-dont-fragment: 'yes' is neither true nor false",
                 assertThrows(IllegalArgumentException.class, () -> Settings.UDP_DONT_FRAGMENT.parse("yes")).getMessage());
         assertEquals(false, ServerConfig.builder().build().get(Settings.UDP_DONT_FRAGMENT), "opt-in");
+        assertEquals(true, ServerConfig.builder().build().get(Settings.UDP_GSO), "on unless turned off");
     }
 
     @Test

@@ -46,7 +46,7 @@ final class PollLoopFixture implements AutoCloseable {
         if (loopThread != null) {
             throw new IllegalStateException("one loop per fixture");
         }
-        PollLoop loop = PollLoop.open(0, sharedPort, 1500, 16, maxWaitPercent, ended);
+        PollLoop loop = PollLoop.open(0, sharedPort, 1500, true, 16, maxWaitPercent, ended);
         loopThread = Thread.ofPlatform().name("test-poll").start(loop::run);
         return loop;
     }
