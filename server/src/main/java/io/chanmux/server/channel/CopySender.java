@@ -28,7 +28,7 @@ sealed interface CopySender permits CopySender.PerCopy, SendmmsgCopies {
     /**
      * Sends whatever is queued. A copy that fails is dropped, never retried; a full send buffer
      * drops that copy and, with {@code sendmmsg}, the rest of the copies being sent in the same
-     * call (up to 64 messages).
+     * call (up to 64 messages, each of one copy or of a joined run of copies to one target).
      */
     void flush();
 

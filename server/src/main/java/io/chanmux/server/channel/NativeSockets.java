@@ -11,14 +11,20 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 
 /**
  * The two batched system calls the poll loop makes through {@code java.lang.foreign} ({@code
  * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, the layouts they read, the way to a {@link
- * DatagramChannel}'s descriptor, and {@code setsockopt(2)} for the one option the JDK does not set
- * ({@link DontFragment}). Available on Linux x86-64 only (the layouts are LP64 Linux's),
+ * DatagramChannel}'s descriptor, {@code setsockopt(2)} for the one option the JDK does not set
+ * ({@link DontFragment}), and the probe for UDP segmentation ({@link #segmentationWorks}). Available on Linux x86-64 only (the layouts are LP64 Linux's),
  * with native access granted and {@code sun.nio.ch} exported to this module, as the server jar's
  * manifest and surefire's arguments do; elsewhere {@link #AVAILABLE} is false and the poll loop
  * keeps the JDK's one receive per datagram and one send per copy.
@@ -71,19 +77,22 @@ final class NativeSockets {
     static final ValueLayout.OfShort PORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final short AF_INET = 2;
     static final short AF_INET6 = 10;
-    /**
-     * UDP generic segmentation offload (linux/udp.h): a {@code cmsghdr} {len@0 (8 bytes), level@8,
-     * type@12} of level {@code SOL_UDP}, type {@code UDP_SEGMENT}, whose {@code uint16} data at
-     * {@link #SEGMENT_SIZE} is the size of each datagram the message's payload is cut into; {@code
-     * CMSG_LEN(2)} is 18 bytes and {@code CMSG_SPACE(2)} 24.
-     */
+    /** UDP generic segmentation offload (linux/udp.h): the control message's level and type. */
     static final int SOL_UDP = 17;
     static final int UDP_SEGMENT = 103;
-    static final int SEGMENT_CONTROL_BYTES = 24;
-    static final long SEGMENT_CONTROL_LENGTH = 18;
-    static final long SEGMENT_SIZE = 16;
-    /** The kernel refused to segment: the route's device cannot checksum for it. */
+    /** Offsets in {@code struct cmsghdr}: {@code cmsg_len} (8 bytes), level, type, then the data. */
+    static final long CMSG_LEN = 0;
+    static final long CMSG_LEVEL = 8;
+    static final long CMSG_TYPE = 12;
+    static final long CMSG_DATA = 16;
+    /** {@code CMSG_LEN(2)} and {@code CMSG_SPACE(2)}: a control message carrying a {@code uint16} segment size. */
+    static final long SEGMENT_CMSG_LEN = 18;
+    static final int SEGMENT_CMSG_SPACE = 24;
+    /** A joined message refused: an IPsec route (in kernels before 6.11 also a device that cannot checksum for it). */
     static final int EIO = 5;
+    /** A joined message refused for a path MTU below its segment size: older kernels say EINVAL, newer EMSGSIZE. */
+    static final int EINVAL = 22;
+    static final int EMSGSIZE = 90;
 
     /**
      * int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout),
@@ -194,16 +203,55 @@ final class NativeSockets {
 
     /**
      * Whether this kernel cuts a message into datagrams by {@link #UDP_SEGMENT} (Linux 4.18 and
-     * later): a kernel without it refuses the option, where it would otherwise send such a message
-     * as one datagram of the whole payload. Only while {@link #AVAILABLE}.
+     * later), proven once over the IPv4 loopback: three bytes cut at two must arrive as a datagram
+     * of two bytes and one of one. A kernel that ignored the control message would send a joined
+     * run as one datagram of the whole payload; any failure here means no. Only while {@link #AVAILABLE}.
      */
-    static boolean segmentationAvailable() {
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            setIntOption(probe, SOL_UDP, UDP_SEGMENT, 0);
-            return true;
-        } catch (IOException refused) {
+    static boolean segmentationWorks() {
+        try (Arena arena = Arena.ofConfined();
+             DatagramChannel sender = DatagramChannel.open(StandardProtocolFamily.INET).bind(loopbackPort());
+             DatagramChannel receiver = DatagramChannel.open(StandardProtocolFamily.INET).bind(loopbackPort());
+             Selector selector = Selector.open()) {
+            MemorySegment payload = arena.allocate(3);
+            MemorySegment iovec = arena.allocate(IOVEC_BYTES, 8);
+            iovec.set(ValueLayout.JAVA_LONG, 0, payload.address());
+            iovec.set(ValueLayout.JAVA_LONG, 8, payload.byteSize());
+            MemorySegment name = arena.allocate(NAME_BYTES, 8);
+            name.set(ValueLayout.JAVA_SHORT, 0, AF_INET);
+            name.set(PORT, 2, (short) ((InetSocketAddress) receiver.getLocalAddress()).getPort());
+            MemorySegment.copy(new byte[] {127, 0, 0, 1}, 0, name, ValueLayout.JAVA_BYTE, 4, 4);
+            MemorySegment control = arena.allocate(SEGMENT_CMSG_SPACE, 8);
+            control.set(ValueLayout.JAVA_LONG, CMSG_LEN, SEGMENT_CMSG_LEN);
+            control.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_UDP);
+            control.set(ValueLayout.JAVA_INT, CMSG_TYPE, UDP_SEGMENT);
+            control.set(ValueLayout.JAVA_SHORT, CMSG_DATA, (short) 2);
+            MemorySegment message = messages(arena, 1, name, iovec);
+            message.set(ValueLayout.JAVA_INT, NAME_LENGTH, 16);
+            message.set(ValueLayout.JAVA_LONG, CONTROL, control.address());
+            message.set(ValueLayout.JAVA_LONG, CONTROL_LENGTH, SEGMENT_CMSG_SPACE);
+            if (sendmmsg(errnoState(arena), descriptor(sender), message, 1) != 1) {
+                return false;
+            }
+            receiver.configureBlocking(false);
+            receiver.register(selector, SelectionKey.OP_READ);
+            return receivedLength(receiver, selector) == 2 && receivedLength(receiver, selector) == 1;
+        } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    private static InetSocketAddress loopbackPort() throws IOException {
+        return new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
+    }
+
+    /** The length of the next datagram {@code receiver} gets within a second, or -1. */
+    private static int receivedLength(DatagramChannel receiver, Selector selector) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(8);
+        if (receiver.receive(buffer) == null && (selector.select(1000) == 0 || receiver.receive(buffer) == null)) {
+            return -1;
+        }
+        selector.selectedKeys().clear();
+        return buffer.position();
     }
 
     /** Whether a receive that failed with {@code errno} may be retried when the socket is next ready. */

@@ -22,10 +22,11 @@ import java.util.Arrays;
  * message: one {@code iovec} per copy and a control message giving that size, which the kernel
  * sends, or the receiving host delivers, as the same datagrams one by one. That spares the
  * kernel's per-datagram work of the send path (the socket, route, IP output and, on the same host,
- * input) for all but one datagram of the run. The target sees exactly the datagrams and order it
- * would see otherwise. A run the kernel refuses (a route whose device cannot checksum for it:
- * {@code EIO}, after which this vector stops joining; a path MTU below the size) is sent again one
- * copy per message.
+ * input) for all but one datagram of the run. The target receives the same datagrams, each
+ * binding's in the order they came. A run the kernel refuses (a path MTU below the size: {@code
+ * EINVAL} or {@code EMSGSIZE}; an IPsec route: {@code EIO}) is sent again one copy per message, and
+ * the target's entry in the address table remembers it: runs to it are then joined only of smaller
+ * copies (none after {@code EIO}), until its binding changes or its entry is replaced.
  *
  * <p>Targets' encoded addresses are kept in a table keyed by the identity of the {@link
  * InetSocketAddress} (a peer's binding is one immutable object; {@link #CACHE_SLOTS} slots, probed
@@ -61,14 +62,18 @@ public final class SendmmsgVector implements AutoCloseable {
     /** One UDP_SEGMENT control message per message, its header written once. */
     private final MemorySegment controls;
     private final MemorySegment errnoState;
-    /** Encoded sockaddrs, NAME_BYTES each, and the address each encodes; a slot is chosen by identity hash. */
+    /**
+     * Encoded sockaddrs, NAME_BYTES each, the address each encodes, and the largest copy joined to
+     * others for it (MAX_SEGMENT_BYTES until the kernel refuses a run to it); a slot is chosen by identity hash.
+     */
     private final MemorySegment cachedNames;
     private final InetSocketAddress[] cachedAddresses = new InetSocketAddress[CACHE_SLOTS];
     private final int[] cachedNameLengths = new int[CACHE_SLOTS];
+    private final int[] cachedJoinLimits = new int[CACHE_SLOTS];
     /** Where the datagrams whose copies are queued were received; their payloads are read from its slots. */
     private final RecvmmsgVector payloads;
-    /** Whether runs of copies to one target are joined: the kernel can, and has not refused with {@code EIO}. */
-    private boolean joining;
+    /** Whether runs of copies to one target are joined ({@code --udp-gso}, and the kernel can). */
+    private final boolean joining;
 
     /** The queued copies, all from one socket: each one's payload, length, counters, writer row and the next copy to its target. */
     private int queued;
@@ -89,9 +94,15 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] targetLast = new int[QUEUED_COPIES];
     private final int[] targetHome = new int[QUEUED_COPIES];
     private final int[] targetByHome = new int[CACHE_SLOTS];
-    /** The messages being built: each one's first iovec and how many, and the copy behind each iovec. */
+    /**
+     * The messages being built: each one's first iovec and how many, its segment size, its target
+     * and that target's address table slot; and the copy behind each iovec.
+     */
     private final int[] messageFirstIovec = new int[MESSAGES];
     private final int[] messageCopies = new int[MESSAGES];
+    private final int[] messageSegment = new int[MESSAGES];
+    private final int[] messageTarget = new int[MESSAGES];
+    private final int[] messageSlot = new int[MESSAGES];
     private final int[] iovecCopy = new int[QUEUED_COPIES];
 
     /** Sends asked for (a failed one is two sendmmsg system calls, NativeSockets#sendmmsg); read by tests. Loop thread only. */
@@ -114,12 +125,12 @@ public final class SendmmsgVector implements AutoCloseable {
             for (int i = 0; i < MESSAGES; i++) {
                 vectorFrom[i] = vector.asSlice((long) i * NativeSockets.MMSGHDR_BYTES);
             }
-            this.controls = arena.allocate((long) NativeSockets.SEGMENT_CONTROL_BYTES * MESSAGES, 8);
+            this.controls = arena.allocate((long) NativeSockets.SEGMENT_CMSG_SPACE * MESSAGES, 8);
             for (int i = 0; i < MESSAGES; i++) {
-                long control = (long) i * NativeSockets.SEGMENT_CONTROL_BYTES;
-                controls.set(ValueLayout.JAVA_LONG, control, NativeSockets.SEGMENT_CONTROL_LENGTH);
-                controls.set(ValueLayout.JAVA_INT, control + 8, NativeSockets.SOL_UDP);
-                controls.set(ValueLayout.JAVA_INT, control + 12, NativeSockets.UDP_SEGMENT);
+                long control = (long) i * NativeSockets.SEGMENT_CMSG_SPACE;
+                controls.set(ValueLayout.JAVA_LONG, control + NativeSockets.CMSG_LEN, NativeSockets.SEGMENT_CMSG_LEN);
+                controls.set(ValueLayout.JAVA_INT, control + NativeSockets.CMSG_LEVEL, NativeSockets.SOL_UDP);
+                controls.set(ValueLayout.JAVA_INT, control + NativeSockets.CMSG_TYPE, NativeSockets.UDP_SEGMENT);
             }
             this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
             this.errnoState = NativeSockets.errnoState(arena);
@@ -145,7 +156,7 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /** Probed once, when first asked. */
     private static final class Segmentation {
-        static final boolean AVAILABLE = NativeSockets.AVAILABLE && NativeSockets.segmentationAvailable();
+        static final boolean AVAILABLE = NativeSockets.AVAILABLE && NativeSockets.segmentationWorks();
     }
 
     /** Where the datagrams whose copies this vector sends are received. */
@@ -175,7 +186,7 @@ public final class SendmmsgVector implements AutoCloseable {
         copyCounters[copy] = counters;
         copyWriters[copy] = writer;
         copyNext[copy] = -1;
-        int home = System.identityHashCode(target) & (CACHE_SLOTS - 1);
+        int home = home(target);
         int known = targetByHome[home];
         if (known >= 0 && targetAddresses[known] == target) {
             copyNext[targetLast[known]] = copy;
@@ -207,12 +218,15 @@ public final class SendmmsgVector implements AutoCloseable {
             int iovec = 0;
             for (int target = 0; target < targets; target++) {
                 int copy = targetFirst[target];
+                // Looked up once: the messages to this target are built before any other lookup.
+                int slot = cachedSlot(targetAddresses[target]);
                 while (copy >= 0) {
                     if (messages == MESSAGES) {
                         send(messages);
                         messages = 0;
                         iovec = 0;
                     }
+                    int joinLimit = joining ? cachedJoinLimits[slot] : 0; // lowered by a refusal in that send
                     int first = iovec;
                     int segment = copyLengths[copy];
                     int bytes = 0;
@@ -225,8 +239,9 @@ public final class SendmmsgVector implements AutoCloseable {
                         iovecCopy[iovec++] = copy;
                         bytes += length;
                         copy = copyNext[copy];
-                    } while (copy >= 0 && length == segment && joins(copyLengths[copy], segment, iovec - first, bytes));
-                    message(messages++, targetAddresses[target], first, iovec - first, segment);
+                    } while (copy >= 0 && length == segment
+                            && joins(copyLengths[copy], segment, joinLimit, iovec - first, bytes));
+                    message(messages++, target, slot, first, iovec - first, segment);
                 }
             }
             send(messages);
@@ -243,18 +258,22 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /**
      * Whether a copy of {@code length} bytes joins a run of {@code copies} copies, {@code bytes} in
-     * all, cut at {@code segment} bytes: only copies of the run's size follow one another, and one
-     * shorter ends the run, as the kernel cuts the payload into datagrams of that size and a shorter last.
+     * all, cut at {@code segment} bytes, to a target whose copies are joined up to {@code joinLimit}
+     * bytes: only copies of the run's size follow one another, and one shorter (not empty) ends the
+     * run, as the kernel cuts the payload into datagrams of that size and a shorter last.
      */
-    private boolean joins(int length, int segment, int copies, int bytes) {
-        return joining && segment > 0 && segment <= MAX_SEGMENT_BYTES && length <= segment
-                && copies < MAX_SEGMENTS && bytes + length <= MAX_MESSAGE_BYTES;
+    private static boolean joins(int length, int segment, int joinLimit, int copies, int bytes) {
+        return segment <= joinLimit && length > 0 && length <= segment && copies < MAX_SEGMENTS
+                && bytes + length <= MAX_MESSAGE_BYTES;
     }
 
-    /** Writes message {@code index}: to {@code target}, the {@code copies} iovecs from {@code firstIovec}, cut at {@code segment} bytes if more than one. */
-    private void message(int index, InetSocketAddress target, int firstIovec, int copies, int segment) {
+    /**
+     * Writes message {@code index}: to queued target {@code target}, whose address is in table slot
+     * {@code slot}, the {@code copies} iovecs from {@code firstIovec}, cut at {@code segment} bytes
+     * if more than one.
+     */
+    private void message(int index, int target, int slot, int firstIovec, int copies, int segment) {
         long at = (long) index * NativeSockets.MMSGHDR_BYTES;
-        int slot = cachedSlot(target);
         MemorySegment.copy(cachedNames, (long) slot * NativeSockets.NAME_BYTES, names,
                 (long) index * NativeSockets.NAME_BYTES, NativeSockets.NAME_BYTES);
         vector.set(ValueLayout.JAVA_INT, at + NativeSockets.NAME_LENGTH, cachedNameLengths[slot]);
@@ -262,16 +281,19 @@ public final class SendmmsgVector implements AutoCloseable {
                 iovecs.address() + (long) firstIovec * NativeSockets.IOVEC_BYTES);
         vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, copies);
         if (copies > 1) {
-            long control = (long) index * NativeSockets.SEGMENT_CONTROL_BYTES;
-            controls.set(ValueLayout.JAVA_SHORT, control + NativeSockets.SEGMENT_SIZE, (short) segment);
+            long control = (long) index * NativeSockets.SEGMENT_CMSG_SPACE;
+            controls.set(ValueLayout.JAVA_SHORT, control + NativeSockets.CMSG_DATA, (short) segment);
             vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, controls.address() + control);
-            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, NativeSockets.SEGMENT_CONTROL_BYTES);
+            vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, NativeSockets.SEGMENT_CMSG_SPACE);
         } else {
             vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, 0L);
             vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, 0L);
         }
         messageFirstIovec[index] = firstIovec;
         messageCopies[index] = copies;
+        messageSegment[index] = segment;
+        messageTarget[index] = target;
+        messageSlot[index] = slot;
     }
 
     /** Sends the {@code count} messages built. */
@@ -307,13 +329,17 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /**
      * Sends the copies of joined message {@code index}, which the kernel refused with {@code
-     * errno}, one per message; after {@code EIO} (no segmentation on the route's device) this
-     * vector joins no more copies.
+     * errno}, one per message, and lowers its target's join limit: below the refused size when
+     * the path MTU is too small for it ({@code EINVAL}, or {@code EMSGSIZE} in newer kernels), to
+     * nothing otherwise (an IPsec route: {@code EIO}), unless a later target of the flush has
+     * taken its table entry meanwhile.
      */
     private void sendOneCopyPerMessage(int index, int errno) {
         refusedJoins++;
-        if (errno == NativeSockets.EIO) {
-            joining = false;
+        int slot = messageSlot[index];
+        if (cachedAddresses[slot] == targetAddresses[messageTarget[index]]) {
+            boolean tooLarge = errno == NativeSockets.EINVAL || errno == NativeSockets.EMSGSIZE;
+            cachedJoinLimits[slot] = Math.min(cachedJoinLimits[slot], tooLarge ? messageSegment[index] - 1 : 0);
         }
         long at = (long) index * NativeSockets.MMSGHDR_BYTES;
         vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, 0L);
@@ -348,7 +374,7 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /** The cache slot holding {@code target}'s encoded sockaddr, encoding it there if none does. */
     private int cachedSlot(InetSocketAddress target) {
-        int home = System.identityHashCode(target) & (CACHE_SLOTS - 1);
+        int home = home(target);
         int free = -1;
         for (int probe = 0; probe < PROBES; probe++) {
             int slot = (home + probe) & (CACHE_SLOTS - 1);
@@ -364,8 +390,14 @@ public final class SendmmsgVector implements AutoCloseable {
         encodes++;
         cachedAddresses[slot] = null; // an encoding that fails half-way must not pass for the old entry
         cachedNameLengths[slot] = encode(target, (long) slot * NativeSockets.NAME_BYTES);
+        cachedJoinLimits[slot] = MAX_SEGMENT_BYTES;
         cachedAddresses[slot] = target;
         return slot;
+    }
+
+    /** {@code target}'s home slot in the address table and in {@code targetByHome}. */
+    private static int home(InetSocketAddress target) {
+        return System.identityHashCode(target) & (CACHE_SLOTS - 1);
     }
 
     /** Writes {@code target} as a sockaddr at {@code name} in the cache; returns its length. */

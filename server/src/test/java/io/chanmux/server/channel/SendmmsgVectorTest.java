@@ -1,5 +1,6 @@
 package io.chanmux.server.channel;
 
+import io.chanmux.protocol.wire.Datagram;
 import io.chanmux.server.config.PeerRates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,7 +175,7 @@ class SendmmsgVectorTest {
     void shouldStartAnotherMessageWhenALongerCopyFollowsOrACopyIsLongerThanASegmentMayBe() throws IOException {
         assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
         RelayChannel relay = new RelayChannel("own", 0, 1, new RebindSignal());
-        String large = "x".repeat(SendmmsgVector.MAX_SEGMENT_BYTES - 12); // 13-byte header: one byte over
+        String large = "x".repeat(SendmmsgVector.MAX_SEGMENT_BYTES - Datagram.HEADER_BYTES + 1); // one byte over
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             List<String> texts = List.of("a", "bb", large, large);
@@ -189,6 +190,38 @@ class SendmmsgVectorTest {
                 assertEquals(text, dataText(sink4));
                 assertEquals(text, dataText(sink6));
             }
+        }
+    }
+
+    @Test
+    void shouldJoinCopiesOfTheLargestSegmentSizeAndStartAnotherMessageAtTheCopyAndByteCaps() throws IOException {
+        assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
+        CopySender copies = relayCopies();
+        copies.start(receiver.datagram(0), receivedPayload("x".repeat(SendmmsgVector.MAX_SEGMENT_BYTES)), counters);
+        int largest = SendmmsgVector.MAX_MESSAGE_BYTES / SendmmsgVector.MAX_SEGMENT_BYTES; // 45 fit in one message
+        for (int i = 0; i <= largest; i++) {
+            copies.add(address(sink4));
+        }
+        copies.flush();
+
+        assertEquals(1, vector.joinedMessages, "45 copies in one message, the 46th in one of its own");
+        for (int i = 0; i <= largest; i++) {
+            assertEquals(SendmmsgVector.MAX_SEGMENT_BYTES, receivedLength(sink4));
+        }
+
+        // 129: more than any kernel's UDP_MAX_SEGMENTS (64, or 128 since Linux 6.10), so an uncapped run is refused.
+        int small = 2 * SendmmsgVector.MAX_SEGMENTS + 1;
+        copies.start(receiver.datagram(0), receivedPayload("small"), counters);
+        for (int i = 0; i < small; i++) {
+            copies.add(address(sink6));
+        }
+        copies.flush();
+
+        assertEquals(3, vector.joinedMessages, "64 copies in each of two messages, the 129th in one of its own");
+        assertEquals(0, vector.refusedJoins);
+        assertEquals(largest + 1 + small, counters.get(RelayCounter.FORWARDED));
+        for (int i = 0; i < small; i++) {
+            assertEquals("small".length(), receivedLength(sink6));
         }
     }
 
@@ -212,6 +245,19 @@ class SendmmsgVectorTest {
             assertEquals(0, vector.joinedMessages);
             assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
             assertEquals(0, relay.counters().get(RelayCounter.SEND_ERRORS));
+            for (String text : texts) {
+                assertEquals(text, dataText(sink4));
+                assertEquals(text, dataText(sink6));
+            }
+
+            // Each peer's entry remembers the refusal: copies of that size are no longer joined for it.
+            for (String text : texts) {
+                sendData(1, text);
+            }
+            port.drain(null, 64);
+
+            assertEquals(2, vector.refusedJoins, "not tried again");
+            assertEquals(12, relay.counters().get(RelayCounter.FORWARDED));
             for (String text : texts) {
                 assertEquals(text, dataText(sink4));
                 assertEquals(text, dataText(sink6));
@@ -385,6 +431,12 @@ class SendmmsgVectorTest {
         ByteBuffer received = ByteBuffer.allocate(1500);
         sink.receive(received);
         return new String(received.array(), 13, received.position() - 13, StandardCharsets.US_ASCII);
+    }
+
+    private static int receivedLength(DatagramChannel sink) throws IOException {
+        ByteBuffer received = ByteBuffer.allocate(1500);
+        sink.receive(received);
+        return received.position();
     }
 
     private static int sourcePort(DatagramChannel sink) throws IOException {
