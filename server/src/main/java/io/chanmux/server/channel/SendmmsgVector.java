@@ -329,26 +329,34 @@ public final class SendmmsgVector implements AutoCloseable {
 
     /**
      * Sends the copies of joined message {@code index}, which the kernel refused with {@code
-     * errno}, one per message, and lowers its target's join limit: below the refused size when
-     * the path MTU is too small for it ({@code EINVAL}, or {@code EMSGSIZE} in newer kernels), to
-     * nothing otherwise (an IPsec route: {@code EIO}), unless a later target of the flush has
-     * taken its table entry meanwhile.
+     * errno}, one per message, and lowers its target's join limit, unless a later target of the
+     * flush has taken its table entry meanwhile: below the refused size when the path MTU is too
+     * small for it ({@code EINVAL}, or {@code EMSGSIZE} in newer kernels); to nothing after any
+     * other refusal (an IPsec route: {@code EIO}) that the copies one by one do not meet too, as
+     * one they all meet (an unreachable network) says nothing about joining.
      */
     private void sendOneCopyPerMessage(int index, int errno) {
         refusedJoins++;
-        int slot = messageSlot[index];
-        if (cachedAddresses[slot] == targetAddresses[messageTarget[index]]) {
-            boolean tooLarge = errno == NativeSockets.EINVAL || errno == NativeSockets.EMSGSIZE;
-            cachedJoinLimits[slot] = Math.min(cachedJoinLimits[slot], tooLarge ? messageSegment[index] - 1 : 0);
-        }
         long at = (long) index * NativeSockets.MMSGHDR_BYTES;
         vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL, 0L);
         vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.CONTROL_LENGTH, 0L);
         vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV_COUNT, 1L);
+        boolean anySent = false;
         for (int iovec = messageFirstIovec[index], end = iovec + messageCopies[index]; iovec < end; iovec++) {
             vector.set(ValueLayout.JAVA_LONG, at + NativeSockets.IOV,
                     iovecs.address() + (long) iovec * NativeSockets.IOVEC_BYTES);
-            count(iovecCopy[iovec], sendmmsg(index, 1) == 1 ? RelayCounter.FORWARDED : RelayCounter.SEND_ERRORS);
+            boolean sent = sendmmsg(index, 1) == 1;
+            anySent |= sent;
+            count(iovecCopy[iovec], sent ? RelayCounter.FORWARDED : RelayCounter.SEND_ERRORS);
+        }
+        int slot = messageSlot[index];
+        if (cachedAddresses[slot] != targetAddresses[messageTarget[index]]) {
+            return;
+        }
+        if (errno == NativeSockets.EINVAL || errno == NativeSockets.EMSGSIZE) {
+            cachedJoinLimits[slot] = Math.min(cachedJoinLimits[slot], messageSegment[index] - 1);
+        } else if (anySent) {
+            cachedJoinLimits[slot] = 0;
         }
     }
 

@@ -108,8 +108,9 @@ public final class Settings {
             "With --udp-engine poll-loop on Linux x86-64: send a run of same-size copies (each at most 1,452 bytes) "
                     + "to one peer as one message the kernel cuts into those datagrams (UDP generic segmentation "
                     + "offload, Linux 4.18+), sparing the per-datagram send path; the peer receives the same "
-                    + "datagrams in the same order. A run the kernel refuses is sent again one copy per message; "
-                    + "false sends every copy as a message of its own"));
+                    + "datagrams, each binding's in the order they came. A run the kernel refuses is sent again one "
+                    + "copy per message, and that peer's runs are kept below the refused size; false sends every "
+                    + "copy as a message of its own"));
 
     /**
      * How the UDP sockets are read, a channel's own or the shared port's: a virtual thread each, or

@@ -228,7 +228,8 @@ class SendmmsgVectorTest {
     @Test
     void shouldSendTheCopiesOneByOneWhenTheKernelRefusesToSegmentAJoinedMessage() throws IOException {
         assumeTrue(vector.joinsCopies(), "this kernel segments UDP (Linux 4.18 and later)");
-        // A socket sending without UDP checksums cannot segment: the kernel refuses with EINVAL.
+        // A socket sending without UDP checksums cannot segment: the kernel refuses with EINVAL, which
+        // the vector takes for a path MTU below the copies' size, as it cannot tell the two apart.
         NativeSockets.setIntOption(relaySocket, SOL_SOCKET, SO_NO_CHECK, 1);
         NativeSockets.setIntOption(relaySocket, NativeSockets.SOL_UDP, UDP_NO_CHECK6_TX, 1);
         NativeSockets.setIntOption(sink6, NativeSockets.SOL_UDP, UDP_NO_CHECK6_RX, 1); // else IPv6 drops them
