@@ -11,6 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -202,6 +204,38 @@ final class NativeSockets {
     }
 
     /**
+     * {@code count} control messages of {@link #SEGMENT_CMSG_SPACE} bytes each in {@code arena},
+     * their headers written ({@code SOL_UDP}, {@code UDP_SEGMENT}); each one's segment size, at
+     * {@link #CMSG_DATA}, is written by whoever sends it.
+     */
+    static MemorySegment segmentControls(Arena arena, int count) {
+        MemorySegment controls = arena.allocate((long) SEGMENT_CMSG_SPACE * count, 8);
+        for (int i = 0; i < count; i++) {
+            long control = (long) i * SEGMENT_CMSG_SPACE;
+            controls.set(ValueLayout.JAVA_LONG, control + CMSG_LEN, SEGMENT_CMSG_LEN);
+            controls.set(ValueLayout.JAVA_INT, control + CMSG_LEVEL, SOL_UDP);
+            controls.set(ValueLayout.JAVA_INT, control + CMSG_TYPE, UDP_SEGMENT);
+        }
+        return controls;
+    }
+
+    /** Writes {@code target} as a sockaddr in the {@link #NAME_BYTES} at {@code at} in {@code names}; returns its length. */
+    static int writeName(MemorySegment names, long at, InetSocketAddress target) {
+        names.asSlice(at, NAME_BYTES).fill((byte) 0);
+        names.set(PORT, at + 2, (short) target.getPort());
+        byte[] address = target.getAddress().getAddress();
+        if (target.getAddress() instanceof Inet4Address) {
+            names.set(ValueLayout.JAVA_SHORT, at, AF_INET);
+            MemorySegment.copy(address, 0, names, ValueLayout.JAVA_BYTE, at + 4, 4);
+            return 16;
+        }
+        names.set(ValueLayout.JAVA_SHORT, at, AF_INET6);
+        MemorySegment.copy(address, 0, names, ValueLayout.JAVA_BYTE, at + 8, 16);
+        names.set(ValueLayout.JAVA_INT, at + 24, ((Inet6Address) target.getAddress()).getScopeId());
+        return 28;
+    }
+
+    /**
      * Whether this kernel cuts a message into datagrams by {@link #UDP_SEGMENT} (Linux 4.18 and
      * later), proven once over the IPv4 loopback: three bytes cut at two must arrive as a datagram
      * of two bytes and one of one. A kernel that ignored the control message would send a joined
@@ -217,16 +251,11 @@ final class NativeSockets {
             iovec.set(ValueLayout.JAVA_LONG, 0, payload.address());
             iovec.set(ValueLayout.JAVA_LONG, 8, payload.byteSize());
             MemorySegment name = arena.allocate(NAME_BYTES, 8);
-            name.set(ValueLayout.JAVA_SHORT, 0, AF_INET);
-            name.set(PORT, 2, (short) ((InetSocketAddress) receiver.getLocalAddress()).getPort());
-            MemorySegment.copy(new byte[] {127, 0, 0, 1}, 0, name, ValueLayout.JAVA_BYTE, 4, 4);
-            MemorySegment control = arena.allocate(SEGMENT_CMSG_SPACE, 8);
-            control.set(ValueLayout.JAVA_LONG, CMSG_LEN, SEGMENT_CMSG_LEN);
-            control.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_UDP);
-            control.set(ValueLayout.JAVA_INT, CMSG_TYPE, UDP_SEGMENT);
+            int nameLength = writeName(name, 0, (InetSocketAddress) receiver.getLocalAddress());
+            MemorySegment control = segmentControls(arena, 1);
             control.set(ValueLayout.JAVA_SHORT, CMSG_DATA, (short) 2);
             MemorySegment message = messages(arena, 1, name, iovec);
-            message.set(ValueLayout.JAVA_INT, NAME_LENGTH, 16);
+            message.set(ValueLayout.JAVA_INT, NAME_LENGTH, nameLength);
             message.set(ValueLayout.JAVA_LONG, CONTROL, control.address());
             message.set(ValueLayout.JAVA_LONG, CONTROL_LENGTH, SEGMENT_CMSG_SPACE);
             if (sendmmsg(errnoState(arena), descriptor(sender), message, 1) != 1) {

@@ -3,8 +3,6 @@ package io.chanmux.server.channel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 
@@ -125,13 +123,7 @@ public final class SendmmsgVector implements AutoCloseable {
             for (int i = 0; i < MESSAGES; i++) {
                 vectorFrom[i] = vector.asSlice((long) i * NativeSockets.MMSGHDR_BYTES);
             }
-            this.controls = arena.allocate((long) NativeSockets.SEGMENT_CMSG_SPACE * MESSAGES, 8);
-            for (int i = 0; i < MESSAGES; i++) {
-                long control = (long) i * NativeSockets.SEGMENT_CMSG_SPACE;
-                controls.set(ValueLayout.JAVA_LONG, control + NativeSockets.CMSG_LEN, NativeSockets.SEGMENT_CMSG_LEN);
-                controls.set(ValueLayout.JAVA_INT, control + NativeSockets.CMSG_LEVEL, NativeSockets.SOL_UDP);
-                controls.set(ValueLayout.JAVA_INT, control + NativeSockets.CMSG_TYPE, NativeSockets.UDP_SEGMENT);
-            }
+            this.controls = NativeSockets.segmentControls(arena, MESSAGES);
             this.cachedNames = arena.allocate((long) NativeSockets.NAME_BYTES * CACHE_SLOTS, 8);
             this.errnoState = NativeSockets.errnoState(arena);
         } catch (RuntimeException | Error e) {
@@ -397,7 +389,7 @@ public final class SendmmsgVector implements AutoCloseable {
         int slot = free < 0 ? home : free;
         encodes++;
         cachedAddresses[slot] = null; // an encoding that fails half-way must not pass for the old entry
-        cachedNameLengths[slot] = encode(target, (long) slot * NativeSockets.NAME_BYTES);
+        cachedNameLengths[slot] = NativeSockets.writeName(cachedNames, (long) slot * NativeSockets.NAME_BYTES, target);
         cachedJoinLimits[slot] = MAX_SEGMENT_BYTES;
         cachedAddresses[slot] = target;
         return slot;
@@ -406,22 +398,6 @@ public final class SendmmsgVector implements AutoCloseable {
     /** {@code target}'s home slot in the address table and in {@code targetByHome}. */
     private static int home(InetSocketAddress target) {
         return System.identityHashCode(target) & (CACHE_SLOTS - 1);
-    }
-
-    /** Writes {@code target} as a sockaddr at {@code name} in the cache; returns its length. */
-    private int encode(InetSocketAddress target, long name) {
-        cachedNames.asSlice(name, NativeSockets.NAME_BYTES).fill((byte) 0);
-        cachedNames.set(NativeSockets.PORT, name + 2, (short) target.getPort());
-        byte[] address = target.getAddress().getAddress();
-        if (target.getAddress() instanceof Inet4Address) {
-            cachedNames.set(ValueLayout.JAVA_SHORT, name, NativeSockets.AF_INET);
-            MemorySegment.copy(address, 0, cachedNames, ValueLayout.JAVA_BYTE, name + 4, 4);
-            return 16;
-        }
-        cachedNames.set(ValueLayout.JAVA_SHORT, name, NativeSockets.AF_INET6);
-        MemorySegment.copy(address, 0, cachedNames, ValueLayout.JAVA_BYTE, name + 8, 16);
-        cachedNames.set(ValueLayout.JAVA_INT, name + 24, ((Inet6Address) target.getAddress()).getScopeId());
-        return 28;
     }
 
     @Override

@@ -131,19 +131,13 @@ class SendmmsgVectorTest {
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             List<String> texts = List.of("aa", "bb", "cc", "d"); // one size, then a shorter last
-            for (String text : texts) {
-                sendData(1, text);
-            }
-            port.drain(null, 64);
+            relayFromPeerOne(port, texts);
 
             assertEquals(1, vector.calls);
             assertEquals(2, vector.joinedMessages, "one message of four copies per peer");
             assertEquals(8, relay.counters().get(RelayCounter.FORWARDED));
             assertEquals(2L * (4 * 13 + 7), relay.counters().get(RelayCounter.BYTES_FORWARDED));
-            for (String text : texts) {
-                assertEquals(text, dataText(sink4));
-                assertEquals(text, dataText(sink6));
-            }
+            assertBothPeersReceiveInOrder(texts);
         }
     }
 
@@ -156,18 +150,12 @@ class SendmmsgVectorTest {
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             List<String> texts = List.of("aa", "bb", "cc");
-            for (String text : texts) {
-                sendData(1, text);
-            }
-            port.drain(null, 64);
+            relayFromPeerOne(port, texts);
 
             assertEquals(1, vector.calls, "six messages, one call");
             assertEquals(0, vector.joinedMessages);
             assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
-            for (String text : texts) {
-                assertEquals(text, dataText(sink4));
-                assertEquals(text, dataText(sink6));
-            }
+            assertBothPeersReceiveInOrder(texts);
         }
     }
 
@@ -179,17 +167,11 @@ class SendmmsgVectorTest {
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             List<String> texts = List.of("a", "bb", large, large);
-            for (String text : texts) {
-                sendData(1, text);
-            }
-            port.drain(null, 64);
+            relayFromPeerOne(port, texts);
 
             assertEquals(0, vector.joinedMessages, "no two copies to one peer could share a message");
             assertEquals(8, relay.counters().get(RelayCounter.FORWARDED));
-            for (String text : texts) {
-                assertEquals(text, dataText(sink4));
-                assertEquals(text, dataText(sink6));
-            }
+            assertBothPeersReceiveInOrder(texts);
         }
     }
 
@@ -237,32 +219,20 @@ class SendmmsgVectorTest {
         try (Selector selector = Selector.open()) {
             RelayPort port = batchedPortOfThreePeers(relay, selector);
             List<String> texts = List.of("aa", "bb", "cc");
-            for (String text : texts) {
-                sendData(1, text);
-            }
-            port.drain(null, 64);
+            relayFromPeerOne(port, texts);
 
             assertEquals(2, vector.refusedJoins);
             assertEquals(0, vector.joinedMessages);
             assertEquals(6, relay.counters().get(RelayCounter.FORWARDED));
             assertEquals(0, relay.counters().get(RelayCounter.SEND_ERRORS));
-            for (String text : texts) {
-                assertEquals(text, dataText(sink4));
-                assertEquals(text, dataText(sink6));
-            }
+            assertBothPeersReceiveInOrder(texts);
 
             // Each peer's entry remembers the refusal: copies of that size are no longer joined for it.
-            for (String text : texts) {
-                sendData(1, text);
-            }
-            port.drain(null, 64);
+            relayFromPeerOne(port, texts);
 
             assertEquals(2, vector.refusedJoins, "not tried again");
             assertEquals(12, relay.counters().get(RelayCounter.FORWARDED));
-            for (String text : texts) {
-                assertEquals(text, dataText(sink4));
-                assertEquals(text, dataText(sink6));
-            }
+            assertBothPeersReceiveInOrder(texts);
         }
     }
 
@@ -392,6 +362,22 @@ class SendmmsgVectorTest {
         relay.publish(PeerTable.EMPTY.with(sender).with(to4).with(to6));
         port.register(selector, relay, vector);
         return port;
+    }
+
+    /** Sends each of {@code texts} as DATA from peer 1 to the relay socket, then has {@code port} take them in one drain. */
+    private void relayFromPeerOne(RelayPort port, List<String> texts) throws IOException {
+        for (String text : texts) {
+            sendData(1, text);
+        }
+        port.drain(null, 64);
+    }
+
+    /** Asserts that peers 2 (at {@code sink4}) and 3 (at {@code sink6}) each received {@code texts} as DATA, in order. */
+    private void assertBothPeersReceiveInOrder(List<String> texts) throws IOException {
+        for (String text : texts) {
+            assertEquals(text, dataText(sink4));
+            assertEquals(text, dataText(sink6));
+        }
     }
 
     /** The copy sender of the relay socket, counting in row 0. */
