@@ -91,16 +91,16 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] targetFirst = new int[QUEUED_COPIES];
     private final int[] targetLast = new int[QUEUED_COPIES];
     private final int[] targetHome = new int[QUEUED_COPIES];
+    /** Each target's slot in the address table, looked up when its messages are built. */
+    private final int[] targetSlot = new int[QUEUED_COPIES];
     private final int[] targetByHome = new int[CACHE_SLOTS];
     /**
-     * The messages being built: each one's first iovec and how many, its segment size, its target
-     * and that target's address table slot; and the copy behind each iovec.
+     * The messages being built: each one's first iovec and how many, and its target; and the copy
+     * behind each iovec.
      */
     private final int[] messageFirstIovec = new int[MESSAGES];
     private final int[] messageCopies = new int[MESSAGES];
-    private final int[] messageSegment = new int[MESSAGES];
     private final int[] messageTarget = new int[MESSAGES];
-    private final int[] messageSlot = new int[MESSAGES];
     private final int[] iovecCopy = new int[QUEUED_COPIES];
 
     /** Sends asked for (a failed one is two sendmmsg system calls, NativeSockets#sendmmsg); read by tests. Loop thread only. */
@@ -212,6 +212,7 @@ public final class SendmmsgVector implements AutoCloseable {
                 int copy = targetFirst[target];
                 // Looked up once: the messages to this target are built before any other lookup.
                 int slot = cachedSlot(targetAddresses[target]);
+                targetSlot[target] = slot;
                 while (copy >= 0) {
                     if (messages == MESSAGES) {
                         send(messages);
@@ -283,9 +284,7 @@ public final class SendmmsgVector implements AutoCloseable {
         }
         messageFirstIovec[index] = firstIovec;
         messageCopies[index] = copies;
-        messageSegment[index] = segment;
         messageTarget[index] = target;
-        messageSlot[index] = slot;
     }
 
     /** Sends the {@code count} messages built. */
@@ -341,12 +340,14 @@ public final class SendmmsgVector implements AutoCloseable {
             anySent |= sent;
             count(iovecCopy[iovec], sent ? RelayCounter.FORWARDED : RelayCounter.SEND_ERRORS);
         }
-        int slot = messageSlot[index];
-        if (cachedAddresses[slot] != targetAddresses[messageTarget[index]]) {
+        int target = messageTarget[index];
+        int slot = targetSlot[target];
+        if (cachedAddresses[slot] != targetAddresses[target]) {
             return;
         }
         if (errno == NativeSockets.EINVAL || errno == NativeSockets.EMSGSIZE) {
-            cachedJoinLimits[slot] = Math.min(cachedJoinLimits[slot], messageSegment[index] - 1);
+            int segment = copyLengths[iovecCopy[messageFirstIovec[index]]]; // a run's first copy is of its size
+            cachedJoinLimits[slot] = Math.min(cachedJoinLimits[slot], segment - 1);
         } else if (anySent) {
             cachedJoinLimits[slot] = 0;
         }
