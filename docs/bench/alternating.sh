@@ -7,7 +7,7 @@
 #                    times), as run-relative.sh's runs below saturation; 4 s warm-up, 8 s window.
 #                    For 40 %, take the rate of run-relative.sh's phase 2 line ("fan-out N x 9", "1:1 N/s").
 # Relay on cpu0, udpload on cpu1; one benchmark script of this folder at a time (bench-lib.sh's lock).
-# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [REF_MMSG=1] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [FFM_MMSG_FLOOR=1] [RT_PRIO=N]
+# Usage: BENCH=<path to shared/bench> [REPS=5] [RATE=N] [CH= PPC= INF= BURST=] [REF_MMSG=1] [JDK_FLOOR=1] [FFM_FLOOR=1] [FFM_SEL_FLOOR=1] [FFM_MMSG_FLOOR=1] [RT_PRIO=N] [RELAY_QUOTA=PERCENT]
 #        bash alternating.sh NAME=JAR...
 #   JVM_OPTS_<NAME>="..." and SERVER_ARGS_<NAME>="..." add JVM options or server arguments for that
 #   jar only (NAME: letters, digits and _), e.g. the same jar twice with and without a setting.
@@ -34,6 +34,9 @@
 #   preempt them at will, and lifts the kernel's cap on real-time tasks for the run (bench-lib.sh's
 #   bench_rt; root only). What that changes, and what it costs a JVM relay: docs/benchmarks.md
 #   section 1, round 11.
+#   RELAY_QUOTA=PERCENT (10-99) caps every relay at that share of one core (bench-lib.sh's
+#   bench_quota; root only), so that at saturation the relays, not udpload's core, are the limit:
+#   capacity at an equal CPU budget. udpload's gen_cpu in the lines shows whether it still was.
 # Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
 # delivered datagram, generator CPU, steal), then for each jar the median, over the rounds, of its ratios
 # to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
@@ -72,6 +75,7 @@ fi
 ref_mmsg_batch=${REF_MMSG_BATCH:-32} # ref_mmsg's and ffm_mmsg_floor's alike
 rt=()
 [ -n "${RT_PRIO:-}" ] && bench_rt alternating.sh "$RT_PRIO"
+[ -n "${RELAY_QUOTA:-}" ] && bench_quota alternating.sh "$RELAY_QUOTA"
 if [ "${RATE:-0}" = 0 ]; then
   load="--rate 0 --inflight ${INF:-4} --burst ${BURST:-4} --duration 6 --warmup 3"
 else

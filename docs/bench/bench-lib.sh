@@ -20,6 +20,13 @@
 #               the kernel's cap on real-time tasks (kernel.sched_rt_runtime_us = -1; root only)
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
+#   bench_quota NAME PERCENT
+#               caps every relay that bench_relay_start starts from then on at PERCENT (10-99) of
+#               one core, in 10 ms periods, through a CPU cgroup of its own (cgroup v2's cpu.max,
+#               else v1's cpu.cfs_quota_us; root only), which is removed when the script exits.
+#               Every thread of the relay counts against it (a JVM's compiler and collector too),
+#               the softirq work its sends do on loopback as well. With the relays capped below
+#               what udpload's core can feed, a saturation run measures the relays, not udpload.
 #   bench_start_traced NAME
 #               for the scripts that trace the relays with bpftrace: bench_start NAME bpftrace, then
 #               makes sure the caller is root and the kernel's tracepoints can be seen (tracefs at
@@ -38,11 +45,11 @@
 #               fixed-rate window; waits for the tracer, stops the relay and prints NAME and
 #               udpload's figures (bench_figures).
 #   bench_relay_start LOG COMMAND...
-#               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), its
-#               output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
+#               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), in
+#               bench_quota's cgroup when there is one, its output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
 #   bench_figures REPORT
-#               udpload's figures from its REPORT, on one line: delivered/s, p50 and p99 latency,
-#               relay CPU in cores and CPU-us per delivered datagram, generator CPU, steal.
+#               udpload's figures from its REPORT, on one line: delivered/s, loss, p50 and p99
+#               latency, relay CPU in cores and CPU-us per delivered datagram, generator CPU, steal.
 #   bench_stop PID
 #               stops PID, with SIGKILL if it has not ended 20 s later (a real-time process that
 #               hung would hold its core); bench_relay_stop and the exit cleanup use it.
@@ -65,7 +72,7 @@ bench_start() {
   exec 9>/tmp/chanmux-bench.lock
   flock -n 9 || { echo "$name: another benchmark holds /tmp/chanmux-bench.lock" >&2; exit 1; }
   work=$(mktemp -d "/tmp/bench-${name%.sh}.XXXXXX") || exit 1
-  pid= rt_runtime_was= tracefs_mounted= tracer=
+  pid= rt_runtime_was= tracefs_mounted= tracer= relay_cgroup=
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM HUP
   cp -r "$BENCH"/. "$work"/ && cd "$work" || exit 1
@@ -83,6 +90,7 @@ bench_cleanup() {
   for job in $(jobs -p); do bench_stop "$job"; done
   wait
   [ -n "$tracefs_mounted" ] && umount /sys/kernel/tracing
+  [ -n "$relay_cgroup" ] && rmdir "$relay_cgroup"
   rm -rf "$work"
 }
 
@@ -101,6 +109,24 @@ bench_rt() {
     echo "$name: cannot write $rt_runtime_knob (needs root)" >&2; exit 1
   fi
   rt=(chrt -r "$prio")
+}
+
+bench_quota() {
+  local name=$1 percent=$2 v2=/sys/fs/cgroup v1=/sys/fs/cgroup/cpu
+  [[ $percent =~ ^[1-9][0-9]$ ]] || { echo "$name: the relay's CPU quota must be 10-99 (% of one core), not '$percent'" >&2; exit 1; }
+  if grep -qw cpu $v2/cgroup.controllers 2>/dev/null; then
+    grep -qw cpu $v2/cgroup.subtree_control || echo +cpu >$v2/cgroup.subtree_control \
+        || { echo "$name: cannot enable the cpu controller in $v2 (needs root)" >&2; exit 1; }
+    relay_cgroup=$v2/chanmux-bench-relay
+    mkdir -p $relay_cgroup && echo "$((percent * 100)) 10000" >$relay_cgroup/cpu.max
+  elif [ -w $v1/cpu.cfs_quota_us ]; then
+    relay_cgroup=$v1/chanmux-bench-relay
+    mkdir -p $relay_cgroup && echo 10000 >$relay_cgroup/cpu.cfs_period_us \
+        && echo "$((percent * 100))" >$relay_cgroup/cpu.cfs_quota_us
+  else
+    echo "$name: no writable CPU cgroup ($v2 without the cpu controller, no $v1/cpu.cfs_quota_us; needs root)" >&2
+    exit 1
+  fi || { echo "$name: cannot set up $relay_cgroup" >&2; exit 1; }
 }
 
 bench_start_traced() {
@@ -155,7 +181,9 @@ bench_traced_load() {
 bench_relay_start() {
   local log=$1
   shift
-  taskset -c 0 "$@" >"$log" 2>&1 & pid=$!
+  # The relay enters the cgroup before it starts, so every thread it makes is in it.
+  ( [ -z "$relay_cgroup" ] || echo $BASHPID >"$relay_cgroup/cgroup.procs" || exit 1
+    exec taskset -c 0 "$@" ) >"$log" 2>&1 & pid=$!
   sleep 1.5
   kill -0 "$pid" 2>/dev/null && return
   wait "$pid" 2>/dev/null; pid=
@@ -163,7 +191,7 @@ bench_relay_start() {
 }
 
 bench_figures() {
-  grep -o 'delivered_pps=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*\|steal_pct=[^ ]*' "$1" \
+  grep -o 'delivered_pps=[^ ]*\|loss_pct=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*\|relay_cpu=[^ ]*\|relay_us_per_dgram=[^ ]*\|gen_cpu=[^ ]*\|steal_pct=[^ ]*' "$1" \
       | tr '\n' ' '
 }
 
