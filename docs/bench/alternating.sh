@@ -37,7 +37,8 @@
 #   RELAY_QUOTA=PERCENT (10-99) caps every relay at that share of one core (bench-lib.sh's
 #   bench_quota; root only), so that at saturation the relays, not udpload's core, are the limit:
 #   capacity at an equal CPU budget. udpload's gen_cpu in the lines shows whether it still was.
-# Prints one line per run (delivered/s, p50 and p99 latency, relay CPU in cores and CPU-us per
+#   Not with RT_PRIO: CFS quotas do not throttle real-time tasks.
+# Prints one line per run (delivered/s, loss, p50 and p99 latency, relay CPU in cores and CPU-us per
 # delivered datagram, generator CPU, steal), then for each jar the median, over the rounds, of its ratios
 # to the reference's run (for p99 also the lowest and highest round, and the jar's median p99 over
 # the reference's median p99, a view that does not pair runs).
@@ -61,6 +62,11 @@ if [ -n "${RT_PRIO:-}" ] && ! [[ ${RATE:-0} =~ ^[1-9][0-9]*$ ]]; then
   # At saturation a real-time relay and udpload would hold both cores, and nothing of normal
   # priority (this script's own timeout included) would run until they ended.
   echo "alternating.sh: RT_PRIO needs a fixed RATE of 1 or more datagrams/s" >&2; exit 1
+fi
+if [ -n "${RT_PRIO:-}" ] && [ -n "${RELAY_QUOTA:-}" ]; then
+  # A quota does not hold real-time tasks back, and a v1 cgroup gives them no real-time runtime of
+  # their own: once the cap on real-time tasks is put back, a relay left in it could not run to end.
+  echo "alternating.sh: RT_PRIO and RELAY_QUOTA cannot be combined" >&2; exit 1
 fi
 bench_start alternating.sh
 make -s refrelay udpload || exit 1

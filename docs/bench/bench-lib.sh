@@ -21,12 +21,18 @@
 #               until the script exits, when the old value is put back. A script killed with
 #               SIGKILL cannot put it back: the value to restore is printed when it is lifted.
 #   bench_quota NAME PERCENT
-#               caps every relay that bench_relay_start starts from then on at PERCENT (10-99) of
-#               one core, in 10 ms periods, through a CPU cgroup of its own (cgroup v2's cpu.max,
-#               else v1's cpu.cfs_quota_us; root only), which is removed when the script exits.
-#               Every thread of the relay counts against it (a JVM's compiler and collector too),
-#               the softirq work its sends do on loopback as well. With the relays capped below
-#               what udpload's core can feed, a saturation run measures the relays, not udpload.
+#               caps the relays that bench_relay_start starts from then on at PERCENT (10-99) of
+#               one core, in 10 ms periods, through one CPU cgroup (cgroup v2's cpu.max, else v1's
+#               cpu.cfs_quota_us; needs root on the host's cgroup root), removed when the script
+#               exits. Relays running at the same time share the one budget. Every thread of a
+#               relay counts against it (a JVM's compiler and collector too), and so does the
+#               softirq work its sends run in its own context on loopback (not what ksoftirqd
+#               takes over). With the relays capped below what udpload's core can feed, a
+#               saturation run measures the relays, not udpload. Not for real-time relays: CFS
+#               quotas do not throttle them. On cgroup v2, +cpu stays enabled in the root's
+#               cgroup.subtree_control. A script killed with SIGKILL leaves the cgroup behind:
+#               rmdir /sys/fs/cgroup/cpu/chanmux-bench-relay (v1) or
+#               /sys/fs/cgroup/chanmux-bench-relay (v2); the next run reuses it otherwise.
 #   bench_start_traced NAME
 #               for the scripts that trace the relays with bpftrace: bench_start NAME bpftrace, then
 #               makes sure the caller is root and the kernel's tracepoints can be seen (tracefs at
@@ -46,7 +52,8 @@
 #               udpload's figures (bench_figures).
 #   bench_relay_start LOG COMMAND...
 #               starts COMMAND on cpu0 (the relay, prefixed with ${rt[@]} where real-time), in
-#               bench_quota's cgroup when there is one, its output in LOG, as $pid; fails, with $pid empty, when it has not lasted 1.5 s.
+#               bench_quota's cgroup when there is one, its output in LOG, as $pid; fails, with
+#               $pid empty, when it has not lasted 1.5 s.
 #   bench_figures REPORT
 #               udpload's figures from its REPORT, on one line: delivered/s, loss, p50 and p99
 #               latency, relay CPU in cores and CPU-us per delivered datagram, generator CPU, steal.
@@ -114,17 +121,18 @@ bench_rt() {
 bench_quota() {
   local name=$1 percent=$2 v2=/sys/fs/cgroup v1=/sys/fs/cgroup/cpu
   [[ $percent =~ ^[1-9][0-9]$ ]] || { echo "$name: the relay's CPU quota must be 10-99 (% of one core), not '$percent'" >&2; exit 1; }
-  if grep -qw cpu $v2/cgroup.controllers 2>/dev/null; then
-    grep -qw cpu $v2/cgroup.subtree_control || echo +cpu >$v2/cgroup.subtree_control \
-        || { echo "$name: cannot enable the cpu controller in $v2 (needs root)" >&2; exit 1; }
+  if grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+    grep -qw cpu "$v2/cgroup.subtree_control" || echo +cpu >"$v2/cgroup.subtree_control" \
+        || { echo "$name: cannot enable the cpu controller in $v2 (needs root on the host's cgroup root)" >&2; exit 1; }
     relay_cgroup=$v2/chanmux-bench-relay
-    mkdir -p $relay_cgroup && echo "$((percent * 100)) 10000" >$relay_cgroup/cpu.max
-  elif [ -w $v1/cpu.cfs_quota_us ]; then
+    mkdir -p "$relay_cgroup" && echo "$((percent * 100)) 10000" >"$relay_cgroup/cpu.max"
+  elif [ -w "$v1/cpu.cfs_quota_us" ]; then
     relay_cgroup=$v1/chanmux-bench-relay
-    mkdir -p $relay_cgroup && echo 10000 >$relay_cgroup/cpu.cfs_period_us \
-        && echo "$((percent * 100))" >$relay_cgroup/cpu.cfs_quota_us
+    mkdir -p "$relay_cgroup" && echo 10000 >"$relay_cgroup/cpu.cfs_period_us" \
+        && echo "$((percent * 100))" >"$relay_cgroup/cpu.cfs_quota_us"
   else
-    echo "$name: no writable CPU cgroup ($v2 without the cpu controller, no $v1/cpu.cfs_quota_us; needs root)" >&2
+    echo "$name: no writable CPU cgroup ($v2 without the cpu controller, no $v1/cpu.cfs_quota_us;" \
+         "needs root on the host's cgroup root)" >&2
     exit 1
   fi || { echo "$name: cannot set up $relay_cgroup" >&2; exit 1; }
 }
