@@ -47,6 +47,25 @@ class PortsAndPoolsTest {
         }
     }
 
+    /**
+     * A deleted channel's port is bound again by the very next create, every time: the delete is
+     * answered only once the kernel has closed the socket. (With virtual threads, closing a socket
+     * that a thread is receiving on leaves the kernel's close to that thread, once it runs.)
+     */
+    @ParameterizedTest
+    @EnumSource(UdpEngine.class)
+    void shouldBindADeletedChannelsPortAgainAtOnceEveryTime(UdpEngine engine) throws Exception {
+        try (TestRelay relay = TestRelay.start(b -> b.set(Settings.UDP_ENGINE, engine)
+                .set(Settings.UDP_PORTS, new PortRange(TestRelay.UDP_HIGH, TestRelay.UDP_HIGH))
+                .set(Settings.REQUEST_RATE, 10_000))) {
+            TestClient owner = relay.client("owner");
+            for (int i = 0; i < 300; i++) {
+                owner.control().delete(owner.create().channel());
+            }
+            assertEquals(TestRelay.UDP_HIGH, owner.create().port());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(UdpEngine.class)
     void shouldFreeEveryPortOfAnOwnerWhenItsSessionCloses(UdpEngine engine) throws Exception {

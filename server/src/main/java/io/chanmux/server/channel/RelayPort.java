@@ -12,6 +12,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -73,6 +74,12 @@ public final class RelayPort {
      */
     private RecvmmsgVector batchReceiver;
     private int descriptor = -1;
+    /**
+     * Counted down as {@link #run} returns. A socket closed while a virtual thread receives on it
+     * is closed in the kernel only once that thread runs again and leaves its receive (the JDK
+     * leaves the close to it), so only then is the port free.
+     */
+    private final CountDownLatch runEnded = new CountDownLatch(1);
 
     /**
      * @param socket           the bound socket this port reads and sends on
@@ -101,6 +108,15 @@ public final class RelayPort {
     }
 
     /**
+     * Waits until {@link #run} has returned, after {@link #close}: from then on the kernel has
+     * closed the socket and its port can be bound again. Only for a port whose {@link #run} has
+     * been started (the virtual-thread engine); any other thread than {@link #run}'s.
+     */
+    public void awaitRunEnded() throws InterruptedException {
+        runEnded.await();
+    }
+
+    /**
      * A buffer {@link #run} or {@link #drain} receives into: one byte longer than the largest
      * datagram, so an oversize one shows as such instead of being cut to size.
      */
@@ -125,6 +141,8 @@ public final class RelayPort {
             }
         } catch (ClosedChannelException closed) {
             // the normal way out
+        } finally {
+            runEnded.countDown();
         }
     }
 

@@ -664,9 +664,11 @@ public final class ChannelPool {
     }
 
     /**
-     * Closes the channels' own sockets, which ends their threads; with the poll loop, returns once
-     * the kernel has closed them too (a socket registered with a selector is closed only once
-     * deregistered), after one wait for them all. Pool thread.
+     * Closes the channels' own sockets and returns once the kernel has closed them too, so their
+     * ports can be bound again at once: with the poll loop after one wait for them all (a socket
+     * registered with a selector is closed only once deregistered); with a thread per channel once
+     * each thread has left its receive (the JDK leaves the kernel's close to a virtual thread
+     * receiving on the socket). Pool thread.
      */
     private void closeOwnSockets(List<ChannelMembers> retiring) {
         boolean closed = false;
@@ -676,13 +678,22 @@ public final class ChannelPool {
                 closed = true;
             }
         }
-        if (closed && pollLoop != null) {
-            try {
+        if (!closed) {
+            return;
+        }
+        try {
+            if (pollLoop != null) {
                 pollLoop.awaitClosed();
-            } catch (InterruptedException e) {
-                // Shutdown: keep the interrupt so the pool stops next; the loop's end closes the sockets.
-                Thread.currentThread().interrupt();
+            } else {
+                for (ChannelMembers members : retiring) {
+                    if (members.channel.ownPort() != null) {
+                        members.channel.ownPort().awaitRunEnded();
+                    }
+                }
             }
+        } catch (InterruptedException e) {
+            // Shutdown: keep the interrupt so the pool stops next; the loop's or threads' end closes the sockets.
+            Thread.currentThread().interrupt();
         }
     }
 

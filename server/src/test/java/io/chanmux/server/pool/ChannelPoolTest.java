@@ -15,16 +15,22 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The pool's and the directory's owner logic driven directly, with a manual clock and no threads. */
+/**
+ * The pool's and the directory's owner logic driven directly, with a manual clock; the only
+ * threads are the channels' socket threads, which the test starts.
+ */
 class ChannelPoolTest {
     private long nowNs = 1_000_000_000L;
     private ChannelDirectory directory;
@@ -44,7 +50,12 @@ class ChannelPoolTest {
                 .build();
         directory = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(100));
         pool = directory.pools().getFirst();
-        pool.startChannelsWith(relay -> { });
+        pool.startChannelsWith(ChannelPoolTest::receiveOnAVirtualThread);
+    }
+
+    /** Each channel's socket thread, as the virtual-thread engine runs it: it receives until its socket closes. */
+    private static void receiveOnAVirtualThread(Channel channel) {
+        Thread.ofVirtual().start(channel.ownPort()::run);
     }
 
     @AfterEach
@@ -287,6 +298,31 @@ class ChannelPoolTest {
         assertEquals(0, pool.rebindHints());
     }
 
+    /**
+     * A socket closed while a virtual thread receives on it is closed in the kernel only once that
+     * thread runs again: the delete is answered, and the port freed, only then, so the very next
+     * create can bind it.
+     */
+    @Test
+    void shouldAnswerADeleteOnlyOnceTheChannelsThreadHasLeftItsReceive() throws Exception {
+        List<Channel> notYetStarted = new ArrayList<>();
+        pool.startChannelsWith(notYetStarted::add);
+        Channel channel = create();
+        RecordingAnswer<Void> deleted = new RecordingAnswer<>();
+        Thread deleter = Thread.ofPlatform().start(
+                () -> pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, deleted)));
+
+        await().until(() -> deleter.getState() == Thread.State.WAITING);
+        assertFalse(deleted.answered, "answered before the channel's thread left its receive");
+        assertEquals(List.of(channel), notYetStarted);
+
+        receiveOnAVirtualThread(channel);
+        deleter.join();
+        assertTrue(deleted.answered);
+        assertNull(deleted.refusal);
+        DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), channel.port())).close();
+    }
+
     @Test
     void shouldNotHintAPeerWhoseHintWasHeldBackOnceItsChannelIsDeleted() throws Exception {
         Channel channel = create();
@@ -310,7 +346,7 @@ class ChannelPoolTest {
         ChannelDirectory three = new ChannelDirectory(LiveConfig.fixed(config), () -> nowNs, new EphemeralPorts(10));
         java.util.Set<Integer> ids = new java.util.HashSet<>();
         for (ChannelPool each : three.pools()) {
-            each.startChannelsWith(relay -> { });
+            each.startChannelsWith(ChannelPoolTest::receiveOnAVirtualThread);
             RecordingAnswer<ChannelCreated> created = new RecordingAnswer<>();
             three.requestCreate(owner, null, 100, null, created);
             three.applyPending();
@@ -401,15 +437,18 @@ class ChannelPoolTest {
     private static final class RecordingAnswer<T> implements Answer<T> {
         T result;
         RequestException refusal;
+        volatile boolean answered;
 
         @Override
         public void ok(T value) {
             result = value;
+            answered = true;
         }
 
         @Override
         public void refuse(RequestException e) {
             refusal = e;
+            answered = true;
         }
     }
 
