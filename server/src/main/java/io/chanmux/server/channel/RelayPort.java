@@ -13,6 +13,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -108,12 +109,15 @@ public final class RelayPort {
     }
 
     /**
-     * Waits until {@link #run} has returned, after {@link #close}: from then on the kernel has
-     * closed the socket and its port can be bound again. Only for a port whose {@link #run} has
-     * been started (the virtual-thread engine); any other thread than {@link #run}'s.
+     * Waits until {@link #run} has returned, after {@link #close}, or until {@code deadlineNs}
+     * ({@link System#nanoTime}): once it has returned the kernel has closed the socket and its port
+     * can be bound again. For a port whose {@link #run} has been started (the virtual-thread
+     * engine); any other thread than {@link #run}'s.
+     *
+     * @return false when the deadline came first
      */
-    public void awaitRunEnded() throws InterruptedException {
-        runEnded.await();
+    public boolean awaitRunEnded(long deadlineNs) throws InterruptedException {
+        return runEnded.await(deadlineNs - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -126,9 +130,9 @@ public final class RelayPort {
 
     /** The socket thread of the virtual-thread engine: blocking receive until the socket is closed. */
     public void run() {
-        ByteBuffer buffer = receiveBuffer(maxDatagramBytes);
-        int sinceYield = 0;
         try {
+            ByteBuffer buffer = receiveBuffer(maxDatagramBytes);
+            int sinceYield = 0;
             while (true) {
                 if (++sinceYield == YIELD_EVERY) {
                     sinceYield = 0;

@@ -36,6 +36,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,9 +63,10 @@ import java.util.function.Consumer;
  * <p>With {@code --udp-engine poll-loop} the channels' own sockets have no thread each: one
  * platform thread, the pool's {@link PollLoop}, forked in a scope nested in the pool's, serves
  * them all. The pool thread hands it each new channel's socket; when it retires a channel it
- * closes the socket and waits for the loop to deregister it before it tells the directory, so the
- * port is as free for the next create as with a thread per channel (a closing owner's sockets
- * are all closed first, then waited for once). A channel that fails in the loop is closed and
+ * closes the socket and waits for the loop to deregister it before it tells the directory, as it
+ * waits for a channel's thread to leave its receive in the other engine (only then has the
+ * kernel closed the socket), so the port is free for the next create (a closing owner's sockets
+ * are all closed first, then waited for). A channel that fails in the loop is closed and
  * handed back as one whose thread ended. The loop also serves the pool's socket of the shared port,
  * in place of its virtual thread.
  *
@@ -82,6 +84,12 @@ public final class ChannelPool {
     static final int LOOKS_PER_TICK = 1_000;
     /** The tick interval while looks are left over. */
     static final long BACKLOG_TICK_MS = 50;
+    /**
+     * How long a retire waits, for all the channels it closes together, for their threads to leave
+     * their receives (virtual-thread engine): each needs only its turn on a carrier, so this is
+     * reached only by a thread that never ran, which must not hold the pool up for good.
+     */
+    private static final long RUN_END_WAIT_NS = 1_000_000_000L;
     /** The shortest time between two {@code rebind} hints to one peer. */
     static final long REBIND_HINT_INTERVAL_NS = 1_000_000_000L;
 
@@ -668,7 +676,8 @@ public final class ChannelPool {
      * ports can be bound again at once: with the poll loop after one wait for them all (a socket
      * registered with a selector is closed only once deregistered); with a thread per channel once
      * each thread has left its receive (the JDK leaves the kernel's close to a virtual thread
-     * receiving on the socket). Pool thread.
+     * receiving on the socket), or after {@link #RUN_END_WAIT_NS} for them all, which bounds what
+     * a thread that never ran could cost the pool. Pool thread.
      */
     private void closeOwnSockets(List<ChannelMembers> retiring) {
         boolean closed = false;
@@ -685,9 +694,13 @@ public final class ChannelPool {
             if (pollLoop != null) {
                 pollLoop.awaitClosed();
             } else {
+                long deadlineNs = System.nanoTime() + RUN_END_WAIT_NS;
                 for (ChannelMembers members : retiring) {
-                    if (members.channel.ownPort() != null) {
-                        members.channel.ownPort().awaitRunEnded();
+                    RelayPort port = members.channel.ownPort();
+                    if (port != null && !port.awaitRunEnded(deadlineNs)) {
+                        log.warn("pool {}: channel {}'s thread has not ended {} ms after its socket was closed; "
+                                + "its port may stay taken a moment longer", index, members.channel.id(),
+                                TimeUnit.NANOSECONDS.toMillis(RUN_END_WAIT_NS));
                     }
                 }
             }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The pool's and the directory's owner logic driven directly, with a manual clock; the only
- * threads are the channels' socket threads, which the test starts.
+ * The pool's and the directory's owner logic driven directly, with a manual clock; the channels'
+ * socket threads are started by the test, as the virtual-thread engine would start them.
  */
 class ChannelPoolTest {
     private long nowNs = 1_000_000_000L;
@@ -300,8 +299,8 @@ class ChannelPoolTest {
 
     /**
      * A socket closed while a virtual thread receives on it is closed in the kernel only once that
-     * thread runs again: the delete is answered, and the port freed, only then, so the very next
-     * create can bind it.
+     * thread runs again, so the pool answers a delete (and frees the port) only once the channel's
+     * thread has left its receive: here a thread held back, not yet started, until the test starts it.
      */
     @Test
     void shouldAnswerADeleteOnlyOnceTheChannelsThreadHasLeftItsReceive() throws Exception {
@@ -309,10 +308,10 @@ class ChannelPoolTest {
         pool.startChannelsWith(notYetStarted::add);
         Channel channel = create();
         RecordingAnswer<Void> deleted = new RecordingAnswer<>();
-        Thread deleter = Thread.ofPlatform().start(
+        Thread deleter = Thread.ofVirtual().start(
                 () -> pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, deleted)));
 
-        await().until(() -> deleter.getState() == Thread.State.WAITING);
+        await().until(() -> deleter.getState() == Thread.State.TIMED_WAITING || deleted.answered);
         assertFalse(deleted.answered, "answered before the channel's thread left its receive");
         assertEquals(List.of(channel), notYetStarted);
 
@@ -320,7 +319,21 @@ class ChannelPoolTest {
         deleter.join();
         assertTrue(deleted.answered);
         assertNull(deleted.refusal);
-        DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), channel.port())).close();
+    }
+
+    /** A channel's thread that never runs holds a delete up for a bounded time only (a second), not for good. */
+    @Test
+    void shouldAnswerADeleteAfterABoundedWaitWhenTheChannelsThreadNeverRuns() throws Exception {
+        pool.startChannelsWith(channel -> { });
+        Channel channel = create();
+        RecordingAnswer<Void> deleted = new RecordingAnswer<>();
+
+        pool.apply(new PoolCommand.DeleteChannel(channel.id(), owner, deleted));
+
+        assertTrue(deleted.answered);
+        assertNull(deleted.refusal);
+        directory.applyPending();
+        assertNull(directory.find(channel.id()));
     }
 
     @Test
