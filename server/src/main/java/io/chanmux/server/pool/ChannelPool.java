@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,9 +37,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.StructuredTaskScope.Joiner;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -85,9 +86,10 @@ public final class ChannelPool {
     /** The tick interval while looks are left over. */
     static final long BACKLOG_TICK_MS = 50;
     /**
-     * How long a retire waits, for all the channels it closes together, for their threads to leave
-     * their receives (virtual-thread engine): each needs only its turn on a carrier, so this is
-     * reached only by a thread that never ran, which must not hold the pool up for good.
+     * How long a retire waits, by default, for all the channels it closes together, for their
+     * threads to leave their receives (virtual-thread engine): each needs only its turn on a
+     * carrier, so this is reached only by a thread that did not run for that long (never started,
+     * or starved of carriers), which must not hold the pool up for good.
      */
     private static final long RUN_END_WAIT_NS = 1_000_000_000L;
     /** The shortest time between two {@code rebind} hints to one peer. */
@@ -135,6 +137,8 @@ public final class ChannelPool {
     private final Semaphore tickApplied = new Semaphore(0);
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
+    /** {@link #RUN_END_WAIT_NS}, unless a test set another ({@link #waitForRunEndsUpTo}). */
+    private long runEndWaitNs = RUN_END_WAIT_NS;
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
@@ -373,6 +377,11 @@ public final class ChannelPool {
             apply(command);
         }
         return applied;
+    }
+
+    /** Replaces how long a retire waits for channel threads to end; for tests that drive {@link #apply} directly. */
+    void waitForRunEndsUpTo(Duration wait) {
+        this.runEndWaitNs = wait.toNanos();
     }
 
     /** Replaces how channel threads are started; for tests that drive {@link #apply} directly. */
@@ -677,7 +686,8 @@ public final class ChannelPool {
      * registered with a selector is closed only once deregistered); with a thread per channel once
      * each thread has left its receive (the JDK leaves the kernel's close to a virtual thread
      * receiving on the socket), or after {@link #RUN_END_WAIT_NS} for them all, which bounds what
-     * a thread that never ran could cost the pool. Pool thread.
+     * a thread that does not run could cost the pool (its port may then stay taken a moment longer,
+     * and a create meanwhile skips it). Pool thread.
      */
     private void closeOwnSockets(List<ChannelMembers> retiring) {
         boolean closed = false;
@@ -694,14 +704,20 @@ public final class ChannelPool {
             if (pollLoop != null) {
                 pollLoop.awaitClosed();
             } else {
-                long deadlineNs = System.nanoTime() + RUN_END_WAIT_NS;
+                long deadlineNs = System.nanoTime() + runEndWaitNs;
+                List<String> notEnded = new ArrayList<>();
                 for (ChannelMembers members : retiring) {
                     RelayPort port = members.channel.ownPort();
                     if (port != null && !port.awaitRunEnded(deadlineNs)) {
-                        log.warn("pool {}: channel {}'s thread has not ended {} ms after its socket was closed; "
-                                + "its port may stay taken a moment longer", index, members.channel.id(),
-                                TimeUnit.NANOSECONDS.toMillis(RUN_END_WAIT_NS));
+                        notEnded.add(members.channel.id());
                     }
+                }
+                if (!notEnded.isEmpty()) {
+                    log.atWarn().addKeyValue("event", "channel_threads_not_ended").addKeyValue("pool", index)
+                            .addKeyValue("channels", notEnded.size())
+                            .log("pool {}: the threads of {} closed channels ({}) have not ended {} ms after their "
+                                    + "sockets were closed; their ports may stay taken a moment longer", index,
+                                    notEnded.size(), notEnded, TimeUnit.NANOSECONDS.toMillis(runEndWaitNs));
                 }
             }
         } catch (InterruptedException e) {
@@ -720,7 +736,8 @@ public final class ChannelPool {
         }
         members.publish(PeerTable.EMPTY);
         // Now, before the request that deleted it is answered, so the port is free for the very
-        // next create (the protocol promises it); the socket thread's own notice, when it ends,
+        // next create (the protocol promises it; closeOwnSockets has waited for the kernel's close,
+        // within its bound); the socket thread's own notice, when it ends,
         // finds the channel already gone. A datagram in flight as its channel is deleted may
         // therefore miss the retired totals.
         try {

@@ -11,6 +11,7 @@ import io.chanmux.server.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The pool's and the directory's owner logic driven directly, with a manual clock; the channels'
  * socket threads are started by the test, as the virtual-thread engine would start them.
  */
+@Timeout(60)
 class ChannelPoolTest {
     private long nowNs = 1_000_000_000L;
     private ChannelDirectory directory;
@@ -304,6 +306,7 @@ class ChannelPoolTest {
      */
     @Test
     void shouldAnswerADeleteOnlyOnceTheChannelsThreadHasLeftItsReceive() throws Exception {
+        pool.waitForRunEndsUpTo(Duration.ofMinutes(5)); // the class's timeout comes first
         List<Channel> notYetStarted = new ArrayList<>();
         pool.startChannelsWith(notYetStarted::add);
         Channel channel = create();
@@ -321,9 +324,10 @@ class ChannelPoolTest {
         assertNull(deleted.refusal);
     }
 
-    /** A channel's thread that never runs holds a delete up for a bounded time only (a second), not for good. */
+    /** A channel's thread that never runs holds a delete up for a bounded time only, not for good. */
     @Test
     void shouldAnswerADeleteAfterABoundedWaitWhenTheChannelsThreadNeverRuns() throws Exception {
+        pool.waitForRunEndsUpTo(Duration.ofMillis(10));
         pool.startChannelsWith(channel -> { });
         Channel channel = create();
         RecordingAnswer<Void> deleted = new RecordingAnswer<>();
