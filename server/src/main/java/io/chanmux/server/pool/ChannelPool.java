@@ -85,13 +85,6 @@ public final class ChannelPool {
     static final int LOOKS_PER_TICK = 1_000;
     /** The tick interval while looks are left over. */
     static final long BACKLOG_TICK_MS = 50;
-    /**
-     * How long a retire waits, by default, for all the channels it closes together, for their
-     * threads to leave their receives (virtual-thread engine): each needs only its turn on a
-     * carrier, so this is reached only by a thread that did not run for that long (never started,
-     * or starved of carriers), which must not hold the pool up for good.
-     */
-    private static final long RUN_END_WAIT_NS = 1_000_000_000L;
     /** The shortest time between two {@code rebind} hints to one peer. */
     static final long REBIND_HINT_INTERVAL_NS = 1_000_000_000L;
 
@@ -137,8 +130,14 @@ public final class ChannelPool {
     private final Semaphore tickApplied = new Semaphore(0);
     /** Set once the pool thread has stopped: commands queued later are refused by their sender. */
     private volatile boolean stopped;
-    /** {@link #RUN_END_WAIT_NS}, unless a test set another ({@link #waitForRunEndsUpTo}). */
-    private long runEndWaitNs = RUN_END_WAIT_NS;
+    /**
+     * How long a retire waits for all the channels it closes together, for their threads to leave
+     * their receives (virtual-thread engine): each needs only its turn on a carrier, so this is
+     * reached only by a thread that did not run for that long (never started, or starved of
+     * carriers), which must not hold the pool up for good. A second, unless a test set another
+     * ({@link #waitForRunEndsUpTo}).
+     */
+    private long runEndWaitNs = Duration.ofSeconds(1).toNanos();
     private Consumer<Channel> channelStarter = channel -> {
         throw new IllegalStateException("the pool is not running");
     };
@@ -685,7 +684,7 @@ public final class ChannelPool {
      * ports can be bound again at once: with the poll loop after one wait for them all (a socket
      * registered with a selector is closed only once deregistered); with a thread per channel once
      * each thread has left its receive (the JDK leaves the kernel's close to a virtual thread
-     * receiving on the socket), or after {@link #RUN_END_WAIT_NS} for them all, which bounds what
+     * receiving on the socket), or after {@link #runEndWaitNs} for them all, which bounds what
      * a thread that does not run could cost the pool (its port may then stay taken a moment longer,
      * and a create meanwhile skips it). Pool thread.
      */
