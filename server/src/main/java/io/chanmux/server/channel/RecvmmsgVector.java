@@ -54,8 +54,9 @@ public final class RecvmmsgVector implements AutoCloseable {
     /** How many messages the last call filled, whose name lengths the kernel has overwritten. */
     private int filled = CAPACITY;
     /**
-     * Mixed into the table's hash ahead of every word of the key, through a nonlinear step each
-     * time, so that a sender cannot pick addresses whose entries land on another's slots.
+     * The table's hash: this seed is XORed in ahead of the key's first word, and a nonlinear step
+     * follows every word (one word for an IPv4 source, four for an IPv6 one), so that a sender
+     * cannot pick addresses whose entries land on another's slots.
      */
     private final long seed = ThreadLocalRandom.current().nextLong();
 
@@ -159,18 +160,20 @@ public final class RecvmmsgVector implements AutoCloseable {
         long high;
         long low;
         int scope;
+        int home;
         if (family == NativeSockets.AF_INET) {
-            head = names.get(ValueLayout.JAVA_LONG, name); // family, port and address
+            head = names.get(ValueLayout.JAVA_LONG, name); // family, port and address: the whole key
             high = 0;
             low = 0;
             scope = 0;
+            home = slotOf(mix(seed ^ head));
         } else {
             head = names.get(ValueLayout.JAVA_INT, name) & 0xffff_ffffL; // family and port; not the flow label
             high = names.get(ValueLayout.JAVA_LONG, name + 8);
             low = names.get(ValueLayout.JAVA_LONG, name + 16);
             scope = names.get(ValueLayout.JAVA_INT, name + 24);
+            home = ipv6Slot(head, high, low, scope);
         }
-        int home = sourceSlot(head, high, low, scope);
         int free = -1;
         for (int probe = 0; probe < PROBES; probe++) {
             int slot = (home + probe) & (SOURCE_SLOTS - 1);
@@ -192,11 +195,15 @@ public final class RecvmmsgVector implements AutoCloseable {
         return decoded;
     }
 
-    private int sourceSlot(long head, long high, long low, int scope) {
+    /** An IPv6 source's home slot: its key is four words (an IPv4 source's is {@code head} alone). */
+    private int ipv6Slot(long head, long high, long low, int scope) {
         long mixed = mix(seed ^ head);
         mixed = mix(mixed ^ high);
         mixed = mix(mixed ^ low);
-        mixed = mix(mixed ^ scope);
+        return slotOf(mix(mixed ^ scope));
+    }
+
+    private static int slotOf(long mixed) {
         return (int) (mixed >>> SLOT_SHIFT);
     }
 

@@ -208,14 +208,21 @@ public final class RelayPort {
                 unattributed.increment(writer, RelayCounter.RECEIVE_ERRORS);
                 return;
             }
+            if (received == 0) {
+                return; // drained: the selector says when more arrive
+            }
             if (!socket.isOpen()) {
                 // Deleted by its pool as the loop read it (the socket stays open in the kernel until
                 // deregistered): its channel relays nothing more. The loop will not select it again.
                 return;
             }
+            // One clock read per call: its datagrams were all waiting at once. The rate limits lose
+            // nothing by it: they accrue nothing within the call, and what accrues meanwhile is
+            // credited at the next call's reading.
+            long nowNs = clock.nanoTime();
             try {
                 for (int i = 0; i < received; i++) {
-                    onDatagram(batchReceiver.datagram(i), batchReceiver.length(i), batchReceiver.source(i));
+                    onDatagram(batchReceiver.datagram(i), batchReceiver.length(i), batchReceiver.source(i), nowNs);
                 }
             } finally {
                 // The slots are taken again by the next call: their copies must be gone first.
@@ -249,13 +256,16 @@ public final class RelayPort {
         if (source == null) {
             return false;
         }
-        onDatagram(buffer, buffer.position(), (InetSocketAddress) source);
+        onDatagram(buffer, buffer.position(), (InetSocketAddress) source, clock.nanoTime());
         copies.flush();
         return true;
     }
 
-    /** Validates one received datagram held in {@code buffer[0, length)} and acts on it. Socket thread only. */
-    void onDatagram(ByteBuffer buffer, int length, InetSocketAddress source) {
+    /**
+     * Validates one received datagram held in {@code buffer[0, length)}, received at {@code nowNs}
+     * ({@link RelaySettings#clock}), and acts on it. Socket thread only.
+     */
+    void onDatagram(ByteBuffer buffer, int length, InetSocketAddress source, long nowNs) {
         if (length > maxDatagramBytes) {
             countUnattributed(length, RelayCounter.DROP_OVERSIZE);
             return;
@@ -279,23 +289,27 @@ public final class RelayPort {
         counters.increment(writer, RelayCounter.DATAGRAMS_IN);
         counters.add(writer, RelayCounter.BYTES_IN, length);
         if (type == Datagram.BIND) {
-            onBind(buffer, length, source, peer, counters);
+            onBind(buffer, length, source, peer, counters, nowNs);
             return;
         }
         if (type == Datagram.CONFIRM) {
-            onConfirm(buffer, length, source, peer, counters);
+            onConfirm(buffer, length, source, peer, counters, nowNs);
             return;
         }
         InetSocketAddress bound = peer.address();
         if (bound == null) {
             counters.increment(writer, RelayCounter.DROP_NOT_BOUND);
-        } else if (!bound.equals(source)) {
+        } else if (bound != source && !bound.equals(source)) {
+            // Identity first, a shortcut only: a binding is the source object its CONFIRM came
+            // with, and the poll loop's receive hands out that same object for as long as the
+            // address keeps its table entry (not on the shared port when another socket's loop
+            // verified the CONFIRM). equals decides otherwise.
             counters.increment(writer, RelayCounter.DROP_WRONG_SOURCE);
             // The pool's keepalive tick turns this into a rebind hint for the peer's session.
-            peer.recordWrongSource(writer, clock.nanoTime());
+            peer.recordWrongSource(writer, nowNs);
         } else if (type == Datagram.PING && length != Datagram.PING_BYTES) {
             counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
-        } else if (admitted(peer, length, counters)) {
+        } else if (admitted(peer, length, counters, nowNs)) {
             if (type == Datagram.DATA) {
                 fanOut(buffer, length, peer, channel.peers(), counters);
             } else {
@@ -312,18 +326,19 @@ public final class RelayPort {
     }
 
     /** A BIND: BIND_OK from the bound address; from any other, a CHALLENGE and no binding. */
-    private void onBind(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters) {
+    private void onBind(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters,
+                        long nowNs) {
         if (length != Datagram.BIND_BYTES) {
             counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
         } else if (!Datagram.tokenMatches(buffer, Datagram.HEADER_BYTES, peer.token())) {
             counters.increment(writer, RelayCounter.DROP_BAD_TOKEN);
         } else if (source.equals(peer.address())) {
-            if (admitted(peer, length, counters)) {
+            if (admitted(peer, length, counters, nowNs)) {
                 reply(Datagram.putHeader(replyBuffer, Datagram.BIND_OK, peer.id()).flip(), source, counters,
                         RelayCounter.BIND_OK);
             }
         } else {
-            challenge(peer, source, counters);
+            challenge(peer, source, counters, nowNs);
         }
     }
 
@@ -332,12 +347,11 @@ public final class RelayPort {
      * challenge budget is spent. It is as long as the BIND it answers, and the source receives
      * nothing else until it proves, by echoing the cookie, that it asked.
      */
-    private void challenge(Peer peer, InetSocketAddress source, RelayCounters counters) {
-        long now = clock.nanoTime();
+    private void challenge(Peer peer, InetSocketAddress source, RelayCounters counters, long nowNs) {
         // The peer's own budget first: a peer that spends it can no longer drain the shared
         // per-source buckets, which every other peer of the channel needs to bind.
-        if (!peer.rateLimit(writer).admitChallenge(now)
-                || !sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), now)) {
+        if (!peer.rateLimit(writer).admitChallenge(nowNs)
+                || !sourceChallengeLimits.admit(source, peer.channel().challengeSalt(), nowNs)) {
             counters.increment(writer, RelayCounter.DROP_CHALLENGE_LIMITED);
             return;
         }
@@ -351,7 +365,8 @@ public final class RelayPort {
      * the cookie is checked, so a flood of forged cookies costs the server at most the peer's
      * datagram rate in MAC computations.
      */
-    private void onConfirm(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters) {
+    private void onConfirm(ByteBuffer buffer, int length, InetSocketAddress source, Peer peer, RelayCounters counters,
+                           long nowNs) {
         if (length != Datagram.CONFIRM_BYTES) {
             counters.increment(writer, RelayCounter.DROP_BAD_LENGTH);
             return;
@@ -360,8 +375,7 @@ public final class RelayPort {
             counters.increment(writer, RelayCounter.DROP_BAD_TOKEN);
             return;
         }
-        long now = clock.nanoTime();
-        if (!peer.rateLimit(writer).admit(length, now, peerRates.get())) {
+        if (!peer.rateLimit(writer).admit(length, nowNs, peerRates.get())) {
             counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
             return;
         }
@@ -369,7 +383,7 @@ public final class RelayPort {
             counters.increment(writer, RelayCounter.DROP_BAD_COOKIE);
             return;
         }
-        peer.activity().record(writer, now, length);
+        peer.activity().record(writer, nowNs, length);
         if (!source.equals(peer.address())) {
             peer.bind(source);
         }
@@ -377,14 +391,16 @@ public final class RelayPort {
                 RelayCounter.BIND_OK);
     }
 
-    /** Charges a verified datagram to its peer's rate limit and, if within it, records it as the peer's activity. */
-    private boolean admitted(Peer peer, int length, RelayCounters counters) {
-        long now = clock.nanoTime();
-        if (!peer.rateLimit(writer).admit(length, now, peerRates.get())) {
+    /**
+     * Charges a verified datagram, received at {@code nowNs}, to its peer's rate limit and, if
+     * within it, records it as the peer's activity.
+     */
+    private boolean admitted(Peer peer, int length, RelayCounters counters, long nowNs) {
+        if (!peer.rateLimit(writer).admit(length, nowNs, peerRates.get())) {
             counters.increment(writer, RelayCounter.DROP_RATE_LIMITED);
             return false;
         }
-        peer.activity().record(writer, now, length);
+        peer.activity().record(writer, nowNs, length);
         return true;
     }
 

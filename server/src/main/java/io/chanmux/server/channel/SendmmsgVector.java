@@ -83,8 +83,9 @@ public final class SendmmsgVector implements AutoCloseable {
     private final int[] copyNext = new int[QUEUED_COPIES];
     /**
      * The targets of the queued copies, in the order each was first queued: its address, first and
-     * last copy, and its home in {@code targetByHome} (the target queued last whose identity hash
-     * lands there, or -1; a target that meets another there starts a new run of its own).
+     * last copy, and its {@link #home}: in {@code targetByHome} (the target queued last whose
+     * identity hash lands there, or -1; a target that meets another there starts a new run of its
+     * own), and where its probe of the address table starts.
      */
     private int targets;
     private final InetSocketAddress[] targetAddresses = new InetSocketAddress[QUEUED_COPIES];
@@ -211,7 +212,7 @@ public final class SendmmsgVector implements AutoCloseable {
             for (int target = 0; target < targets; target++) {
                 int copy = targetFirst[target];
                 // Looked up once: the messages to this target are built before any other lookup.
-                int slot = cachedSlot(targetAddresses[target]);
+                int slot = cachedSlot(targetAddresses[target], targetHome[target]);
                 targetSlot[target] = slot;
                 while (copy >= 0) {
                     if (messages == MESSAGES) {
@@ -373,9 +374,11 @@ public final class SendmmsgVector implements AutoCloseable {
         return NativeSockets.sendmmsg(errnoState, queuedFd, vectorFrom[from], count);
     }
 
-    /** The cache slot holding {@code target}'s encoded sockaddr, encoding it there if none does. */
-    private int cachedSlot(InetSocketAddress target) {
-        int home = home(target);
+    /**
+     * The cache slot holding {@code target}'s encoded sockaddr, encoding it there if none does;
+     * {@code home} is its {@link #home}.
+     */
+    private int cachedSlot(InetSocketAddress target, int home) {
         int free = -1;
         for (int probe = 0; probe < PROBES; probe++) {
             int slot = (home + probe) & (CACHE_SLOTS - 1);

@@ -98,7 +98,7 @@ class DatagramParserProperties {
         ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM + 1);
         int length = Math.min(datagram.length, buffer.capacity());
         buffer.put(datagram, 0, length);
-        port.onDatagram(buffer, length, source);
+        port.onDatagram(buffer, length, source, System.nanoTime());
     }
 
     /** Datagrams the relay sent back to a source: PONG, BIND_OK, CHALLENGE. */

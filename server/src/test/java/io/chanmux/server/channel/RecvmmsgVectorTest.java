@@ -9,9 +9,10 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,6 +106,22 @@ class RecvmmsgVectorTest {
 
     @Test
     void shouldHandOutTheSameAddressObjectForEachOfManySourcesWhenTheyAllSendAgain() throws IOException {
+        assertEachOfManySourcesIsDecodedOnce();
+    }
+
+    @Test
+    void shouldHandOutTheSameAddressObjectForEachOfManySourcesWhenTheyReachAnIpv4Socket() throws IOException {
+        // An IPv4-only socket (a relay bound to 0.0.0.0) is given sockaddr_in names: the other key's path.
+        relaySocket.close();
+        relaySocket = DatagramChannel.open(StandardProtocolFamily.INET)
+                .bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        fd = NativeSockets.descriptor(relaySocket);
+
+        assertEachOfManySourcesIsDecodedOnce();
+    }
+
+    /** 300 IPv4 senders send twice: each source is handed out right, and as the same object the second time. */
+    private void assertEachOfManySourcesIsDecodedOnce() throws IOException {
         List<DatagramChannel> senders = new ArrayList<>();
         try {
             for (int i = 0; i < 300; i++) {

@@ -155,7 +155,7 @@ class RelayPortAllocationTest {
         for (int i = 0; i < count; i++) {
             buffer.clear();
             buffer.put((byte) 0x02).putInt(sender).putLong(i);
-            port.onDatagram(buffer, 13, sourceA);
+            port.onDatagram(buffer, 13, sourceA, System.nanoTime());
             if ((i & 255) == 0) {
                 drain(sinkB);
             }
