@@ -26,10 +26,11 @@ import java.nio.channels.Selector;
  * The two batched system calls the poll loop makes through {@code java.lang.foreign} ({@code
  * recvmmsg(2)}, {@code sendmmsg(2)}), linked once, the layouts they read, the way to a {@link
  * DatagramChannel}'s descriptor, {@code setsockopt(2)} for the one option the JDK does not set
- * ({@link DontFragment}), and the probe for UDP segmentation ({@link #segmentationWorks}). Available on Linux x86-64 only (the layouts are LP64 Linux's),
- * with native access granted and {@code sun.nio.ch} exported to this module, as the server jar's
- * manifest and surefire's arguments do; elsewhere {@link #AVAILABLE} is false and the poll loop
- * keeps the JDK's one receive per datagram and one send per copy.
+ * ({@link DontFragment}), and the probe for UDP segmentation ({@link #segmentationWorks}).
+ * Available on Linux x86-64 only (the layouts are LP64 Linux's), with native access granted and
+ * {@code sun.nio.ch} exported to this module, as the server jar's manifest and surefire's
+ * arguments do; elsewhere {@link #AVAILABLE} is false and the poll loop keeps the JDK's one
+ * receive per datagram and one send per copy.
  *
  * <p>Layouts (LP64): {@code iovec} {base@0, len@8} 16 bytes; {@code mmsghdr} = {@code msghdr}
  * {name@0, namelen@8, iov@16, iovlen@24, control@32, controllen@40, flags@48} + {@code msg_len@56},
@@ -219,7 +220,10 @@ final class NativeSockets {
         return controls;
     }
 
-    /** Writes {@code target} as a sockaddr in the {@link #NAME_BYTES} at {@code at} in {@code names}; returns its length. */
+    /**
+     * Writes {@code target} as a sockaddr in the {@link #NAME_BYTES} at {@code at} in {@code
+     * names}; returns its length.
+     */
     static int writeName(MemorySegment names, long at, InetSocketAddress target) {
         names.asSlice(at, NAME_BYTES).fill((byte) 0);
         names.set(PORT, at + 2, (short) target.getPort());
