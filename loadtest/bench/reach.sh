@@ -101,6 +101,9 @@ if [ "$CAPACITY" = 1 ]; then
         --peers-per-channel "$PEERS_PER_CHANNEL" --duration "$HOLD" --keepalive "$KEEPALIVE" \
         --join-concurrency "$CONCURRENCY" \
         --json "$OUT/capacity.json" | tee "$OUT/capacity.txt" || true
+    # The run goes on to the fan-out part either way; a bound generator must not pass unseen.
+    grep -q '^LOAD GENERATOR BOUND' "$OUT/capacity.txt" \
+        && echo "reach.sh: the capacity run's create and join rates are the load generator's (see the first line of $OUT/capacity.txt)" >&2
     stop_server
 fi
 

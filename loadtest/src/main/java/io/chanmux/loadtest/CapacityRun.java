@@ -4,6 +4,7 @@ import io.chanmux.loadtest.probe.RelayStats;
 import io.chanmux.loadtest.probe.RelayStatsSnapshot;
 import io.chanmux.loadtest.probe.ServerProbe;
 import io.chanmux.loadtest.report.CapacityResult;
+import io.chanmux.loadtest.report.GeneratorCheck;
 import io.chanmux.loadtest.traffic.PeerGroup;
 import io.chanmux.protocol.client.ChanmuxClient;
 import io.chanmux.protocol.client.CreateOptions;
@@ -38,6 +39,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>hold for {@code --duration}: every peer PINGs every {@code --keepalive} and re-binds if its
  *       PONGs stop; then ask the server how many channels and peers it still holds.</li>
  * </ol>
+ * The generator checks its own CPU over each of the create and join phases
+ * ({@link #busiestPhasePercent}, {@link GeneratorCheck#judgeCpu}): at 90 % of its cores or more in
+ * either, the create and join rates are its own, and the run fails unless
+ * {@code --allow-generator-bound} was given.
  * No DATA flows: fan-out throughput is the other runs' business.
  *
  * <p>Threading: {@link #run} runs on the caller's thread, which forks the owners, then the groups,
@@ -96,8 +101,10 @@ public final class CapacityRun {
         try {
             long began = System.nanoTime();
             long serverTicksIdle = server.cpuTicks().orElse(-1);
+            long ownTicksIdle = ServerProbe.self().cpuTicks().orElse(-1);
             String[] channels = createChannels(control, stats, owners);
-            double channelsSeconds = (System.nanoTime() - began) / 1e9;
+            long channelsDone = System.nanoTime();
+            double channelsSeconds = (channelsDone - began) / 1e9;
             long serverTicksChannels = server.cpuTicks().orElse(-1);
             long ownTicksChannels = ServerProbe.self().cpuTicks().orElse(-1);
             long rssChannels = server.residentBytes().orElse(-1);
@@ -121,6 +128,7 @@ public final class CapacityRun {
             double peersSeconds;
             long serverTicksPeers;
             long ownTicksPeers;
+            GeneratorCheck generator;
             long rssPeers;
             long rssEnd;
             double holdSeconds;
@@ -146,9 +154,13 @@ public final class CapacityRun {
                         });
                     }
                     awaitWithProgress(connected, tally, joinBegan);
-                    peersSeconds = (System.nanoTime() - joinBegan) / 1e9;
+                    long joined = System.nanoTime();
+                    peersSeconds = (joined - joinBegan) / 1e9;
                     serverTicksPeers = server.cpuTicks().orElse(-1);
                     ownTicksPeers = ServerProbe.self().cpuTicks().orElse(-1);
+                    generator = GeneratorCheck.judgeCpu(busiestPhasePercent(ownTicksIdle, ownTicksChannels,
+                                    channelsDone - began, ownTicksPeers, joined - channelsDone),
+                            Runtime.getRuntime().availableProcessors(), config.allowGeneratorBound());
                     rssPeers = server.residentBytes().orElse(-1);
                     out.printf(Locale.ROOT, "joined and bound %,d of %,d peers in %.1f s (%,.0f/s)%s%n",
                             tally.bound().sum(), config.totalPeers(), peersSeconds, tally.bound().sum() / peersSeconds,
@@ -179,7 +191,7 @@ public final class CapacityRun {
                     gauge(atEnd, "channels"), gauge(atEnd, "peers"), dropped,
                     cpuSeconds(serverTicksIdle, serverTicksChannels), cpuSeconds(serverTicksChannels, serverTicksPeers),
                     cpuSeconds(ownTicksChannels, ownTicksPeers), cpuSeconds(serverTicksPeers, serverTicksHold),
-                    rcvbufErrors);
+                    rcvbufErrors, generator);
         } finally {
             for (ChanmuxClient owner : owners) {
                 closeQuietly(owner);
@@ -253,6 +265,29 @@ public final class CapacityRun {
             out.printf(Locale.ROOT, "  hold %5.0f s: %,d PINGs, %,d PONGs%n", (System.nanoTime() - beganNs) / 1e9,
                     tally.pings().sum(), tally.pongs().sum());
         }
+    }
+
+    /**
+     * This process's CPU in percent of one core over the busier of its two phases, creating the
+     * channels and joining the peers, each judged on its own so that a phase spent waiting for
+     * the server cannot dilute one spent at the limit; -1 when neither lasted
+     * {@link CapacityResult#MIN_CHECKED_SECONDS} with both its tick readings known.
+     *
+     * @param ticksIdle     this process's CPU ticks before the first channel, or -1
+     * @param ticksChannels after the last channel, or -1
+     * @param channelsNs    how long the channels took
+     * @param ticksPeers    after the last peer was bound, or -1
+     * @param peersNs       how long the peers took
+     */
+    static double busiestPhasePercent(long ticksIdle, long ticksChannels, long channelsNs, long ticksPeers,
+                                      long peersNs) {
+        return Math.max(phasePercent(ticksIdle, ticksChannels, channelsNs),
+                phasePercent(ticksChannels, ticksPeers, peersNs));
+    }
+
+    private static double phasePercent(long ticksBefore, long ticksAfter, long elapsedNs) {
+        boolean judged = ticksBefore >= 0 && ticksAfter >= 0 && elapsedNs >= CapacityResult.MIN_CHECKED_SECONDS * 1e9;
+        return judged ? ServerProbe.cpuPercent(ticksBefore, ticksAfter, elapsedNs) : -1;
     }
 
     private static RelayStatsSnapshot snapshot(RelayStats stats) {

@@ -9,6 +9,7 @@ import io.chanmux.loadtest.report.SweepHtmlReport;
 import io.chanmux.loadtest.report.SweepJsonReport;
 import io.chanmux.loadtest.report.SweepResult;
 import io.chanmux.loadtest.report.SweepTable;
+import io.chanmux.loadtest.report.Verdict;
 import io.chanmux.protocol.client.ClientTls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,8 +41,13 @@ import java.util.regex.Pattern;
                         + "--allow-generator-bound); 2 bad options; 3 the run could not take place "
                         + "(open-files limit, server unreachable, channels refused).",
                 "With --sweep: 0 every step ran (loss above --max-loss marks the knee, it does not fail the sweep); "
-                        + "1 an integrity check failed at some step; 3 a step could not take place (the steps before "
-                        + "it are still reported).",
+                        + "1 an integrity check failed at some step, or the load generator was the bottleneck at a "
+                        + "step up to the knee, or at any step when there is no knee (without "
+                        + "--allow-generator-bound); 3 a step could not take place (the steps before it are still "
+                        + "reported).",
+                "With --peers-per-socket (capacity test): 0 every channel and peer was held to the end; 1 one was "
+                        + "missing, or the load generator's CPU was at its limit while the channels were created and "
+                        + "the peers joined (without --allow-generator-bound); 3 the run could not take place.",
                 "",
                 "The server needs one UDP port per channel. Its default range 40000-40999 holds 1000 channels: for "
                         + "more, start it with e.g. --udp-ports 20000-29999. --embedded picks a wide enough range itself.",
@@ -50,7 +56,7 @@ public final class LoadTestMain implements Callable<Integer> {
     /** The run passed. */
     public static final int EXIT_PASSED = 0;
     /** A check failed. */
-    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_FAILED = Verdict.FAILED;
     /** Bad options. */
     public static final int EXIT_USAGE = 2;
     /** The run could not take place. */
@@ -124,8 +130,8 @@ public final class LoadTestMain implements Callable<Integer> {
     Double maxLoss;
 
     @Option(names = "--allow-generator-bound", description = "Let a run pass although the load generator was the "
-            + "bottleneck (its CPU at 90 %% or more of its cores, or its scheduler lag p99 above 10 ms); the reports "
-            + "still say so first.")
+            + "bottleneck (its CPU at 90 %% or more of its cores, or its scheduler lag p99 above 10 ms; in a capacity "
+            + "test its CPU while the channels are created and the peers join); the reports still say so first.")
     boolean allowGeneratorBound;
 
     @Option(names = "--server-pid", paramLabel = "PID", description = "The server's pid, for CPU and memory from "
@@ -246,7 +252,7 @@ public final class LoadTestMain implements Callable<Integer> {
         })) {
             return EXIT_ABORTED;
         }
-        return result.passed() ? EXIT_PASSED : EXIT_FAILED;
+        return result.exitStatus();
     }
 
     private int runSweep(LoadTestConfig config) throws InterruptedException {

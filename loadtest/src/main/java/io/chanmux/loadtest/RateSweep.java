@@ -73,10 +73,11 @@ public final class RateSweep {
             }
             SweepStep step = new SweepStep(rate, run);
             steps.add(step);
-            out.printf(Locale.ROOT, "=== step %d of %d done: offered %s/s, delivered %s/s, loss %s, p99 %s, server cpu %s%s ===%n",
+            out.printf(Locale.ROOT, "=== step %d of %d done: offered %s/s, delivered %s/s, loss %s, p99 %s, server cpu %s%s%s ===%n",
                     i + 1, rates.size(), Units.rate(step.offeredPerSecond()), Units.rate(step.deliveredPerSecond()),
                     Units.percent(step.lossPercent()), Units.millis(step.latency().p99Ns()),
-                    Units.cpu(step.serverCpuPercent()), step.integrityFailed() ? ", INTEGRITY CHECK FAILED" : "");
+                    Units.cpu(step.serverCpuPercent()), step.integrityFailed() ? ", INTEGRITY CHECK FAILED" : "",
+                    step.run().generator().bound() ? ", GENERATOR-BOUND" : "");
         }
         LoadTestResult first = steps.getFirst().run();
         return new SweepResult(title(), first.target(), startedAt, sharedSettings(), first.environment(),

@@ -174,7 +174,7 @@ class LoadTestEndToEndTest {
         Path json = dir.resolve("sweep.json");
         Path html = dir.resolve("sweep.html");
 
-        int status = run("--embedded", "--channels", "4", "--peers-per-channel", "3", "--sweep", "60,120",
+        int status = run(ALLOW_BOUND, "--embedded", "--channels", "4", "--peers-per-channel", "3", "--sweep", "60,120",
                 "--duration", "1s", "--warmup", "0s", "--ramp", "1000", "--json", json.toString(),
                 "--html", html.toString());
 
@@ -209,15 +209,10 @@ class LoadTestEndToEndTest {
     @Test
     void shouldFailAndSaySoFirstWhenTheLoadGeneratorCannotKeepItsSchedule() throws Exception {
         Path json = dir.resolve("bound.json");
-        // 1 M datagrams/s per sender is far beyond what the generator can pace, so its scheduler
-        // lag explodes; --max-loss 100 leaves the generator check as the only way to fail.
-        String[] args = {"--embedded", "--channels", "1", "--peers-per-channel", "2", "--rate", "2000000",
-                "--duration", "1s", "--warmup", "0s", "--drain", "1s", "--max-loss", "100", "--json", json.toString()};
+        String[] args = unpaceable(json, "--rate", "2000000");
 
-        int status = run(args);
+        String stdout = runExpectingFailure(args);
 
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        assertEquals(LoadTestMain.EXIT_FAILED, status, "stdout:\n" + stdout + "\nstderr:\n" + err);
         String summary = stdout.substring(stdout.indexOf("\n\n") + 2);
         assertTrue(summary.startsWith("LOAD GENERATOR BOUND: the latency and loss below are the load generator's"),
                 summary);
@@ -226,9 +221,49 @@ class LoadTestEndToEndTest {
         assertTrue(report.at("/generator/schedulerLagP99Us").asDouble() > 10_000, report.at("/generator").toString());
         assertFalse(report.at("/verdict/passed").asBoolean());
 
+        assertPassesWhenAllowedAndStillSaysSoFirst(args);
+    }
+
+    @Test
+    void shouldFailASweepAndSaySoFirstWhenTheLoadGeneratorCannotKeepItsSchedule() throws Exception {
+        Path json = dir.resolve("bound-sweep.json");
+        // No step can be paced, and with no knee (--max-loss 100) every step decides.
+        String[] args = unpaceable(json, "--sweep", "1000000,2000000");
+
+        String stdout = runExpectingFailure(args);
+
+        String table = stdout.substring(stdout.lastIndexOf("\n\n") + 2);
+        assertTrue(table.startsWith("LOAD GENERATOR BOUND: the latency and loss at steps 1, 2 are"), table);
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertTrue(report.at("/generatorBound").asBoolean());
+        assertEquals(LoadTestMain.EXIT_FAILED, report.at("/exitStatus").asInt());
+
+        assertPassesWhenAllowedAndStillSaysSoFirst(args);
+    }
+
+    /**
+     * A run at {@code load} (about 1 M datagrams/s per sender), far beyond what the generator can
+     * pace, so its scheduler lag explodes; --max-loss 100 leaves the generator check as the only
+     * way to fail.
+     */
+    private static String[] unpaceable(Path json, String... load) {
+        return Stream.concat(Stream.of("--embedded", "--channels", "1", "--peers-per-channel", "2", "--duration", "1s",
+                "--warmup", "0s", "--drain", "1s", "--max-loss", "100", "--json", json.toString()), Arrays.stream(load))
+                .toArray(String[]::new);
+    }
+
+    /** Runs {@code args}, checks that the run failed (exit 1) and returns what it printed. */
+    private String runExpectingFailure(String... args) {
+        int status = run(args);
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertEquals(LoadTestMain.EXIT_FAILED, status, "stdout:\n" + stdout + "\nstderr:\n" + err);
+        return stdout;
+    }
+
+    /** Runs {@code args} again with --allow-generator-bound: the run passes, and still says first that it was bound. */
+    private void assertPassesWhenAllowedAndStillSaysSoFirst(String... args) {
         out.reset();
-        int allowed = run(Stream.concat(Arrays.stream(args), Stream.of("--allow-generator-bound"))
-                .toArray(String[]::new));
+        int allowed = run(Stream.concat(Arrays.stream(args), Stream.of(ALLOW_BOUND)).toArray(String[]::new));
 
         assertEquals(LoadTestMain.EXIT_PASSED, allowed, "stdout:\n" + out + "\nstderr:\n" + err);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("\nLOAD GENERATOR BOUND"), "still said first");

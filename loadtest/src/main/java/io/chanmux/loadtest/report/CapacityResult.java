@@ -6,13 +6,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * What a capacity test found: how fast the server created channels and took peers, how much
- * resident memory each cost it, and whether every peer stayed bound through the hold. Sizes are
+ * resident memory each cost it, whether every peer stayed bound through the hold, and whether
+ * the load generator, not the server, set the join rate. Sizes are
  * bytes (-1 when unknown), rates per second, times seconds. Immutable.
  *
  * @param target             the server, as the run describes it
@@ -42,6 +45,10 @@ import java.util.Map;
  * @param serverCpuHold      the server's CPU seconds during the hold, or -1
  * @param hostRcvbufErrors   datagrams the host's kernel dropped at full receive buffers during the hold
  *                           (any socket, client or server), or -1
+ * @param generator          this load generator's check of itself over the busier of the create and
+ *                           join phases (CPU only: creates and joins keep no schedule; not known
+ *                           when neither took {@link #MIN_CHECKED_SECONDS}); when it was bound, the
+ *                           create and join rates are its own, not the server's
  */
 public record CapacityResult(String target, Instant startedAt, Map<String, Object> config, int channelsRequested,
                              int channelsCreated, double channelsSeconds, int peersRequested, long peersBound,
@@ -49,7 +56,14 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
                              long rssPeersBytes, long rssEndBytes, double holdSeconds, long pings, long pongs,
                              long rebinds, long serverChannelsEnd, long serverPeersEnd, long serverDroppedHold,
                              double serverCpuChannels, double serverCpuPeers, double loadCpuPeers,
-                             double serverCpuHold, long hostRcvbufErrors) {
+                             double serverCpuHold, long hostRcvbufErrors, GeneratorCheck generator) {
+    /** The figures a bound generator makes its own: how fast channels were created and peers joined. */
+    private static final String GENERATOR_FIGURES = "the create and join rates below are";
+    /**
+     * The shortest phase (creating the channels, joining the peers) the generator's CPU is judged
+     * over: the CPU is read in 10 ms ticks, so a shorter phase gives a figure too coarse to judge.
+     */
+    public static final double MIN_CHECKED_SECONDS = 1.0;
 
     /** Channels created per second. */
     public double channelsPerSecond() {
@@ -87,14 +101,43 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
     }
 
     /** Every channel and peer made it, and the server still held them all after the hold. */
-    public boolean passed() {
+    public boolean allHeld() {
         return channelsCreated == channelsRequested && peersBound == peersRequested
                 && serverChannelsEnd == channelsRequested && serverPeersEnd == peersRequested;
     }
 
-    /** The summary for the console. */
+    /**
+     * The generator's warning the reports lead with when it was bound while the channels were
+     * created and the peers joined; empty otherwise.
+     */
+    public String headline() {
+        return generator.headline(GENERATOR_FIGURES);
+    }
+
+    /** One sentence per reason the run fails: something missing at the end, or a bound generator (unless allowed). */
+    public List<String> failures() {
+        List<String> failures = new ArrayList<>();
+        if (!allHeld()) {
+            failures.add("channels or peers missing at the end");
+        }
+        if (generator.failsRun()) {
+            failures.add("the load generator was the bottleneck while channels were created or peers joined "
+                    + "(--allow-generator-bound accepts such a run)");
+        }
+        return failures;
+    }
+
+    /** 0, or {@code Verdict.FAILED} when there are {@link #failures}. */
+    public int exitStatus() {
+        return failures().isEmpty() ? 0 : Verdict.FAILED;
+    }
+
+    /** The summary for the console: the generator's warning first when it was bound. */
     public String render() {
         StringBuilder text = new StringBuilder();
+        if (generator.bound()) {
+            text.append(headline()).append('\n');
+        }
         line(text, "capacity test against %s", target);
         line(text, "channels    %,d of %,d created in %.1f s: %,.0f/s", channelsCreated, channelsRequested,
                 channelsSeconds, channelsPerSecond());
@@ -112,13 +155,20 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
                 + "receive-buffer drops %,d", holdSeconds, pings, pongs, rebinds, serverCpuHold, hostRcvbufErrors);
         line(text, "server end  %,d channels, %,d peers; %,d datagrams dropped during the hold", serverChannelsEnd,
                 serverPeersEnd, serverDroppedHold);
-        line(text, "verdict     %s", passed() ? "PASS" : "FAIL: channels or peers missing at the end");
+        line(text, "generator   %s", !generator.cpuKnown() ? "not checked: its CPU could not be read, or creating the "
+                + "channels and joining the peers each took under " + MIN_CHECKED_SECONDS + " s" : String.format(Locale.ROOT,
+                "%s: cpu %.0f %% of its %d core%s in the busier of the create and join phases (limit %.0f %%)",
+                generator.bound() ? "BOUND" : "ok", generator.cpuPercentOfCores(), generator.cores(),
+                generator.cores() == 1 ? "" : "s", GeneratorCheck.CPU_LIMIT_PERCENT));
+        List<String> failures = failures();
+        line(text, "verdict     %s", failures.isEmpty() ? "PASS" : "FAIL: " + String.join("; ", failures));
         return text.toString();
     }
 
     /** Writes every figure as JSON. */
     public void writeJson(Path file) throws IOException {
         Map<String, Object> document = new LinkedHashMap<>();
+        document.put("generatorBound", generator.bound()); // first, as in a run's report
         document.put("tool", "chanmux-loadtest capacity");
         document.put("target", target);
         document.put("startedAt", startedAt.toString());
@@ -153,7 +203,19 @@ public record CapacityResult(String target, Instant startedAt, Map<String, Objec
         document.put("serverCpuMicrosPerPeer", finite(serverCpuMicrosPerPeer()));
         document.put("serverCpuSecondsHold", serverCpuHold);
         document.put("hostRcvbufErrorsHold", hostRcvbufErrors);
-        document.put("passed", passed());
+        Map<String, Object> generatorCheck = new LinkedHashMap<>();
+        generatorCheck.put("bound", generator.bound());
+        generatorCheck.put("allowed", generator.allowed());
+        generatorCheck.put("checked", generator.cpuKnown());
+        generatorCheck.put("cpuPercentOfCores", generator.cpuKnown() ? generator.cpuPercentOfCores() : null);
+        generatorCheck.put("cores", generator.cores());
+        generatorCheck.put("cpuLimitPercent", GeneratorCheck.CPU_LIMIT_PERCENT);
+        generatorCheck.put("reasons", generator.reasons());
+        generatorCheck.put("headline", headline());
+        document.put("generator", generatorCheck);
+        document.put("allHeld", allHeld());
+        document.put("passed", exitStatus() == 0);
+        document.put("exitStatus", exitStatus());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), document);
     }
 

@@ -13,13 +13,16 @@ import java.util.concurrent.TimeUnit;
  * late senders sent behind their schedule.
  *
  * <p>When either crosses its limit the run is <em>generator-bound</em>: every report says so
- * first, and the run fails unless {@code --allow-generator-bound} was given.
+ * first, and the run fails unless {@code --allow-generator-bound} was given. A capacity test keeps
+ * no schedule, so it is judged on CPU alone ({@link #judgeCpu}); a rate sweep judges each step as
+ * a run ({@code SweepResult#generatorBoundSteps}).
  *
  * @param cpuPercentOfCores  this process's CPU over the measured window, in percent of all its
  *                           cores (100 = every core it may run on busy), or -1 when unknown
  * @param cores              the cores this process may run on ({@code availableProcessors}, which
  *                           follows {@code taskset})
- * @param schedulerLagP99Ns  p99 of the measured window's scheduler lag
+ * @param schedulerLagP99Ns  p99 of the measured window's scheduler lag, or -1 when the run kept no
+ *                           schedule (a capacity test)
  * @param bound              whether a limit was crossed
  * @param allowed            whether {@code --allow-generator-bound} lets such a run pass
  * @param reasons            one phrase per limit crossed
@@ -39,13 +42,13 @@ public record GeneratorCheck(double cpuPercentOfCores, int cores, long scheduler
     /**
      * Judges the measured figures against the limits.
      *
-     * @param cpuPercentOfOneCore this process's CPU in percent of one core, or negative when unknown
+     * @param cpuPercentOfOneCore this process's CPU in percent of one core, or negative (or NaN) when unknown
      * @param cores               the cores it may run on
-     * @param schedulerLagP99Ns   p99 scheduler lag of the measured window
+     * @param schedulerLagP99Ns   p99 scheduler lag of the measured window, or -1 when the run kept no schedule
      * @param allowed             whether a generator-bound run may pass
      */
     public static GeneratorCheck judge(double cpuPercentOfOneCore, int cores, long schedulerLagP99Ns, boolean allowed) {
-        double ofCores = cpuPercentOfOneCore < 0 ? -1 : cpuPercentOfOneCore / Math.max(1, cores);
+        double ofCores = !(cpuPercentOfOneCore >= 0) ? -1 : cpuPercentOfOneCore / Math.max(1, cores); // NaN: unknown
         List<String> reasons = new ArrayList<>();
         if (ofCores >= CPU_LIMIT_PERCENT) {
             reasons.add(String.format(Locale.ROOT, "its CPU was %.0f %% of its %d core%s (limit %.0f %%)", ofCores, cores,
@@ -58,17 +61,44 @@ public record GeneratorCheck(double cpuPercentOfCores, int cores, long scheduler
         return new GeneratorCheck(ofCores, cores, schedulerLagP99Ns, !reasons.isEmpty(), allowed, reasons);
     }
 
+    /**
+     * Judges a run that keeps no schedule (a capacity test, whose channels and peers are made as
+     * fast as the server answers): its CPU alone.
+     *
+     * @param cpuPercentOfOneCore this process's CPU in percent of one core, or negative (or NaN) when unknown
+     * @param cores               the cores it may run on
+     * @param allowed             whether a generator-bound run may pass
+     */
+    public static GeneratorCheck judgeCpu(double cpuPercentOfOneCore, int cores, boolean allowed) {
+        return judge(cpuPercentOfOneCore, cores, -1, allowed);
+    }
+
+    /** Whether the CPU figure was measured; when it was not, only the scheduler lag (if any) was checked. */
+    public boolean cpuKnown() {
+        return cpuPercentOfCores >= 0;
+    }
+
     /** Whether this check fails the run. */
     public boolean failsRun() {
         return bound && !allowed;
     }
 
-    /** The sentence every report leads with when the generator was the bottleneck; empty otherwise. */
+    /** The sentence a run's reports lead with when the generator was the bottleneck; empty otherwise. */
     public String headline() {
+        return headline("the latency and loss below are");
+    }
+
+    /**
+     * The sentence a report leads with when the generator was the bottleneck, empty otherwise.
+     *
+     * @param figures which of the report's figures are the generator's, with their verb ("the create
+     *                and join rates below are")
+     */
+    public String headline(String figures) {
         if (!bound) {
             return "";
         }
-        return "LOAD GENERATOR BOUND: the latency and loss below are the load generator's, not the server's ("
+        return "LOAD GENERATOR BOUND: " + figures + " the load generator's, not the server's ("
                 + String.join("; ", reasons) + "). Use fewer peers or a lower rate, give the generator more cores, "
                 + "or pass --allow-generator-bound to accept the run.";
     }

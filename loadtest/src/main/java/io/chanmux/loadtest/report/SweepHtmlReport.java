@@ -38,6 +38,9 @@ public final class SweepHtmlReport {
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.append("<title>chanmux rate sweep: ").append(esc(r.title())).append("</title>\n");
         html.append("<style>\n").append(HtmlReport.STYLE).append(EXTRA_STYLE).append("</style>\n</head>\n<body>\n");
+        if (!r.headline().isEmpty()) {
+            html.append("<p class=\"banner\" id=\"generator-bound\">").append(esc(r.headline())).append("</p>\n");
+        }
         html.append("<h1>chanmux rate sweep</h1>\n");
         html.append("<p>").append(esc(r.title())).append("<br><span class=\"muted\">target ").append(esc(r.target()))
                 .append(", started ").append(esc(r.startedAt().toString()))
@@ -48,8 +51,12 @@ public final class SweepHtmlReport {
         }
         html.append("<p><span class=\"").append(r.integrityFailed() ? "fail\">INTEGRITY FAILED" : "pass\">INTEGRITY OK")
                 .append("</span> exit status ").append(r.exitStatus())
-                .append(" <span class=\"muted\">(loss defines the knee; only echoed, corrupt or duplicate datagrams "
-                        + "fail a sweep)</span></p>\n");
+                .append(" <span class=\"muted\">(loss defines the knee; echoed, corrupt or duplicate datagrams fail "
+                        + "a sweep, and so does a load generator that was the bottleneck up to the knee, or at any step "
+                        + "without a knee, unless allowed)</span></p>\n");
+        for (String failure : r.failures()) {
+            html.append("<p><span class=\"fail\">FAIL</span> ").append(esc(failure)).append("</p>\n");
+        }
 
         html.append("<h2>Steps</h2>\n<table>\n<tr>");
         for (String heading : SweepTable.HEADINGS) {

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The machine-readable report of a rate sweep: the shared settings, the knee, and one entry per
+ * The machine-readable report of a rate sweep: whether the load generator was the bottleneck at a
+ * step that decides the knee (first), the shared settings, the knee, and one entry per
  * step with the figures the sweep compares, followed by that step's complete single-run report
  * ({@link JsonReport}) under {@code run}. Units as in {@link JsonReport}: latencies in
  * microseconds, CPU in percent of one core, an unmeasured figure {@code null}.
@@ -21,16 +22,16 @@ import java.util.List;
  */
 public final class SweepJsonReport {
     /** Every key the document always contains. */
-    public static final List<String> REQUIRED_KEYS = List.of("/tool", "/kind", "/chanmuxVersion", "/title", "/target",
+    public static final List<String> REQUIRED_KEYS = List.of("/generatorBound", "/tool", "/kind", "/chanmuxVersion", "/title", "/target",
             "/startedAt", "/config", "/environment", "/maxLossPercent", "/rates", "/completed", "/abortedReason",
-            "/knee", "/integrityFailed", "/exitStatus", "/steps");
+            "/knee", "/integrityFailed", "/generatorBoundSteps", "/headline", "/failures", "/exitStatus", "/steps");
 
     /** Every key each element of {@code /steps} contains. */
     public static final List<String> REQUIRED_STEP_KEYS = List.of("/step", "/rate", "/offeredPerSecond",
             "/relayInPerSecond", "/deliveredPerSecond", "/expectedPerSecond", "/lossPercent", "/aboveMaxLoss", "/knee",
             "/latencyUs/p50", "/latencyUs/p99", "/latencyUs/p99_9", "/latencyUs/max", "/serverCpuPercent",
             "/loadGeneratorCpuPercent", "/serverDrops", "/hostRcvbufDrops", "/peersFailed", "/integrityFailed",
-            "/failures", "/run");
+            "/generatorBound", "/failures", "/run");
 
     private SweepJsonReport() {
     }
@@ -43,6 +44,8 @@ public final class SweepJsonReport {
     /** The report as a JSON tree. */
     public static ObjectNode toJson(SweepResult r, String chanmuxVersion) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
+        List<Integer> generatorBound = r.generatorBoundSteps();
+        root.put("generatorBound", !generatorBound.isEmpty()); // first, as in a single run's report
         root.put("tool", "chanmux-loadtest");
         root.put("kind", "sweep");
         root.put("chanmuxVersion", chanmuxVersion);
@@ -70,6 +73,11 @@ public final class SweepJsonReport {
         }
         root.put("kneeSentence", SweepTable.kneeSentence(r));
         root.put("integrityFailed", r.integrityFailed());
+        ArrayNode boundSteps = root.putArray("generatorBoundSteps");
+        generatorBound.forEach(boundSteps::add);
+        root.put("headline", r.headline());
+        ArrayNode sweepFailures = root.putArray("failures");
+        r.failures().forEach(sweepFailures::add);
         root.put("exitStatus", r.exitStatus());
 
         ArrayNode steps = root.putArray("steps");
@@ -97,6 +105,7 @@ public final class SweepJsonReport {
             JsonReport.putKnown(step, "hostRcvbufDrops", s.hostRcvbufDrops());
             step.put("peersFailed", s.peersFailed());
             step.put("integrityFailed", s.integrityFailed());
+            step.put("generatorBound", s.run().generator().bound());
             ArrayNode failures = step.putArray("failures");
             s.run().verdict().failures().forEach(failures::add);
             step.set("run", JsonReport.toJson(s.run(), chanmuxVersion));

@@ -1,6 +1,7 @@
 package io.chanmux.loadtest.report;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,8 +10,9 @@ import java.util.Optional;
 
 /**
  * A rate sweep: one complete run per rate, in increasing order, and the knee, the first step
- * whose loss exceeds {@code --max-loss}. The knee is a finding, not a failure: a sweep fails only
- * when an integrity check failed at some step ({@link #exitStatus}).
+ * whose loss exceeds {@code --max-loss}. The knee is a finding, not a failure: a sweep fails
+ * when an integrity check failed at some step, or when the load generator was the bottleneck at
+ * a step that decides the knee and {@code --allow-generator-bound} was not given ({@link #failures}).
  *
  * @param title          one line: the setup every step shares, and the rates
  * @param target         the server's control address (of the first step; embedded runs start a server per step)
@@ -68,8 +70,67 @@ public record SweepResult(String title, String target, Instant startedAt, Map<St
         return steps.stream().anyMatch(SweepStep::integrityFailed);
     }
 
-    /** 0, or {@link Verdict#FAILED} when an integrity check failed at any step; loss alone never fails a sweep. */
+    /**
+     * The 1-based numbers of the steps that decide the knee (every step up to and including it, or
+     * every step when there is none) at which the load generator was the bottleneck. Past the knee
+     * the server's limit is found already: a generator that falls behind there changes no finding.
+     */
+    public List<Integer> generatorBoundSteps() {
+        int knee = kneeIndex();
+        int deciding = knee < 0 ? steps.size() : knee + 1;
+        List<Integer> bound = new ArrayList<>();
+        for (int i = 0; i < deciding; i++) {
+            if (steps.get(i).run().generator().bound()) {
+                bound.add(i + 1);
+            }
+        }
+        return bound;
+    }
+
+    /**
+     * The sentence the sweep's reports lead with when {@link #generatorBoundSteps} is not empty:
+     * those steps, and why the first of them was bound; empty otherwise.
+     */
+    public String headline() {
+        List<Integer> bound = generatorBoundSteps();
+        if (bound.isEmpty()) {
+            return "";
+        }
+        String steps = "the latency and loss at " + stepList(bound);
+        return generatorOf(bound.getFirst()).headline(kneeIndex() < 0 ? steps + " are"
+                : "the knee, and " + steps + ", are");
+    }
+
+    /**
+     * One sentence per reason the sweep fails: an integrity check failed at some step, or the load
+     * generator was the bottleneck at a step that decides the knee (unless that was allowed). Loss
+     * alone never fails a sweep.
+     */
+    public List<String> failures() {
+        List<String> failures = new ArrayList<>();
+        if (integrityFailed()) {
+            failures.add("an integrity check failed (echo, corrupt or duplicate datagrams); see the notes");
+        }
+        List<Integer> bound = generatorBoundSteps();
+        if (bound.stream().anyMatch(step -> generatorOf(step).failsRun())) {
+            failures.add("the load generator was the bottleneck at " + stepList(bound)
+                    + " (--allow-generator-bound accepts such a sweep)");
+        }
+        return failures;
+    }
+
+    /** 0, or {@link Verdict#FAILED} when there are {@link #failures}. */
     public int exitStatus() {
-        return integrityFailed() ? Verdict.FAILED : 0;
+        return failures().isEmpty() ? 0 : Verdict.FAILED;
+    }
+
+    private GeneratorCheck generatorOf(int stepNumber) {
+        return steps.get(stepNumber - 1).run().generator();
+    }
+
+    /** "step 2", or "steps 2, 3". */
+    private static String stepList(List<Integer> numbers) {
+        return (numbers.size() == 1 ? "step " : "steps ") + String.join(", ", numbers.stream().map(String::valueOf)
+                .toList());
     }
 }

@@ -71,7 +71,7 @@ public final class SweepTable {
                 Units.rate(k.deliveredPerSecond()), Units.percent(k.lossPercent()), limit, before);
     }
 
-    /** The whole console report: title, table, knee and outcome. */
+    /** The whole console report: the generator's warning when it was bound, title, table, knee and outcome. */
     public static String render(SweepResult sweep) {
         List<Row> rows = rows(sweep);
         int[] widths = new int[HEADINGS.size()];
@@ -82,6 +82,9 @@ public final class SweepTable {
             }
         }
         StringBuilder out = new StringBuilder();
+        if (!sweep.headline().isEmpty()) {
+            out.append(sweep.headline()).append('\n');
+        }
         out.append("chanmux rate sweep: ").append(sweep.title()).append('\n');
         out.append("  target ").append(sweep.target()).append(sweep.steps().isEmpty() ? ""
                 : ", each step a fresh run measured " + Units.seconds(sweep.steps().getFirst().run().traffic()
@@ -98,10 +101,15 @@ public final class SweepTable {
         if (!sweep.completed()) {
             out.append("stopped early: ").append(sweep.abortedReason()).append('\n');
         }
-        out.append(sweep.integrityFailed()
-                ? "FAIL: an integrity check failed (echo, corrupt or duplicate datagrams); see the notes (exit status "
-                + sweep.exitStatus() + ")"
-                : "integrity checks passed at every step (exit status " + sweep.exitStatus() + ")").append('\n');
+        if (!sweep.integrityFailed()) {
+            out.append("integrity checks passed at every step\n");
+        }
+        for (String failure : sweep.failures()) {
+            out.append("FAIL: ").append(failure).append('\n');
+        }
+        if (sweep.completed()) {
+            out.append("exit status ").append(sweep.exitStatus()).append('\n');
+        }
         return out.toString();
     }
 

@@ -19,6 +19,11 @@ final class ResultFixture {
 
     /** A run over two nodes whose measured window lost {@code lost} of 240 expected copies and saw {@code duplicates}. */
     static LoadTestResult sample(String title, long relayIn, long lost, long duplicates) {
+        return sample(title, relayIn, lost, duplicates, GENERATOR_OK);
+    }
+
+    /** As {@link #sample(String, long, long, long)}, with the generator's check of itself given. */
+    static LoadTestResult sample(String title, long relayIn, long lost, long duplicates, GeneratorCheck generator) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("server", null);
         config.put("embedded", true);
@@ -55,7 +60,7 @@ final class ResultFixture {
         List<NodeDelivery> nodes = List.of(new NodeDelivery("a", 1, 120, 60), new NodeDelivery("b", 1, 120 - lost,
                 (120 - lost) / 2.0));
         return new LoadTestResult(title, "embedded 127.0.0.1:40000", Instant.parse("2026-01-02T03:04:05Z"), config,
-                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic, GENERATOR_OK),
-                nodes, GENERATOR_OK);
+                environment, connect, traffic, latency, latency, curve, server, series, Verdict.judge(connect, traffic, generator),
+                nodes, generator);
     }
 }

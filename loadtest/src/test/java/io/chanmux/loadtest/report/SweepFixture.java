@@ -2,6 +2,7 @@ package io.chanmux.loadtest.report;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +14,18 @@ final class SweepFixture {
 
     /** A completed sweep at 1000, 2000, ... datagrams/s whose step i lost {@code lostOf240[i]} of 240 copies. */
     static SweepResult sweep(double maxLossPercent, long... lostOf240) {
+        return sweep(maxLossPercent, Collections.nCopies(lostOf240.length, ResultFixture.GENERATOR_OK), lostOf240);
+    }
+
+    /** As {@link #sweep(double, long...)}, with step i's generator check {@code generators.get(i)}. */
+    static SweepResult sweep(double maxLossPercent, List<GeneratorCheck> generators, long... lostOf240) {
         List<SweepStep> steps = new ArrayList<>();
         List<Double> rates = new ArrayList<>();
         for (int i = 0; i < lostOf240.length; i++) {
             double rate = 1000.0 * (i + 1);
             rates.add(rate);
-            steps.add(new SweepStep(rate, ResultFixture.sample("step " + (i + 1), 120, lostOf240[i], 0)));
+            steps.add(new SweepStep(rate, ResultFixture.sample("step " + (i + 1), 120, lostOf240[i], 0,
+                    generators.get(i))));
         }
         return new SweepResult("2 channels x 3 peers", "embedded 127.0.0.1:40000",
                 Instant.parse("2026-01-02T03:04:05Z"), config(rates), Map.of("cores", 2), maxLossPercent, rates, steps,
