@@ -1,5 +1,5 @@
 # Sourced by the benchmark scripts beside it (alternating.sh, concurrent.sh, tail-episodes.sh, core-switches.sh,
-# loop-runs.sh, recv-wait.sh): what they share. Not a script of its own.
+# loop-runs.sh, recv-wait.sh, run-relative-chanmux.sh): what they share. Not a script of its own.
 #   JDK, JAVA   JDK 25 (JAVA_HOME, else Temurin's usual folder).
 #   relay_jvm_opts
 #               the JVM options of every Java relay here (chanmux and the JDK floor): the
