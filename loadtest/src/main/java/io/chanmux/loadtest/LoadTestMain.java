@@ -46,8 +46,8 @@ import java.util.regex.Pattern;
                         + "--allow-generator-bound); 3 a step could not take place (the steps before it are still "
                         + "reported).",
                 "With --peers-per-socket (capacity test): 0 every channel and peer was held to the end; 1 one was "
-                        + "missing, or the load generator's CPU was at its limit while the channels were created and "
-                        + "the peers joined (without --allow-generator-bound); 3 the run could not take place.",
+                        + "missing, or the load generator's CPU was at its limit while it created the channels or "
+                        + "joined the peers (without --allow-generator-bound); 3 the run could not take place.",
                 "",
                 "The server needs one UDP port per channel. Its default range 40000-40999 holds 1000 channels: for "
                         + "more, start it with e.g. --udp-ports 20000-29999. --embedded picks a wide enough range itself.",

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * What a capacity test found: how fast the server created channels and took peers, how much
  * resident memory each cost it, whether every peer stayed bound through the hold, and whether
- * the load generator, not the server, set the join rate. Sizes are
- * bytes (-1 when unknown), rates per second, times seconds. Immutable.
+ * the load generator, not the server, set the create and join rates. Sizes are bytes (-1 when
+ * unknown), rates per second, times seconds. Immutable.
  *
  * @param target             the server, as the run describes it
  * @param startedAt          when the run started
