@@ -52,16 +52,20 @@ public final class HtmlReport {
         Files.writeString(file, render(result), StandardCharsets.UTF_8);
     }
 
+    /** The red banner a page opens with when the load generator was bound ({@code headline} not empty). */
+    static void appendGeneratorBanner(StringBuilder html, String headline) {
+        if (!headline.isEmpty()) {
+            html.append("<p class=\"banner\" id=\"generator-bound\">").append(esc(headline)).append("</p>\n");
+        }
+    }
+
     /** The page as a string. */
     public static String render(LoadTestResult r) {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.append("<title>chanmux load test: ").append(esc(r.title())).append("</title>\n");
         html.append("<style>\n").append(STYLE).append("</style>\n</head>\n<body>\n");
-        if (r.generator().bound()) {
-            html.append("<p class=\"banner\" id=\"generator-bound\">").append(esc(r.generator().headline()))
-                    .append("</p>\n");
-        }
+        appendGeneratorBanner(html, r.generator().headline());
         html.append("<h1>chanmux load test</h1>\n");
         html.append("<p>").append(esc(r.title())).append("<br><span class=\"muted\">target ").append(esc(r.target()))
                 .append(", started ").append(esc(r.startedAt().toString())).append("</span></p>\n");

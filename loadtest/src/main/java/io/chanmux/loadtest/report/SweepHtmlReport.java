@@ -38,9 +38,7 @@ public final class SweepHtmlReport {
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.append("<title>chanmux rate sweep: ").append(esc(r.title())).append("</title>\n");
         html.append("<style>\n").append(HtmlReport.STYLE).append(EXTRA_STYLE).append("</style>\n</head>\n<body>\n");
-        if (!r.headline().isEmpty()) {
-            html.append("<p class=\"banner\" id=\"generator-bound\">").append(esc(r.headline())).append("</p>\n");
-        }
+        HtmlReport.appendGeneratorBanner(html, r.headline());
         html.append("<h1>chanmux rate sweep</h1>\n");
         html.append("<p>").append(esc(r.title())).append("<br><span class=\"muted\">target ").append(esc(r.target()))
                 .append(", started ").append(esc(r.startedAt().toString()))

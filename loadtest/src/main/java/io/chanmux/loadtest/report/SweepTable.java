@@ -82,8 +82,9 @@ public final class SweepTable {
             }
         }
         StringBuilder out = new StringBuilder();
-        if (!sweep.headline().isEmpty()) {
-            out.append(sweep.headline()).append('\n');
+        String headline = sweep.headline();
+        if (!headline.isEmpty()) {
+            out.append(headline).append('\n');
         }
         out.append("chanmux rate sweep: ").append(sweep.title()).append('\n');
         out.append("  target ").append(sweep.target()).append(sweep.steps().isEmpty() ? ""
